@@ -1,0 +1,126 @@
+"""Command line: parse arguments, call the API, map errors to exit codes (0, 1, 2 as in the spec).
+
+Exit status: 0 every scenario solved to optimality; 1 a solve did not (infeasible, time
+limit); 2 bad input or bad usage (including a missing solver or an output that cannot be
+written); 3 an internal error (a bug: please report it with the input file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from planner import __version__
+from planner.errors import InputError, PlannerError
+
+EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit code is 2 as well; keep its message short
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planner", description="Plan critical-mineral sourcing and refining at least cost "
+                                                 "under concentration and reserve limits.")
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("solve", help="solve the base plan and every scenario; write the plan workbook")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
+                   help="where to write the plan (default outputs/<input name>-plan.xlsx)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
+    p = sub.add_parser("validate", help="check a workbook without solving")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when the workbook is valid")
+
+    p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
+    p.add_argument("output", metavar="OUTPUT.xlsx")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return _COMMANDS[args.command](args)
+    except InputError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error: cannot write or read{name}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so plainly
+        if os.environ.get("PLANNER_DEBUG"):
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in the planner; please report it "
+              "with the input workbook (set PLANNER_DEBUG=1 for details).", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _solve(args) -> int:
+    from planner.api import run
+    from planner.progress import Progress
+
+    progress = Progress(quiet=args.quiet)
+    plan, output = run(args.input, args.output, progress)
+    base = plan.base
+    if not args.quiet or not plan.all_optimal:
+        stream = sys.stdout if plan.all_optimal else sys.stderr
+        cost = f"{base.total_cost:,.2f}" if base.total_cost is not None else "-"
+        print(f"{'Optimal' if plan.all_optimal else 'NOT OPTIMAL'}: base total cost {cost} "
+              f"{plan.data.settings.get('currency') or ''}; {len(plan.results)} scenario(s); plan written to {output}",
+              file=stream)
+        for r in plan.results:
+            if r.status != "Optimal":
+                print(f"  scenario {r.scenario}: {r.status}", file=sys.stderr)
+    return EXIT_OK if plan.all_optimal else EXIT_NOT_OPTIMAL
+
+
+def _validate(args) -> int:
+    from planner.api import validate_workbook
+
+    data = validate_workbook(args.input)
+    for w in data.warnings:
+        print(f"warning: {w.describe()}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
+              f"{len(data.periods)} periods, {len(data.scenarios)} scenario(s).")
+    return EXIT_OK
+
+
+def _template(args) -> int:
+    from pathlib import Path
+
+    from planner.errors import UsageError
+    from planner.io.write import write_workbook
+    from planner.template import template_sheets
+
+    if Path(args.output).suffix.lower() != ".xlsx":
+        raise UsageError(f"output {args.output} must end in .xlsx")
+    write_workbook(args.output, template_sheets())
+    print(f"template written to {args.output}")
+    return EXIT_OK
+
+
+_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template}

@@ -1,0 +1,1 @@
+"""Reading input workbooks and writing plans; nothing here knows about PuLP."""

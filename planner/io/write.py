@@ -1,0 +1,162 @@
+"""Write plan tables to a formatted .xlsx: all formatting lives here.
+
+Written with XlsxWriter (fast, constant memory, native charts) to a temporary file in the
+target folder and moved into place, so a failure never leaves half a workbook and never
+destroys the previous plan. Text from the input is always written as text, never as a
+formula, so a name such as ``=HYPERLINK(...)`` cannot run in a reviewer's Excel.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+@dataclass
+class SheetSpec:
+    """A table to write: its frame, per-column number formats and notes for the header cells."""
+
+    name: str
+    frame: pd.DataFrame
+    formats: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    widths: dict[str, float] = field(default_factory=dict)
+    charts: list = field(default_factory=list)  # callables (workbook, worksheet, layout) -> None
+
+
+TONNES = "#,##0.000"
+MONEY = "#,##0.00"
+SHARE = "0.0%"
+NUMBER = "#,##0.####"
+
+
+def default_format(column: str) -> str | None:
+    """Number format chosen by a column's name (its unit)."""
+    name = column.lower()
+    if "share" in name or name.endswith("_pct"):
+        return SHARE
+    if any(w in name for w in ("cost", "price", "penalty", "dual", "value_per", "objective")):
+        return MONEY
+    if any(w in name for w in ("tonnes", "stock", "target", "shortfall", "unmet", "capacity", "demand")):
+        return TONNES
+    return None
+
+
+def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
+    """Write ``sheets`` in order to ``path`` atomically; return the path."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=folder)
+    os.close(fd)
+    try:
+        _write(tmp, sheets)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _write(target: str, sheets: list[SheetSpec]) -> None:
+    wb = xlsxwriter.Workbook(target, {
+        "constant_memory": False,  # charts and autofilters need random access to cells
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "nan_inf_to_errors": True,
+    })
+    wb.set_properties({"title": "Critical-minerals plan", "comments": "Written by planner"})
+    # A fixed creation date keeps the file's metadata free of run timestamps.
+    wb.set_properties({"created": _EPOCH})
+    header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                            "valign": "top"})
+    cache: dict[str, object] = {}
+
+    def fmt(num_format: str | None):
+        if num_format is None:
+            return None
+        if num_format not in cache:
+            cache[num_format] = wb.add_format({"num_format": num_format})
+        return cache[num_format]
+
+    for spec in sheets:
+        for part, frame in _parts(spec):
+            ws = wb.add_worksheet(part)
+            _write_table(ws, frame, spec, header, fmt)
+            if part == spec.name:
+                for chart in spec.charts:
+                    chart(wb, ws, frame)
+    wb.close()
+
+
+def _parts(spec: SheetSpec):
+    """Split a table beyond Excel's row limit over continuation sheets ``Name (2)``, ``Name (3)``."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    n = len(spec.frame)
+    if n <= per_sheet:
+        yield spec.name, spec.frame
+        return
+    for i, start in enumerate(range(0, n, per_sheet)):
+        yield (spec.name if i == 0 else f"{spec.name[:24]} ({i + 1})"), spec.frame.iloc[start:start + per_sheet]
+
+
+def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
+    columns = list(frame.columns)
+    for j, col in enumerate(columns):
+        ws.write_string(0, j, str(col), header)
+        note = spec.notes.get(col)
+        if note:
+            ws.write_comment(0, j, note, {"x_scale": 2.5, "y_scale": 1.5})
+    formats = [fmt(spec.formats.get(c, default_format(c))) for c in columns]
+    values = frame.to_numpy(dtype=object)
+    for i, row in enumerate(values, start=1):
+        for j, value in enumerate(row):
+            _write_cell(ws, i, j, value, formats[j])
+    ws.freeze_panes(1, 0)
+    if columns:
+        ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
+    for j, col in enumerate(columns):
+        width = spec.widths.get(col) or _width(col, values[:200, j] if len(values) else [], formats[j])
+        ws.set_column(j, j, width)
+
+
+def _write_cell(ws, i, j, value, cell_format) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(i, j, value, cell_format)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isinf(value):
+            ws.write_string(i, j, "unbounded" if value > 0 else "-unbounded")
+        else:
+            ws.write_number(i, j, value, cell_format)
+    elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        _write_cell(ws, i, j, value.item(), cell_format)
+    else:
+        ws.write_string(i, j, str(value))
+
+
+def _width(column: str, sample, cell_format) -> float:
+    longest = len(str(column)) + 2
+    for value in sample:
+        if isinstance(value, float):
+            text = f"{value:,.3f}"
+        else:
+            text = str(value)
+        longest = max(longest, len(text) + 1)
+    return float(min(max(longest, 8), 60))
+
+
+_EPOCH = __import__("datetime").datetime(2026, 1, 1)

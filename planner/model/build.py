@@ -1,0 +1,71 @@
+"""Build the spec's linear program for a PlannerInput, and renumber it for another scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.data import PlannerInput
+from planner.model import constraints as C
+from planner.model.core import Model as _Core
+from planner.model.objective import cost_components
+from planner.model.variables import Variables, add_variables, stock_upper, unmet_upper
+
+# The order families are added in; it is also the order of rows in the matrix.
+FAMILIES = (
+    C.add_supply_capacity,
+    C.add_refining_balance,
+    C.add_refining_capacity,
+    C.add_dispatch,
+    C.add_market_balance,
+    C.add_reserve_target,
+    C.add_shares,
+)
+
+
+class Model(_Core):
+    """The planning LP: a PuLP problem, its matrix as arrays, and its variable families."""
+
+    vars: Variables
+    data: PlannerInput
+
+
+@dataclass
+class Numbers:
+    """Everything in the LP that a scenario may change: costs, column bounds, right-hand sides."""
+
+    col_cost: np.ndarray
+    col_upper: np.ndarray
+    row_rhs: np.ndarray
+    components: dict[str, np.ndarray]
+
+
+def build_model(data: PlannerInput, name: str = "plan") -> Model:
+    """Create variables, every constraint family and the objective for ``data``."""
+    model = Model(name)
+    model.data = data
+    model.vars = add_variables(model, data)
+    for add_family in FAMILIES:
+        add_family(model, data, model.vars)
+    model.set_objective(cost_components(data, model.vars, model.num_cols))
+    return model
+
+
+def numbers_for(model: Model, data: PlannerInput) -> Numbers:
+    """The model's numbers recomputed from ``data`` (a scenario of the inputs it was built from).
+
+    Uses the same right-hand-side, bound and cost functions as the build, so a scenario
+    solved by renumbering the base model is the LP its own build would give.
+    """
+    rhs = np.empty(model.num_rows)
+    for family in model.rows.values():
+        rhs[family.rows] = [family.rhs(data, key) for key in family.keys]
+    upper = np.asarray(model.col_upper, dtype=float).copy()
+    v = model.vars
+    for key, col in v.unmet.items():
+        upper[col] = unmet_upper(data, key)
+    for key, col in v.stock.items():
+        upper[col] = stock_upper(data, key)
+    components = cost_components(data, v, model.num_cols)
+    return Numbers(np.sum(list(components.values()), axis=0), upper, rhs, components)

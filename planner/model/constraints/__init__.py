@@ -1,0 +1,18 @@
+"""One module per constraint family; each adds its rows and owns its right-hand side."""
+
+from planner.model.constraints.dispatch import add_dispatch
+from planner.model.constraints.market_balance import add_market_balance
+from planner.model.constraints.refining import add_refining_balance, add_refining_capacity
+from planner.model.constraints.reserve_target import add_reserve_target
+from planner.model.constraints.shares import add_shares
+from planner.model.constraints.supply_capacity import add_supply_capacity
+
+__all__ = [
+    "add_dispatch",
+    "add_market_balance",
+    "add_refining_balance",
+    "add_refining_capacity",
+    "add_reserve_target",
+    "add_shares",
+    "add_supply_capacity",
+]

@@ -1,0 +1,43 @@
+"""Refining: output follows input through the yield, and stays within capacity."""
+
+from planner.model.constraints._group import group_by
+from planner.model.core import EQ, LE
+
+
+def refining_balance_rhs(data, key) -> float:
+    return 0.0
+
+
+def refining_capacity_rhs(data, key) -> float:
+    return data.refining[key][0]
+
+
+def add_refining_balance(model, data, v) -> None:
+    """Refined output is the yield times the raw input.
+
+    Formulation
+    -----------
+    for each refining row (m, r, t):
+        out[m,r,t] - yield[m,r,t] * sum_c flow[m,c,r,t] = 0
+    """
+    family = model.row_family("refining_balance", EQ, refining_balance_rhs)
+    inflows = group_by(v.flow, lambda k: (k[0], k[2], k[3]))
+    for key, out_col in v.out.items():
+        y = data.refining[key][2]
+        terms = [(out_col, 1.0)] + [(c, -y) for c in inflows.get(key, ())]
+        model.add_row(family, key, terms, 0.0)
+
+
+def add_refining_capacity(model, data, v) -> None:
+    """Refined output stays within refining capacity.
+
+    Formulation
+    -----------
+    for each refining row (m, r, t):
+        out[m,r,t] <= capacity[m,r,t]
+
+    A row rather than a bound, so its dual (the value of more capacity) is reported directly.
+    """
+    family = model.row_family("refining_capacity", LE, refining_capacity_rhs)
+    for key, out_col in v.out.items():
+        model.add_row(family, key, [(out_col, 1.0)], refining_capacity_rhs(data, key))

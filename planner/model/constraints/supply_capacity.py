@@ -1,0 +1,21 @@
+"""Supply capacity: what an origin country can source per period."""
+
+from planner.model.constraints._group import group_by
+from planner.model.core import LE
+
+
+def supply_capacity_rhs(data, key) -> float:
+    return data.supply[key][0]
+
+
+def add_supply_capacity(model, data, v) -> None:
+    """Raw tonnes sourced in a country stay within its capacity.
+
+    Formulation
+    -----------
+    for each supply row (m, c, t) with at least one open route to a refiner:
+        sum_r flow[m,c,r,t] <= capacity[m,c,t]
+    """
+    family = model.row_family("supply_capacity", LE, supply_capacity_rhs)
+    for key, cols in group_by(v.flow, lambda k: (k[0], k[1], k[3])).items():
+        model.add_row(family, key, [(c, 1.0) for c in cols], supply_capacity_rhs(data, key))

@@ -1,0 +1,109 @@
+"""Turn a solved model into plain tables (pandas DataFrames); no formatting here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.data import PlannerInput
+from planner.model.build import Model, Numbers
+from planner.model.objective import COMPONENTS
+from planner.solve import Solution
+
+# Values below this are solver noise, not tonnes (HiGHS' primal tolerance is 1e-7).
+ZERO = 1e-9
+
+TABLE_COLUMNS = {
+    "flows": ["scenario", "mineral", "period", "origin", "refiner", "tonnes"],
+    "refining": ["scenario", "mineral", "period", "refiner", "input_tonnes", "output_tonnes"],
+    "deliveries": ["scenario", "mineral", "period", "refiner", "market", "tonnes"],
+    "reserve": ["scenario", "mineral", "market", "period", "stock", "target", "shortfall"],
+    "unmet": ["scenario", "mineral", "market", "period", "tonnes"],
+}
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's status, cost components and plan tables."""
+
+    scenario: str
+    status: str
+    total_cost: float | None
+    components: dict[str, float]
+    tables: dict[str, pd.DataFrame]
+    solve_seconds: float = 0.0
+    build_seconds: float = 0.0
+    results_seconds: float = 0.0
+    iterations: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Numbers,
+                    solution: Solution) -> ScenarioResult:
+    """Tables of one scenario's plan; empty tables when it did not solve to optimality."""
+    if not solution.optimal:
+        empty = {k: pd.DataFrame(columns=cols) for k, cols in TABLE_COLUMNS.items()}
+        return ScenarioResult(name, solution.status, None, {}, empty, solution.solve_seconds,
+                              iterations=solution.iterations)
+    x = np.where(np.abs(solution.x) < ZERO, 0.0, solution.x)
+    v = model.vars
+    components = {c: float(numbers.components[c] @ x) for c in COMPONENTS}
+    tables = {
+        "flows": _table(name, v.flow, x, ["mineral", "origin", "refiner", "period"], "tonnes",
+                        TABLE_COLUMNS["flows"]),
+        "deliveries": _table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
+                             TABLE_COLUMNS["deliveries"]),
+        "unmet": _table(name, v.unmet, x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
+        "refining": _refining_table(name, model, data, x),
+        "reserve": _reserve_table(name, model, data, x),
+    }
+    return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables,
+                          solution.solve_seconds, iterations=solution.iterations)
+
+
+def _table(scenario, index: dict, x, key_names, value_name, columns, keep_zero=False) -> pd.DataFrame:
+    keys = list(index)
+    values = x[np.fromiter(index.values(), dtype=np.int64, count=len(index))] if keys else np.zeros(0)
+    frame = pd.DataFrame(keys, columns=key_names) if keys else pd.DataFrame(columns=key_names)
+    frame[value_name] = values
+    if not keep_zero:
+        frame = frame[frame[value_name] > 0]
+    frame.insert(0, "scenario", scenario)
+    return frame[columns].reset_index(drop=True)
+
+
+def _refining_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
+    v = model.vars
+    inflow: dict[tuple, float] = {}
+    for (m, c, r, t), col in v.flow.items():
+        inflow[(m, r, t)] = inflow.get((m, r, t), 0.0) + x[col]
+    rows = [(scenario, m, t, r, inflow.get((m, r, t), 0.0), x[col]) for (m, r, t), col in v.out.items()
+            if x[col] > 0 or inflow.get((m, r, t), 0.0) > 0]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS["refining"])
+
+
+def _reserve_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
+    v = model.vars
+    rows = [(scenario, m, d, t, x[col], data.target(m, d, t), x[v.shortfall[(m, d, t)]])
+            for (m, d, t), col in v.stock.items()]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS["reserve"])
+
+
+def combine(results: list[ScenarioResult], table: str) -> pd.DataFrame:
+    """One table over all scenarios, in scenario order."""
+    frames = [r.tables[table] for r in results if len(r.tables[table])]
+    if not frames:
+        return pd.DataFrame(columns=TABLE_COLUMNS[table])
+    return pd.concat(frames, ignore_index=True)
+
+
+def scenarios_table(results: list[ScenarioResult]) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        row = {"scenario": r.scenario, "status": r.status, "total_cost": r.total_cost}
+        for c in COMPONENTS:
+            row[f"{c}_cost"] = r.components.get(c)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["scenario", "status", "total_cost"] + [f"{c}_cost" for c in COMPONENTS])

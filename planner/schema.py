@@ -1,0 +1,293 @@
+"""The input workbook's sheets and columns, declared once as data.
+
+One declaration drives validation (types, bounds, defaults, keys, references), the
+``planner template`` workbook and its column-explanation sheet, and the README's input
+reference (a test keeps the README in sync with this file).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Column kinds. "name" is a free identifier, "code" an upper-cased country or market code,
+# "period" a period label, "choice" one of ``choices``, "number" a finite float.
+NAME, CODE, PERIOD, CHOICE, NUMBER, BOOL, TEXT = (
+    "name", "code", "period", "choice", "number", "bool", "text",
+)
+
+STAGES = ("supply", "refining")
+ROUTE_STAGES = ("supply", "delivery")
+SCENARIO_KINDS = (
+    "supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand",
+)
+
+# Largest magnitude accepted in a numeric cell: larger values are typos or unit errors
+# (the whole world mines about 1e10 t of everything a year), and they wreck LP scaling.
+MAX_MAGNITUDE = 1e12
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    doc: str = ""
+    unit: str = ""
+    default: object = None
+    minimum: float | None = None
+    minimum_exclusive: bool = False
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    refers_to: str | None = None  # "mineral", "country", "period", "market"
+    integer: bool = False
+
+    def expected(self) -> str:
+        """What a valid cell holds, worded for an error message."""
+        if self.kind == CHOICE:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == BOOL:
+            return "TRUE or FALSE"
+        if self.kind == NUMBER:
+            what = "a whole number" if self.integer else "a number"
+            bounds = []
+            if self.minimum is not None:
+                bounds.append(f"{'>' if self.minimum_exclusive else '>='} {_fmt(self.minimum)}")
+            if self.maximum is not None:
+                bounds.append(f"<= {_fmt(self.maximum)}")
+            text = what + (" " + " and ".join(bounds) if bounds else "")
+            return text + (f" ({self.unit})" if self.unit else "")
+        if self.kind == PERIOD:
+            return "a period label from sheet 'periods'"
+        return "a non-empty name"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    doc: str
+    required: bool = False
+    key: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+_CUR = "currency/t"
+_T = "t"
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "minerals",
+        (
+            Column("mineral", NAME, True, "Mineral name, e.g. lithium."),
+            Column("raw_price", NUMBER, doc="Customs value of raw material, used for supply-stage tariffs.",
+                   unit=_CUR, minimum=0),
+            Column("refined_price", NUMBER, doc="Customs value of refined material, used for delivery-stage tariffs.",
+                   unit=_CUR, minimum=0),
+            Column("unmet_penalty", NUMBER, doc="Cost per t of demand left unserved (default: the "
+                   "`unmet_penalty` setting, else 10 x the mineral's largest unit costs).", unit=_CUR, minimum=0),
+        ),
+        "One row a mineral.",
+        required=True,
+        key=("mineral",),
+    ),
+    Sheet(
+        "countries",
+        (
+            Column("country", CODE, True, "ISO 3166-1 alpha-3 code, e.g. AUS."),
+            Column("name", TEXT, doc="Country name, for reading only."),
+            Column("groups", TEXT, doc="Comma-separated group labels, e.g. `partner, MSP, FEOC`."),
+        ),
+        "One row a country that mines or refines.",
+        required=True,
+        key=("country",),
+    ),
+    Sheet(
+        "periods",
+        (
+            Column("period", PERIOD, True, "Period label, e.g. 2026 or 2027H1; periods run in sheet order."),
+            Column("years", NUMBER, doc="Length of the period in years (used for days of demand).",
+                   unit="years", default=1.0, minimum=0, minimum_exclusive=True),
+        ),
+        "The planning periods, in order.",
+        required=True,
+        key=("period",),
+    ),
+    Sheet(
+        "supply",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("country", CODE, True, "Country where raw material is sourced.", refers_to="country"),
+            Column("period", PERIOD, doc="Period; blank = every period (a row naming a period overrides it).",
+                   refers_to="period"),
+            Column("capacity", NUMBER, True, "Raw tonnes that can be sourced per period.", unit=_T, minimum=0),
+            Column("cost", NUMBER, True, "Cost per t of raw material.", unit=_CUR, minimum=0),
+        ),
+        "Raw-material supply by country.",
+        required=True,
+        key=("mineral", "country", "period"),
+    ),
+    Sheet(
+        "refining",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("country", CODE, True, "Country where refining happens.", refers_to="country"),
+            Column("period", PERIOD, doc="Period; blank = every period (a row naming a period overrides it).",
+                   refers_to="period"),
+            Column("capacity", NUMBER, True, "Refined tonnes of output per period.", unit=_T, minimum=0),
+            Column("cost", NUMBER, True, "Cost per t of refined output.", unit=_CUR, minimum=0),
+            Column("yield", NUMBER, doc="t of output per t of raw input.", unit="t/t", default=1.0,
+                   minimum=0, minimum_exclusive=True),
+        ),
+        "Refining capacity and cost by country.",
+        required=True,
+        key=("mineral", "country", "period"),
+    ),
+    Sheet(
+        "demand",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("market", CODE, True, "Market code (free identifier, e.g. EU)."),
+            Column("period", PERIOD, True, "Period.", refers_to="period"),
+            Column("demand", NUMBER, True, "Refined tonnes the market needs in the period.", unit=_T, minimum=0),
+        ),
+        "Demand for refined mineral by market and period.",
+        required=True,
+        key=("mineral", "market", "period"),
+    ),
+    Sheet(
+        "routes",
+        (
+            Column("stage", CHOICE, True, "`supply` (origin -> refiner) or `delivery` (refiner -> market).",
+                   choices=ROUTE_STAGES),
+            Column("from", CODE, True, "Origin country (supply) or refining country (delivery).",
+                   refers_to="country"),
+            Column("to", CODE, True, "Refining country (supply) or market (delivery)."),
+            Column("mineral", NAME, doc="Mineral; blank = every mineral (a row naming one overrides it).",
+                   refers_to="mineral"),
+            Column("cost", NUMBER, doc="Transport and handling cost per t.", unit=_CUR, default=0.0, minimum=0),
+            Column("tariff_rate", NUMBER, doc="Ad valorem tariff as a fraction of the stage's price (0.25 = 25%).",
+                   unit="fraction", default=0.0, minimum=0),
+            Column("allowed", BOOL, doc="FALSE closes the route.", default=True),
+        ),
+        "Route costs, tariffs and closures. Pairs not listed are open at zero cost unless "
+        "the setting routes_default is closed.",
+        key=("stage", "from", "to", "mineral"),
+    ),
+    Sheet(
+        "shares",
+        (
+            Column("stage", CHOICE, True, "`supply` or `refining`.", choices=STAGES),
+            Column("scope", NAME, True, "`*` (each country on its own), a country code or a group label."),
+            Column("mineral", NAME, doc="Mineral; blank = every mineral.", refers_to="mineral"),
+            Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
+            Column("min_share", NUMBER, doc="Least share of the stage total the scope must hold.",
+                   unit="fraction", default=0.0, minimum=0, maximum=1),
+            Column("max_share", NUMBER, doc="Largest share of the stage total the scope may hold.",
+                   unit="fraction", default=1.0, minimum=0, maximum=1),
+        ),
+        "Concentration limits: every matching row applies.",
+    ),
+    Sheet(
+        "reserve",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("market", CODE, True, "Market the stockpile serves."),
+            Column("initial_stock", NUMBER, doc="Stock before the first period.", unit=_T, default=0.0, minimum=0),
+            Column("max_stock", NUMBER, doc="Largest stock (blank = unbounded).", unit=_T, minimum=0),
+            Column("holding_cost", NUMBER, doc="Cost per t held at the end of a period.", unit=_CUR,
+                   default=0.0, minimum=0),
+            Column("shortfall_penalty", NUMBER, doc="Cost per t below target (default half the unmet penalty).",
+                   unit=_CUR, minimum=0),
+        ),
+        "Strategic stockpiles of refined mineral.",
+        key=("mineral", "market"),
+    ),
+    Sheet(
+        "reserve_targets",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("market", CODE, True, "Market (needs its row on sheet reserve)."),
+            Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
+            Column("min_stock", NUMBER, doc="Stock to hold at the end of the period.", unit=_T,
+                   default=0.0, minimum=0),
+            Column("min_days", NUMBER, doc="Days of the period's demand to hold.", unit="days",
+                   default=0.0, minimum=0),
+        ),
+        "Reserve targets: the larger of min_stock and min_days of demand.",
+        key=("mineral", "market", "period"),
+    ),
+    Sheet(
+        "scenarios",
+        (
+            Column("scenario", NAME, True, "Scenario name (rows with the same name form one scenario)."),
+            Column("kind", CHOICE, True, "What the factor multiplies.", choices=SCENARIO_KINDS),
+            Column("factor", NUMBER, True, "Multiplier (0 = an export ban).", unit="x", minimum=0),
+            Column("mineral", NAME, doc="Mineral; blank = every mineral.", refers_to="mineral"),
+            Column("country", CODE, doc="Country (the market for kind demand); blank = all."),
+            Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
+        ),
+        "Disruptions and shocks, each solved as its own plan.",
+    ),
+    Sheet(
+        "risks",
+        (
+            Column("risk", NAME, True, "Name of the disruption."),
+            Column("country", CODE, True, "Country hit.", refers_to="country"),
+            Column("stage", CHOICE, True, "`supply` or `refining`.", choices=STAGES),
+            Column("probability", NUMBER, True, "Chance the event starts in a period.", unit="fraction",
+                   minimum=0, maximum=1),
+            Column("mineral", NAME, doc="Mineral; blank = every mineral.", refers_to="mineral"),
+            Column("factor", NUMBER, doc="Capacity multiplier while the event lasts.", unit="x",
+                   default=0.0, minimum=0),
+            Column("duration", NUMBER, doc="Periods the event lasts.", unit="periods", default=1,
+                   minimum=1, integer=True),
+        ),
+        "Disruptions by likelihood, for risk sweeps.",
+    ),
+    Sheet(
+        "settings",
+        (
+            Column("key", NAME, True, "Setting name."),
+            Column("value", TEXT, True, "Setting value."),
+        ),
+        "Run settings.",
+        key=("key",),
+    ),
+)
+
+SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: str
+    default: object
+    doc: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    minimum_exclusive: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("currency", TEXT, "USD", "Currency of every cost and price."),
+    Setting("routes_default", CHOICE, "open", "Whether unlisted routes are open (at zero cost) or closed.",
+            choices=("open", "closed")),
+    Setting("unmet_penalty", NUMBER, None, "Cost per t of unmet demand for minerals without their own.",
+            minimum=0),
+    Setting("solver", CHOICE, "highs", "LP solver: highs (default) or cbc.", choices=("highs", "cbc")),
+    Setting("time_limit", NUMBER, None, "Seconds a solve may take.", minimum=0, minimum_exclusive=True),
+    Setting("spot_premium", NUMBER, 0.5, "Stress tests: spot purchases cost (1 + premium) x unit cost.",
+            minimum=0),
+)
+
+SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+UNBOUNDED = math.inf

@@ -1,0 +1,502 @@
+"""Independent checker of a solved plan: every rule of the spec recomputed from the input and output workbooks.
+
+The checker reads the input workbook itself (openpyxl) and implements the spec's rules (blank = all,
+specific rows overriding blank ones, defaults, routes, scenario factors) for the small, well-formed
+workbooks the tests write. It shares no code with the planner, so a bug has to be made twice to pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import load_workbook
+
+SCENARIO_KINDS = ("supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand")
+COMPONENTS = ("supply_cost", "route_cost", "refining_cost", "holding_cost", "unmet_cost", "shortfall_cost")
+
+
+# --------------------------------------------------------------------------- reading the input
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and math.isnan(v))
+
+
+def label(v: Any) -> str | None:
+    """A label as written: 2026, 2026.0 and "2026" all give "2026"; blank gives None."""
+    if _blank(v):
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, float)):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else str(f)
+    s = str(v).strip()
+    try:
+        f = float(s)
+    except ValueError:
+        return s
+    return str(int(f)) if math.isfinite(f) and f.is_integer() else s
+
+
+def key(v: Any) -> str | None:
+    """Case-insensitive key of a mineral, period, group or scenario name (None when blank)."""
+    s = label(v)
+    return None if s is None else s.lower()
+
+
+def code(v: Any) -> str | None:
+    """Country or market code, upper-case (None when blank)."""
+    s = label(v)
+    return None if s is None else s.upper()
+
+
+def num(v: Any, default: float | None = None) -> float | None:
+    if _blank(v):
+        return default
+    return float(v)
+
+
+def truth(v: Any, default: bool = True) -> bool:
+    if _blank(v):
+        return default
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return v != 0
+    return str(v).strip().lower() not in ("false", "no", "n", "f", "0", "closed")
+
+
+def _read_sheets(path: str | Path) -> dict[str, list[dict[str, Any]]]:
+    wb = load_workbook(path, data_only=True, read_only=True)
+    sheets: dict[str, list[dict[str, Any]]] = {}
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            sheets[ws.title.strip().lower()] = []
+            continue
+        header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
+        records = []
+        for row in rows[1:]:
+            if all(_blank(v) for v in row):
+                continue
+            records.append({h: v for h, v in zip(header, row) if h})
+        sheets[ws.title.strip().lower()] = records
+    wb.close()
+    return sheets
+
+
+class Inputs:
+    """The input workbook's tables, keyed the way the spec matches them."""
+
+    def __init__(self, path: str | Path):
+        sh = _read_sheets(path)
+        g = lambda name: sh.get(name, [])  # noqa: E731
+
+        self.settings = {str(r["key"]).strip().lower(): r.get("value") for r in g("settings")}
+        self.routes_closed = str(self.settings.get("routes_default") or "open").strip().lower() == "closed"
+
+        self.minerals: dict[str, dict[str, float | None]] = {}
+        for r in g("minerals"):
+            self.minerals[key(r["mineral"])] = {
+                "raw_price": num(r.get("raw_price"), 0.0),
+                "refined_price": num(r.get("refined_price"), 0.0),
+                "unmet_penalty": num(r.get("unmet_penalty")),
+            }
+        self.groups: dict[str, set[str]] = {}
+        for r in g("countries"):
+            labels = r.get("groups")
+            self.groups[code(r["country"])] = (
+                {s.strip().lower() for s in str(labels).split(",") if s.strip()} if not _blank(labels) else set()
+            )
+        self.periods: list[str] = []
+        self.years: dict[str, float] = {}
+        for r in g("periods"):
+            t = key(r["period"])
+            self.periods.append(t)
+            self.years[t] = num(r.get("years"), 1.0)
+
+        self.supply = {}
+        for r in g("supply"):
+            self.supply[(key(r["mineral"]), code(r["country"]), key(r.get("period")))] = (
+                num(r["capacity"]), num(r["cost"]))
+        self.refining = {}
+        for r in g("refining"):
+            self.refining[(key(r["mineral"]), code(r["country"]), key(r.get("period")))] = (
+                num(r["capacity"]), num(r["cost"]), num(r.get("yield"), 1.0))
+        self.demand = {}
+        for r in g("demand"):
+            self.demand[(key(r["mineral"]), code(r["market"]), key(r["period"]))] = num(r["demand"])
+        self.routes = {}
+        for r in g("routes"):
+            self.routes[(str(r["stage"]).strip().lower(), code(r["from"]), code(r["to"]), key(r.get("mineral")))] = (
+                num(r.get("cost"), 0.0), num(r.get("tariff_rate"), 0.0), truth(r.get("allowed")))
+        self.shares = [
+            {
+                "stage": str(r["stage"]).strip().lower(),
+                "scope": str(r["scope"]).strip(),
+                "mineral": key(r.get("mineral")),
+                "period": key(r.get("period")),
+                "min_share": num(r.get("min_share"), 0.0),
+                "max_share": num(r.get("max_share"), 1.0),
+            }
+            for r in g("shares")
+        ]
+        self.reserve = {}
+        for r in g("reserve"):
+            self.reserve[(key(r["mineral"]), code(r["market"]))] = {
+                "initial_stock": num(r.get("initial_stock"), 0.0),
+                "max_stock": num(r.get("max_stock"), math.inf),
+                "holding_cost": num(r.get("holding_cost"), 0.0),
+                "shortfall_penalty": num(r.get("shortfall_penalty")),
+            }
+        self.targets = {}
+        for r in g("reserve_targets"):
+            self.targets[(key(r["mineral"]), code(r["market"]), key(r.get("period")))] = (
+                num(r.get("min_stock"), 0.0), num(r.get("min_days"), 0.0))
+        self.scenarios: dict[str, list[dict[str, Any]]] = {}
+        for r in g("scenarios"):
+            self.scenarios.setdefault(key(r["scenario"]), []).append({
+                "kind": str(r["kind"]).strip().lower(),
+                "factor": num(r["factor"]),
+                "mineral": key(r.get("mineral")),
+                "country": code(r.get("country")),
+                "period": key(r.get("period")),
+            })
+
+    # --- parameters after "specific overrides blank"
+
+    def supply_row(self, m, c, t):
+        return self.supply.get((m, c, t)) or self.supply.get((m, c, None))
+
+    def refining_row(self, m, r, t):
+        return self.refining.get((m, r, t)) or self.refining.get((m, r, None))
+
+    def countries_with(self, table, m, t):
+        return sorted({k[1] for k in table if k[0] == m and (k[2] is None or k[2] == t)})
+
+    def route(self, stage, a, b, m):
+        """(open, unit cost) of a route for mineral m: cost + tariff_rate x price of the stage."""
+        row = self.routes.get((stage, a, b, m)) or self.routes.get((stage, a, b, None))
+        if row is None:
+            return (not self.routes_closed, 0.0)
+        cost, tariff, allowed = row
+        price = self.minerals[m]["raw_price" if stage == "supply" else "refined_price"] or 0.0
+        return (allowed, cost + tariff * price)
+
+    def markets(self, m):
+        return sorted({k[1] for k in self.demand if k[0] == m} | {k[1] for k in self.reserve if k[0] == m})
+
+    def unmet_penalty(self, m):
+        own = self.minerals[m]["unmet_penalty"]
+        if own is not None:
+            return own
+        if not _blank(self.settings.get("unmet_penalty")):
+            return float(self.settings["unmet_penalty"])
+        sup = [self.supply_row(m, c, t)[1] for t in self.periods for c in self.countries_with(self.supply, m, t)]
+        ref = [self.refining_row(m, r, t)[1] for t in self.periods for r in self.countries_with(self.refining, m, t)]
+        biggest = {"supply": 0.0, "delivery": 0.0}
+        for stage, a, b, mm in self.routes:
+            if mm in (m, None) and stage in biggest:
+                is_open, unit = self.route(stage, a, b, m)
+                if is_open:
+                    biggest[stage] = max(biggest[stage], unit)
+        total = max(sup, default=0.0) + max(ref, default=0.0) + biggest["supply"] + biggest["delivery"]
+        return 10 * total if total > 0 else 1.0
+
+    def shortfall_penalty(self, m, d):
+        own = self.reserve[(m, d)]["shortfall_penalty"]
+        return own if own is not None else self.unmet_penalty(m) / 2
+
+    def factor(self, scenario, kind, m, c, t):
+        f = 1.0
+        for row in self.scenarios.get(scenario, []):
+            if row["kind"] == kind and row["mineral"] in (None, m) and row["country"] in (None, c) \
+                    and row["period"] in (None, t):
+                f *= row["factor"]
+        return f
+
+    def target(self, scenario, m, d, t):
+        row = self.targets.get((m, d, t)) or self.targets.get((m, d, None))
+        if row is None:
+            return 0.0
+        min_stock, min_days = row
+        dem = self.demand.get((m, d, t), 0.0) * self.factor(scenario, "demand", m, d, t)
+        return max(min_stock, min_days * dem / (365 * self.years[t]))
+
+
+# --------------------------------------------------------------------------- reading the output
+
+
+def _table(sheets, name):
+    """An output sheet with lower-case column names; an empty frame when the sheet is missing."""
+    df = sheets.get(name)
+    if df is None:
+        return pd.DataFrame()
+    df = df.rename(columns=lambda c: str(c).strip().lower())
+    return df
+
+
+def _norm(col, v):
+    if col in ("scenario", "mineral", "period"):
+        return key(v)
+    return code(v)
+
+
+def read_output(path: str | Path):
+    sheets = pd.read_excel(path, sheet_name=None)
+
+    def grouped(name, cols, values):
+        df = _table(sheets, name)
+        out = {v: defaultdict(float) for v in values}
+        if df.empty:
+            return out
+        for rec in df.to_dict("records"):
+            k = tuple(_norm(c, rec[c]) for c in cols)
+            for v in values:
+                x = rec.get(v)
+                out[v][k] += 0.0 if _blank(x) else float(x)
+        return out
+
+    flows = grouped("Flows", ["scenario", "mineral", "period", "origin", "refiner"], ["tonnes"])["tonnes"]
+    refining = grouped("Refining", ["scenario", "mineral", "period", "refiner"], ["input_tonnes", "output_tonnes"])
+    deliveries = grouped("Deliveries", ["scenario", "mineral", "period", "refiner", "market"], ["tonnes"])["tonnes"]
+    reserve_df = _table(sheets, "Reserve")
+    reserve = {}
+    if not reserve_df.empty:
+        for rec in reserve_df.to_dict("records"):
+            k = tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market", "period"))
+            reserve[k] = {v: (0.0 if _blank(rec.get(v)) else float(rec[v])) for v in ("stock", "target", "shortfall")}
+    unmet = grouped("Unmet", ["scenario", "mineral", "market", "period"], ["tonnes"])["tonnes"]
+    scen_df = _table(sheets, "Scenarios")
+    scenarios = {}
+    order = []
+    for rec in scen_df.to_dict("records"):
+        s = key(rec["scenario"])
+        order.append(s)
+        scenarios[s] = rec
+    summary = {}
+    sum_df = _table(sheets, "Summary")
+    for rec in sum_df.to_dict("records"):
+        summary[str(rec["item"]).strip().lower()] = rec["value"]
+    return {
+        "flows": flows, "refining": refining, "deliveries": deliveries, "reserve": reserve,
+        "unmet": unmet, "scenarios": scenarios, "order": order, "summary": summary,
+    }
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def check_plan(input_path: str | Path, output_path: str | Path, tol: float = 1e-6) -> None:
+    """Assert that the plan in ``output_path`` obeys every rule of the spec for ``input_path``.
+
+    Checks every scenario whose status is Optimal; raises AssertionError listing each violation
+    with its scenario, mineral and period.
+    """
+    inp = Inputs(input_path)
+    out = read_output(output_path)
+    errors: list[str] = []
+    err = errors.append
+
+    if not out["order"]:
+        raise AssertionError(f"{output_path}: no Scenarios rows")
+    expected_order = ["base", *inp.scenarios]
+    if out["order"] != expected_order:
+        err(f"Scenarios rows {out['order']}, expected {expected_order} (base first, then sheet order)")
+
+    for s in out["order"]:
+        rec = out["scenarios"][s]
+        if str(rec.get("status")).strip().lower() != "optimal":
+            continue
+        _check_scenario(inp, out, s, rec, tol, err)
+
+    base = out["scenarios"].get("base")
+    if base is not None and "total_cost" in out["summary"]:
+        if not _close(float(out["summary"]["total_cost"]), float(base["total_cost"]), tol):
+            err(f"Summary total_cost {out['summary']['total_cost']} != base total_cost {base['total_cost']}")
+
+    if errors:
+        shown = errors[:40]
+        more = f"\n  ... and {len(errors) - 40} more" if len(errors) > 40 else ""
+        raise AssertionError(f"plan {output_path} breaks {len(errors)} rule(s):\n  " + "\n  ".join(shown) + more)
+
+
+def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
+    flows = {k[1:]: v for k, v in out["flows"].items() if k[0] == s}             # (m, t, c, r)
+    outputs = {k[1:]: v for k, v in out["refining"]["output_tonnes"].items() if k[0] == s}  # (m, t, r)
+    inputs = {k[1:]: v for k, v in out["refining"]["input_tonnes"].items() if k[0] == s}
+    ships = {k[1:]: v for k, v in out["deliveries"].items() if k[0] == s}        # (m, t, r, d)
+    unmet = {k[1:]: v for k, v in out["unmet"].items() if k[0] == s}             # (m, d, t)
+    reserve = {k[1:]: v for k, v in out["reserve"].items() if k[0] == s}         # (m, d, t)
+    cost = dict.fromkeys(COMPONENTS, 0.0)
+
+    def where(m, t):
+        return f"scenario {s!r}, mineral {m!r}, period {t!r}"
+
+    # every quantity >= 0
+    for name, table in (("Flows", flows), ("Refining output", outputs), ("Refining input", inputs),
+                        ("Deliveries", ships), ("Unmet", unmet)):
+        for k, v in table.items():
+            if v < -tol:
+                err(f"{name} {k} in scenario {s!r} is negative: {v}")
+    for k, v in reserve.items():
+        for col in ("stock", "shortfall"):
+            if v[col] < -tol:
+                err(f"Reserve {col} {k} in scenario {s!r} is negative: {v[col]}")
+
+    known_m = set(inp.minerals)
+    for table, idx, name in ((flows, 0, "Flows"), (outputs, 0, "Refining"), (ships, 0, "Deliveries"),
+                             (unmet, 0, "Unmet")):
+        for k, v in table.items():
+            if k[idx] not in known_m and abs(v) > tol:
+                err(f"{name} row {k} in scenario {s!r} names an unknown mineral")
+
+    for m in inp.minerals:
+        for t in inp.periods:
+            W = where(m, t)
+            sup_c = inp.countries_with(inp.supply, m, t)
+            ref_r = inp.countries_with(inp.refining, m, t)
+
+            # flows: only where c supplies, r refines and the route is open; supply capacity
+            by_origin = defaultdict(float)
+            by_refiner = defaultdict(float)
+            for (mm, tt, c, r), v in flows.items():
+                if (mm, tt) != (m, t) or abs(v) <= tol:
+                    continue
+                by_origin[c] += v
+                by_refiner[r] += v
+                if c not in sup_c:
+                    err(f"{W}: flow {c}->{r} = {v} but {c} has no supply row")
+                    continue
+                if r not in ref_r:
+                    err(f"{W}: flow {c}->{r} = {v} but {r} has no refining row")
+                is_open, unit = inp.route("supply", c, r, m)
+                if not is_open:
+                    err(f"{W}: flow {c}->{r} = {v} on a closed supply route")
+                cost["supply_cost"] += v * inp.supply_row(m, c, t)[1] * inp.factor(s, "supply_cost", m, c, t)
+                cost["route_cost"] += v * unit
+            for c in sup_c:
+                cap = inp.supply_row(m, c, t)[0] * inp.factor(s, "supply_capacity", m, c, t)
+                if by_origin[c] > cap + tol * max(1.0, cap):
+                    err(f"{W}: supply from {c} = {by_origin[c]} exceeds capacity {cap}")
+
+            # refining: yield, capacity; dispatch
+            refiners = set(ref_r) | {r for (mm, tt, r) in outputs if (mm, tt) == (m, t)} | set(by_refiner)
+            shipped = defaultdict(float)
+            for (mm, tt, r, d), v in ships.items():
+                if (mm, tt) == (m, t):
+                    shipped[r] += v
+                    refiners.add(r)
+            for r in sorted(refiners):
+                o = outputs.get((m, t, r), 0.0)
+                row = inp.refining_row(m, r, t)
+                if row is None:
+                    if abs(o) > tol or shipped[r] > tol:
+                        err(f"{W}: refiner {r} has output {o} / deliveries {shipped[r]} but no refining row")
+                    continue
+                cap, rcost, yld = row
+                cap *= inp.factor(s, "refining_capacity", m, r, t)
+                if (m, t, r) in inputs and not _close(inputs[(m, t, r)], by_refiner[r], tol):
+                    err(f"{W}: refiner {r} input_tonnes {inputs[(m, t, r)]} != sum of flows into it {by_refiner[r]}")
+                if not _close(o, yld * by_refiner[r], tol):
+                    err(f"{W}: refiner {r} output {o} != yield {yld} x input {by_refiner[r]}")
+                if o > cap + tol * max(1.0, cap):
+                    err(f"{W}: refiner {r} output {o} exceeds capacity {cap}")
+                if not _close(shipped[r], o, tol):
+                    err(f"{W}: refiner {r} delivers {shipped[r]} but produces {o}")
+                cost["refining_cost"] += o * rcost * inp.factor(s, "refining_cost", m, r, t)
+
+            # deliveries: open routes, known markets
+            markets = inp.markets(m)
+            received = defaultdict(float)
+            for (mm, tt, r, d), v in ships.items():
+                if (mm, tt) != (m, t) or abs(v) <= tol:
+                    continue
+                received[d] += v
+                if d not in markets:
+                    err(f"{W}: delivery {r}->{d} = {v} to a market without demand or reserve")
+                is_open, unit = inp.route("delivery", r, d, m)
+                if not is_open:
+                    err(f"{W}: delivery {r}->{d} = {v} on a closed delivery route")
+                cost["route_cost"] += v * unit
+            for (mm, d, tt), v in unmet.items():
+                if (mm, tt) == (m, t) and d not in markets and abs(v) > tol:
+                    err(f"{W}: unmet {v} reported for market {d} without demand or reserve")
+
+            # share limits recomputed from the flows / outputs
+            for row in inp.shares:
+                if row["mineral"] not in (None, m) or row["period"] not in (None, t):
+                    continue
+                if row["stage"] == "supply":
+                    q = dict(by_origin)
+                    everyone = sup_c
+                else:
+                    q = {r: outputs.get((m, t, r), 0.0) for r in refiners}
+                    everyone = ref_r
+                total = sum(q.values())
+                scope = row["scope"]
+                if scope == "*":
+                    scopes = [(c, {c}) for c in sorted(set(everyone) | set(q))]
+                elif scope.upper() in inp.groups:
+                    scopes = [(scope.upper(), {scope.upper()})]
+                else:
+                    members = {c for c, labels in inp.groups.items() if scope.lower() in labels}
+                    scopes = [(scope, members)]
+                for name, members in scopes:
+                    qs = sum(q.get(c, 0.0) for c in members)
+                    slack = tol * max(1.0, total)
+                    if qs > row["max_share"] * total + slack:
+                        err(f"{W}: {row['stage']} share of {name} = {qs}/{total} above max_share {row['max_share']}")
+                    if qs < row["min_share"] * total - slack:
+                        err(f"{W}: {row['stage']} share of {name} = {qs}/{total} below min_share {row['min_share']}")
+
+        # market balance, with or without a reserve, over the periods in order
+        for d in inp.markets(m):
+            res = inp.reserve.get((m, d))
+            prev = res["initial_stock"] if res else 0.0
+            pen = inp.unmet_penalty(m)
+            for t in inp.periods:
+                W = where(m, t) + f", market {d!r}"
+                dem = inp.demand.get((m, d, t), 0.0) * inp.factor(s, "demand", m, d, t)
+                got = sum(v for (mm, tt, r, dd), v in ships.items() if (mm, tt, dd) == (m, t, d))
+                un = unmet.get((m, d, t), 0.0)
+                cost["unmet_cost"] += un * pen
+                if un > dem + tol * max(1.0, dem):
+                    err(f"{W}: unmet {un} exceeds demand {dem}")
+                if res is None:
+                    if not _close(got + un, dem, tol):
+                        err(f"{W}: deliveries {got} + unmet {un} != demand {dem}")
+                    continue
+                r = reserve.get((m, d, t))
+                if r is None:
+                    err(f"{W}: no Reserve row")
+                    continue
+                stock = r["stock"]
+                if not _close(stock, prev + got + un - dem, tol):
+                    err(f"{W}: stock {stock} != previous {prev} + deliveries {got} + unmet {un} - demand {dem}")
+                if stock > res["max_stock"] + tol * max(1.0, stock):
+                    err(f"{W}: stock {stock} above max_stock {res['max_stock']}")
+                target = inp.target(s, m, d, t)
+                if not _close(r["target"], target, tol):
+                    err(f"{W}: Reserve target {r['target']}, expected {target}")
+                if stock + r["shortfall"] < target - tol * max(1.0, target):
+                    err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target}")
+                cost["holding_cost"] += stock * res["holding_cost"]
+                cost["shortfall_cost"] += r["shortfall"] * inp.shortfall_penalty(m, d)
+                prev = stock
+
+    total = sum(cost.values())
+    if not _close(float(rec["total_cost"]), total, tol):
+        err(f"scenario {s!r}: total_cost {rec['total_cost']} != {total} recomputed from the tables {cost}")
+    for c in COMPONENTS:
+        if c in rec and not _blank(rec[c]) and not _close(float(rec[c]), cost[c], tol):
+            err(f"scenario {s!r}: {c} {rec[c]} != {cost[c]} recomputed from the tables")
