@@ -32,6 +32,7 @@ class Plan:
     model_size: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = "highs"
+    explanation: object | None = None  # planner.explain.Explanation of the base plan
 
     @property
     def all_optimal(self) -> bool:
@@ -54,8 +55,12 @@ def validate_workbook(path: str | os.PathLike, progress: Progress | None = None)
     return data
 
 
-def plan_workbook(path: str | os.PathLike, progress: Progress | None = None) -> Plan:
-    """Solve the base scenario and every scenario of the workbook at ``path``."""
+def plan_workbook(path: str | os.PathLike, progress: Progress | None = None, explain: bool = True) -> Plan:
+    """Solve the base scenario and every scenario of the workbook at ``path``.
+
+    With ``explain``, also report duals of the base plan, the cost of each policy (share
+    limits, reserve targets) by re-solving the base without it, and concentration metrics.
+    """
     progress = progress or Progress(quiet=True)
     data = validate_workbook(path, progress)
     for w in data.warnings:
@@ -74,7 +79,14 @@ def plan_workbook(path: str | os.PathLike, progress: Progress | None = None) -> 
     results = solve_scenarios(model, data, session, progress)
     for key in ("solve", "renumber", "results"):
         timings[key] = sum(r.extra.get(key, 0.0) for r in results)
-    return Plan(str(path), file_sha256(path), data, results, size, timings, solver_name)
+    plan = Plan(str(path), file_sha256(path), data, results, size, timings, solver_name)
+    if explain and plan.base.solution is not None:
+        from planner.explain import explain as explain_plan
+
+        start = time.perf_counter()
+        plan.explanation = explain_plan(model, data, session, plan.base.numbers, plan.base.solution, progress)
+        timings["explain"] = time.perf_counter() - start
+    return plan
 
 
 def solve_scenarios(model: Model, data: PlannerInput, session, progress: Progress) -> list[ScenarioResult]:
@@ -99,14 +111,14 @@ def solve_scenarios(model: Model, data: PlannerInput, session, progress: Progres
 
 
 def run(input_path: str | os.PathLike, output_path: str | os.PathLike | None = None,
-        progress: Progress | None = None) -> tuple[Plan, Path]:
+        progress: Progress | None = None, explain: bool = True) -> tuple[Plan, Path]:
     """Plan the workbook and write the plan; return the plan and where it was written."""
     from planner.report import plan_sheets
     from planner.io.write import write_workbook
 
     progress = progress or Progress(quiet=True)
     output = resolve_output(input_path, output_path)
-    plan = plan_workbook(input_path, progress)
+    plan = plan_workbook(input_path, progress, explain)
     start = time.perf_counter()
     write_workbook(output, plan_sheets(plan))
     plan.timings["write"] = time.perf_counter() - start

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.io.write import SheetSpec
+from planner.charts import mix_charts, mix_table, place_charts, reserve_charts, scenario_cost_chart
+from planner.io.write import SHARE, TONNES, SheetSpec
 from planner.model.objective import COMPONENTS
 from planner.results import combine, scenarios_table
 
@@ -68,14 +69,76 @@ def plan_sheets(plan) -> list[SheetSpec]:
         run_info.append((f"solve_seconds[{r.scenario}]", round(r.solve_seconds, 4)))
     run_info += [(f"version_{k}", v) for k, v in package_versions().items()]
 
-    return [
+    scenarios = scenarios_table(results)
+    flows, refining = combine(results, "flows"), combine(results, "refining")
+    reserve = combine(results, "reserve")
+    mix = mix_table(flows, refining, list(plan.data.minerals), list(plan.data.periods))
+    charts = scenario_cost_chart("Scenarios", scenarios) + mix_charts("Mix", mix) + reserve_charts("Reserve", reserve)
+    chart_note = pd.DataFrame({"Charts of the plan": [
+        "Cost by scenario, then the base plan's sourcing and refining mix by country for each mineral, "
+        "then each reserve's stock against its target. Every chart reads cells of the sheets named in its title."]})
+
+    sheets = [
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 60},
                   formats={"value": "#,##0.00"}),
-        SheetSpec("Scenarios", scenarios_table(results), notes=notes),
-        SheetSpec("Flows", combine(results, "flows"), notes=notes),
-        SheetSpec("Refining", combine(results, "refining"), notes=notes),
+        SheetSpec("Scenarios", scenarios, notes=notes),
+        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 120}, charts=[place_charts(charts)]),
+        SheetSpec("Flows", flows, notes=notes),
+        SheetSpec("Refining", refining, notes=notes),
         SheetSpec("Deliveries", combine(results, "deliveries"), notes=notes),
-        SheetSpec("Reserve", combine(results, "reserve"), notes=notes),
+        SheetSpec("Reserve", reserve, notes=notes),
         SheetSpec("Unmet", combine(results, "unmet"), notes=notes),
+    ]
+    if plan.explanation is not None:
+        sheets += explanation_sheets(plan.explanation, currency)
+    sheets += [
+        SheetSpec("Mix", mix, formats={c: "#,##0.000" for c in mix.columns if c not in ("mineral", "stage", "period")}),
         SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]), widths={"item": 28, "value": 70}),
+    ]
+    return sheets
+
+
+EXPLAIN_TEXT = [
+    ("What the explanation sheets show", ""),
+    ("Policy costs", "Per mineral, the base plan's cost with every policy, the cost when the base plan is solved "
+                     "again without the share limits (and, separately, without the reserve targets), and the "
+                     "difference: what the policy costs. The LP separates by mineral, so the split is exact."),
+    ("Shadow prices", "One row per capacity, share-limit and reserve-target constraint of the base plan. "
+                      "value_per_t is the objective's DECREASE per tonne by which the limit is loosened: one more "
+                      "tonne of capacity, one more tonne a scope may hold above its max_share (or below its "
+                      "min_share), one tonne less of reserve target. It is >= 0 and is 0 where the limit does "
+                      "not bind. value_per_share_point is the same for loosening a share limit by one percentage "
+                      "point of the stage total."),
+    ("Marginal costs", "The dual of each market balance: the objective's INCREASE per extra tonne of demand in "
+                       "that market and period (the marginal cost of supply, in currency per t). A market that "
+                       "leaves demand unmet has the mineral's unmet_penalty as its marginal cost."),
+    ("Concentration", "Per mineral, stage and period: the top country and its share, how many countries are used "
+                      "and the Herfindahl-Hirschman index (sum of squared percentage shares, 0-10,000; above 2,500 "
+                      "is highly concentrated), for the base plan (plan_), the base plan without share limits "
+                      "(unlimited_) and the input's capacities (capacity_)."),
+    ("Degeneracy", "Duals come from one optimal basis. Where the optimum is degenerate (ties between equally "
+                   "cheap sources, limits that bind exactly at a corner) other bases give other, equally valid "
+                   "values: a value_per_t is then exact only for a small loosening in one direction. Policy "
+                   "costs are differences of optimal objectives and are always unique."),
+    ("Units", "Quantities in tonnes of contained mineral; costs in the workbook's currency."),
+]
+
+
+def explanation_sheets(ex, currency: str) -> list[SheetSpec]:
+    money = f"{currency} per t"
+    notes = {"value_per_t": f"Objective decrease per t the limit is loosened ({money}); >= 0.",
+             "value_per_share_point": f"Objective decrease per percentage point of loosening ({currency}).",
+             "marginal_cost": f"Objective increase per extra t of demand ({money}).",
+             "binding": "TRUE where the limit is met with equality.",
+             "hhi": "Herfindahl-Hirschman index: sum of squared percentage shares (0-10,000)."}
+    pct = {c: SHARE for c in ex.concentration.columns if c.endswith("top_share")}
+    hhi = {c: "#,##0" for c in ex.concentration.columns if c.endswith("hhi") or c.endswith("countries")}
+    return [
+        SheetSpec("Policy costs", ex.policy_costs, notes=notes),
+        SheetSpec("Shadow prices", ex.shadow_prices, notes=notes, formats={"share": SHARE, "limit": TONNES,
+                                                                           "used": TONNES}),
+        SheetSpec("Marginal costs", ex.marginal_costs, notes=notes),
+        SheetSpec("Concentration", ex.concentration, notes=notes, formats={**pct, **hhi}),
+        SheetSpec("Explain", pd.DataFrame(EXPLAIN_TEXT, columns=["sheet", "meaning"]),
+                  widths={"sheet": 34, "meaning": 140}),
     ]

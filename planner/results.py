@@ -38,6 +38,8 @@ class ScenarioResult:
     results_seconds: float = 0.0
     iterations: int | None = None
     extra: dict = field(default_factory=dict)
+    solution: Solution | None = field(default=None, repr=False)  # kept for explanations
+    numbers: Numbers | None = field(default=None, repr=False)
 
 
 def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Numbers,
@@ -60,7 +62,8 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         "reserve": _reserve_table(name, model, data, x),
     }
     return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables,
-                          solution.solve_seconds, iterations=solution.iterations)
+                          solution.solve_seconds, iterations=solution.iterations, solution=solution,
+                          numbers=numbers)
 
 
 def _table(scenario, index: dict, x, key_names, value_name, columns, keep_zero=False) -> pd.DataFrame:

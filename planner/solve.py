@@ -200,7 +200,8 @@ def _apply_to_pulp(model: Model, numbers: Numbers) -> None:
         var.upBound = None if math.isinf(ub) else float(ub)
     for family in model.rows.values():
         for row, c in zip(family.rows, family.constraints):
-            c.changeRHS(float(numbers.row_rhs[row]))
+            # CBC reads bounds of magnitude 1e30 and above as infinite (a relaxed family).
+            c.changeRHS(float(np.clip(numbers.row_rhs[row], -1e30, 1e30)))
     nz = np.flatnonzero(numbers.col_cost)
     compat.set_objective(model.prob, [(model.variables[i], float(numbers.col_cost[i])) for i in nz])
 

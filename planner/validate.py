@@ -135,7 +135,7 @@ def convert_cell(col: S.Column, value):
         return None, f"{got} (an Excel error value); expected {col.expected()}"
     if col.kind == S.NUMBER:
         number, problem = _number(value)
-        if problem:
+        if number is None:
             return None, f"{got}; expected {col.expected()}{problem}"
         if (col.minimum is not None and (number < col.minimum or (col.minimum_exclusive and number == col.minimum))) \
                 or (col.maximum is not None and number > col.maximum) \

@@ -89,10 +89,12 @@ CAPACITY_GROWS_WITH_DEMAND = True
 
 # ASSUMPTION. The coalition does not buy the whole world's output: other buyers (above all
 # China's own industry) take the rest. The planner's capacity is the part of each country's
-# output the coalition can contract. Partners (ministerial attendees, MSP members, EU
-# members) sell mostly to the coalition; FEOC countries sell mostly at home (China uses
-# ~64% of world primary nickel, demand.csv); other countries sit in between.
-CONTRACTABLE_SHARE = {"partner": 0.6, "other": 0.4, "FEOC": 0.3}
+# output the coalition can contract: 40% of every country's mine and refinery capacity.
+# 40% is 1.6x the coalition's 25% share of world demand, so the coalition can meet its demand
+# and still shift between sources (diversify, ride out a disruption). One share for every
+# country keeps each country's share of the available capacity equal to its share of world
+# output in the data (China 95% of graphite refining, 92% -> 77% of rare-earth separation).
+CONTRACTABLE_SHARE = 0.4
 
 # ---------------------------------------------------------------------------------------
 # Refining
@@ -177,9 +179,12 @@ HOLDING_COST_RATE = 0.05
 # (93.5%) is applied as if final, on top of the 25% Section 301 tariff on natural graphite;
 # the company-specific countervailing duties (11.58-721.03%) are left out.
 APPLY_PRELIMINARY_GRAPHITE_AD = True
-# ASSUMPTION. The 25% Section 301 tariff on Chinese permanent magnets is applied to Chinese
-# separated rare earths delivered to the USA as a proxy (the planner has no magnet stage);
-# the US MFN rate on RE oxides (HTS 2846.90.2000) is 0%.
+# The 25% Section 301 tariff on Chinese permanent magnets (from 2026) is NOT applied to rare
+# earths: the planner's refined product is separated oxide, not magnets, and the US MFN rate
+# on RE oxides (HTS 2846.90.2000) is 0% in the data.
+# ASSUMPTION. The 25% Section 301 tariff on 'various critical minerals' (the data names cobalt
+# ores/concentrates) is applied to refined Chinese cobalt delivered to the USA: the planner's
+# US-bound cobalt arrives refined, and no US cobalt refinery is in the data.
 # Section 301 on Li-ion batteries is NOT applied to lithium chemicals (different product).
 
 # ---------------------------------------------------------------------------------------
@@ -189,16 +194,17 @@ APPLY_PRELIMINARY_GRAPHITE_AD = True
 
 # ASSUMPTION. The 65% cap is the 2030 benchmark; it is phased in linearly from 85% in 2026.
 # It applies to each country on its own (scope *), at both the supply (mining) and the
-# refining stage, for every mineral except gallium.
+# refining stage.
 SHARE_CAP_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
-# Gallium is exempt: China produces ~99-100% of primary gallium (USGS) and the data has no
-# other capacity worth the name (Japan 3 t, Russia 6 t); a cap would only leave demand unmet.
-SHARE_CAP_EXEMPT = {"gallium"}
 # ASSUMPTION. Where the data leaves too little capacity outside the largest country for the
-# cap path (graphite refining: China 95%), the cap is relaxed to the tightest level that the
-# capacity outside that country allows with 10% headroom on demand (incl. reserve build),
-# rounded up to 1%. Every relaxed cap is listed on the sources sheet.
+# cap path, the cap is relaxed to the tightest level that the capacity outside that country
+# allows with 10% headroom on coalition demand (incl. reserve build), rounded up to 1%.
+# Where even that would be 90% or more, no cap is set for that mineral, stage and period: the
+# data shows no alternative worth the name, and a cap could only leave demand unmet. This
+# removes the caps on gallium (China ~99% of primary gallium; Japan 3 t, Russia 6 t) and on
+# graphite refining (China 95%). Every relaxed or dropped cap is listed on the sources sheet.
 SHARE_CAP_HEADROOM = 0.10
+SHARE_CAP_DROP_AT = 0.90
 
 # ---------------------------------------------------------------------------------------
 # Strategic reserves
@@ -353,22 +359,13 @@ def build(ref: Path) -> dict[str, list[list]]:
             source="US usage (10 USC 4872, IRA FEOC guidance); not in reference files",
             confidence="high", note="Iran produces none of the minerals in the data")
 
-    def kind_of(code: str) -> str:
-        g = groups.get(code, set())
-        if "FEOC" in g:
-            return "FEOC"
-        if g & {"CMM2026", "MSP", "EU"}:
-            return "partner"
-        return "other"
-
     def contractable(code: str) -> float:
-        return CONTRACTABLE_SHARE[kind_of(code)]
+        return CONTRACTABLE_SHARE
 
-    for k, v in CONTRACTABLE_SHARE.items():
-        src.add("ASSUMPTION", "supply, refining", f"contractable share of output, {k} countries",
-                value=v, unit="share",
-                note="part of each country's capacity the coalition can contract; other buyers "
-                     "(mainly China's industry) take the rest")
+    src.add("ASSUMPTION", "supply, refining", "contractable share of every country's output "
+            "(capacity = output x growth x share)", value=CONTRACTABLE_SHARE, unit="share",
+            note="1.6x the coalition's 25% demand share; other buyers (mainly China's industry) "
+                 "take the rest; uniform so shares of available capacity equal the data")
 
     # ---- growth ------------------------------------------------------------------------
     growth = growth_rates(demand)
@@ -500,10 +497,8 @@ def build(ref: Path) -> dict[str, list[list]]:
         if m == "nickel" and r["iso3"] != "RUS":
             continue  # IDN and CHN come from the INSG tonnes above (same figures)
         shares[m][r["iso3"]] = num(r["share_pct"])
-        yr = re.search(r"\d{4}", r["year"])
-        if m != "nickel":
-            share_year[m] = max(share_year.get(m, 0), int(yr.group())) if r["iso3"] == "CHN" \
-                else share_year.get(m, int(yr.group()) if yr else BASE_YEAR)
+        if r["iso3"] == "CHN" and m != "nickel":
+            share_year[m] = int(re.search(r"\d{4}", r["year"]).group())
         names.setdefault(r["iso3"], r["country"])
         src.add("SOURCED", "refining", f"refining share ({r['stage']}, {r['year']})", m,
                 r["iso3"], num(r["share_pct"]), "%", r["source_url"], r["confidence"],
@@ -675,8 +670,6 @@ def build(ref: Path) -> dict[str, list[list]]:
     gr_rate = num(s301_gr["rate_pct"]) / 100 + (
         num(ad_gr["rate_pct"]) / 100 if APPLY_PRELIMINARY_GRAPHITE_AD else 0)
     routes.append(["delivery", "CHN", "USA", "graphite", 0, round(gr_rate, 4), True])
-    routes.append(["delivery", "CHN", "USA", "rare_earths", 0,
-                   num(s301_re["rate_pct"]) / 100, True])
     routes.append(["delivery", "CHN", "USA", "cobalt", 0, num(s301_var["rate_pct"]) / 100, True])
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
@@ -684,19 +677,21 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("ASSUMPTION", "routes", "US preliminary AD duty on Chinese graphite AAM applied as "
             "final (CVD left out)", "graphite", "CHN", num(ad_gr["rate_pct"]), "%",
             ad_gr["source_url"], "low", "route tariff_rate = 0.25 + 0.935 = 1.185")
-    src.add("ASSUMPTION", "routes", "US Section 301 on Chinese permanent magnets applied to "
-            "Chinese separated REO as a proxy", "rare_earths", "CHN", num(s301_re["rate_pct"]),
-            "%", s301_re["source_url"], "medium", "MFN on RE oxides (HTS 2846.90.2000) is 0%")
-    src.add("SOURCED", "routes", "US Section 301 on 'various critical minerals' incl. cobalt",
+    src.add("SOURCED", "routes", "US Section 301 on Chinese permanent magnets NOT applied: the "
+            "planner's rare-earth product is separated oxide (US MFN on RE oxides 0%)",
+            "rare_earths", "CHN", num(s301_re["rate_pct"]), "%", s301_re["source_url"], "medium",
+            "magnets are downstream of the planner's refining stage")
+    src.add("ASSUMPTION", "routes", "US Section 301 25% on 'various critical minerals' (data: "
+            "cobalt ores/concentrates) applied to refined Chinese cobalt delivered to the USA",
             "cobalt", "CHN", num(s301_var["rate_pct"]), "%", s301_var["source_url"], "medium",
-            "applied at delivery of refined cobalt to the USA")
+            "no US cobalt refinery in the data, so US cobalt arrives refined")
     src.add("SOURCED", "routes", "Section 301 on Li-ion batteries NOT applied to lithium "
             "chemicals (different product)", "lithium", "CHN", source="trade_measures.csv")
     ni_ban = measure("IDN", "nickel", "export ban")
     for r_code in sorted(refiners["nickel"] - {"IDN"}):
         routes.append(["supply", "IDN", r_code, "nickel", 0, 0, False])
-    src.add("SOURCED", "routes", "Indonesian nickel-ore export ban (since 2020): Indonesian ore "
-            "refined only in Indonesia", "nickel", "IDN", source=ni_ban["source_url"],
+    src.add("ASSUMPTION", "routes", "Indonesian nickel-ore export ban (since 2020): Indonesian "
+            "ore refined only in Indonesia", "nickel", "IDN", source=ni_ban["source_url"],
             confidence="low", note="unverified in the reference data (general knowledge)")
 
     # ---- reserve -----------------------------------------------------------------------
@@ -717,13 +712,19 @@ def build(ref: Path) -> dict[str, list[list]]:
                 for t in PERIODS:
                     days = usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
                     targets.append([m, mk, t, None, round(days, 1)])
-    src.add("SOURCED", "reserve_targets", "Japan stockpile target 60 days (JOGMEC)", country="JPN",
-            value=60, unit="days", source="issue brief (not in reference files)",
-            confidence="medium", note="ASSUMPTION: applied to all seven minerals")
-    src.add("SOURCED", "reserve_targets", "Korea stockpile target 100 days (KOMIR)",
+    src.add("ASSUMPTION", "reserve_targets", "Japan stockpile target 60 days (JOGMEC policy)",
+            country="JPN", value=60, unit="days",
+            source="public policy; not in the reference files", confidence="medium",
+            note="applied to all seven minerals")
+    src.add("ASSUMPTION", "reserve_targets", "Korea stockpile target 100 days (KOMIR policy)",
             country="KOR", value=100, unit="days",
-            source="issue brief (not in reference files)", confidence="medium",
-            note="ASSUMPTION: applied to all seven minerals")
+            source="public policy; not in the reference files", confidence="medium",
+            note="applied to all seven minerals")
+    src.add("ASSUMPTION", "reserve", "no reserve for EU and IND markets",
+            note="no EU or Indian stockpile figure in the data")
+    src.add("SOURCED", "reserve", "US cobalt stockpile solicitation (7,480 t over 5 years) not "
+            "modelled: cancelled before end-2025", "cobalt", "USA", 7480, "t",
+            "trade_measures.csv", "medium")
     src.add("ASSUMPTION", "reserve", "JPN/KOR initial stock = day target x 2025 demand",
             note="programmes exist; holdings not public in the data")
     src.add("SOURCED", "reserve_targets", "Project Vault US strategic reserve (EXIM-backed)",
@@ -737,19 +738,21 @@ def build(ref: Path) -> dict[str, list[list]]:
             value=HOLDING_COST_RATE, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
 
+    def reserve_target(m: str, mk: str, t: int) -> float:
+        if t < PERIODS[0]:
+            return dem2025[m, mk] * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
+        days = RESERVE_DAYS.get(mk) or usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
+        return dem[m, mk, t] * days / 365
+
     # ---- shares (65% benchmark) --------------------------------------------------------
     shares_rows = [["stage", "scope", "mineral", "period", "min_share", "max_share"]]
     yld = REFINING_YIELD
     for m in MINERALS:
-        if m in SHARE_CAP_EXEMPT:
-            continue
         for t in PERIODS:
             need = sum(dem[m, mk, t] for mk in MARKET_SHARE_OF_WORLD_DEMAND)
-            # reserve build this period (targets rise with demand and, for the USA, with days)
-            for mk in RESERVE_DAYS:
-                prev = dem[m, mk, t - 1] if t > PERIODS[0] else dem2025[m, mk]
-                need += max(dem[m, mk, t] - prev, 0) * RESERVE_DAYS[mk] / 365
-            need += dem[m, "USA", t] * usa_days / 365 / (PERIODS[-1] - BASE_YEAR) * 1.2
+            # stock the reserves must add this period
+            need += sum(max(reserve_target(m, mk, t) - reserve_target(m, mk, t - 1), 0)
+                        for mk in list(RESERVE_DAYS) + ["USA"])
             cap = SHARE_CAP_PATH[t]
             for stage, caps in (("supply", {c: supply_cap[m, c, t] * yld for c in prod[m]}),
                                 ("refining", {c: refine_cap[m, c, t] for c in refiners[m]
@@ -760,16 +763,21 @@ def build(ref: Path) -> dict[str, list[list]]:
                 used = cap
                 if feasible > cap:
                     used = min(math.ceil(feasible * 100) / 100, 1.0)
-                    src.add("ASSUMPTION", "shares", f"cap relaxed from {cap:.2f}: capacity "
-                            f"outside {top} too small for the path", m, top, used, "share",
-                            note=f"{stage} {t}: outside {top} {outside:.0f} t vs need "
-                                 f"{need:.0f} t (+10%)")
+                    why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs need "
+                           f"{need:.0f} t (+10%)")
+                    if used >= SHARE_CAP_DROP_AT:
+                        src.add("ASSUMPTION", "shares", f"no cap (path {cap:.2f}; would need "
+                                f"{used:.2f})", m, top, "", "share", note=why)
+                        continue
+                    src.add("ASSUMPTION", "shares", f"cap relaxed from {cap:.2f}", m, top, used,
+                            "share", note=why)
                 shares_rows.append([stage, "*", m, t, None, used])
     src.add("ASSUMPTION", "shares", "single-country cap phased 0.85 (2026) -> 0.65 (2030), "
-            "supply and refining, all minerals but gallium",
+            "supply and refining (relaxed or dropped where capacity outside the top country is too "
+            "small)",
             value="0.85/0.80/0.75/0.70/0.65",
             source="EU Critical Raw Materials Act 65% benchmark (2030)",
-            note="gallium exempt: China ~100% of primary gallium, no alternative in data")
+            note="see the relaxed / no-cap rows")
 
     # ---- scenarios ---------------------------------------------------------------------
     scen = [["scenario", "kind", "factor", "mineral", "country", "period"]]
@@ -817,7 +825,6 @@ def build(ref: Path) -> dict[str, list[list]]:
     risks.append(["china_gallium_ban_refining", "CHN", "refining", p("gallium"), "gallium", 0, 1])
     risks.append(["china_gallium_ban_supply", "CHN", "supply", p("gallium"), "gallium", 0, 1])
     risks.append(["drc_cobalt_export_ban", "COD", "supply", p("cobalt"), "cobalt", 0, 1])
-    risks.sort(key=lambda r: r[0]) if False else None
     src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
             value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
             note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; factor 0.5 "
@@ -828,6 +835,16 @@ def build(ref: Path) -> dict[str, list[list]]:
                 ["solver", "highs"], ["spot_premium", 0.5]]
 
     periods = [["period", "years"]] + [[t, 1] for t in PERIODS]
+    src.add("ASSUMPTION", "periods", "periods 2026-2030, one year each; costs in constant 2025 "
+            "USD (no inflation, no price path)", value="2026-2030")
+    src.add("ASSUMPTION", "demand", "markets USA, EU, JPN, KOR, IND plan together (coalition of "
+            "ministerial / MSP partners)", value=", ".join(MARKET_SHARE_OF_WORLD_DEMAND))
+    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
+            value=0.5)
+    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt exports at 2025 mine output; the "
+            "in-force quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
+            note="as the issue asks; the quota binds little because the coalition contracts "
+                 "only 40% of DRC output")
 
     def sort_body(rows, key=None):
         return [rows[0]] + sorted(rows[1:], key=key or (lambda r: [str(v) for v in r]))

@@ -1,6 +1,6 @@
 """Build inputs/example.xlsx: a small workbook that uses every input sheet.
 
-Three minerals, five countries, three periods, two markets (EU, USA), routes with tariffs
+Three minerals, six countries, three periods, two markets (EU, USA), routes with tariffs
 and a closed route, share limits by `*`, by country and by group, reserves with stock and
 days-of-demand targets, and two scenarios. Figures are illustrative, not data: the real
 dataset is inputs/critical-minerals-2026.xlsx.
@@ -31,6 +31,7 @@ SHEETS = {
         ("CHN", "China", "FEOC"),
         ("COD", "DR Congo", ""),
         ("FIN", "Finland", "partner, MSP, EU"),
+        ("USA", "United States", "partner, MSP"),
     ],
     "periods": [
         ("period", "years"),
@@ -47,7 +48,7 @@ SHEETS = {
         ("cobalt", "COD", None, 150, 20000),
         ("cobalt", "AUS", None, 15, 26000),
         ("graphite", "CHN", None, 500, 500),
-        ("graphite", "AUS", None, 80, 650),
+        ("graphite", "AUS", None, 120, 650),
     ],
     "refining": [
         ("mineral", "country", "period", "capacity", "cost", "yield"),
@@ -58,6 +59,8 @@ SHEETS = {
         ("cobalt", "FIN", None, 30, 4200, 0.97),
         ("graphite", "CHN", None, 400, 300, 0.9),
         ("graphite", "AUS", None, 40, 550, 0.85),
+        ("graphite", "USA", None, 60, 900, 0.9),
+        ("graphite", "USA", 2028, 120, 850, 0.9),  # a new anode plant doubles capacity
     ],
     "demand": [
         ("mineral", "market", "period", "demand"),
@@ -79,6 +82,7 @@ SHEETS = {
         ("delivery", "CHN", "EU", None, 80, 0, True),
         ("delivery", "AUS", "USA", None, 70, 0, True),
         ("delivery", "FIN", "USA", "cobalt", 90, 0, True),
+        ("delivery", "USA", "EU", None, 110, 0.03, True),
     ],
     "shares": [
         ("stage", "scope", "mineral", "period", "min_share", "max_share"),

@@ -1,5 +1,7 @@
 """The independent checker run on richer plans: several minerals, periods, markets and scenarios.
 
+Besides drawn workbooks, every workbook shipped in inputs/ (example.xlsx and the like) is solved and checked.
+
 Also checks the checker: a plan with one number changed must fail it.
 """
 
@@ -40,7 +42,6 @@ def rich_workbook(seed: int) -> dict:
     minerals = ["Li", "Co", "Ni"][: 2 + seed % 2]
     origins = ["AUS", "CHN", "COD", "CAN", "IDN"]
     refiners = ["CHN", "USA", "CAN", "AUS"]
-    markets = ["USA", "EU", "JPN"]
     own_penalty = {m: (None if i == 1 else rnd.choice([200, 400, 800])) for i, m in enumerate(minerals)}
 
     rows = {k: [] for k in ("minerals", "supply", "refining", "demand", "routes", "shares", "reserve",
@@ -55,7 +56,7 @@ def rich_workbook(seed: int) -> dict:
                 rows["supply"].append((m, c, periods[1], rnd.randint(0, 60), rnd.randint(5, 25)))
         for r in rnd.sample(refiners, 3):
             rows["refining"].append((m, r, None, rnd.randint(30, 90), rnd.randint(2, 12), rnd.choice([None, 0.8, 0.9])))
-        for d in markets[:2] if m != "Ni" else markets[1:]:
+        for d in [("USA", "EU"), ("USA", "JPN"), ("EU", "JPN")][minerals.index(m)]:
             for t in periods:
                 if rnd.random() < 0.85:
                     rows["demand"].append((m, d, t, rnd.randint(10, 70)))
@@ -121,11 +122,15 @@ def test_rich_plans_pass_the_checker(tmp_path, seed):
     check_plan(inp, out)
 
 
-def test_example_workbook_passes_the_checker(tmp_path):
-    if not EXAMPLE.exists():
-        pytest.skip(f"{EXAMPLE} not there yet")
-    inp = tmp_path / "example.xlsx"
-    shutil.copy(EXAMPLE, inp)
+SHIPPED = sorted((EXAMPLE.parent).glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("workbook", SHIPPED or [EXAMPLE], ids=lambda p: p.name)
+def test_shipped_workbooks_pass_the_checker(tmp_path, workbook):
+    if not workbook.exists():
+        pytest.skip(f"{workbook} not there yet")
+    inp = tmp_path / workbook.name
+    shutil.copy(workbook, inp)
     out = tmp_path / "plan.xlsx"
     assert solve(inp, out) in (0, 1)
     check_plan(inp, out)

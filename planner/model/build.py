@@ -52,14 +52,26 @@ def build_model(data: PlannerInput, name: str = "plan") -> Model:
     return model
 
 
-def numbers_for(model: Model, data: PlannerInput) -> Numbers:
+# Families a "what does this policy cost" solve switches off, by policy.
+POLICIES = {
+    "share_limits": ("share_max", "share_min"),
+    "reserve_targets": ("reserve_target",),
+}
+
+
+def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -> Numbers:
     """The model's numbers recomputed from ``data`` (a scenario of the inputs it was built from).
 
     Uses the same right-hand-side, bound and cost functions as the build, so a scenario
-    solved by renumbering the base model is the LP its own build would give.
+    solved by renumbering the base model is the LP its own build would give. Row families
+    named in ``relax`` get an infinite right-hand side (``<=`` rows) or minus infinity
+    (``>=`` rows), which switches them off without changing the model's structure.
     """
     rhs = np.empty(model.num_rows)
     for family in model.rows.values():
+        if family.name in relax:
+            rhs[family.rows] = np.inf if family.sense == "<=" else -np.inf
+            continue
         rhs[family.rows] = [family.rhs(data, key) for key in family.keys]
     upper = np.asarray(model.col_upper, dtype=float).copy()
     v = model.vars

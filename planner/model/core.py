@@ -158,6 +158,19 @@ class Model:
     def num_nonzeros(self) -> int:
         return len(self._index)
 
+    def col_minerals(self) -> np.ndarray:
+        """The mineral of every column (every variable's key starts with its mineral)."""
+        minerals = np.empty(self.num_cols, dtype=object)
+        for family in self.columns.values():
+            minerals[family.cols] = [k[0] for k in family.keys]
+        return minerals
+
+    def row_activity(self, x: np.ndarray) -> np.ndarray:
+        """A @ x, one value per row."""
+        starts, index, value = self.matrix()
+        rows = np.repeat(np.arange(self.num_rows), np.diff(starts))
+        return np.bincount(rows, weights=value * x[index], minlength=self.num_rows)
+
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row-wise sparse matrix as (starts, column indices, values)."""
         return (np.asarray(self._starts, dtype=np.int32), np.asarray(self._index, dtype=np.int32),
