@@ -132,3 +132,32 @@ def place_charts(builders: list):
 def _slot(n: int) -> tuple[int, int]:
     """Top-left cell of the n-th chart on a two-column grid."""
     return 4 + (n // 2) * ROWS_PER_CHART, (n % 2) * COLS_PER_CHART
+
+
+def frontier_charts(sheet: str, table: pd.DataFrame) -> list:
+    """Extra cost against the single-country cap, one chart per mineral and stage."""
+    builders = []
+    for (mineral, stage), idx in table.groupby(["mineral", "stage"], sort=False).indices.items():
+        builders.append(_frontier_chart(sheet, table, mineral, stage, idx))
+    return builders
+
+
+def _frontier_chart(sheet, table, mineral, stage, idx):
+    cols = list(table.columns)
+
+    def build(wb):
+        first, last = int(idx[0]) + 1, int(idx[-1]) + 1
+        chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart.add_series({"name": "extra cost over no limit",
+                          "categories": [sheet, first, cols.index("max_share"), last, cols.index("max_share")],
+                          "values": [sheet, first, cols.index("extra_cost"), last, cols.index("extra_cost")],
+                          "line": {"color": "#1F77B4", "width": 2.25},
+                          "marker": {"type": "circle", "size": 5, "fill": {"color": "#1F77B4"}}})
+        chart.set_title({"name": f"{mineral} {stage}: price of de-risking", "name_font": {"size": 11}})
+        chart.set_x_axis({"name": "largest share any one country may hold", "num_format": "0%",
+                          "reverse": True, "min": 0, "max": 1})
+        chart.set_y_axis({"name": "extra cost", "num_format": "#,##0"})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        return chart
+    return build

@@ -41,9 +41,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT.xlsx")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing when the workbook is valid")
 
+    p = sub.add_parser("frontier", help="sweep a single-country cap to trace the price of de-risking")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("--mineral", action="append", metavar="NAME",
+                   help="mineral to sweep (repeat for several; default every mineral)")
+    p.add_argument("--stage", choices=("supply", "refining", "both"), default="both",
+                   help="stage whose single-country share is capped (default both, one after the other)")
+    p.add_argument("--step", type=_step, default=0.05, metavar="FRACTION",
+                   help="how much the cap tightens per step (default 0.05 = 5 percentage points)")
+    p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
+                   help="where to write the curve (default outputs/<input name>-frontier.xlsx)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
     p.add_argument("output", metavar="OUTPUT.xlsx")
     return parser
+
+
+def _step(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +131,26 @@ def _validate(args) -> int:
     return EXIT_OK
 
 
+def _frontier(args) -> int:
+    from pathlib import Path
+
+    from planner.api import resolve_output
+    from planner.frontier import STAGES, run_frontier
+    from planner.io.write import write_workbook
+    from planner.progress import Progress
+    from planner.report import frontier_sheets
+
+    progress = Progress(quiet=args.quiet)
+    default = Path("outputs") / f"{Path(args.input).stem}-frontier.xlsx"
+    output = resolve_output(args.input, args.output or default)
+    stages = STAGES if args.stage == "both" else (args.stage,)
+    frontier = run_frontier(args.input, args.mineral, stages, args.step, progress)
+    write_workbook(output, frontier_sheets(frontier))
+    if not args.quiet:
+        print(f"{len(frontier.table)} steps solved; curve written to {output}")
+    return EXIT_OK if frontier.all_optimal else EXIT_NOT_OPTIMAL
+
+
 def _template(args) -> int:
     from pathlib import Path
 
@@ -123,4 +165,4 @@ def _template(args) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template}
+_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier}

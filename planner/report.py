@@ -142,3 +142,41 @@ def explanation_sheets(ex, currency: str) -> list[SheetSpec]:
         SheetSpec("Explain", pd.DataFrame(EXPLAIN_TEXT, columns=["sheet", "meaning"]),
                   widths={"sheet": 34, "meaning": 140}),
     ]
+
+
+def frontier_sheets(frontier) -> list[SheetSpec]:
+    """The workbook ``planner frontier`` writes: the curve, its charts and the run information."""
+    from planner.api import package_versions
+    from planner.charts import frontier_charts
+
+    currency = frontier.data.settings.get("currency") or "USD"
+    table = frontier.table
+    summary = [
+        ("status", "Optimal" if frontier.all_optimal else "Not optimal: see the status column of sheet Frontier"),
+        ("steps", len(table)),
+        ("currency", currency),
+        ("input_file", frontier.input_path),
+        ("note", "Each row re-solves the base plan with no country above max_share of the stage total in any "
+                 "period, for that mineral and stage; the workbook's own share limits are off during the sweep. "
+                 "extra_cost is the mineral's cost above the plan with no limit; extra_cost_per_point is the "
+                 "cost of the last percentage point of tightening (the knees of the curve)."),
+    ]
+    notes = {"max_share": "Largest share of the stage total one country may hold, in every period.",
+             "mineral_cost": f"Objective of the mineral at this cap ({currency}).",
+             "extra_cost": f"mineral_cost minus its cost with no cap ({currency}).",
+             "extra_cost_per_point": f"Extra cost per percentage point tightened since the previous step ({currency}).",
+             "unmet_tonnes": "Demand for the mineral left unserved over all periods at this cap (t).",
+             "largest_share": "Largest share any country holds in any period of the solved plan."}
+    run_info = [("input_file", frontier.input_path), ("input_sha256", frontier.input_sha256)]
+    run_info += [(f"model_{k}", v) for k, v in frontier.model_size.items()]
+    run_info += [(f"{k}_seconds", round(v, 4)) for k, v in frontier.timings.items()]
+    run_info += [(f"version_{k}", v) for k, v in package_versions().items()]
+    return [
+        SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 100}),
+        SheetSpec("Frontier", table, notes=notes, formats={"max_share": SHARE, "largest_share": SHARE}),
+        SheetSpec("Charts", pd.DataFrame({"Price of de-risking": [
+            "Extra cost of each mineral and stage as the cap on any single country's share tightens "
+            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 120},
+            charts=[place_charts(frontier_charts("Frontier", table))]),
+        SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]), widths={"item": 28, "value": 70}),
+    ]

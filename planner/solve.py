@@ -114,6 +114,11 @@ class HighsSession:
         self._current_upper = numbers.col_upper.copy()
         self._current_rhs = numbers.row_rhs.copy()
 
+    def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:
+        """Set the matrix entries at (row, column) ``cells`` to ``value`` (for parameter sweeps)."""
+        for row, col in cells:
+            self.h.changeCoeff(int(row), int(col), float(value))
+
     def solve(self, numbers: Numbers | None = None) -> Solution:
         if numbers is not None:
             self.set_numbers(numbers)

@@ -8,6 +8,7 @@ import numpy as np
 
 from planner.data import PlannerInput
 from planner.model import constraints as C
+from planner.model.constraints.frontier_cap import add_frontier_caps
 from planner.model.core import Model as _Core
 from planner.model.objective import cost_components
 from planner.model.variables import Variables, add_variables, stock_upper, unmet_upper
@@ -29,6 +30,7 @@ class Model(_Core):
 
     vars: Variables
     data: PlannerInput
+    frontier_cells: dict
 
 
 @dataclass
@@ -41,13 +43,18 @@ class Numbers:
     components: dict[str, np.ndarray]
 
 
-def build_model(data: PlannerInput, name: str = "plan") -> Model:
-    """Create variables, every constraint family and the objective for ``data``."""
+def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = ()) -> Model:
+    """Create variables, every constraint family and the objective for ``data``.
+
+    ``frontier_pairs`` ((mineral, stage) pairs) adds parametric single-country caps for
+    ``planner frontier``; their positions are in ``model.frontier_cells``.
+    """
     model = Model(name)
     model.data = data
     model.vars = add_variables(model, data)
     for add_family in FAMILIES:
         add_family(model, data, model.vars)
+    model.frontier_cells = add_frontier_caps(model, data, model.vars, frontier_pairs) if frontier_pairs else {}
     model.set_objective(cost_components(data, model.vars, model.num_cols))
     return model
 
