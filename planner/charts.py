@@ -62,7 +62,7 @@ def _mix_chart(data_sheet, mix, countries, mineral, stage, idx):
             verb = "sourced" if stage == "supply" else "refined"
             chart.set_title({"name": f"{mineral}: tonnes {verb} by country (base plan)",
                              "name_font": {"size": 11}})
-            chart.set_y_axis({"name": "t", "num_format": "#,##0", "major_gridlines": {"visible": True}})
+            chart.set_y_axis({"name": "t", "num_format": "#,##0", "min": 0, "major_gridlines": {"visible": True}})
             chart.set_legend({"position": "right"})
             chart.set_size({"width": CHART_W, "height": CHART_H})
             return chart

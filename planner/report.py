@@ -82,7 +82,7 @@ def plan_sheets(plan) -> list[SheetSpec]:
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 60},
                   formats={"value": "#,##0.00"}),
         SheetSpec("Scenarios", scenarios, notes=notes),
-        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 120}, charts=[place_charts(charts)]),
+        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 10}, charts=[place_charts(charts)]),
         SheetSpec("Flows", flows, notes=notes),
         SheetSpec("Refining", refining, notes=notes),
         SheetSpec("Deliveries", combine(results, "deliveries"), notes=notes),
@@ -176,7 +176,7 @@ def frontier_sheets(frontier) -> list[SheetSpec]:
         SheetSpec("Frontier", table, notes=notes, formats={"max_share": SHARE, "largest_share": SHARE}),
         SheetSpec("Charts", pd.DataFrame({"Price of de-risking": [
             "Extra cost of each mineral and stage as the cap on any single country's share tightens "
-            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 120},
+            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 10},
             charts=[place_charts(frontier_charts("Frontier", table))]),
         SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]), widths={"item": 28, "value": 70}),
     ]

@@ -291,3 +291,38 @@ SETTINGS: tuple[Setting, ...] = (
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
 UNBOUNDED = math.inf
+
+
+def markdown_reference() -> str:
+    """The input reference as Markdown tables; the README embeds it (a test keeps them equal)."""
+    lines = []
+    for sheet in SHEETS:
+        need = "required" if sheet.required else "optional"
+        lines.append(f"#### `{sheet.name}` ({need})")
+        lines.append("")
+        lines.append(sheet.doc + (f" Key: {', '.join(sheet.key)}." if sheet.key else ""))
+        lines.append("")
+        lines.append("| column | required | unit | default | meaning |")
+        lines.append("|---|---|---|---|---|")
+        for c in sheet.columns:
+            default = "" if c.required else ("blank" if c.default is None else _fmt_default(c.default))
+            doc = c.doc.replace("|", "\\|")
+            lines.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.unit} | {default} | {doc} |")
+        lines.append("")
+    lines.append("#### settings keys")
+    lines.append("")
+    lines.append("| key | default | meaning |")
+    lines.append("|---|---|---|")
+    for s in SETTINGS:
+        default = "blank" if s.default is None else _fmt_default(s.default)
+        choices = f" One of: {', '.join(s.choices)}." if s.choices else ""
+        lines.append(f"| `{s.key}` | {default} | {s.doc}{choices} |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt_default(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -59,6 +59,7 @@ def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
     os.close(fd)
     try:
         _write(tmp, sheets)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes the file private (0600); a plan is for sharing
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -67,6 +68,16 @@ def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
             pass
         raise
     return path
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else what a plain ``open()`` would give."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _write(target: str, sheets: list[SheetSpec]) -> None:
@@ -125,6 +136,11 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
         for j, value in enumerate(row):
             _write_cell(ws, i, j, value, formats[j])
     ws.freeze_panes(1, 0)
+    # Printed (or exported to PDF) a table is one page wide with its header on every page.
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     if columns:
         ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
     for j, col in enumerate(columns):
