@@ -843,8 +843,8 @@ def build(ref: Path) -> dict[str, list[list]]:
             value=0.5)
     src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt exports at 2025 mine output; the "
             "in-force quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
-            note="as the issue asks; the quota binds little because the coalition contracts "
-                 "only 40% of DRC output")
+            note="the coalition's 40% of the 87 kt export quota plus other origins still "
+                 "covers its cobalt: the scenario shows a cost rise, not a shortage")
 
     def sort_body(rows, key=None):
         return [rows[0]] + sorted(rows[1:], key=key or (lambda r: [str(v) for v in r]))
