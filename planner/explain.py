@@ -90,7 +90,7 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
 
     def add(kind, mineral, period, what, scope, limit, used, row, loosen_sign, share=None, total=None):
         dual = float(sol.row_dual[row])
-        slack = (limit - activity[row]) if loosen_sign < 0 else (activity[row] - limit)
+        slack = (rhs[row] - activity[row]) if loosen_sign < 0 else (activity[row] - rhs[row])
         binding = abs(slack) <= BINDING_TOL * max(1.0, abs(limit))
         value = max(0.0, loosen_sign * dual)  # objective decrease per tonne of loosening
         value = value if abs(value) > 1e-9 else 0.0

@@ -1,0 +1,205 @@
+"""Explanations on hand-solved cases: duals where they are unique, policy costs, concentration, charts.
+
+Each case has one optimal basis (no ties between sources, no limit binding at a corner), so its
+duals are unique and can be asserted; the arithmetic is in the comments.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from tests.workbooks import table, write_workbook
+
+MINERALS = table("mineral, unmet_penalty", ("li", 1000))
+PERIODS = table("period", (2026,))
+
+
+def solve(tmp_path, sheets, *extra):
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "out.xlsx"
+    assert main(["solve", str(inp), "-o", str(out), "-q", *extra]) == 0
+    return pd.read_excel(out, sheet_name=None)
+
+
+def two_sources(**more):
+    # A: 100 t at 10/t, B: 100 t at 15/t, both refined in CHN at no cost; EU needs 100 t.
+    sheets = {
+        "minerals": MINERALS,
+        "countries": table("country", ("AAA",), ("BBB",), ("CHN",)),
+        "periods": PERIODS,
+        "supply": table("mineral, country, capacity, cost", ("li", "AAA", 100, 10), ("li", "BBB", 100, 15)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 100)),
+    }
+    sheets.update(more)
+    return sheets
+
+
+def shadow(out, constraint, scope=None):
+    sp = out["Shadow prices"]
+    rows = sp[sp["constraint"].str.startswith(constraint)]
+    if scope is not None:
+        rows = rows[rows["scope"] == scope]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_supply_capacity_value_and_marginal_cost(tmp_path):
+    # A capped at 60: 60 x 10 + 40 x 15 = 1200. One more t of A capacity replaces a t of B: saves 5.
+    # One more t of demand comes from B at 15.
+    sheets = two_sources(supply=table("mineral, country, capacity, cost",
+                                      ("li", "AAA", 60, 10), ("li", "BBB", 100, 15)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1200)
+    a = shadow(out, "supply_capacity", "AAA")
+    assert a["binding"] and a["value_per_t"] == pytest.approx(5)
+    b = shadow(out, "supply_capacity", "BBB")
+    assert not b["binding"] and b["value_per_t"] == 0
+    assert out["Marginal costs"]["marginal_cost"].iloc[0] == pytest.approx(15)
+
+
+def test_refining_capacity_value(tmp_path):
+    # Refiner CHN costs 1/t but holds 50 t; USA costs 3/t. Demand 80: 50 x 1 + 30 x 3 = 140 on top of
+    # 80 x 10 supply = 940. One more t in CHN saves 3 - 1 = 2.
+    sheets = two_sources(
+        countries=table("country", ("AAA",), ("BBB",), ("CHN",), ("USA",)),
+        refining=table("mineral, country, capacity, cost", ("li", "CHN", 50, 1), ("li", "USA", 100, 3)),
+        demand=table("mineral, market, period, demand", ("li", "EU", 2026, 80)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(940)
+    chn = shadow(out, "refining_capacity", "CHN")
+    assert chn["binding"] and chn["value_per_t"] == pytest.approx(2)
+
+
+def test_share_limit_shadow_price_and_policy_cost(tmp_path):
+    # No country above 60% of supply: A 60 t at 10 + B 40 t at 15 = 1200; without the limit A alone: 1000.
+    # Policy cost 200. Loosening A's cap by 1 t moves 1 t from B to A: saves 5 per t, and one share point
+    # is 1 t of the 100 t total: 5. One more t of demand: 0.6 t from A and 0.4 t from B = 12.
+    sheets = two_sources(shares=table("stage, scope, max_share", ("supply", "*", 0.6)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1200)
+    policy = out["Policy costs"].set_index("mineral").loc["li"]
+    assert policy["cost_without_share_limits"] == pytest.approx(1000)
+    assert policy["share_limits_cost"] == pytest.approx(200)
+    a = shadow(out, "share_max", "AAA")
+    assert a["binding"] and a["value_per_t"] == pytest.approx(5)
+    assert a["share"] == pytest.approx(0.6) and a["value_per_share_point"] == pytest.approx(5)
+    b = shadow(out, "share_max", "BBB")
+    assert not b["binding"] and b["value_per_t"] == 0
+    assert out["Marginal costs"]["marginal_cost"].iloc[0] == pytest.approx(12)
+
+
+def test_min_share_shadow_price(tmp_path):
+    # B must hold at least 30%: A 70 x 10 + B 30 x 15 = 1150. Loosening B's floor by 1 t saves 5.
+    sheets = two_sources(shares=table("stage, scope, min_share", ("supply", "BBB", 0.3)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1150)
+    b = shadow(out, "share_min", "BBB")
+    assert b["binding"] and b["value_per_t"] == pytest.approx(5)
+    assert out["Policy costs"].set_index("mineral").loc["li", "share_limits_cost"] == pytest.approx(150)
+
+
+def test_reserve_target_value_and_policy_cost(tmp_path):
+    # EU holds a reserve: 10 t by the end of 2026 at holding cost 2/t. Buy 110 t from A at 10 = 1100,
+    # hold 10 t = 20: 1120. Without the target: 1000, so the target costs 120. One t less of target
+    # saves 10 + 2 = 12.
+    sheets = two_sources(supply=table("mineral, country, capacity, cost", ("li", "AAA", 200, 10)),
+                         reserve=table("mineral, market, holding_cost", ("li", "EU", 2)),
+                         reserve_targets=table("mineral, market, min_stock", ("li", "EU", 10)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1120)
+    policy = out["Policy costs"].set_index("mineral").loc["li"]
+    assert policy["reserve_targets_cost"] == pytest.approx(120)
+    r = shadow(out, "reserve_target")
+    assert r["binding"] and r["value_per_t"] == pytest.approx(12)
+
+
+def test_concentration_recomputed_from_flow_tables(tmp_path):
+    out = solve(tmp_path, two_sources(shares=table("stage, scope, max_share", ("supply", "*", 0.6))))
+    conc = out["Concentration"].set_index(["mineral", "stage"])
+    # Recompute from Flows: A 60 t, B 40 t -> top share 0.6, HHI 60^2 + 40^2 = 5200.
+    flows = out["Flows"][out["Flows"]["scenario"] == "base"]
+    by_origin = flows.groupby("origin")["tonnes"].sum()
+    shares = by_origin / by_origin.sum()
+    row = conc.loc[("li", "supply")]
+    assert row["plan_top_country"] == shares.idxmax() == "AAA"
+    assert row["plan_top_share"] == pytest.approx(shares.max()) == pytest.approx(0.6)
+    assert row["plan_hhi"] == pytest.approx(((100 * shares) ** 2).sum()) == pytest.approx(5200)
+    assert row["plan_countries"] == 2
+    # Without the limit A supplies everything: one country, HHI 10,000.
+    assert row["unlimited_top_share"] == pytest.approx(1.0) and row["unlimited_hhi"] == pytest.approx(10000)
+    # Capacities are 100 and 100: HHI 5,000.
+    assert row["capacity_hhi"] == pytest.approx(5000)
+
+
+def test_concentration_matches_tables_on_example(tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
+    out_path = tmp_path / "plan.xlsx"
+    assert main(["solve", str(example), "-o", str(out_path), "-q"]) == 0
+    out = pd.read_excel(out_path, sheet_name=None, dtype={"period": str})
+    flows = out["Flows"][out["Flows"]["scenario"] == "base"]
+    refining = out["Refining"][out["Refining"]["scenario"] == "base"]
+    q = pd.concat([
+        flows.groupby(["mineral", "period", "origin"])["tonnes"].sum().rename_axis(
+            ["mineral", "period", "country"]).reset_index().assign(stage="supply"),
+        refining.groupby(["mineral", "period", "refiner"])["output_tonnes"].sum().rename_axis(
+            ["mineral", "period", "country"]).reset_index(name="tonnes").assign(stage="refining"),
+    ])
+    conc = out["Concentration"].set_index(["mineral", "stage", "period"])
+    for (m, stage, t), group in q.groupby(["mineral", "stage", "period"]):
+        shares = group["tonnes"] / group["tonnes"].sum()
+        row = conc.loc[(m, stage, t)]
+        assert row["plan_top_share"] == pytest.approx(shares.max(), abs=1e-6)
+        assert row["plan_hhi"] == pytest.approx(((100 * shares) ** 2).sum(), abs=1e-3)
+        assert row["plan_countries"] == (shares > 1e-9).sum()
+
+
+def chart_xml(path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        names = sorted((n for n in zf.namelist() if re.match(r"xl/charts/chart\d+\.xml", n)),
+                       key=lambda n: int(re.search(r"(\d+)", n).group(1)))
+        return [zf.read(n).decode("utf-8") for n in names]
+
+
+def test_charts_point_at_the_right_cells(tmp_path):
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    example = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(example), "-o", str(out), "-q"]) == 0
+    charts = chart_xml(out)
+    wb = load_workbook(out, read_only=True)
+    mix = list(wb["Mix"].iter_rows(values_only=True))
+    reserve = list(wb["Reserve"].iter_rows(values_only=True))
+    titles = [" ".join(re.findall(r"<a:t>([^<]*)</a:t>", xml)) for xml in charts]
+    # One cost chart, one mix chart per mineral and stage with flows, one per reserve.
+    pairs = {(r[0], r[1]) for r in mix[1:]}
+    reserves = {(r[1], r[2]) for r in reserve[1:] if r[0] == "base"}
+    assert len(charts) == 1 + len(pairs) + len(reserves)
+    assert "Cost by scenario" in titles[0] and "Scenarios!$D$2:$D$4" in charts[0]
+    for xml, title in zip(charts, titles):
+        refs = re.findall(r"<c:f>([^<]*)</c:f>", xml)
+        assert refs, title
+        if "by country" in title:
+            mineral = title.split(":")[0]
+            stage = "supply" if "sourced" in title else "refining"
+            rows = {int(n) for ref in refs if ref.startswith("Mix!$C$") for n in re.findall(r"\$(\d+)", ref)}
+            first, last = min(rows), max(rows)
+            block = mix[first - 1:last]
+            assert {(r[0], r[1]) for r in block} == {(mineral, stage)}, title
+            assert len(block) == 3  # the three periods
+        if "stock vs target" in title:
+            mineral, market = re.match(r"(\w+) reserve for (\w+)", title).groups()
+            ref = next(r for r in refs if r.startswith("Reserve!$E$"))
+            first, last = (int(n) for n in re.findall(r"\$(\d+)", ref))
+            block = reserve[first - 1:last]
+            assert {(r[0], r[1], r[2]) for r in block} == {("base", mineral, market)}
