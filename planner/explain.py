@@ -151,9 +151,10 @@ def marginal_costs(model: Model, data: PlannerInput, sol: Solution) -> pd.DataFr
 def stage_quantities(model: Model, x: np.ndarray) -> pd.DataFrame:
     """Tonnes by (mineral, stage, period, country): raw sourced at supply, refined output at refining."""
     v = model.vars
-    supply = pd.DataFrame([(m, "supply", t, c) for (m, c, r, t) in v.flow],
+    sourced = v.sourced()
+    supply = pd.DataFrame([(m, "supply", t, c) for (m, c, r, t), _col in sourced],
                           columns=["mineral", "stage", "period", "country"])
-    supply["tonnes"] = x[list(v.flow.values())] if v.flow else []
+    supply["tonnes"] = x[[col for _key, col in sourced]] if sourced else []
     refining = pd.DataFrame([(m, "refining", t, r) for (m, r, t) in v.out],
                             columns=["mineral", "stage", "period", "country"])
     refining["tonnes"] = x[list(v.out.values())] if v.out else []

@@ -53,8 +53,7 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
     v = model.vars
     components = {c: float(numbers.components[c] @ x) for c in COMPONENTS}
     tables = {
-        "flows": _table(name, v.flow, x, ["mineral", "origin", "refiner", "period"], "tonnes",
-                        TABLE_COLUMNS["flows"]),
+        "flows": _flows_table(name, model, x),
         "deliveries": _table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
                              TABLE_COLUMNS["deliveries"]),
         "unmet": _table(name, v.unmet, x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
@@ -77,10 +76,26 @@ def _table(scenario, index: dict, x, key_names, value_name, columns, keep_zero=F
     return frame[columns].reset_index(drop=True)
 
 
+def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
+    """Raw tonnes by route; in a stress test also the kept part of the contract and the spot part."""
+    v = model.vars
+    columns = TABLE_COLUMNS["flows"]
+    if not v.spot:
+        return _table(scenario, v.flow, x, ["mineral", "origin", "refiner", "period"], "tonnes", columns)
+    keys = list(v.flow)
+    kept = x[list(v.flow.values())]
+    spot = x[[v.spot[k] for k in keys]]
+    frame = pd.DataFrame(keys, columns=["mineral", "origin", "refiner", "period"])
+    frame["tonnes"], frame["kept_tonnes"], frame["spot_tonnes"] = kept + spot, kept, spot
+    frame = frame[frame["tonnes"] > 0]
+    frame.insert(0, "scenario", scenario)
+    return frame[columns + ["kept_tonnes", "spot_tonnes"]].reset_index(drop=True)
+
+
 def _refining_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
     v = model.vars
     inflow: dict[tuple, float] = {}
-    for (m, c, r, t), col in v.flow.items():
+    for (m, c, r, t), col in v.sourced():
         inflow[(m, r, t)] = inflow.get((m, r, t), 0.0) + x[col]
     rows = [(scenario, m, t, r, inflow.get((m, r, t), 0.0), x[col]) for (m, r, t), col in v.out.items()
             if x[col] > 0 or inflow.get((m, r, t), 0.0) > 0]

@@ -92,6 +92,7 @@ class HighsSession:
         if status == hs.HighsStatus.kError:
             raise SolverError("HiGHS refused the model (HighsStatus.kError)")
         self._current_cost = lp.col_cost_
+        self._current_lower = np.asarray(model.col_lower, dtype=np.float64)
         self._current_upper = np.asarray(model.col_upper, dtype=np.float64)
         self._current_rhs = np.asarray(model.row_rhs, dtype=np.float64)
 
@@ -101,17 +102,19 @@ class HighsSession:
         changed = np.flatnonzero(numbers.col_cost != self._current_cost)
         if changed.size:
             self.h.changeColsCost(changed.size, changed.astype(np.int32), numbers.col_cost[changed])
-        changed = np.flatnonzero(numbers.col_upper != self._current_upper)
+        col_lower = numbers.col_lower if numbers.col_lower is not None else np.zeros(self.model.num_cols)
+        changed = np.flatnonzero((numbers.col_upper != self._current_upper) | (col_lower != self._current_lower))
         if changed.size:
-            self.h.changeColsBounds(changed.size, changed.astype(np.int32), np.zeros(changed.size),
+            self.h.changeColsBounds(changed.size, changed.astype(np.int32), col_lower[changed],
                                     _finite(numbers.col_upper[changed], inf))
         changed = np.flatnonzero(numbers.row_rhs != self._current_rhs)
         if changed.size:
-            lower, upper = self.model.row_bounds(numbers.row_rhs)
-            self.h.changeRowsBounds(changed.size, changed.astype(np.int32), _finite(lower[changed], inf),
-                                    _finite(upper[changed], inf))
+            row_lower, row_upper = self.model.row_bounds(numbers.row_rhs)
+            self.h.changeRowsBounds(changed.size, changed.astype(np.int32), _finite(row_lower[changed], inf),
+                                    _finite(row_upper[changed], inf))
         self._current_cost = numbers.col_cost.copy()
         self._current_upper = numbers.col_upper.copy()
+        self._current_lower = col_lower.copy()
         self._current_rhs = numbers.row_rhs.copy()
 
     def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:
@@ -201,7 +204,9 @@ class CbcSession:
 def _apply_to_pulp(model: Model, numbers: Numbers) -> None:
     from planner.model import _pulp_compat as compat
 
-    for var, ub in zip(model.variables, numbers.col_upper):
+    lower = numbers.col_lower if numbers.col_lower is not None else np.zeros(model.num_cols)
+    for var, lb, ub in zip(model.variables, lower, numbers.col_upper):
+        var.lowBound = float(lb)
         var.upBound = None if math.isinf(ub) else float(ub)
     for family in model.rows.values():
         for row, c in zip(family.rows, family.constraints):

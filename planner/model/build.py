@@ -41,17 +41,19 @@ class Numbers:
     col_upper: np.ndarray
     row_rhs: np.ndarray
     components: dict[str, np.ndarray]
+    col_lower: np.ndarray | None = None  # None: every column >= 0
 
 
-def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = ()) -> Model:
+def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False) -> Model:
     """Create variables, every constraint family and the objective for ``data``.
 
     ``frontier_pairs`` ((mineral, stage) pairs) adds parametric single-country caps for
-    ``planner frontier``; their positions are in ``model.frontier_cells``.
+    ``planner frontier``; their positions are in ``model.frontier_cells``. ``spot`` adds the
+    stress tests' spot purchases beside every flow.
     """
     model = Model(name)
     model.data = data
-    model.vars = add_variables(model, data)
+    model.vars = add_variables(model, data, spot=spot)
     for add_family in FAMILIES:
         add_family(model, data, model.vars)
     model.frontier_cells = add_frontier_caps(model, data, model.vars, frontier_pairs) if frontier_pairs else {}
@@ -82,6 +84,8 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
         rhs[family.rows] = [family.rhs(data, key) for key in family.keys]
     upper = np.asarray(model.col_upper, dtype=float).copy()
     v = model.vars
+    if v.spot:  # outside a stress test nothing is bought on the spot market
+        upper[list(v.spot.values())] = 0.0
     for key, col in v.unmet.items():
         upper[col] = unmet_upper(data, key)
     for key, col in v.stock.items():

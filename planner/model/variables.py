@@ -23,6 +23,11 @@ class Variables:
     stock: dict[tuple, int]  # (m, d, t)  reserve stock at the end of t
     shortfall: dict[tuple, int]  # (m, d, t)  reserve below its target
     stage_total: dict[tuple, int]  # (m, stage, t)  stage total, only where share rows need it
+    spot: dict[tuple, int]  # (m, c, r, t)  stress tests only: tonnes bought beyond the contracts
+
+    def sourced(self) -> list[tuple[tuple, int]]:
+        """(key, column) of every column that carries raw tonnes from c to r: flow, then spot."""
+        return [*self.flow.items(), *self.spot.items()]
 
 
 def unmet_upper(data: PlannerInput, key: tuple) -> float:
@@ -35,8 +40,12 @@ def stock_upper(data: PlannerInput, key: tuple) -> float:
     return data.reserves[key[:2]].max_stock
 
 
-def add_variables(model: Model, data: PlannerInput) -> Variables:
-    """Create flow, out, ship, unmet, stock and shortfall where the spec creates them."""
+def add_variables(model: Model, data: PlannerInput, spot: bool = False) -> Variables:
+    """Create flow, out, ship, unmet, stock and shortfall where the spec creates them.
+
+    With ``spot`` (stress tests), each flow gets a twin: flow is then the kept part of the
+    contract (flow <= F) and spot the extra bought at the spot premium.
+    """
     periods = data.periods
     origins: dict[tuple, list[str]] = {}
     refiners: dict[tuple, list[str]] = {}
@@ -68,4 +77,5 @@ def add_variables(model: Model, data: PlannerInput) -> Variables:
         stock=model.add_columns("stock", reserve_keys, lambda k: stock_upper(data, k)),
         shortfall=model.add_columns("shortfall", reserve_keys),
         stage_total={},
+        spot=model.add_columns("spot", flow_keys) if spot else {},
     )

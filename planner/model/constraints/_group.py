@@ -3,9 +3,9 @@
 from collections import defaultdict
 
 
-def group_by(index: dict[tuple, int], part) -> dict[tuple, list[int]]:
-    """``part(key)`` -> the columns whose key maps to it, in column order."""
+def group_by(pairs, part) -> dict[tuple, list[int]]:
+    """``part(key)`` -> the columns whose key maps to it, from (key, column) pairs, in their order."""
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for key, col in index.items():
+    for key, col in pairs:
         groups[part(key)].append(col)
     return groups

@@ -17,6 +17,6 @@ def add_dispatch(model, data, v) -> None:
         sum_d ship[m,r,d,t] - out[m,r,t] = 0
     """
     family = model.row_family("dispatch", EQ, dispatch_rhs)
-    shipped = group_by(v.ship, lambda k: (k[0], k[1], k[3]))
+    shipped = group_by(v.ship.items(), lambda k: (k[0], k[1], k[3]))
     for key, out_col in v.out.items():
         model.add_row(family, key, [(c, 1.0) for c in shipped.get(key, ())] + [(out_col, -1.0)], 0.0)

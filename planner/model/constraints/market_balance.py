@@ -28,7 +28,7 @@ def add_market_balance(model, data, v) -> None:
     the right so that the row's dual is the marginal cost of one more tonne of demand.
     """
     family = model.row_family("market_balance", EQ, market_balance_rhs)
-    delivered = group_by(v.ship, lambda k: (k[0], k[2], k[3]))
+    delivered = group_by(v.ship.items(), lambda k: (k[0], k[2], k[3]))
     previous = dict(zip(data.periods[1:], data.periods[:-1]))
     for key, unmet_col in v.unmet.items():
         m, d, t = key

@@ -19,9 +19,10 @@ def add_refining_balance(model, data, v) -> None:
     -----------
     for each refining row (m, r, t):
         out[m,r,t] - yield[m,r,t] * sum_c flow[m,c,r,t] = 0
+    (in a stress test flow = kept + spot, and both columns appear)
     """
     family = model.row_family("refining_balance", EQ, refining_balance_rhs)
-    inflows = group_by(v.flow, lambda k: (k[0], k[2], k[3]))
+    inflows = group_by(v.sourced(), lambda k: (k[0], k[2], k[3]))
     for key, out_col in v.out.items():
         y = data.refining[key][2]
         terms = [(out_col, 1.0)] + [(c, -y) for c in inflows.get(key, ())]

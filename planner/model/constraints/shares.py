@@ -14,9 +14,9 @@ def stage_quantities(v, stage: str) -> dict[tuple, dict[str, list[int]]]:
     q is sum_r flow[m,c,r,t] at stage supply and out[m,r,t] at stage refining.
     """
     if stage == "supply":
-        q = group_by(v.flow, lambda k: (k[0], k[1], k[3]))
+        q = group_by(v.sourced(), lambda k: (k[0], k[1], k[3]))
     else:
-        q = group_by(v.out, lambda k: k)
+        q = group_by(v.out.items(), lambda k: k)
     out: dict[tuple, dict[str, list[int]]] = {}
     for (m, c, t), cols in q.items():
         out.setdefault((m, t), {})[c] = cols
