@@ -155,9 +155,32 @@ def _frontier_chart(sheet, table, mineral, stage, idx):
                           "marker": {"type": "circle", "size": 5, "fill": {"color": "#1F77B4"}}})
         chart.set_title({"name": f"{mineral} {stage}: price of de-risking", "name_font": {"size": 11}})
         chart.set_x_axis({"name": "largest share any one country may hold", "num_format": "0%",
-                          "reverse": True, "min": 0, "max": 1})
+                          "reverse": True, "min": 0, "max": 1, "crossing": "max"})
         chart.set_y_axis({"name": "extra cost", "num_format": "#,##0"})
         chart.set_legend({"none": True})
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        return chart
+    return build
+
+
+def sizing_charts(sheet: str, wide: pd.DataFrame) -> list:
+    """Unmet demand beyond the base plan against reserve days, one chart per scenario, a line per mineral."""
+    minerals = [c for c in wide.columns if c not in ("scenario", "reserve_days")]
+    return [_sizing_chart(sheet, wide, minerals, scenario, idx)
+            for scenario, idx in wide.groupby("scenario", sort=False).indices.items()]
+
+
+def _sizing_chart(sheet, wide, minerals, scenario, idx):
+    def build(wb):
+        first, last = int(idx[0]) + 1, int(idx[-1]) + 1
+        chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        for j, mineral in enumerate(minerals, start=2):
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 1, last, 1],
+                              "values": [sheet, first, j, last, j], "marker": {"type": "circle", "size": 5}})
+        chart.set_title({"name": f"{scenario}: unmet demand vs reserve size", "name_font": {"size": 11}})
+        chart.set_x_axis({"name": "reserve target (days of demand)", "min": 0})
+        chart.set_y_axis({"name": "unmet t beyond the base plan", "num_format": "#,##0", "min": 0})
+        chart.set_legend({"position": "right"})
         chart.set_size({"width": CHART_W, "height": CHART_H})
         return chart
     return build

@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the curve (default outputs/<input name>-frontier.xlsx)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
+    p = sub.add_parser("stress", help="stress-test the base plan against every scenario; size reserves")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
+                   help="where to write the results (default outputs/<input name>-stress.xlsx)")
+    p.add_argument("--reserve-days", type=_days_list, metavar="D1,D2,...",
+                   help="also rerun the base plan and every stress test with every reserve target set to each "
+                        "number of days of demand, e.g. 0,30,60,90,120")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
     p.add_argument("output", metavar="OUTPUT.xlsx")
     return parser
@@ -66,6 +75,16 @@ def _step(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {text}")
     return value
+
+
+def _days_list(text: str) -> list[float]:
+    try:
+        days = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}")
+    if not days or any(d < 0 or d != d or d == float("inf") for d in days):
+        raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
+    return sorted(set(days))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,6 +170,25 @@ def _frontier(args) -> int:
     return EXIT_OK if frontier.all_optimal else EXIT_NOT_OPTIMAL
 
 
+def _stress(args) -> int:
+    from pathlib import Path
+
+    from planner.api import resolve_output
+    from planner.io.write import write_workbook
+    from planner.progress import Progress
+    from planner.report import stress_sheets
+    from planner.stress import run_stress
+
+    progress = Progress(quiet=args.quiet)
+    default = Path("outputs") / f"{Path(args.input).stem}-stress.xlsx"
+    output = resolve_output(args.input, args.output or default)
+    report = run_stress(args.input, args.reserve_days, progress)
+    write_workbook(output, stress_sheets(report))
+    if not args.quiet:
+        print(f"base plan and {len(report.stressed)} stress test(s) solved; results written to {output}")
+    return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL
+
+
 def _template(args) -> int:
     from pathlib import Path
 
@@ -165,4 +203,4 @@ def _template(args) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier}
+_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier, "stress": _stress}

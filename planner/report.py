@@ -82,7 +82,7 @@ def plan_sheets(plan) -> list[SheetSpec]:
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 60},
                   formats={"value": "#,##0.00"}),
         SheetSpec("Scenarios", scenarios, notes=notes),
-        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 10}, charts=[place_charts(charts)]),
+        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 24}, charts=[place_charts(charts)]),
         SheetSpec("Flows", flows, notes=notes),
         SheetSpec("Refining", refining, notes=notes),
         SheetSpec("Deliveries", combine(results, "deliveries"), notes=notes),
@@ -176,7 +176,78 @@ def frontier_sheets(frontier) -> list[SheetSpec]:
         SheetSpec("Frontier", table, notes=notes, formats={"max_share": SHARE, "largest_share": SHARE}),
         SheetSpec("Charts", pd.DataFrame({"Price of de-risking": [
             "Extra cost of each mineral and stage as the cap on any single country's share tightens "
-            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 10},
+            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 24},
             charts=[place_charts(frontier_charts("Frontier", table))]),
         SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]), widths={"item": 28, "value": 70}),
     ]
+
+
+def stress_sheets(report) -> list[SheetSpec]:
+    """The workbook ``planner stress`` writes."""
+    from planner.api import package_versions
+    from planner.charts import sizing_charts
+    from planner.stress import sizing_summary
+
+    currency = report.data.settings.get("currency") or "USD"
+    results = [report.base, *report.stressed]
+    premium = report.data.settings.get("spot_premium")
+    summary = [
+        ("status", "Optimal" if report.all_optimal else "Not optimal: see the status columns"),
+        ("total_cost", report.base.total_cost),
+        ("currency", currency),
+        ("scenarios", len(report.stressed)),
+        ("spot_premium", premium),
+        ("input_file", report.input_path),
+        ("note", "The base plan's flows are contracts. Each scenario hits that plan from its first affected period "
+                 "on: contracts are kept up to what remains available, extra supply is bought at (1 + spot_premium) "
+                 "x the scenario's unit cost, reserves may fall below target and demand may go unmet."),
+    ]
+    notes = dict(TABLE_NOTES)
+    notes.update({
+        "extra_cost": f"Stress-test cost minus the base plan's cost ({currency}).",
+        "first_period": "The scenario's first affected period; before it the base plan stands.",
+        "spot_tonnes": "Raw tonnes bought beyond the contracts at the spot premium.",
+        "kept_tonnes": "Contracted tonnes kept (at most the base plan's flow).",
+        "reserve_drawn_tonnes": "Tonnes taken out of reserves: the sum of every period's fall in stock.",
+        "unmet_above_base_tonnes": "Unmet demand beyond what the base plan itself leaves unmet.",
+        "base_holding_cost": f"What holding the base plan's reserve of the mineral costs ({currency}).",
+        "reserve_days": "Reserve target of every reserve, in days of demand (blank: the workbook's own targets).",
+        "smallest_reserve_days": "Smallest tested reserve size that leaves no demand unmet beyond the base plan "
+                                 "(blank: none of the tested sizes).",
+    })
+    sheets = [
+        SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 100},
+                  formats={"value": "#,##0.00"}),
+        SheetSpec("Stress", report.stress_table, notes=notes),
+        SheetSpec("Stress by mineral", report.by_mineral.drop(columns=["reserve_days"]), notes=notes),
+    ]
+    if report.sizing is not None:
+        sizing = report.sizing
+        wide = sizing.pivot_table(index=["scenario", "reserve_days"], columns="mineral",
+                                  values="unmet_above_base_tonnes", aggfunc="sum", sort=False).reset_index()
+        wide = wide[["scenario", "reserve_days", *[m for m in report.data.minerals if m in wide.columns]]]
+        sheets += [
+            SheetSpec("Reserve sizing", sizing_summary(sizing), notes=notes),
+            SheetSpec("Sizing runs", sizing, notes=notes),
+            SheetSpec("Sizing chart data", wide, formats={m: TONNES for m in report.data.minerals}),
+            SheetSpec("Charts", pd.DataFrame({"Reserve sizing": [
+                "Unmet demand beyond the base plan against the reserve target, per scenario and mineral: read off "
+                "the smallest reserve that keeps each disruption from leaving demand unserved."]}),
+                widths={"Reserve sizing": 24}, charts=[place_charts(sizing_charts("Sizing chart data", wide))]),
+        ]
+    sheets += [
+        SheetSpec("Flows", combine(results, "flows"), notes=notes),
+        SheetSpec("Refining", combine(results, "refining"), notes=notes),
+        SheetSpec("Deliveries", combine(results, "deliveries"), notes=notes),
+        SheetSpec("Reserve", combine(results, "reserve"), notes=notes),
+        SheetSpec("Unmet", combine(results, "unmet"), notes=notes),
+    ]
+    run_info = [("input_file", report.input_path), ("input_sha256", report.input_sha256),
+                ("scenarios", len(report.stressed))]
+    run_info += [(f"model_{k}", v) for k, v in report.model_size.items()]
+    run_info += [(f"{k}_seconds", round(v, 4)) for k, v in report.timings.items()]
+    run_info += [(f"solve_seconds[{r.scenario}]", round(r.solve_seconds, 4)) for r in results]
+    run_info += [(f"version_{k}", v) for k, v in package_versions().items()]
+    sheets.append(SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]),
+                            widths={"item": 28, "value": 70}))
+    return sheets

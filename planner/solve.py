@@ -140,10 +140,12 @@ class HighsSession:
         if mapped != OPTIMAL:
             return Solution(mapped, solve_seconds=seconds, iterations=info.simplex_iteration_count)
         sol = self.h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64)
+        x[np.abs(x) < 1e-9] = 0.0  # below HiGHS' feasibility tolerance: noise, not tonnes
         return Solution(
             OPTIMAL,
             objective=float(info.objective_function_value),
-            x=np.asarray(sol.col_value, dtype=np.float64),
+            x=x,
             row_dual=np.asarray(sol.row_dual, dtype=np.float64),
             col_dual=np.asarray(sol.col_dual, dtype=np.float64),
             solve_seconds=seconds,

@@ -165,6 +165,13 @@ class Model:
             minerals[family.cols] = [k[0] for k in family.keys]
         return minerals
 
+    def col_periods(self) -> np.ndarray:
+        """The period of every column (every variable's key ends with its period)."""
+        periods = np.empty(self.num_cols, dtype=object)
+        for family in self.columns.values():
+            periods[family.cols] = [k[-1] for k in family.keys]
+        return periods
+
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """A @ x, one value per row."""
         starts, index, value = self.matrix()
