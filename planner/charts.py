@@ -184,3 +184,28 @@ def _sizing_chart(sheet, wide, minerals, scenario, idx):
         chart.set_size({"width": CHART_W, "height": CHART_H})
         return chart
     return build
+
+
+def histogram_charts(sheet: str, hist: pd.DataFrame) -> list:
+    """Columns of how many samples leave how much demand unmet, one chart per mineral."""
+    return [_histogram_chart(sheet, hist, mineral, idx)
+            for mineral, idx in hist.groupby("mineral", sort=False).indices.items()]
+
+
+def _histogram_chart(sheet, hist, mineral, idx):
+    cols = list(hist.columns)
+
+    def build(wb):
+        first, last = int(idx[0]) + 1, int(idx[-1]) + 1
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"name": "samples", "categories": [sheet, first, cols.index("unmet_range"), last,
+                                                            cols.index("unmet_range")],
+                          "values": [sheet, first, cols.index("samples"), last, cols.index("samples")],
+                          "gap": 10, "fill": {"color": "#C0504D"}})
+        chart.set_title({"name": f"{mineral}: unmet demand across samples", "name_font": {"size": 11}})
+        chart.set_x_axis({"name": "unmet demand over the horizon (all markets)", "num_font": {"rotation": -30}})
+        chart.set_y_axis({"name": "samples", "min": 0})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        return chart
+    return build

@@ -62,6 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "number of days of demand, e.g. 0,30,60,90,120")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
+    p = sub.add_parser("sweep", help="risk sweep: stress-test the base plan against sampled disruptions")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("--samples", type=_positive_int, required=True, metavar="N", help="number of samples")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs dask[distributed])")
+    p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
+                   help="where to write the results (default outputs/<input name>-sweep.xlsx)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
     p.add_argument("output", metavar="OUTPUT.xlsx")
     return parser
@@ -85,6 +98,16 @@ def _days_list(text: str) -> list[float]:
     if not days or any(d < 0 or d != d or d == float("inf") for d in days):
         raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
     return sorted(set(days))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +212,30 @@ def _stress(args) -> int:
     return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL
 
 
+def _sweep(args) -> int:
+    from pathlib import Path
+
+    from planner.api import resolve_output
+    from planner.io.write import write_workbook
+    from planner.progress import Progress
+    from planner.report import sweep_sheets
+    from planner.sweep import run_sweep
+
+    progress = Progress(quiet=args.quiet)
+    default = Path("outputs") / f"{Path(args.input).stem}-sweep.xlsx"
+    output = resolve_output(args.input, args.output or default)
+    report = run_sweep(args.input, args.samples, args.seed, args.workers, args.scheduler, progress)
+    write_workbook(output, sweep_sheets(report))
+    run = report.run
+    if not args.quiet or run.partial:
+        print(f"{len(run.results)} of {len(report.samples)} samples solved ({run.workers}); results written to "
+              f"{output}" + (" (partial: interrupted)" if run.partial else ""), file=sys.stderr if run.partial
+              else sys.stdout)
+    if run.partial:
+        return 130
+    return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL
+
+
 def _template(args) -> int:
     from pathlib import Path
 
@@ -203,4 +250,4 @@ def _template(args) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier, "stress": _stress}
+_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier, "stress": _stress, "sweep": _sweep}

@@ -251,3 +251,68 @@ def stress_sheets(report) -> list[SheetSpec]:
     sheets.append(SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]),
                             widths={"item": 28, "value": 70}))
     return sheets
+
+
+def sweep_sheets(report) -> list[SheetSpec]:
+    """The workbook ``planner sweep`` writes."""
+    from planner.api import package_versions
+    from planner.charts import histogram_charts
+    from planner.sweep import risk_drivers, risk_summary, sample_unmet_table, samples_table, unmet_histogram
+
+    run = report.run
+    currency = report.data.settings.get("currency") or "USD"
+    long = sample_unmet_table(report.data, run.results)
+    n_done = len(run.results)
+    if run.partial:
+        status = f"Partial: {n_done} of {len(report.samples)} samples finished before the run was stopped"
+    elif report.all_optimal:
+        status = "Optimal"
+    else:
+        status = "Not optimal: see the status column of sheet Samples"
+    rate = n_done / run.seconds if run.seconds > 0 else None
+    summary = [
+        ("status", status),
+        ("total_cost", report.base_total),
+        ("currency", currency),
+        ("seed", report.seed),
+        ("samples", len(report.samples)),
+        ("samples_solved", n_done),
+        ("partial", run.partial),
+        ("workers", run.workers),
+        ("sample_seconds", round(run.seconds, 3)),
+        ("samples_per_second", round(rate, 3) if rate else None),
+        ("input_file", report.input_path),
+        ("note", "Each sample draws, for every risk and period, whether the event starts (with the risk's "
+                 "probability); it then hits the committed base plan like a stress test. The same seed gives "
+                 "the same samples and results however many workers solve them."),
+    ]
+    notes = {
+        "risks drawn": "Events of the sample as risk@start period; (none) = the base plan stands.",
+        "extra_cost": f"Sample's cost minus the base plan's ({currency}).",
+        "unmet_tonnes": "Demand left unserved over all periods and markets (t).",
+        "mean_unmet": "Mean unmet tonnes over the samples.",
+        "p95_unmet": "95th percentile of unmet tonnes (linear interpolation between samples).",
+        "p_any_unmet": "Share of samples leaving any demand unmet (above 1e-6 t).",
+        "expected_extra_cost": f"Mean extra cost of the mineral over the samples ({currency}); the same on each "
+                               "of its markets, which share it.",
+        "unmet_difference": "Mean unmet with the risk minus without it: how much the risk drives shortfalls.",
+    }
+    hist = unmet_histogram(report.data, long)
+    run_info = [("input_file", report.input_path), ("input_sha256", report.input_sha256)]
+    run_info += [(f"model_{k}", v) for k, v in report.model_size.items()]
+    run_info += [(f"{k}_seconds", round(v, 4)) for k, v in report.timings.items()]
+    run_info += [(f"version_{k}", v) for k, v in package_versions().items()]
+    return [
+        SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 100},
+                  formats={"value": "#,##0.00"}),
+        SheetSpec("Risk summary", risk_summary(report.data, long), notes=notes, formats={"p_any_unmet": SHARE}),
+        SheetSpec("Risk drivers", risk_drivers(report.data, report.samples, run.results), notes=notes),
+        SheetSpec("Charts", pd.DataFrame({"Unmet demand distribution": [
+            "How many samples leave how much demand unmet, per mineral (all markets and periods together)."]}),
+            widths={"Unmet demand distribution": 24},
+            charts=[place_charts(histogram_charts("Unmet distribution", hist))]),
+        SheetSpec("Samples", samples_table(run.results), notes=notes, widths={"risks drawn": 60}),
+        SheetSpec("Sample unmet", long, notes=notes),
+        SheetSpec("Unmet distribution", hist, formats={"share_of_samples": SHARE}),
+        SheetSpec("Run info", pd.DataFrame(run_info, columns=["item", "value"]), widths={"item": 28, "value": 70}),
+    ]

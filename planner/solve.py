@@ -117,6 +117,14 @@ class HighsSession:
         self._current_lower = col_lower.copy()
         self._current_rhs = numbers.row_rhs.copy()
 
+    def basis(self):
+        """The current simplex basis (to restart later solves from the same point)."""
+        return self.h.getBasis()
+
+    def set_basis(self, basis) -> None:
+        """Start the next solve from ``basis``: the same start gives the same vertex on degenerate LPs."""
+        self.h.setBasis(basis)
+
     def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:
         """Set the matrix entries at (row, column) ``cells`` to ``value`` (for parameter sweeps)."""
         for row, col in cells:

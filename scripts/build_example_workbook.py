@@ -108,6 +108,12 @@ SHEETS = {
         ("cobalt quota and demand surge", "supply_capacity", 0.6, "cobalt", "COD", None),
         ("cobalt quota and demand surge", "demand", 1.2, None, None, 2028),
     ],
+    "risks": [
+        ("risk", "country", "stage", "probability", "mineral", "factor", "duration"),
+        ("graphite export licensing", "CHN", "refining", 0.3, "graphite", 0.5, 1),
+        ("DRC cobalt export ban", "COD", "supply", 0.2, "cobalt", 0, 2),
+        ("Chilean lithium strike", "CHL", "supply", 0.1, "lithium", 0.5, 1),
+    ],
     "settings": [
         ("key", "value"),
         ("currency", "USD"),

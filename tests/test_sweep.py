@@ -1,0 +1,148 @@
+"""planner sweep: seeded and worker-independent, checkable against stress tests, with Dask on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from tests.workbooks import table, write_workbook
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
+TABLES = ["Risk summary", "Risk drivers", "Samples", "Sample unmet", "Unmet distribution"]
+
+
+def sweep(tmp_path, inp, name, *args):
+    out = tmp_path / f"{name}.xlsx"
+    assert main(["sweep", str(inp), "-o", str(out), "-q", *args]) == 0
+    return pd.read_excel(out, sheet_name=None)
+
+
+def test_same_seed_same_results_with_one_or_two_workers(tmp_path):
+    one = sweep(tmp_path, EXAMPLE, "one", "--samples", "24", "--seed", "7", "--workers", "1")
+    two = sweep(tmp_path, EXAMPLE, "two", "--samples", "24", "--seed", "7", "--workers", "2")
+    for sheet in TABLES:
+        pd.testing.assert_frame_equal(one[sheet], two[sheet], check_exact=False, rtol=1e-9, atol=1e-9)
+    assert one["Summary"].set_index("item").loc["seed", "value"] == 7
+    other = sweep(tmp_path, EXAMPLE, "other", "--samples", "24", "--seed", "8", "--workers", "1")
+    assert not one["Samples"]["risks drawn"].equals(other["Samples"]["risks drawn"])
+
+
+def test_dask_local_cluster_matches_the_local_pool(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    local = sweep(tmp_path, EXAMPLE, "local", "--samples", "12", "--seed", "3", "--workers", "2")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        remote = sweep(tmp_path, EXAMPLE, "dask", "--samples", "12", "--seed", "3",
+                       "--scheduler", cluster.scheduler_address)
+    for sheet in TABLES:
+        pd.testing.assert_frame_equal(local[sheet], remote[sheet], check_exact=False, rtol=1e-9, atol=1e-9)
+    assert "dask" in remote["Summary"].set_index("item").loc["workers", "value"]
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "x.xlsx"
+    rc = main(["sweep", str(EXAMPLE), "--samples", "2", "--scheduler", "tcp://127.0.0.1:9", "-o", str(out), "-q"])
+    assert rc == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def ban_workbook(probability):
+    # AAA supplies at 10/t, BBB at 30/t (spot 45/t); EU needs 50 t a year for two years.
+    return {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000)),
+        "countries": table("country", ("AAA",), ("BBB",), ("CHN",)),
+        "periods": table("period", (2026,), (2027,)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AAA", 200, 10), ("li", "BBB", 30, 30)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 50), ("li", "EU", 2027, 50)),
+        "scenarios": table("scenario, kind, factor, mineral, country", ("ban", "supply_capacity", 0, "li", "AAA")),
+        "risks": table("risk, country, stage, probability, mineral, factor, duration",
+                       ("AAA ban", "AAA", "supply", probability, "li", 0, 1)),
+    }
+
+
+def test_certain_risk_reproduces_the_stress_test(tmp_path):
+    inp = write_workbook(tmp_path / "in.xlsx", ban_workbook(1.0))
+    out = sweep(tmp_path, inp, "sweep", "--samples", "3", "--workers", "1")
+    stress_out = tmp_path / "stress.xlsx"
+    assert main(["stress", str(inp), "-o", str(stress_out), "-q"]) == 0
+    stress = pd.read_excel(stress_out, sheet_name="Stress").set_index("scenario").loc["ban"]
+    # With AAA banned in both years: 30 t a year from BBB on the spot market at 45/t, 20 t unmet at 1000/t:
+    # 2 x (1350 + 20000) = 42700, against a base of 2 x 500 = 1000.
+    assert stress["total_cost"] == pytest.approx(42700)
+    samples = out["Samples"]
+    assert (samples["risks drawn"] == "AAA ban@2026; AAA ban@2027").all()
+    assert samples["total_cost"].to_numpy() == pytest.approx(stress["total_cost"])
+    assert samples["extra_cost"].to_numpy() == pytest.approx(stress["extra_cost"])
+    assert samples["unmet_tonnes"].to_numpy() == pytest.approx(40)
+    summary = out["Risk summary"].set_index(["mineral", "market"]).loc[("li", "EU")]
+    assert summary["mean_unmet"] == pytest.approx(40) and summary["p_any_unmet"] == 1
+
+
+def test_impossible_risk_leaves_the_base_plan(tmp_path):
+    inp = write_workbook(tmp_path / "in.xlsx", ban_workbook(0.0))
+    out = sweep(tmp_path, inp, "sweep", "--samples", "5", "--workers", "1")
+    samples = out["Samples"]
+    assert (samples["risks drawn"] == "(none)").all()
+    assert samples["total_cost"].to_numpy() == pytest.approx(1000)
+    assert (samples["extra_cost"] == 0).all() and (samples["unmet_tonnes"] == 0).all()
+
+
+def test_percentiles_recomputed_from_the_sample_tables(tmp_path):
+    out = sweep(tmp_path, EXAMPLE, "sweep", "--samples", "30", "--seed", "11", "--workers", "1")
+    long = out["Sample unmet"]
+    summary = out["Risk summary"].set_index(["mineral", "market"])
+    for (m, d), group in long.groupby(["mineral", "market"]):
+        u = group["unmet_tonnes"].to_numpy()
+        assert len(u) == 30
+        row = summary.loc[(m, d)]
+        assert row["mean_unmet"] == pytest.approx(u.mean(), abs=1e-9)
+        assert row["p95_unmet"] == pytest.approx(np.percentile(u, 95), abs=1e-9)
+        assert row["p_any_unmet"] == pytest.approx((u > 1e-6).mean())
+        assert row["expected_extra_cost"] == pytest.approx(group["mineral_extra_cost"].mean(), abs=1e-6)
+    # Per-sample totals agree with the Samples sheet.
+    totals = long.groupby("sample")["unmet_tonnes"].sum()
+    samples = out["Samples"].set_index("sample")
+    assert samples["unmet_tonnes"].to_numpy() == pytest.approx(totals.loc[samples.index].to_numpy(), abs=1e-9)
+
+
+def test_no_risks_sheet_is_a_usage_error(tmp_path, capsys):
+    sheets = ban_workbook(0.5)
+    del sheets["risks"]
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    assert main(["sweep", str(inp), "--samples", "2", "-o", str(tmp_path / "o.xlsx"), "-q"]) == 2
+    assert "risks" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "partial.xlsx"
+    proc = subprocess.Popen([sys.executable, "-m", "planner", "sweep", str(EXAMPLE), "--samples", "100000",
+                             "--workers", "1", "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    # Wait for the first progress line: the base plan is solved and samples are running.
+    assert proc.stderr.readline()
+    deadline = time.time() + 60
+    line = ""
+    while "sweep [" not in line and time.time() < deadline:
+        line = proc.stderr.readline()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "partial" in err and "Traceback" not in err
+    summary = pd.read_excel(out, sheet_name="Summary").set_index("item")["value"]
+    assert str(summary["status"]).startswith("Partial")
+    solved = int(summary["samples_solved"])
+    assert 0 < solved < 100000
+    assert len(pd.read_excel(out, sheet_name="Samples")) == solved
