@@ -177,32 +177,27 @@ class CbcSession:
     name = "cbc"
 
     def __init__(self, model: Model, time_limit: float | None = None):
-        import pulp
+        from planner.model._pulp_compat import cbc_command
 
         self.model = model
         self.time_limit = time_limit
-        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
-        if not cmd.available():
-            raise SolverError("the CBC solver is not available with this PuLP installation "
-                              "(PuLP 4 does not bundle it); set solver to highs, or install CBC "
-                              "(for example the Debian package coinor-cbc) and use PuLP 3.3")
+        cmd = cbc_command(time_limit)
+        if cmd is None:
+            raise SolverError("the CBC solver is not installed: pip install 'pulp[cbc]' (or set the "
+                              "setting solver to highs)")
         self.cmd = cmd
 
     def solve(self, numbers: Numbers | None = None) -> Solution:
-        import pulp
-
         from planner.model import _pulp_compat as compat
 
         model = self.model
         if numbers is not None:
             _apply_to_pulp(model, numbers)
         start = time.perf_counter()
-        model.prob.solve(self.cmd)
+        status = compat.solve(model.prob, self.cmd, self.time_limit)
         seconds = time.perf_counter() - start
-        status = pulp.LpStatus[model.prob.status]
         if status != OPTIMAL:
-            return Solution("Time limit reached" if status == "Not Solved" and self.time_limit else status,
-                            solve_seconds=seconds)
+            return Solution(status, solve_seconds=seconds)
         x = np.array([compat.variable_value(v) or 0.0 for v in model.variables])
         duals = np.zeros(model.num_rows)
         for family in model.rows.values():
