@@ -28,8 +28,9 @@ def mix_table(flows: pd.DataFrame, refining: pd.DataFrame, minerals, periods, sc
         return pd.DataFrame(columns=["mineral", "stage", "period"])
     wide = long.pivot_table(index=["mineral", "stage", "period"], columns="country", values="tonnes",
                             aggfunc="sum", fill_value=0.0)
+    present = set(zip(long["mineral"], long["stage"]))
     full = pd.MultiIndex.from_tuples([(m, s, t) for m in minerals for s in ("supply", "refining") for t in periods
-                                      if (m, s) in set(zip(long["mineral"], long["stage"]))],
+                                      if (m, s) in present],
                                      names=["mineral", "stage", "period"])
     wide = wide.reindex(full, fill_value=0.0)
     wide = wide[sorted(wide.columns)]

@@ -82,9 +82,17 @@ def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, ba
 
 
 def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solution) -> pd.DataFrame:
-    """One row per capacity, share-limit and reserve-target row: limit, activity, binding, value."""
+    """Every share-limit and reserve-target row, and the capacity rows that bind or have a value.
+
+    A slack capacity row is worth 0 by definition; leaving the thousands of them out keeps the
+    sheet readable (and world-scale workbooks quick to write).
+    """
     activity = model.row_activity(sol.x)
     rhs = numbers.row_rhs
+
+    def worth_listing(row: int) -> bool:
+        slack = rhs[row] - activity[row]
+        return abs(slack) <= BINDING_TOL * max(1.0, abs(rhs[row])) or abs(sol.row_dual[row]) > 1e-9
     records = []
     v = model.vars
 
@@ -106,12 +114,14 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
     if fam:
         for key, row in zip(fam.keys, fam.rows):
             m, c, t = key
-            add("supply_capacity", m, t, "supply", c, rhs[row], activity[row], row, -1)
+            if worth_listing(row):
+                add("supply_capacity", m, t, "supply", c, rhs[row], activity[row], row, -1)
     fam = model.rows.get("refining_capacity")
     if fam:
         for key, row in zip(fam.keys, fam.rows):
             m, r, t = key
-            add("refining_capacity", m, t, "refining", r, rhs[row], activity[row], row, -1)
+            if worth_listing(row):
+                add("refining_capacity", m, t, "refining", r, rhs[row], activity[row], row, -1)
     for name, sign, bound in (("share_max", -1, "max_share"), ("share_min", +1, "min_share")):
         fam = model.rows.get(name)
         if not fam:

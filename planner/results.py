@@ -65,15 +65,16 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
                           numbers=numbers)
 
 
-def _table(scenario, index: dict, x, key_names, value_name, columns, keep_zero=False) -> pd.DataFrame:
+def _table(scenario, index: dict, x, key_names, value_name, columns) -> pd.DataFrame:
+    """Rows of the keys whose column is above zero (most flows of a plan are zero)."""
+    cols = np.fromiter(index.values(), dtype=np.int64, count=len(index))
+    values = x[cols] if len(cols) else np.zeros(0)
+    keep = np.flatnonzero(values > 0)
     keys = list(index)
-    values = x[np.fromiter(index.values(), dtype=np.int64, count=len(index))] if keys else np.zeros(0)
-    frame = pd.DataFrame(keys, columns=key_names) if keys else pd.DataFrame(columns=key_names)
-    frame[value_name] = values
-    if not keep_zero:
-        frame = frame[frame[value_name] > 0]
+    frame = pd.DataFrame([keys[i] for i in keep], columns=key_names)
+    frame[value_name] = values[keep]
     frame.insert(0, "scenario", scenario)
-    return frame[columns].reset_index(drop=True)
+    return frame[columns]
 
 
 def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
@@ -83,22 +84,27 @@ def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
     if not v.spot:
         return _table(scenario, v.flow, x, ["mineral", "origin", "refiner", "period"], "tonnes", columns)
     keys = list(v.flow)
-    kept = x[list(v.flow.values())]
-    spot = x[[v.spot[k] for k in keys]]
-    frame = pd.DataFrame(keys, columns=["mineral", "origin", "refiner", "period"])
-    frame["tonnes"], frame["kept_tonnes"], frame["spot_tonnes"] = kept + spot, kept, spot
-    frame = frame[frame["tonnes"] > 0]
+    kept = x[np.fromiter(v.flow.values(), dtype=np.int64, count=len(keys))]
+    spot = x[np.fromiter((v.spot[k] for k in keys), dtype=np.int64, count=len(keys))]
+    keep = np.flatnonzero(kept + spot > 0)
+    frame = pd.DataFrame([keys[i] for i in keep], columns=["mineral", "origin", "refiner", "period"])
+    frame["tonnes"], frame["kept_tonnes"], frame["spot_tonnes"] = kept[keep] + spot[keep], kept[keep], spot[keep]
     frame.insert(0, "scenario", scenario)
-    return frame[columns + ["kept_tonnes", "spot_tonnes"]].reset_index(drop=True)
+    return frame[columns + ["kept_tonnes", "spot_tonnes"]]
 
 
 def _refining_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
     v = model.vars
-    inflow: dict[tuple, float] = {}
-    for (m, c, r, t), col in v.sourced():
-        inflow[(m, r, t)] = inflow.get((m, r, t), 0.0) + x[col]
-    rows = [(scenario, m, t, r, inflow.get((m, r, t), 0.0), x[col]) for (m, r, t), col in v.out.items()
-            if x[col] > 0 or inflow.get((m, r, t), 0.0) > 0]
+    position = {key: i for i, key in enumerate(v.out)}
+    sourced = v.sourced()
+    into = np.fromiter((position[(m, r, t)] for (m, _c, r, t), _col in sourced), dtype=np.int64,
+                       count=len(sourced))
+    carried = x[np.fromiter((col for _key, col in sourced), dtype=np.int64, count=len(sourced))]
+    inflow = np.bincount(into, weights=carried, minlength=len(position)) if len(position) else np.zeros(0)
+    output = x[np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))]
+    keys = list(v.out)
+    rows = [(scenario, keys[i][0], keys[i][2], keys[i][1], inflow[i], output[i])
+            for i in np.flatnonzero((output > 0) | (inflow > 0))]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["refining"])
 
 

@@ -58,8 +58,9 @@ def test_supply_capacity_value_and_marginal_cost(tmp_path):
     assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1200)
     a = shadow(out, "supply_capacity", "AAA")
     assert a["binding"] and a["value_per_t"] == pytest.approx(5)
-    b = shadow(out, "supply_capacity", "BBB")
-    assert not b["binding"] and b["value_per_t"] == 0
+    # B's capacity is slack, so worth nothing: slack capacity rows are left off the sheet.
+    sp = out["Shadow prices"]
+    assert sp[(sp["constraint"] == "supply_capacity") & (sp["scope"] == "BBB")].empty
     assert out["Marginal costs"]["marginal_cost"].iloc[0] == pytest.approx(15)
 
 

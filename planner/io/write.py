@@ -131,10 +131,8 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
         if note:
             ws.write_comment(0, j, note, {"x_scale": 2.5, "y_scale": 1.5})
     formats = [fmt(spec.formats.get(c, default_format(c))) for c in columns]
-    values = frame.to_numpy(dtype=object)
-    for i, row in enumerate(values, start=1):
-        for j, value in enumerate(row):
-            _write_cell(ws, i, j, value, formats[j])
+    for j, col in enumerate(columns):
+        _write_column(ws, j, frame.iloc[:, j], formats[j])
     ws.freeze_panes(1, 0)
     # Printed (or exported to PDF) a table is one page wide with its header on every page.
     ws.set_landscape()
@@ -144,8 +142,23 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
     if columns:
         ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
     for j, col in enumerate(columns):
-        width = spec.widths.get(col) or _width(col, values[:200, j] if len(values) else [], formats[j])
+        width = spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), formats[j])
         ws.set_column(j, j, width)
+
+
+def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
+    """One column, with the writer chosen once from its dtype (a numeric column needs no per-cell checks)."""
+    if pd.api.types.is_float_dtype(series.dtype) or (
+            pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+        write_number = ws.write_number
+        for i, value in enumerate(series.to_numpy(dtype=float).tolist(), start=1):
+            if value == value and value not in (math.inf, -math.inf):  # NaN: leave the cell blank
+                write_number(i, j, value, cell_format)
+            elif value == value:
+                ws.write_string(i, j, "unbounded" if value > 0 else "-unbounded")
+        return
+    for i, value in enumerate(series.tolist(), start=1):
+        _write_cell(ws, i, j, value, cell_format)
 
 
 def _write_cell(ws, i, j, value, cell_format) -> None:
