@@ -228,18 +228,20 @@ def _finite(values: np.ndarray, inf: float) -> np.ndarray:
 
 @contextlib.contextmanager
 def _quiet_stdout():
-    """Silence C-level writes to stdout (file descriptor 1) for the duration."""
+    """Silence C-level writes to file descriptor 1 for the duration (whatever sys.stdout is)."""
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stdout (pytest capture, IDEs)
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 at all
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
+            os.dup2(devnull.fileno(), 1)
             yield
     finally:
-        os.dup2(saved, fd)
+        os.dup2(saved, 1)
         os.close(saved)

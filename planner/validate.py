@@ -10,12 +10,14 @@ import datetime as dt
 import difflib
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
 
 from planner import schema as S
 from planner.data import INF, Mineral, PlannerInput, Reserve, Risk, Route, ScenarioRow, ShareRule
 from planner.errors import InputError, Issue
-from planner.io.read import RawSheet, RawWorkbook
+from planner.io.read import FormulaWithoutValue, RawSheet, RawWorkbook
 
 _TRUE = {"true", "yes", "y", "1", "open", "allowed"}
 _FALSE = {"false", "no", "n", "0", "closed"}
@@ -29,6 +31,7 @@ class Record:
     row: int
     values: dict
     cols: dict  # column name -> 1-based column index (absent when the column is missing)
+    raw: dict = field(default_factory=dict)  # column name -> the cell as read, before conversion
 
     def __getitem__(self, name):
         return self.values.get(name)
@@ -41,6 +44,7 @@ class _Collector:
     def __init__(self):
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
+        self.structural = False  # a sheet or column is missing: later checks would only add noise
 
     def error(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -53,7 +57,7 @@ def validate(raw: RawWorkbook) -> PlannerInput:
     """Validate every sheet of ``raw`` and resolve defaults, blanks and overrides."""
     out = _Collector()
     records = _read_sheets(raw, out)
-    if out.issues:  # without the right sheets and columns, later checks only add noise
+    if out.structural:  # without the right sheets and columns, later checks only add noise
         raise InputError(raw.path, out.issues)
     data = _resolve(raw.path, records, out)
     if out.issues:
@@ -69,24 +73,52 @@ def _read_sheets(raw: RawWorkbook, out: _Collector) -> dict[str, list[Record]]:
     records: dict[str, list[Record]] = {}
     for key, sheet in raw.sheets.items():
         if key not in S.SHEET_BY_NAME:
-            hint = _did_you_mean(key, S.SHEET_BY_NAME)
+            hint = _did_you_mean(key, S.SHEET_BY_NAME, n=1, cutoff=0.8)
             out.warn(Issue(sheet.name, message=f"sheet is not one the planner reads; ignored{hint}"))
     for spec in S.SHEETS:
         sheet = raw.sheets.get(spec.name)
         if sheet is None:
             if spec.required:
                 found = ", ".join(s.name for s in raw.sheets.values()) or "none"
-                out.error(Issue(spec.name, message=f"required sheet is missing; found sheets: {found}"))
+                hint = _did_you_mean(spec.name, [s.name.strip() for s in raw.sheets.values()])
+                out.error(Issue(spec.name, message=f"required sheet is missing; found sheets: {found}{hint}"))
+                out.structural = True
             records[spec.name] = []
             continue
         if sheet.hidden:
             out.warn(Issue(sheet.name, message="sheet is hidden in Excel; it is read all the same"))
         cols = _match_columns(spec, sheet, out)
-        if cols is None:
+        if _check_merged(sheet, cols, out) or cols is None:
+            out.structural = True
             records[spec.name] = []
             continue
         records[spec.name] = [_convert_row(spec, sheet, row, values, cols, out) for row, values in sheet.rows]
     return records
+
+
+def _check_merged(sheet: RawSheet, cols: dict[str, int] | None, out: _Collector) -> bool:
+    """Merged cells in the table: only the first cell holds the value, the others read as blank.
+
+    Return True when the header row is merged (the columns cannot be trusted). A merged
+    header is reported even when columns are missing: it is often why they are.
+    """
+    used = set((cols or {}).values())
+    header_merged = False
+    for min_col, min_row, max_col, max_row in sorted(sheet.merged, key=lambda m: (m[1], m[0])):
+        span = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        column = next((name for name, idx in (cols or {}).items() if min_col <= idx <= max_col), None)
+        if min_row == 1 and column is None and cols is None:
+            header = sheet.headers.get(min_col)
+            column = header.strip().lower() if header else None
+        if min_row == 1 and (column is not None or cols is None):
+            header_merged = True
+            out.error(Issue(sheet.name, 1, min_col, column, f"header cells {span} are merged; unmerge them so "
+                                                           "each column has its own header in row 1."))
+        elif used & set(range(min_col, max_col + 1)):
+            out.error(Issue(sheet.name, min_row, min_col, column,
+                            f"cells {span} are merged; only the first holds a value and the others read as "
+                            "blank. Unmerge them and fill in every cell."))
+    return header_merged
 
 
 def _match_columns(spec: S.Sheet, sheet: RawSheet, out: _Collector) -> dict[str, int] | None:
@@ -104,10 +136,27 @@ def _match_columns(spec: S.Sheet, sheet: RawSheet, out: _Collector) -> dict[str,
     missing = [c.name for c in spec.columns if c.required and c.name not in cols]
     if missing:
         found = ", ".join(sheet.headers[i] for i in sorted(sheet.headers)) or "no headers in row 1"
+        row = _header_row_elsewhere(spec, sheet)
+        if row is not None:
+            out.error(Issue(sheet.name, message=f"required columns {', '.join(missing)} are not in row 1 "
+                                                f"(found: {found}); the headers seem to be in row {row}. The planner "
+                                                "reads headers from row 1 only: delete the rows above them."))
+            return None
         for name in missing:
-            out.error(Issue(sheet.name, message=f"required column '{name}' is missing; found: {found}"))
+            hint = _did_you_mean(name, [h for h in sheet.headers.values() if h.strip().lower() not in known])
+            out.error(Issue(sheet.name, message=f"required column '{name}' is missing; found: {found}{hint}"))
         return None
     return cols
+
+
+def _header_row_elsewhere(spec: S.Sheet, sheet: RawSheet) -> int | None:
+    """The row below row 1 that holds every required header (a title or blank rows above the table)."""
+    required = {c.name for c in spec.columns if c.required}
+    for row, values in sheet.head[1:]:
+        names = {str(v).strip().lower() for v in values if v is not None}
+        if required <= names:
+            return row
+    return None
 
 
 def _convert_row(spec, sheet, row, values, cols, out) -> Record:
@@ -119,6 +168,7 @@ def _convert_row(spec, sheet, row, values, cols, out) -> Record:
         if problem:
             out.error(Issue(sheet.name, row, idx, col.name, problem))
         rec.values[col.name] = parsed
+        rec.raw[col.name] = value
     return rec
 
 
@@ -130,13 +180,17 @@ def convert_cell(col: S.Column, value):
         if col.required:
             return None, f"is blank; expected {col.expected()}"
         return col.default, None
+    if isinstance(value, FormulaWithoutValue):
+        what = f"the formula {_quote(str(value))}" if value.formula else "a formula"
+        return None, (f"got {what} with no saved value; open and save the workbook in Excel, or type the "
+                      f"value ({col.expected()}).")
     got = f"got {_quote(value)}"
     if isinstance(value, str) and value.strip().startswith("#") and value.strip().upper() in _EXCEL_ERRORS:
-        return None, f"{got} (an Excel error value); expected {col.expected()}"
+        return None, f"{got} (an Excel error value); expected {col.expected()}."
     if col.kind == S.NUMBER:
-        number, problem = _number(value)
+        number, problem = _number(value, percent=col.unit in _PERCENT_UNITS)
         if number is None:
-            return None, f"{got}; expected {col.expected()}{problem}"
+            return None, f"{got}; expected {col.expected()}{problem}."
         if (col.minimum is not None and (number < col.minimum or (col.minimum_exclusive and number == col.minimum))) \
                 or (col.maximum is not None and number > col.maximum) \
                 or (col.integer and not float(number).is_integer()):
@@ -155,6 +209,10 @@ def convert_cell(col: S.Column, value):
         return None, f"{got}; expected {col.expected()}."
     if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date, dt.time)):
         return None, f"{got}; expected {col.expected()}."
+    if col.kind in (S.NAME, S.CODE, S.PERIOD) and len(str(value).strip()) > MAX_NAME_LENGTH:
+        # Longer names are pasted text, not labels; and Excel cells stop at 32,767 characters.
+        return None, f"{got} ({len(str(value).strip()):,} characters); expected a name of at most " \
+                     f"{MAX_NAME_LENGTH} characters."
     if col.kind == S.PERIOD:
         return period_label(value), None
     text = _text(value)
@@ -172,7 +230,14 @@ _EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NUL
                  "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
 
 
-def _number(value) -> tuple[float | None, str]:
+MAX_NAME_LENGTH = 255
+# Units in which "65%" is read as 0.65; in any other column a percentage is an error.
+_PERCENT_UNITS = {"fraction"}
+# Non-zero magnitudes below this are unit errors, and the LP solver would drop them as noise.
+MIN_MAGNITUDE = 1e-9
+
+
+def _number(value, percent: bool = False) -> tuple[float | None, str]:
     if isinstance(value, bool):
         return None, " (a TRUE/FALSE cell is not a number)"
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -185,15 +250,19 @@ def _number(value) -> tuple[float | None, str]:
             return None, " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
         scale = 1.0
         if text.endswith("%"):
+            if not percent:
+                return None, " (a percentage only fits a share or rate column; write the number itself)"
             text, scale = text[:-1].strip(), 0.01
         try:
             number = float(text) * scale
-        except ValueError:
+        except (ValueError, OverflowError):
             return None, ""
     if math.isnan(number) or math.isinf(number):
         return None, " (not a finite number)"
     if abs(number) > S.MAX_MAGNITUDE:
         return None, f" (magnitude above {S.MAX_MAGNITUDE:g}; check the units)"
+    if number != 0 and abs(number) < MIN_MAGNITUDE:
+        return None, f" (non-zero magnitude below {MIN_MAGNITUDE:g}; check the units, or write 0)"
     return number, ""
 
 
@@ -230,10 +299,10 @@ def _quote(value) -> str:
     return str(value)
 
 
-def _did_you_mean(word: str, options) -> str:
+def _did_you_mean(word: str, options, n: int = 3, cutoff: float = 0.6) -> str:
     options = [str(o) for o in options]
     lookup = {o.lower(): o for o in options}
-    close = difflib.get_close_matches(str(word).lower(), list(lookup), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(str(word).lower(), list(lookup), n=n, cutoff=cutoff)
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(lookup[c]) for c in close) + "?)"
@@ -551,7 +620,7 @@ def _settings(rows: list[Record], out: _Collector) -> dict:
             continue
         col = S.Column("value", spec.kind, True, choices=spec.choices, minimum=spec.minimum,
                        minimum_exclusive=spec.minimum_exclusive)
-        raw_value = r.values.get("value")
+        raw_value = r.raw.get("value")
         value, problem = convert_cell(col, raw_value)
         if problem:
             out.error(r.issue("value", f"setting {key}: {problem}"))

@@ -2,30 +2,56 @@
 
 Nothing is interpreted here beyond finding the header row: values stay as the cells hold
 them (numbers, text such as ``n/a`` or ``1,000``, booleans, dates) so that validation can
-quote them back to the user. Untrusted files are checked before openpyxl parses them.
+quote them back to the user. Untrusted files are checked before openpyxl parses them: the
+container (type, damage, unpacked size), then the XML with defusedxml (no entity expansion).
+Two things openpyxl hides are recovered from the sheet XML: formula cells that carry no saved
+value (openpyxl reports them as blank) and merged cells.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# openpyxl parses with defusedxml (no entity expansion, no external entities) when it is
+# installed; it is a declared dependency, imported here so that a missing one fails loudly.
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as _safe_fromstring
+from defusedxml.ElementTree import iterparse as _safe_iterparse
+from openpyxl import load_workbook
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from planner.errors import InputError, Issue
 
 # A real planning workbook is a few MB unpacked; world-scale ones stay below 100 MB.
 # Anything far beyond is refused before parsing (zip bombs expand 1000x and more).
+# zipfile never inflates a member beyond the size its header declares (a larger stream
+# fails its CRC check), so checking the declared sizes bounds what parsing can unpack.
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
+MAX_MEMBERS = 10_000
 MAX_ROWS_PER_SHEET = 1_048_576  # Excel's own limit; openpyxl would read more.
+# openpyxl reads about 50,000 cells a second on a CI machine: a million cells is ~20 s, and
+# ten times what a world-scale workbook (30 minerals x 60 countries x 12 periods) holds.
+MAX_CELLS_PER_SHEET = 1_000_000
+HEAD_ROWS = 10  # rows kept as found, to explain a header that is not in row 1
+HEAD_COLS = 100
 
-try:  # openpyxl parses with defusedxml when it is installed; it is a dependency.
-    import defusedxml  # noqa: F401
-except ImportError:  # pragma: no cover - declared dependency
-    pass
+FILE = "(file)"  # the "sheet" of problems that concern the whole file
 
-from openpyxl import load_workbook  # noqa: E402
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell whose workbook holds no saved result (written by a program, never opened in Excel)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return "=" + self.formula
 
 
 @dataclass
@@ -36,6 +62,9 @@ class RawSheet:
     headers: dict[int, str]  # 1-based column index -> header text as written
     rows: list[tuple[int, tuple]] = field(default_factory=list)  # (excel row, values)
     hidden: bool = False
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (min_col, min_row, max_col, max_row)
+    head: list[tuple[int, tuple]] = field(default_factory=list)  # first rows as found, empty ones included
+    read: bool = True  # False for a sheet the planner does not use (not read beyond its name)
 
 
 @dataclass
@@ -44,84 +73,353 @@ class RawWorkbook:
     sheets: dict[str, RawSheet]  # normalised (lower-case, trimmed) name -> sheet
 
 
-def read_workbook(path: str | os.PathLike) -> RawWorkbook:
-    """Read every sheet of the workbook at ``path``; raise InputError if it is not one."""
+def _known_sheets() -> set[str]:
+    from planner.schema import SHEET_BY_NAME
+
+    return set(SHEET_BY_NAME)
+
+
+def read_workbook(path: str | os.PathLike, sheets: set[str] | None = None) -> RawWorkbook:
+    """Read the workbook at ``path``; raise InputError if it is not a readable .xlsx workbook.
+
+    Only the sheets named in ``sheets`` (normalised names; default: the sheets the planner
+    reads) are read cell by cell; the others are listed by name only.
+    """
     source = str(path)
+    wanted = _known_sheets() if sheets is None else {s.strip().lower() for s in sheets}
     _check_container(Path(path), source)
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputError(source, [Issue("(file)", message=f"cannot be read as an .xlsx workbook: {_short(exc)}")])
-    try:
-        sheets: dict[str, RawSheet] = {}
-        issues: list[Issue] = []
-        for ws in wb.worksheets:
-            key = ws.title.strip().lower()
-            if key in sheets:
-                issues.append(Issue(ws.title, message=f"sheet name repeats '{sheets[key].name}' "
-                                    "(names are matched ignoring case and spaces)"))
-                continue
-            sheets[key] = _read_sheet(ws, issues)
-        if issues:
-            raise InputError(source, issues)
-        return RawWorkbook(source, sheets)
-    finally:
-        wb.close()
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (data validation, conditional formats); irrelevant here.
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            scans = _prescan(Path(path), source, wanted)
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl raises many types for damaged files
+            if _caused_by(exc, DefusedXmlException):
+                raise InputError(source, [_entities_issue(_caused_by(exc, DefusedXmlException))]) from None
+            raise InputError(source, [Issue(FILE, message="cannot be read as an .xlsx workbook "
+                                            f"({_short(exc)}); open it in Excel and save it as .xlsx")]) from None
+        try:
+            return _read_all(wb, source, wanted, scans)
+        except InputError:
+            raise
+        except DefusedXmlException as exc:
+            raise InputError(source, [_entities_issue(exc)]) from None
+        except (MemoryError, RecursionError):
+            raise InputError(source, [Issue(FILE, message="is too large or too deeply nested to read")]) from None
+        except Exception as exc:
+            raise InputError(source, [Issue(FILE, message=f"has a damaged sheet ({_short(exc)}); open it in "
+                                            "Excel and save it as .xlsx")]) from None
+        finally:
+            wb.close()
 
 
-def _read_sheet(ws, issues: list[Issue]) -> RawSheet:
-    rows = ws.iter_rows(values_only=True)
+def _read_all(wb, source: str, wanted: set[str], scans: dict[str, _Scan]) -> RawWorkbook:
+    sheets: dict[str, RawSheet] = {}
+    issues: list[Issue] = []
+    for ws in wb.worksheets:
+        key = ws.title.strip().lower()
+        if key in sheets:
+            issues.append(Issue(ws.title, message=f"sheet name repeats '{sheets[key].name}' "
+                                "(names are matched ignoring case and spaces)"))
+            continue
+        if key in wanted:
+            scan = scans.get(ws.title) or _Scan()
+            try:
+                sheets[key] = _read_sheet(ws, scan, issues)
+            except DefusedXmlException:
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+                # openpyxl gives up on a cell it cannot convert (a number cell holding "NaN", a string
+                # index out of range): find and name the cells instead of the whole file.
+                bad = _bad_cells(wb, ws, scan.member)
+                issues.extend(bad or [Issue(ws.title, message=f"cannot be read ({_short(exc)}); open the workbook "
+                                            "in Excel and save it as .xlsx")])
+                sheets[key] = RawSheet(ws.title, {}, hidden=_hidden(ws))
+        else:
+            sheets[key] = RawSheet(ws.title, {}, hidden=_hidden(ws), read=False)
+    if issues:
+        raise InputError(source, issues)
+    return RawWorkbook(source, sheets)
+
+
+def _hidden(ws) -> bool:
+    return getattr(ws, "sheet_state", "visible") != "visible"
+
+
+def _read_sheet(ws, scan: _Scan, issues: list[Issue]) -> RawSheet:
+    # The stored dimension may claim a million rows or 16,384 columns; read what is there instead.
+    ws.reset_dimensions()
+    no_value = scan.no_value
+    # One pass, rows padded or cut to HEAD_COLS columns: a stray cell far to the right cannot make
+    # every row 16,384 wide. Only a header row that reaches that far is read again, at its width.
+    head: list[tuple[int, tuple]] = []
+    sheet = RawSheet(ws.title, {}, hidden=_hidden(ws), merged=scan.merged, head=head)
+    rows = ws.iter_rows(max_col=HEAD_COLS, values_only=True)
     header_row = next(rows, None) or ()
-    headers = {i + 1: str(v).strip() for i, v in enumerate(header_row) if v is not None and str(v).strip()}
-    sheet = RawSheet(ws.title, headers, hidden=getattr(ws, "sheet_state", "visible") != "visible")
-    width = max(headers, default=0)
+    head.append((1, tuple(header_row)))
+    if len(header_row) >= HEAD_COLS and header_row[HEAD_COLS - 1] is not None:
+        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
+        rows = ws.iter_rows(min_row=2, max_col=len(header_row), values_only=True)
+    sheet.headers = {i + 1: str(v).strip() for i, v in enumerate(header_row) if v is not None and str(v).strip()}
+    width = max(sheet.headers, default=0)
     for excel_row, values in enumerate(rows, start=2):
-        if excel_row > MAX_ROWS_PER_SHEET:
-            issues.append(Issue(ws.title, message=f"has more than {MAX_ROWS_PER_SHEET:,} rows"))
+        if excel_row <= HEAD_ROWS:
+            head.append((excel_row, tuple(values)))
+        elif not width:
             break
-        values = tuple(values[:width]) if width else ()
+        if excel_row > MAX_ROWS_PER_SHEET:
+            issues.append(Issue(ws.title, message=f"has rows beyond row {MAX_ROWS_PER_SHEET:,}, Excel's limit; "
+                                "split the data or remove the extra rows"))
+            break
+        values = values[:width]
+        if no_value:
+            values = tuple(FormulaWithoutValue(no_value[(excel_row, j)])
+                           if v is None and (excel_row, j) in no_value else v
+                           for j, v in enumerate(values, start=1))
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
-            sheet.rows.append((excel_row, values))
+            sheet.rows.append((excel_row, tuple(values)))
     return sheet
+
+
+@dataclass
+class _Scan:
+    """What a byte scan and (when needed) a defused parse of a sheet's XML found."""
+
+    member: str | None = None
+    cells: int = 0
+    no_value: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula text
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell[\s>/]")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _prescan(path: Path, source: str, wanted: set[str]) -> dict[str, _Scan]:
+    """Scan the XML of the wanted sheets before openpyxl parses anything.
+
+    Counts cells (openpyxl parses a whole sheet just to open it when its XML lacks a
+    dimension, so an over-large sheet must be refused first) and finds formula cells without
+    a saved value and merged ranges, which openpyxl's read-only mode does not report.
+    """
+    scans: dict[str, _Scan] = {}
+    issues: list[Issue] = []
+    with zipfile.ZipFile(path) as zf:
+        for title, member in _sheet_members(zf).items():
+            if title.strip().lower() not in wanted or member not in zf.namelist():
+                continue
+            scan = _scan_member(zf, member)
+            if scan.cells > MAX_CELLS_PER_SHEET:
+                issues.append(Issue(title, message=f"has {scan.cells:,} cells; the planner reads at most "
+                                    f"{MAX_CELLS_PER_SHEET:,} per sheet, ten times what a world-scale workbook "
+                                    "needs. Delete unused rows and columns, or check that this is the right sheet"))
+            scans[title] = scan
+    if issues:
+        raise InputError(source, issues)
+    return scans
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> zip member of its XML, from xl/workbook.xml and its relationships."""
+    try:
+        workbook = _safe_fromstring(zf.read("xl/workbook.xml"))
+        rels = _safe_fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter() if rel.tag.endswith("Relationship")}
+    members = {}
+    for el in workbook.iter():
+        if el.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        target = targets.get(el.get(f"{{{_REL_NS}}}id"), "")
+        if not target:
+            continue
+        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        members[el.get("name", "")] = os.path.normpath(member).replace(os.sep, "/")
+    return members
+
+
+def _scan_member(zf: zipfile.ZipFile, member: str) -> _Scan:
+    scan = _Scan(member)
+    has_formula = has_merge = False
+    carry = b""
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            data = carry + chunk
+            # Every pattern starts with "<" and holds no other: scan up to the last "<" and carry the rest.
+            cut = data.rfind(b"<") if chunk else len(data)
+            if cut <= 0:
+                cut = len(data) if len(data) > (1 << 16) or not chunk else 0
+            part, carry = data[:cut], data[cut:]
+            scan.cells += len(_CELL.findall(part))
+            has_formula = has_formula or _FORMULA.search(part) is not None
+            has_merge = has_merge or _MERGE.search(part) is not None
+            if not chunk:
+                break
+    if scan.cells > MAX_CELLS_PER_SHEET or not (has_formula or has_merge):
+        return scan
+    for row, col, el in _cells(zf, member, merged=scan.merged):
+        formula = value = None
+        for child in el:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name == "f":
+                formula = child
+            elif name in ("v", "is"):
+                value = child
+        if formula is not None and (value is None or not "".join(value.itertext()).strip()):
+            scan.no_value[(row, col)] = (formula.text or "").strip()
+    return scan
+
+
+def _cells(zf: zipfile.ZipFile, member: str, merged: list | None = None):
+    """Yield (row, col, element) for every ``<c>`` of a sheet, parsed with defusedxml."""
+    row_counter = col_counter = 0
+    with zf.open(member) as fh:
+        for _event, el in _safe_iterparse(fh, events=("end",)):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                ref = el.get("r")
+                if ref:
+                    row_counter, col_counter = coordinate_to_tuple(ref)
+                else:
+                    col_counter += 1
+                yield row_counter, col_counter, el
+                el.clear()
+            elif tag == "row":
+                r = el.get("r")
+                row_counter = int(float(r)) if r else row_counter + 1
+                col_counter = 0
+                el.clear()
+            elif tag == "mergeCell" and el.get("ref") and merged is not None:
+                try:
+                    merged.append(tuple(range_boundaries(el.get("ref"))))
+                except (ValueError, TypeError):
+                    pass
+
+
+def _bad_cells(wb, ws, member: str | None) -> list[Issue]:
+    """Cells openpyxl cannot convert: a number cell that is not a number, a bad string index."""
+    if member is None:
+        return []
+    headers: dict[int, str] = {}
+    issues = []
+    n_strings = len(getattr(wb, "shared_strings", ()) or ())
+    try:
+        for row, col, el in _cells(wb._archive, member):
+            kind = el.get("t", "n")
+            text = next(((c.text or "").strip() for c in el if c.tag.rsplit("}", 1)[-1] == "v"), "")
+            if row == 1 and kind in ("inlineStr", "str"):
+                headers[col] = "".join(el.itertext()).strip()
+            elif row == 1 and kind == "s" and text.isdigit() and int(text) < n_strings:
+                headers[col] = str(wb.shared_strings[int(text)]).strip()
+            problem = None
+            if kind == "n" and text:
+                try:
+                    number = float(text) if any(ch in text for ch in ".eE") else int(text)
+                except ValueError:
+                    problem = "not a finite number" if text.lower().lstrip("+-") in ("nan", "inf", "infinity") \
+                        else "not a number"
+                else:
+                    problem = None if number == number and abs(number) != float("inf") else "not a finite number"
+            elif kind == "s" and text and not (text.isdigit() and int(text) < n_strings):
+                problem = "a reference to a missing shared string"
+            elif kind == "b" and text and text not in ("0", "1"):
+                problem = "not TRUE or FALSE"
+            if problem:
+                column = headers[col].lower() if col in headers else None
+                issues.append(Issue(ws.title, row, col, column, f"got {text!r} stored as a number cell, which is "
+                                    f"{problem}; type the value again in Excel" if kind == "n" else
+                                    f"got {text!r} ({problem}); type the value again in Excel"))
+    except Exception:  # noqa: BLE001 - a best effort to locate the damage; the caller has a fallback
+        return issues
+    return issues
 
 
 def _check_container(path: Path, source: str) -> None:
     """Refuse what is not an .xlsx before a parser sees it (wrong type, damaged, zip bomb)."""
+    def refuse(message: str) -> InputError:
+        return InputError(source, [Issue(FILE, message=message)])
+
     if not path.exists():
-        raise InputError(source, [Issue("(file)", message="does not exist")])
+        raise refuse("does not exist")
     if path.is_dir():
-        raise InputError(source, [Issue("(file)", message="is a folder, not an .xlsx workbook")])
+        raise refuse("is a folder, not an .xlsx workbook")
     suffix = path.suffix.lower()
-    if suffix in (".xls", ".xlsb", ".ods", ".csv", ".xlsm"):
-        raise InputError(source, [Issue("(file)", message=f"is a {suffix} file; save it as an Excel "
-                                        "Workbook (.xlsx) and run again")])
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
+    if suffix in (".xls", ".xlsb", ".ods", ".csv", ".xlsm", ".txt", ".tsv", ".numbers"):
+        raise refuse(f"is a {suffix} file; open it in Excel, save it as an Excel Workbook (.xlsx) and run again")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(512)
+    except OSError as exc:
+        raise refuse(f"cannot be opened: {exc.strerror or exc}") from None
+    if not magic:
+        raise refuse("is empty (0 bytes); it is not an .xlsx workbook")
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(source, [Issue("(file)", message="is an encrypted (password-protected) workbook or "
-                                        "an old .xls file; save an unprotected .xlsx copy and run again")])
+        raise refuse("is an encrypted (password-protected) workbook or an old .xls file; save an "
+                     "unprotected .xlsx copy and run again")
     if not zipfile.is_zipfile(path):
-        raise InputError(source, [Issue("(file)", message="is not an .xlsx workbook (not a zip container)")])
+        if magic.startswith(b"PK"):
+            raise refuse("is a damaged or truncated .xlsx file (its zip directory is missing); "
+                         "copy or download it again")
+        if magic.lstrip().startswith(b"<"):
+            raise refuse("is an XML or HTML file, not an .xlsx workbook; open it in Excel and save it as .xlsx")
+        if _looks_like_text(magic):
+            raise refuse("is a text file (CSV?), not an .xlsx workbook; open it in Excel and save it as .xlsx")
+        raise refuse("is not an .xlsx workbook (not a zip container)")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise refuse(f"has {len(infos):,} parts (limit {MAX_MEMBERS:,}); it is not a planning workbook")
             unpacked = sum(i.file_size for i in infos)
             packed = max(1, sum(i.compress_size for i in infos))
+            if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10_000_000 and unpacked / packed > MAX_COMPRESSION_RATIO):
+                raise refuse(f"unpacks to {unpacked:,} bytes from {packed:,} (limit {MAX_UNPACKED_BYTES:,} bytes "
+                             f"and {MAX_COMPRESSION_RATIO}x); refused as a possible zip bomb")
             names = {i.filename for i in infos}
-            bad = zf.testzip() if unpacked <= MAX_UNPACKED_BYTES else None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputError(source, [Issue("(file)", message=f"is a damaged zip container: {_short(exc)}")])
-    if unpacked > MAX_UNPACKED_BYTES or (unpacked > 10_000_000 and unpacked / packed > MAX_COMPRESSION_RATIO):
-        raise InputError(source, [Issue("(file)", message=f"unpacks to {unpacked:,} bytes from {packed:,} "
-                                        f"(limit {MAX_UNPACKED_BYTES:,} bytes, ratio {MAX_COMPRESSION_RATIO}); "
-                                        "refused as a possible zip bomb")])
+            if "xl/workbook.xml" not in names:
+                raise refuse("is a zip file but not an .xlsx workbook (no xl/workbook.xml)")
+            bad = zf.testzip()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError, zlib.error) as exc:
+        raise refuse(f"is a damaged .xlsx (zip) file ({_short(exc)}); copy or download it again") from None
     if bad is not None:
-        raise InputError(source, [Issue("(file)", message=f"is a damaged zip container (bad member {bad})")])
-    if "xl/workbook.xml" not in names:
-        raise InputError(source, [Issue("(file)", message="is a zip file but not an .xlsx workbook")])
-    if suffix not in (".xlsx", ".xltx", ".xlsm"):
-        # Content is a workbook even if the name says otherwise; read it anyway.
-        pass
+        raise refuse(f"is a damaged .xlsx (zip) file (part {bad} fails its checksum); copy or download it again")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text.lstrip("\ufeff"))
+
+
+def _caused_by(exc: BaseException | None, kind) -> BaseException | None:
+    """``exc`` or the first exception in its chain (openpyxl wraps parse errors) of type ``kind``."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _entities_issue(exc: BaseException) -> Issue:
+    return Issue(FILE, message="contains XML entity or DTD declarations, which Excel never writes (a possible "
+                 f"'billion laughs' attack); refused ({_short(exc)})")
 
 
 def _short(exc: BaseException) -> str:
