@@ -233,7 +233,7 @@ class _DaskRunner:
             raise UsageError("--scheduler needs Dask: pip install 'minerals-planner[dask]' "
                              "(or pip install 'dask[distributed]')") from exc
         try:
-            self.client = Client(address, timeout="10s")
+            self.client = Client(address, timeout="5s")
         except Exception as exc:  # connection refused, timeout, bad address
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         token = f"{os.getpid()}-{time.time_ns()}"
