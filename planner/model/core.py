@@ -7,7 +7,6 @@ scenario without rebuilding. ``tests/test_model_structure.py`` checks the arrays
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -22,9 +21,15 @@ LE, GE, EQ = "<=", ">=", "=="
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
-@functools.lru_cache(maxsize=65536)
+_SAFE_LABELS: dict = {}
+
+
 def _safe(label: Hashable) -> str:
-    return _UNSAFE.sub("_", str(label))
+    """A label with every character PuLP would rewrite replaced by ``_`` (cached: labels repeat)."""
+    text = _SAFE_LABELS.get(label)
+    if text is None:
+        text = _SAFE_LABELS[label] = _UNSAFE.sub("_", str(label))
+    return text
 
 
 @dataclass
@@ -77,14 +82,29 @@ class Model:
     # -- names ---------------------------------------------------------------------------
 
     def unique_name(self, family: str, key: Iterable[Hashable]) -> str:
-        """``family[k1,k2,...]`` made safe for LP files; a clash gets a numbered suffix."""
-        base = family + "_" + "_".join(_safe(k) for k in key)
-        name, n = base, 1
-        while name in self._names:
-            n += 1
-            name = f"{base}__{n}"
-        self._names.add(name)
-        return name
+        """``family_k1_k2...`` made safe for LP files; a clash gets a numbered suffix."""
+        return self.unique_names(family, [key])[0]
+
+    def unique_names(self, family: str, keys: Sequence[Iterable[Hashable]]) -> list[str]:
+        """Names for many keys at once; sanitised labels are cached, clashes (rare) numbered."""
+        safe = _SAFE_LABELS
+        names = [family + "_" + "_".join([safe.get(k) or _safe(k) for k in key]) for key in keys]
+        if len(set(names)) != len(names) or not self._names.isdisjoint(names):
+            names = self._renumber_clashes(names)
+        self._names.update(names)
+        return names
+
+    def _renumber_clashes(self, names: list[str]) -> list[str]:
+        new: set[str] = set()
+        out = []
+        for base in names:
+            name, n = base, 1
+            while name in self._names or name in new:
+                n += 1
+                name = f"{base}__{n}"
+            new.add(name)
+            out.append(name)
+        return out
 
     # -- columns -------------------------------------------------------------------------
 
@@ -92,19 +112,18 @@ class Model:
                     ) -> dict[tuple, int]:
         """Create one variable >= 0 per key (upper bound from ``upper``); return key -> column."""
         fam = self.columns.setdefault(family, ColumnFamily(family))
-        index = {}
-        for key in keys:
-            ub = upper(key) if upper else math.inf
-            col = len(self.variables)
-            var = compat.add_variable(self.prob, self.unique_name(family, key), 0.0,
-                                      None if math.isinf(ub) else ub)
-            self.variables.append(var)
-            self.col_lower.append(0.0)
-            self.col_upper.append(ub)
-            fam.keys.append(key)
-            fam.cols.append(col)
-            index[key] = col
-        return index
+        keys = list(keys)
+        first = len(self.variables)
+        cols = range(first, first + len(keys))
+        uppers = [upper(key) for key in keys] if upper else [math.inf] * len(keys)
+        add, prob, inf = compat.add_variable, self.prob, math.inf
+        self.variables.extend(add(prob, name, 0.0, None if ub == inf else ub)
+                              for name, ub in zip(self.unique_names(family, keys), uppers))
+        self.col_lower.extend([0.0] * len(keys))
+        self.col_upper.extend(uppers)
+        fam.keys.extend(keys)
+        fam.cols.extend(cols)
+        return dict(zip(keys, cols))
 
     # -- rows ----------------------------------------------------------------------------
 
