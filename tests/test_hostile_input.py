@@ -791,9 +791,10 @@ def test_missing_solver(tmp_path, capsys, monkeypatch):
 
 
 def test_missing_cbc_solver(tmp_path, capsys, monkeypatch):
-    import pulp
+    from planner.model import _pulp_compat
 
-    monkeypatch.setattr(pulp.PULP_CBC_CMD, "available", lambda self: False)
+    # As if neither PuLP 3.3's bundled CBC nor cbcbox (PuLP 4) were installed.
+    monkeypatch.setattr(_pulp_compat, "cbc_command", lambda time_limit=None: None)
     sheets = set_cell(base_sheets(), "settings", 4, "key", "solver")
     set_cell(sheets, "settings", 4, "value", "cbc")
     path = write_workbook(tmp_path / "cbc.xlsx", sheets)
