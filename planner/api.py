@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from queue import Empty, Queue
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +20,7 @@ from planner.model.build import Model, build_model, numbers_for
 from planner.progress import Progress
 from planner.results import ScenarioResult, scenario_result
 from planner.scenarios import apply_scenario, scenario_names
-from planner.solve import make_solver
+from planner.solve import HighsSession, make_solver
 from planner.validate import validate
 
 
@@ -89,25 +92,84 @@ def plan_workbook(path: str | os.PathLike, progress: Progress | None = None, exp
     return plan
 
 
-def solve_scenarios(model: Model, data: PlannerInput, session, progress: Progress) -> list[ScenarioResult]:
-    """Solve ``base`` then each scenario by renumbering the one model, warm-started."""
+def solve_scenarios(model: Model, data: PlannerInput, session, progress: Progress,
+                    workers: int | None = None) -> list[ScenarioResult]:
+    """Solve ``base``, then every scenario by renumbering the one model, each from the base basis.
+
+    HiGHS releases the GIL while it solves, so the work overlaps: scenario numbers are computed
+    while the base solves, scenarios are solved by ``workers`` HiGHS instances in threads (one
+    per core by default), and each finished plan is turned into tables while others solve.
+    Every scenario starts from the base plan's basis, so its result does not depend on which
+    instance solved it or in what order.
+    """
     names = scenario_names(data)
-    results = []
-    for i, name in enumerate(names, start=1):
+    timings: dict[str, dict] = {name: {} for name in names}
+
+    def renumbered(name):
         t0 = time.perf_counter()
         scenario_data = apply_scenario(data, name)
         numbers = numbers_for(model, scenario_data)
-        t1 = time.perf_counter()
-        solution = session.solve(numbers)
-        t2 = time.perf_counter()
-        result = scenario_result(name, model, scenario_data, numbers, solution)
-        t3 = time.perf_counter()
-        result.extra.update(renumber=t1 - t0, solve=solution.solve_seconds, results=t3 - t2)
-        results.append(result)
-        cost = f"{result.total_cost:,.2f}" if result.total_cost is not None else "-"
-        progress("solve", f"scenario {i} of {len(names)} '{name}': {result.status}, cost {cost} "
-                          f"({solution.solve_seconds:.2f}s)")
+        timings[name]["renumber"] = time.perf_counter() - t0
+        return scenario_data, numbers
+
+    base_data, base_numbers = renumbered(names[0])
+    with ThreadPoolExecutor(max_workers=1) as one:
+        base_future = one.submit(session.solve, base_numbers)
+        scenario_inputs = [renumbered(name) for name in names[1:]]  # while the base solves
+        base_solution = base_future.result()
+    results = [_result(names[0], model, base_data, base_numbers, base_solution, timings, progress, 1, len(names))]
+    if len(names) == 1:
+        return results
+
+    parallel = isinstance(session, HighsSession) and base_solution.optimal
+    if not parallel:  # CBC, or no basis to start from: one after another on the one session
+        for i, (name, (scenario_data, numbers)) in enumerate(zip(names[1:], scenario_inputs), start=2):
+            results.append(_result(name, model, scenario_data, numbers, session.solve(numbers), timings,
+                                   progress, i, len(names)))
+        return results
+
+    basis = session.basis()
+    n_sessions = max(1, min(workers or os.cpu_count() or 1, len(names) - 1))
+    idle: Queue = Queue()
+    idle.put(session)
+    created = [1]
+    lock = threading.Lock()
+
+    def solve_one(numbers):
+        try:
+            own = idle.get_nowait()
+        except Empty:
+            with lock:
+                make = created[0] < n_sessions
+                created[0] += make
+            own = HighsSession(model, session.time_limit) if make else idle.get()
+        try:
+            own.set_numbers(numbers)
+            own.set_basis(basis)
+            return own.solve()
+        finally:
+            idle.put(own)
+
+    with ThreadPoolExecutor(max_workers=n_sessions) as pool:
+        futures = [pool.submit(solve_one, numbers) for _data, numbers in scenario_inputs]
+        for i, (name, (scenario_data, numbers), future) in enumerate(zip(names[1:], scenario_inputs, futures),
+                                                                       start=2):
+            results.append(_result(name, model, scenario_data, numbers, future.result(), timings, progress,
+                                   i, len(names)))
+    # Leave the caller's session on the base numbers and basis for later solves (explanations).
+    session.set_numbers(base_numbers)
+    session.set_basis(basis)
     return results
+
+
+def _result(name, model, scenario_data, numbers, solution, timings, progress, i, n) -> ScenarioResult:
+    t0 = time.perf_counter()
+    result = scenario_result(name, model, scenario_data, numbers, solution)
+    result.extra.update(renumber=timings[name].get("renumber", 0.0), solve=solution.solve_seconds,
+                        results=time.perf_counter() - t0)
+    cost = f"{result.total_cost:,.2f}" if result.total_cost is not None else "-"
+    progress("solve", f"scenario {i} of {n} '{name}': {result.status}, cost {cost} ({solution.solve_seconds:.2f}s)")
+    return result
 
 
 def run(input_path: str | os.PathLike, output_path: str | os.PathLike | None = None,

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT.xlsx")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the plan (default outputs/<input name>-plan.xlsx)")
+    p.add_argument("--no-explain", action="store_true",
+                   help="skip the explanation sheets (duals, policy costs, concentration): faster on huge models")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     p = sub.add_parser("validate", help="check a workbook without solving")
@@ -147,7 +149,7 @@ def _solve(args) -> int:
     from planner.progress import Progress
 
     progress = Progress(quiet=args.quiet)
-    plan, output = run(args.input, args.output, progress)
+    plan, output = run(args.input, args.output, progress, explain=not args.no_explain)
     base = plan.base
     if not args.quiet or not plan.all_optimal:
         stream = sys.stdout if plan.all_optimal else sys.stderr

@@ -60,6 +60,7 @@ class HighsSession:
                               "run: pip install highspy") from exc
         self._hs = highspy
         self.model = model
+        self.time_limit = time_limit
         with _quiet_stdout():  # HiGHS >= 1.12 prints its banner on construction, before options apply
             self.h = highspy.Highs()
             self.h.setOptionValue("output_flag", False)
