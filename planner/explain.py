@@ -35,10 +35,16 @@ class Explanation:
 
 def mineral_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
     """The objective split by mineral (the LP is separable by mineral)."""
-    minerals = model.col_minerals()
-    contrib = numbers.col_cost * x
-    frame = pd.DataFrame({"mineral": minerals, "cost": contrib})
-    return frame.groupby("mineral", sort=False)["cost"].sum()
+    codes, minerals = _cached(model, "mineral_codes", lambda: pd.factorize(model.col_minerals()))
+    return pd.Series(np.bincount(codes, weights=numbers.col_cost * x, minlength=len(minerals)), index=minerals)
+
+
+def _cached(model: Model, name: str, make):
+    """Per-model memo of index arrays that every solution of the model shares."""
+    cache = model.__dict__.setdefault("_explain_cache", {})
+    if name not in cache:
+        cache[name] = make()
+    return cache[name]
 
 
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
@@ -160,16 +166,26 @@ def marginal_costs(model: Model, data: PlannerInput, sol: Solution) -> pd.DataFr
 
 def stage_quantities(model: Model, x: np.ndarray) -> pd.DataFrame:
     """Tonnes by (mineral, stage, period, country): raw sourced at supply, refined output at refining."""
+    groups, cols, codes = _cached(model, "stage_groups", lambda: _stage_groups(model))
+    frame = groups.copy()
+    frame["tonnes"] = np.bincount(codes, weights=x[cols], minlength=len(groups)) if len(cols) else 0.0
+    return frame
+
+
+def _stage_groups(model: Model):
+    """The (mineral, stage, period, country) groups, and for each column carrying a stage quantity its group."""
     v = model.vars
-    sourced = v.sourced()
-    supply = pd.DataFrame([(m, "supply", t, c) for (m, c, r, t), _col in sourced],
-                          columns=["mineral", "stage", "period", "country"])
-    supply["tonnes"] = x[[col for _key, col in sourced]] if sourced else []
-    refining = pd.DataFrame([(m, "refining", t, r) for (m, r, t) in v.out],
-                            columns=["mineral", "stage", "period", "country"])
-    refining["tonnes"] = x[list(v.out.values())] if v.out else []
-    frame = pd.concat([supply, refining], ignore_index=True)
-    return frame.groupby(["mineral", "stage", "period", "country"], sort=False, as_index=False)["tonnes"].sum()
+    keys, cols = [], []
+    for (m, c, _r, t), col in v.sourced():
+        keys.append((m, "supply", t, c))
+        cols.append(col)
+    for (m, r, t), col in v.out.items():
+        keys.append((m, "refining", t, r))
+        cols.append(col)
+    position: dict[tuple, int] = {}
+    codes = np.fromiter((position.setdefault(k, len(position)) for k in keys), dtype=np.int64, count=len(keys))
+    groups = pd.DataFrame(list(position), columns=["mineral", "stage", "period", "country"])
+    return groups, np.asarray(cols, dtype=np.int64), codes
 
 
 def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "period")) -> pd.DataFrame:
