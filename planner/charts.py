@@ -51,22 +51,22 @@ def mix_charts(data_sheet: str, mix: pd.DataFrame) -> list:
 
 def _mix_chart(data_sheet, mix, countries, mineral, stage, idx):
     def build(wb):
-            first, last = int(idx[0]) + 1, int(idx[-1]) + 1  # +1: header row
-            chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-            for j, country in enumerate(countries, start=3):
-                if mix.iloc[idx][country].sum() <= 0:
-                    continue
-                chart.add_series({"name": [data_sheet, 0, j],
-                                  "categories": [data_sheet, first, 2, last, 2],
-                                  "values": [data_sheet, first, j, last, j],
-                                  "gap": 60})
-            verb = "sourced" if stage == "supply" else "refined"
-            chart.set_title({"name": f"{mineral}: tonnes {verb} by country (base plan)",
-                             "name_font": {"size": 11}})
-            chart.set_y_axis({"name": "t", "num_format": "#,##0", "min": 0, "major_gridlines": {"visible": True}})
-            chart.set_legend({"position": "right"})
-            chart.set_size({"width": CHART_W, "height": CHART_H})
-            return chart
+        first, last = int(idx[0]) + 1, int(idx[-1]) + 1  # +1: header row
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for j, country in enumerate(countries, start=3):
+            if mix.iloc[idx][country].sum() <= 0:
+                continue
+            chart.add_series({"name": [data_sheet, 0, j],
+                              "categories": [data_sheet, first, 2, last, 2],
+                              "values": [data_sheet, first, j, last, j],
+                              "gap": 60})
+        verb = "sourced" if stage == "supply" else "refined"
+        chart.set_title({"name": f"{mineral}: tonnes {verb} by country (base plan)",
+                         "name_font": {"size": 11}})
+        chart.set_y_axis({"name": "t", "num_format": "#,##0", "min": 0, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "right"})
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        return chart
     return build
 
 
@@ -79,21 +79,21 @@ def reserve_charts(sheet: str, reserve: pd.DataFrame) -> list:
 
 def _reserve_chart(sheet, base, mineral, market, idx):
     def build(wb):
-            rows = base.index[idx]
-            first, last = int(rows[0]) + 1, int(rows[-1]) + 1
-            chart = wb.add_chart({"type": "line"})
-            for col, name, colour, dash in ((4, "stock", "#1F77B4", "solid"), (5, "target", "#D62728", "dash")):
-                chart.add_series({"name": name, "categories": [sheet, first, 3, last, 3],
-                                  "values": [sheet, first, col, last, col],
-                                  "line": {"color": colour, "width": 2.25, "dash_type": dash},
-                                  "marker": {"type": "circle", "size": 5,
-                                             "fill": {"color": colour}, "border": {"color": colour}}})
-            chart.set_title({"name": f"{mineral} reserve for {market}: stock vs target (base plan)",
-                             "name_font": {"size": 11}})
-            chart.set_y_axis({"name": "t", "num_format": "#,##0", "min": 0})
-            chart.set_legend({"position": "bottom"})
-            chart.set_size({"width": CHART_W, "height": CHART_H})
-            return chart
+        rows = base.index[idx]
+        first, last = int(rows[0]) + 1, int(rows[-1]) + 1
+        chart = wb.add_chart({"type": "line"})
+        for col, name, colour, dash in ((4, "stock", "#1F77B4", "solid"), (5, "target", "#D62728", "dash")):
+            chart.add_series({"name": name, "categories": [sheet, first, 3, last, 3],
+                              "values": [sheet, first, col, last, col],
+                              "line": {"color": colour, "width": 2.25, "dash_type": dash},
+                              "marker": {"type": "circle", "size": 5,
+                                         "fill": {"color": colour}, "border": {"color": colour}}})
+        chart.set_title({"name": f"{mineral} reserve for {market}: stock vs target (base plan)",
+                         "name_font": {"size": 11}})
+        chart.set_y_axis({"name": "t", "num_format": "#,##0", "min": 0})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": CHART_W, "height": CHART_H})
+        return chart
     return build
 
 

@@ -86,7 +86,7 @@ def _step(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {text}")
     return value
@@ -96,7 +96,7 @@ def _days_list(text: str) -> list[float]:
     try:
         days = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}") from None
     if not days or any(d < 0 or d != d or d == float("inf") for d in days):
         raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
     return sorted(set(days))
@@ -106,7 +106,7 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
     return value

@@ -126,7 +126,6 @@ def run_stress(path, reserve_days: list[float] | None = None, progress: Progress
 def _stress_all(model, data, session, names, days, progress, timings):
     """Solve the base plan of ``data``, then stress it against every scenario; return results and rows."""
     label = "" if days is None else f" with {days:g}-day reserves"
-    t0 = time.perf_counter()
     base_numbers = numbers_for(model, data)
     solution = session.solve(base_numbers)
     base = scenario_result(BASE, model, data, base_numbers, solution)

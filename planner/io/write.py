@@ -131,7 +131,7 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
         if note:
             ws.write_comment(0, j, note, {"x_scale": 2.5, "y_scale": 1.5})
     formats = [fmt(spec.formats.get(c, default_format(c))) for c in columns]
-    for j, col in enumerate(columns):
+    for j in range(len(columns)):
         _write_column(ws, j, frame.iloc[:, j], formats[j])
     ws.freeze_panes(1, 0)
     # Printed (or exported to PDF) a table is one page wide with its header on every page.

@@ -55,23 +55,23 @@ def add_variables(model: Model, data: PlannerInput, spot: bool = False) -> Varia
         refiners.setdefault((m, t), []).append(r)
 
     flow_keys, out_keys, ship_keys = [], [], []
+    is_open: dict[tuple, bool] = {}  # routes do not depend on the period: decide each pair once
+
+    def open_route(stage, a, b, m):
+        key = (stage, a, b, m)
+        if key not in is_open:
+            is_open[key] = data.route_unit_cost(stage, a, b, m) is not None
+        return is_open[key]
+
     for m in data.minerals:
         markets = data.markets[m]
-        is_open: dict[tuple, bool] = {}  # routes do not depend on the period: decide each pair once
-
-        def open_route(stage, a, b):
-            key = (stage, a, b)
-            if key not in is_open:
-                is_open[key] = data.route_unit_cost(stage, a, b, m) is not None
-            return is_open[key]
-
         for t in periods:
             rs = sorted(refiners.get((m, t), ()))
             for c in sorted(origins.get((m, t), ())):
-                flow_keys.extend((m, c, r, t) for r in rs if open_route("supply", c, r))
+                flow_keys.extend((m, c, r, t) for r in rs if open_route("supply", c, r, m))
             for r in rs:
                 out_keys.append((m, r, t))
-                ship_keys.extend((m, r, d, t) for d in markets if open_route("delivery", r, d))
+                ship_keys.extend((m, r, d, t) for d in markets if open_route("delivery", r, d, m))
     market_keys = [(m, d, t) for m in data.minerals for d in data.markets[m] for t in periods]
     reserve_keys = [k for k in market_keys if k[:2] in data.reserves]
 
