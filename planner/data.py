@@ -90,6 +90,7 @@ class PlannerInput:
     scenarios: dict[str, list[ScenarioRow]]
     risks: list[Risk]
     settings: dict[str, object]
+    production: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (m, stage, c) -> t
     warnings: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # read and validate seconds
 

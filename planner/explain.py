@@ -221,15 +221,15 @@ def concentration(model: Model, data: PlannerInput, base: Solution, unlimited: S
     frames.append(caps.add_prefix("capacity_").rename(columns={"capacity_mineral": "mineral",
                                                                "capacity_stage": "stage",
                                                                "capacity_period": "period"}))
-    production = getattr(data, "production", None)
-    if production:
-        prod = pd.DataFrame([(m, s, t, c, q) for (m, s, c), q in production.items() for t in data.periods],
-                            columns=["mineral", "stage", "period", "country", "tonnes"])
-        frames.append(concentration_metrics(prod).add_prefix("world_").rename(
-            columns={"world_mineral": "mineral", "world_stage": "stage", "world_period": "period"}))
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["mineral", "stage", "period"], how="outer")
+    if data.production:  # one observed year: the same world figures beside every period
+        prod = pd.DataFrame([(m, s, c, q) for (m, s, c), q in data.production.items()],
+                            columns=["mineral", "stage", "country", "tonnes"])
+        world = concentration_metrics(prod, keys=("mineral", "stage")).add_prefix("world_").rename(
+            columns={"world_mineral": "mineral", "world_stage": "stage"})
+        out = out.merge(world, on=["mineral", "stage"], how="left")
     out = out.sort_values(["mineral", "stage", "period"], key=lambda s: s.map(order[s.name]), kind="stable")
     return out.drop(columns=[c for c in out.columns if c.endswith("_total") and not c.startswith("plan")])\
         .reset_index(drop=True)

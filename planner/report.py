@@ -115,7 +115,8 @@ EXPLAIN_TEXT = [
     ("Concentration", "Per mineral, stage and period: the top country and its share, how many countries are used "
                       "and the Herfindahl-Hirschman index (sum of squared percentage shares, 0-10,000; above 2,500 "
                       "is highly concentrated), for the base plan (plan_), the base plan without share limits "
-                      "(unlimited_) and the input's capacities (capacity_)."),
+                      "(unlimited_), the input's capacities (capacity_) and, where sheet production holds them, observed world "
+                      "output (world_)."),
     ("Degeneracy", "Duals come from one optimal basis. Where the optimum is degenerate (ties between equally "
                    "cheap sources, limits that bind exactly at a corner) other bases give other, equally valid "
                    "values: a value_per_t is then exact only for a small loosening in one direction. Policy "

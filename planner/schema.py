@@ -252,6 +252,19 @@ SHEETS: tuple[Sheet, ...] = (
         "Disruptions by likelihood, for risk sweeps.",
     ),
     Sheet(
+        "production",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("stage", CHOICE, True, "`supply` (mine output) or `refining` (refined output).",
+                   choices=STAGES),
+            Column("country", CODE, True, "Producing country (any code; it need not be on sheet countries)."),
+            Column("tonnes", NUMBER, True, "Observed output in a recent year.", unit=_T, minimum=0),
+        ),
+        "Observed world production by country, for comparison only: the Concentration sheet shows its "
+        "top share and HHI beside the plan's.",
+        key=("mineral", "stage", "country"),
+    ),
+    Sheet(
         "settings",
         (
             Column("key", NAME, True, "Setting name."),

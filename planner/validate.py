@@ -392,7 +392,7 @@ def _resolve(source: str, records: dict[str, list[Record]], out: _Collector) -> 
         return found
 
     for sheet in ("supply", "refining", "demand", "routes", "shares", "reserve", "reserve_targets",
-                  "scenarios", "risks"):
+                  "scenarios", "risks", "production"):
         spec = S.SHEET_BY_NAME[sheet]
         for rec in records[sheet]:
             for col in spec.columns:
@@ -460,6 +460,8 @@ def _resolve(source: str, records: dict[str, list[Record]], out: _Collector) -> 
         scenarios=scenarios,
         risks=risks,
         settings=settings,
+        production={(r["mineral"], r["stage"], r["country"]): r["tonnes"] for r in records["production"]
+                    if None not in (r["mineral"], r["stage"], r["country"], r["tonnes"])},
     )
 
 

@@ -846,6 +846,18 @@ def build(ref: Path) -> dict[str, list[list]]:
             note="the coalition's 40% of the 87 kt export quota plus other origins still "
                  "covers its cobalt: the scenario shows a cost rise, not a shortage")
 
+    # ---- observed production, for the Concentration sheet's world columns -------------------
+    production = [["mineral", "stage", "country", "tonnes"]]
+    for m in MINERALS:
+        for c, t in prod[m].items():
+            production.append([m, "supply", c, rnd(t)])
+        for c, pct in shares.get(m, {}).items():
+            if m in world_ref and pct > 0:
+                production.append([m, "refining", c, rnd(world_ref[m] * pct / 100)])
+    src.add("DERIVED", "production", "observed output 2025 by country: mine production as sourced; "
+            "refining = refining share x world refining volume", confidence="medium",
+            note="used only to compare the plan's concentration with the world's; not a constraint")
+
     def sort_body(rows, key=None):
         return [rows[0]] + sorted(rows[1:], key=key or (lambda r: [str(v) for v in r]))
 
@@ -864,6 +876,7 @@ def build(ref: Path) -> dict[str, list[list]]:
         "reserve_targets": sort_body(targets, key=lambda r: (r[0], r[1], r[2] or 0)),
         "scenarios": scen,
         "risks": risks,
+        "production": sort_body(production, key=lambda r: (r[0], r[1], r[2])),
         "settings": settings,
         "sources": src_rows,
     }

@@ -68,6 +68,10 @@ BASE_ROWS: dict[str, list[dict[str, Any]]] = {
         {"risk": "flood", "country": "AUS", "stage": "supply", "probability": 0.1, "mineral": "Li",
          "factor": 0.5, "duration": 1},
     ],
+    "production": [
+        {"mineral": "Li", "stage": "supply", "country": "AUS", "tonnes": 80},
+        {"mineral": "Li", "stage": "refining", "country": "CHN", "tonnes": 60},
+    ],
     "settings": [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"}],
 }
 

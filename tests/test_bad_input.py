@@ -186,6 +186,7 @@ DUPLICATES = {
     "routes": dict(cost=9),
     "reserve": dict(market="usa"),
     "reserve_targets": dict(min_stock=1),
+    "production": dict(country="aus", tonnes=3),
     "settings": dict(value="EUR"),
 }
 assert set(DUPLICATES) == {s.name for s in S.SHEETS if s.key}, "a keyed sheet has no duplicate-key case"

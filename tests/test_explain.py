@@ -138,6 +138,19 @@ def test_concentration_recomputed_from_flow_tables(tmp_path):
     assert row["capacity_hhi"] == pytest.approx(5000)
 
 
+def test_concentration_of_observed_world_production(tmp_path):
+    # The world mines 70 t in AAA, 20 t in BBB and 10 t elsewhere (ZZZ need not be a planning country):
+    # top share 0.7, HHI 70^2 + 20^2 + 10^2 = 5,400, beside every period of the plan.
+    sheets = two_sources(production=table("mineral, stage, country, tonnes", ("li", "supply", "AAA", 70),
+                                           ("li", "supply", "BBB", 20), ("li", "supply", "ZZZ", 10)))
+    out = solve(tmp_path, sheets)
+    row = out["Concentration"].set_index(["mineral", "stage"]).loc[("li", "supply")]
+    assert row["world_top_country"] == "AAA"
+    assert row["world_top_share"] == pytest.approx(0.7)
+    assert row["world_hhi"] == pytest.approx(5400)
+    assert row["world_countries"] == 3
+
+
 def test_concentration_matches_tables_on_example(tmp_path):
     from pathlib import Path
 

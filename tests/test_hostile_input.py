@@ -459,7 +459,7 @@ def test_non_ascii_names(tmp_path, capsys):
         if sheets["supply"][row - 1][0] == "Li":
             set_cell(sheets, "supply", row, "mineral", "Lítio")
     for sheet in ("minerals", "refining", "demand", "routes", "shares", "reserve", "reserve_targets", "scenarios",
-                  "risks"):
+                  "risks", "production"):
         for row in sheets[sheet][1:]:
             if row[sheets[sheet][0].index("mineral")] == "Li":
                 row[sheets[sheet][0].index("mineral")] = "lítio"  # matched ignoring case
