@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.charts import mix_charts, mix_table, place_charts, reserve_charts, scenario_cost_chart
-from planner.io.write import SHARE, TONNES, SheetSpec
+from planner.io.write import ITEM_VALUE, SHARE, TONNES, SheetSpec
 from planner.model.objective import COMPONENTS
 from planner.results import combine, scenarios_table
 
@@ -80,7 +80,7 @@ def plan_sheets(plan) -> list[SheetSpec]:
 
     sheets = [
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 60},
-                  formats={"value": "#,##0.00"}),
+                  formats={"value": ITEM_VALUE}),
         SheetSpec("Scenarios", scenarios, notes=notes),
         SheetSpec("Charts", chart_note, widths={"Charts of the plan": 24}, charts=[place_charts(charts)]),
         SheetSpec("Flows", flows, notes=notes),
@@ -218,7 +218,7 @@ def stress_sheets(report) -> list[SheetSpec]:
     })
     sheets = [
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 100},
-                  formats={"value": "#,##0.00"}),
+                  formats={"value": ITEM_VALUE}),
         SheetSpec("Stress", report.stress_table, notes=notes),
         SheetSpec("Stress by mineral", report.by_mineral.drop(columns=["reserve_days"]), notes=notes),
     ]
@@ -305,7 +305,7 @@ def sweep_sheets(report) -> list[SheetSpec]:
     run_info += [(f"version_{k}", v) for k, v in package_versions().items()]
     return [
         SheetSpec("Summary", pd.DataFrame(summary, columns=["item", "value"]), widths={"item": 22, "value": 100},
-                  formats={"value": "#,##0.00"}),
+                  formats={"value": ITEM_VALUE}),
         SheetSpec("Risk summary", risk_summary(report.data, long), notes=notes, formats={"p_any_unmet": SHARE}),
         SheetSpec("Risk drivers", risk_drivers(report.data, report.samples, run.results), notes=notes),
         SheetSpec("Charts", pd.DataFrame({"Unmet demand distribution": [

@@ -32,6 +32,7 @@ class SheetSpec:
     charts: list = field(default_factory=list)  # callables (workbook, worksheet, layout) -> None
 
 
+ITEM_VALUE = "item-value"  # a key/value column: whole numbers as 1,234, others as 1,234.56
 TONNES = "#,##0.000"
 MONEY = "#,##0.00"
 SHARE = "0.0%"
@@ -98,6 +99,8 @@ def _write(target: str, sheets: list[SheetSpec]) -> None:
     def fmt(num_format: str | None):
         if num_format is None:
             return None
+        if num_format == ITEM_VALUE:
+            return (fmt("#,##0"), fmt("#,##0.00"))
         if num_format not in cache:
             cache[num_format] = wb.add_format({"num_format": num_format})
         return cache[num_format]
@@ -148,8 +151,9 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
 
 def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
     """One column, with the writer chosen once from its dtype (a numeric column needs no per-cell checks)."""
-    if pd.api.types.is_float_dtype(series.dtype) or (
-            pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+    numeric = pd.api.types.is_float_dtype(series.dtype) or (
+        pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype))
+    if numeric and not isinstance(cell_format, tuple):
         write_number = ws.write_number
         for i, value in enumerate(series.to_numpy(dtype=float).tolist(), start=1):
             if value == value and value not in (math.inf, -math.inf):  # NaN: leave the cell blank
@@ -167,6 +171,8 @@ def _write_cell(ws, i, j, value, cell_format) -> None:
     if isinstance(value, bool):
         ws.write_boolean(i, j, value, cell_format)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(cell_format, tuple):  # ITEM_VALUE: whole numbers without decimals
+            cell_format = cell_format[0] if float(value).is_integer() else cell_format[1]
         if math.isinf(value):
             ws.write_string(i, j, "unbounded" if value > 0 else "-unbounded")
         else:
