@@ -168,6 +168,8 @@ def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
 def _write_cell(ws, i, j, value, cell_format) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
+    if isinstance(cell_format, tuple) and not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        cell_format = None  # ITEM_VALUE formats numbers only
     if isinstance(value, bool):
         ws.write_boolean(i, j, value, cell_format)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
