@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,6 +134,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(data, base_x, base_total) -> None:
+    # Ctrl-C in a terminal reaches every process of the group: the parent stops the sweep and the
+    # workers with it, so workers ignore it rather than each printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["worker"] = SweepWorker(data, base_x, base_total)
 
 
@@ -210,19 +213,17 @@ class _PoolRunner:
     def __init__(self, workers, data, base_x, base_total):
         import multiprocessing
 
-        # spawn, not fork: forking a process that holds HiGHS threads is unsafe.
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(data, base_x, base_total))
+        # spawn, not fork: forking a process that holds HiGHS threads is unsafe. A Pool, not a
+        # ProcessPoolExecutor, because an interrupted sweep must be able to stop its workers at once.
+        self.pool = multiprocessing.get_context("spawn").Pool(
+            processes=workers, initializer=_init_worker, initargs=(data, base_x, base_total))
 
     def __call__(self, chunks):
-        pending = {self.pool.submit(_run_chunk, c) for c in chunks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+        yield from self.pool.imap_unordered(_run_chunk, chunks)
 
     def close(self):
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.terminate()  # finished chunks are already collected; stop whatever is running
+        self.pool.join()
 
 
 class _DaskRunner:

@@ -120,7 +120,8 @@ def test_no_risks_sheet_is_a_usage_error(tmp_path, capsys):
     assert "risks" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path, workers):
     import signal
     import subprocess
     import sys
@@ -128,7 +129,7 @@ def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path):
 
     out = tmp_path / "partial.xlsx"
     proc = subprocess.Popen([sys.executable, "-m", "planner", "sweep", str(EXAMPLE), "--samples", "100000",
-                             "--workers", "1", "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                             "--workers", workers, "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     # Wait for the first progress line: the base plan is solved and samples are running.
     assert proc.stderr.readline()
