@@ -58,6 +58,14 @@ def validate_workbook(path: str | os.PathLike, progress: Progress | None = None)
     return data
 
 
+def load_inputs(path: str | os.PathLike, progress: Progress) -> PlannerInput:
+    """Read and validate ``path`` for a command, reporting the workbook's warnings on the way."""
+    data = validate_workbook(path, progress)
+    for w in data.warnings:
+        progress.warn(w.describe())
+    return data
+
+
 def plan_workbook(path: str | os.PathLike, progress: Progress | None = None, explain: bool = True) -> Plan:
     """Solve the base scenario and every scenario of the workbook at ``path``.
 
@@ -65,9 +73,7 @@ def plan_workbook(path: str | os.PathLike, progress: Progress | None = None, exp
     limits, reserve targets) by re-solving the base without it, and concentration metrics.
     """
     progress = progress or Progress(quiet=True)
-    data = validate_workbook(path, progress)
-    for w in data.warnings:
-        progress.warn(w.describe())
+    data = load_inputs(path, progress)
     timings = dict(data.timings)
 
     start = time.perf_counter()

@@ -175,18 +175,23 @@ def _validate(args) -> int:
     return EXIT_OK
 
 
-def _frontier(args) -> int:
+def _output(args, kind: str):
+    """Progress reporter and output path of a command (default ``outputs/<input name>-<kind>.xlsx``)."""
     from pathlib import Path
 
     from planner.api import resolve_output
+    from planner.progress import Progress
+
+    default = Path("outputs") / f"{Path(args.input).stem}-{kind}.xlsx"
+    return Progress(quiet=args.quiet), resolve_output(args.input, args.output or default)
+
+
+def _frontier(args) -> int:
     from planner.frontier import STAGES, run_frontier
     from planner.io.write import write_workbook
-    from planner.progress import Progress
     from planner.report import frontier_sheets
 
-    progress = Progress(quiet=args.quiet)
-    default = Path("outputs") / f"{Path(args.input).stem}-frontier.xlsx"
-    output = resolve_output(args.input, args.output or default)
+    progress, output = _output(args, "frontier")
     stages = STAGES if args.stage == "both" else (args.stage,)
     frontier = run_frontier(args.input, args.mineral, stages, args.step, progress)
     write_workbook(output, frontier_sheets(frontier))
@@ -196,17 +201,11 @@ def _frontier(args) -> int:
 
 
 def _stress(args) -> int:
-    from pathlib import Path
-
-    from planner.api import resolve_output
     from planner.io.write import write_workbook
-    from planner.progress import Progress
     from planner.report import stress_sheets
     from planner.stress import run_stress
 
-    progress = Progress(quiet=args.quiet)
-    default = Path("outputs") / f"{Path(args.input).stem}-stress.xlsx"
-    output = resolve_output(args.input, args.output or default)
+    progress, output = _output(args, "stress")
     report = run_stress(args.input, args.reserve_days, progress)
     write_workbook(output, stress_sheets(report))
     if not args.quiet:
@@ -215,24 +214,18 @@ def _stress(args) -> int:
 
 
 def _sweep(args) -> int:
-    from pathlib import Path
-
-    from planner.api import resolve_output
     from planner.io.write import write_workbook
-    from planner.progress import Progress
     from planner.report import sweep_sheets
     from planner.sweep import run_sweep
 
-    progress = Progress(quiet=args.quiet)
-    default = Path("outputs") / f"{Path(args.input).stem}-sweep.xlsx"
-    output = resolve_output(args.input, args.output or default)
+    progress, output = _output(args, "sweep")
     report = run_sweep(args.input, args.samples, args.seed, args.workers, args.scheduler, progress)
     write_workbook(output, sweep_sheets(report))
     run = report.run
     if not args.quiet or run.partial:
         print(f"{len(run.results)} of {len(report.samples)} samples solved ({run.workers}); results written to "
-              f"{output}" + (" (partial: interrupted)" if run.partial else ""), file=sys.stderr if run.partial
-              else sys.stdout)
+              f"{output}" + (" (partial: interrupted)" if run.partial else ""),
+              file=sys.stderr if run.partial else sys.stdout)
     if run.partial:
         return 130
     return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL

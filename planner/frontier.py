@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.api import file_sha256, validate_workbook
+from planner.api import file_sha256, load_inputs
 from planner.data import PlannerInput
 from planner.explain import mineral_costs, stage_quantities
 from planner.model.build import POLICIES, build_model, numbers_for
@@ -71,7 +71,7 @@ def stage_floor(data: PlannerInput, mineral: str, stage: str) -> float | None:
 def run_frontier(path, minerals: list[str] | None = None, stages: tuple[str, ...] = STAGES, step: float = 0.05,
                  progress: Progress | None = None) -> Frontier:
     progress = progress or Progress(quiet=True)
-    data = validate_workbook(path, progress)
+    data = load_inputs(path, progress)
     timings = dict(data.timings)
     chosen = _choose_minerals(data, minerals)
     pairs = tuple((m, s) for m in chosen for s in stages if stage_floor(data, m, s) is not None)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.api import file_sha256, validate_workbook
+from planner.api import file_sha256, load_inputs
 from planner.data import PlannerInput
 from planner.model.build import Model, Numbers, build_model, numbers_for
 from planner.model.objective import cost_components
@@ -95,9 +95,7 @@ def with_reserve_days(data: PlannerInput, days: float) -> PlannerInput:
 
 def run_stress(path, reserve_days: list[float] | None = None, progress: Progress | None = None) -> StressReport:
     progress = progress or Progress(quiet=True)
-    data = validate_workbook(path, progress)
-    for w in data.warnings:
-        progress.warn(w.describe())
+    data = load_inputs(path, progress)
     timings = dict(data.timings)
     start = time.perf_counter()
     model = build_model(data, "stress", spot=True)

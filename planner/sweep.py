@@ -396,13 +396,11 @@ class SweepReport:
 def run_sweep(path, n_samples: int, seed: int = 1, workers: int | None = None, scheduler: str | None = None,
               progress=None) -> SweepReport:
     """Read the workbook once, solve the base plan, draw the samples and stress-test each."""
-    from planner.api import file_sha256, validate_workbook
+    from planner.api import file_sha256, load_inputs
     from planner.progress import Progress
 
     progress = progress or Progress(quiet=True)
-    data = validate_workbook(path, progress)
-    for w in data.warnings:
-        progress.warn(w.describe())
+    data = load_inputs(path, progress)
     if not data.risks:
         raise UsageError(f"{path} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
     timings = dict(data.timings)
