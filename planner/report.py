@@ -62,7 +62,7 @@ def plan_sheets(plan) -> list[SheetSpec]:
         ("model_rows", plan.model_size["rows"]),
         ("model_nonzeros", plan.model_size["nonzeros"]),
     ]
-    for stage in ("read", "validate", "build", "renumber", "solve", "results", "write"):
+    for stage in ("read", "validate", "build", "renumber", "solve", "results", "explain"):
         if stage in plan.timings:
             run_info.append((f"{stage}_seconds", round(plan.timings[stage], 4)))
     for r in results:
