@@ -439,6 +439,14 @@ def _resolve(source: str, records: dict[str, list[Record]], out: _Collector) -> 
                            v.shortfall_penalty if v.shortfall_penalty is not None
                            else minerals[k[0]].unmet_penalty / 2.0)
                 for k, v in reserves.items() if k[0] in minerals}
+    for r in records["reserve"]:
+        key = (r["mineral"], r["market"])
+        if key in reserves and r["shortfall_penalty"] is not None \
+                and r["shortfall_penalty"] > minerals[key[0]].unmet_penalty:
+            out.warn(r.issue("shortfall_penalty", f"{_quote(r['shortfall_penalty'])} is above the mineral's unmet "
+                                                  f"penalty ({_quote(minerals[key[0]].unmet_penalty)}): unmet demand "
+                                                  "counts in the reserve's balance, so the plan may leave demand "
+                                                  "unserved to keep the reserve full"))
 
     return PlannerInput(
         source=source,

@@ -217,3 +217,11 @@ def test_charts_point_at_the_right_cells(tmp_path):
             first, last = (int(n) for n in re.findall(r"\$(\d+)", ref))
             block = reserve[first - 1:last]
             assert {(r[0], r[1], r[2]) for r in block} == {("base", mineral, market)}
+
+
+def test_shortfall_penalty_above_unmet_penalty_is_warned(tmp_path, capsys):
+    sheets = two_sources(reserve=table("mineral, market, shortfall_penalty", ("li", "EU", 5000)),
+                         reserve_targets=table("mineral, market, min_stock", ("li", "EU", 10)))
+    solve(tmp_path, sheets)
+    err = capsys.readouterr().err
+    assert "reserve!" in err and "shortfall_penalty" in err and "above the mineral's unmet penalty" in err
