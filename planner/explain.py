@@ -116,18 +116,13 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
             rec["value_per_share_point"] = value * (total or 0.0) / 100.0
         records.append(rec)
 
-    fam = model.rows.get("supply_capacity")
-    if fam:
-        for key, row in zip(fam.keys, fam.rows):
-            m, c, t = key
+    for name, stage in (("supply_capacity", "supply"), ("refining_capacity", "refining")):
+        fam = model.rows.get(name)
+        if not fam:
+            continue
+        for (m, country, t), row in zip(fam.keys, fam.rows):
             if worth_listing(row):
-                add("supply_capacity", m, t, "supply", c, rhs[row], activity[row], row, -1)
-    fam = model.rows.get("refining_capacity")
-    if fam:
-        for key, row in zip(fam.keys, fam.rows):
-            m, r, t = key
-            if worth_listing(row):
-                add("refining_capacity", m, t, "refining", r, rhs[row], activity[row], row, -1)
+                add(name, m, t, stage, country, rhs[row], activity[row], row, -1)
     for name, sign, bound in (("share_max", -1, "max_share"), ("share_min", +1, "min_share")):
         fam = model.rows.get(name)
         if not fam:
