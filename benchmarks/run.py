@@ -160,15 +160,16 @@ class RecordingSession:
 
 def run_pipeline(path: Path, output: Path, cold: bool = False, explain: bool = True) -> dict:
     """Run the planner's stages on ``path``; return timings, memory, sizes and per-scenario numbers."""
-    from planner.api import Plan, file_sha256
     from planner.io.read import read_workbook
     from planner.io.write import write_workbook
-    from planner.model.build import build_model, numbers_for
-    from planner.report import plan_sheets
     from planner.results import scenario_result
     from planner.scenarios import apply_scenario, scenario_names
-    from planner.solve import make_solver
     from planner.validate import validate
+
+    from planner.api import Plan, file_sha256
+    from planner.model.build import build_model, numbers_for
+    from planner.report import plan_sheets
+    from planner.solve import make_solver
 
     rec = Recorder(PeakMemory())
     load_before = os.getloadavg()

@@ -18,10 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from planner.sweep import SweepWorker, draw_samples, run_samples  # noqa: E402
+
 from planner.api import validate_workbook  # noqa: E402
 from planner.model.build import build_model, numbers_for  # noqa: E402
 from planner.solve import HighsSession  # noqa: E402
-from planner.sweep import SweepWorker, draw_samples, run_samples  # noqa: E402
 
 
 def main() -> None:

@@ -1,21 +1,26 @@
 """Critical-minerals supply-chain planner: an Excel workbook in, a least-cost de-risked plan out.
 
-The public API mirrors the pipeline: :func:`read_workbook` -> :func:`validate` ->
-:func:`solve_plan` -> :func:`write_plan`; :func:`run` does all of it for one file.
+The Python API has one call per command, each returning a run with its tables as DataFrames
+and its run report: :func:`solve`, :func:`stress`, :func:`sweep`, :func:`frontier`, and
+:func:`validate`, :func:`build`, :func:`template` (see :mod:`planner.api` and the README).
+The package is imported lazily, so ``import planner`` stays cheap.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from planner.api import plan_workbook, run, validate_workbook  # noqa: E402
-from planner.errors import InputError, Issue, PlannerError, SolverError  # noqa: E402
+_API = ("solve", "stress", "sweep", "frontier", "validate", "build", "template")
+_ERRORS = ("InputError", "Issue", "PlannerError", "SolverError", "UsageError")
 
-__all__ = [
-    "InputError",
-    "Issue",
-    "PlannerError",
-    "SolverError",
-    "__version__",
-    "plan_workbook",
-    "run",
-    "validate_workbook",
-]
+__all__ = ["__version__", *_API, *_ERRORS]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from planner import api
+
+        return getattr(api, name)
+    if name in _ERRORS:
+        from planner import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")

@@ -15,7 +15,7 @@ import traceback
 from planner import __version__
 from planner.errors import InputError, PlannerError
 
-EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,7 +96,8 @@ def _days_list(text: str) -> list[float]:
     try:
         days = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}") from None
     if not days or any(d < 0 or d != d or d == float("inf") for d in days):
         raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
     return sorted(set(days))
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug, not bad input: say so plainly
         if os.environ.get("PLANNER_DEBUG"):
             traceback.print_exc()
@@ -144,105 +145,94 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _solve(args) -> int:
-    from planner.api import run
+def _progress(args):
     from planner.progress import Progress
 
-    progress = Progress(quiet=args.quiet)
-    plan, output = run(args.input, args.output, progress, explain=not args.no_explain)
-    base = plan.base
-    if not args.quiet or not plan.all_optimal:
-        stream = sys.stdout if plan.all_optimal else sys.stderr
-        cost = f"{base.total_cost:,.2f}" if base.total_cost is not None else "-"
-        print(f"{'Optimal' if plan.all_optimal else 'NOT OPTIMAL'}: base total cost {cost} "
-              f"{plan.data.settings.get('currency') or ''}; {len(plan.results)} scenario(s); plan written to {output}",
-              file=stream)
-        for r in plan.results:
-            if r.status != "Optimal":
-                print(f"  scenario {r.scenario}: {r.status}", file=sys.stderr)
-    return EXIT_OK if plan.all_optimal else EXIT_NOT_OPTIMAL
+    return Progress(quiet=args.quiet)
+
+
+def _output(args, command: str):
+    from planner.pipeline import default_output
+
+    return args.output or default_output(args.input, command)
+
+
+def _solve(args) -> int:
+    from planner import api
+
+    run = api.solve(args.input, _output(args, "solve"), explain=not args.no_explain, progress=_progress(args))
+    base = run.tables["scenarios"].iloc[0]
+    if not args.quiet or not run.ok:
+        stream = sys.stdout if run.ok else sys.stderr
+        cost = "-" if base["total_cost"] is None or base["total_cost"] != base["total_cost"] \
+            else f"{base['total_cost']:,.2f}"
+        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: base total cost {cost} "
+              f"{run.data.settings.get('currency') or ''}; {len(run.tables['scenarios'])} scenario(s); plan written to "
+              f"{run.report.output_path}", file=stream)
+        for failure in run.outcome.failures:
+            print(f"  {failure}", file=sys.stderr)
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
 def _validate(args) -> int:
-    from planner.api import validate_workbook
+    from planner import api
 
-    data = validate_workbook(args.input)
-    for w in data.warnings:
-        print(f"warning: {w.describe()}", file=sys.stderr)
+    data = api.validate(args.input)
     if not args.quiet:
         print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
               f"{len(data.periods)} periods, {len(data.scenarios)} scenario(s).")
     return EXIT_OK
 
 
-def _output(args, kind: str):
-    """Progress reporter and output path of a command (default ``outputs/<input name>-<kind>.xlsx``)."""
-    from pathlib import Path
-
-    from planner.api import resolve_output
-    from planner.progress import Progress
-
-    default = Path("outputs") / f"{Path(args.input).stem}-{kind}.xlsx"
-    return Progress(quiet=args.quiet), resolve_output(args.input, args.output or default)
-
-
 def _frontier(args) -> int:
-    from planner.frontier import STAGES, run_frontier
-    from planner.io.write import write_workbook
-    from planner.report import frontier_sheets
+    from planner import api
 
-    progress, output = _output(args, "frontier")
-    stages = STAGES if args.stage == "both" else (args.stage,)
-    frontier = run_frontier(args.input, args.mineral, stages, args.step, progress)
-    write_workbook(output, frontier_sheets(frontier))
+    stages = ("supply", "refining") if args.stage == "both" else (args.stage,)
+    run = api.frontier(args.input, _output(args, "frontier"), minerals=args.mineral, stages=stages, step=args.step,
+                       progress=_progress(args))
     if not args.quiet:
-        print(f"{len(frontier.table)} steps solved; curve written to {output}")
-    return EXIT_OK if frontier.all_optimal else EXIT_NOT_OPTIMAL
+        print(f"{len(run.tables['frontier'])} steps solved; curve written to {run.report.output_path}")
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
 def _stress(args) -> int:
-    from planner.io.write import write_workbook
-    from planner.report import stress_sheets
-    from planner.stress import run_stress
+    from planner import api
 
-    progress, output = _output(args, "stress")
-    report = run_stress(args.input, args.reserve_days, progress)
-    write_workbook(output, stress_sheets(report))
+    run = api.stress(args.input, _output(args, "stress"), reserve_days=args.reserve_days, progress=_progress(args))
     if not args.quiet:
-        print(f"base plan and {len(report.stressed)} stress test(s) solved; results written to {output}")
-    return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL
+        print(f"base plan and {len(run.tables['stress'])} stress test(s) solved; results written to "
+              f"{run.report.output_path}")
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
 def _sweep(args) -> int:
-    from planner.io.write import write_workbook
-    from planner.report import sweep_sheets
-    from planner.sweep import run_sweep
+    from planner import api
 
-    progress, output = _output(args, "sweep")
-    report = run_sweep(args.input, args.samples, args.seed, args.workers, args.scheduler, progress)
-    write_workbook(output, sweep_sheets(report))
-    run = report.run
-    if not args.quiet or run.partial:
-        print(f"{len(run.results)} of {len(report.samples)} samples solved ({run.workers}); results written to "
-              f"{output}" + (" (partial: interrupted)" if run.partial else ""),
-              file=sys.stderr if run.partial else sys.stdout)
-    if run.partial:
-        return 130
-    return EXIT_OK if report.all_optimal else EXIT_NOT_OPTIMAL
+    run = api.sweep(args.input, _output(args, "sweep"), samples=args.samples, seed=args.seed, workers=args.workers,
+                    scheduler=args.scheduler, progress=_progress(args))
+    summary = dict(run.outcome.summary)
+    partial = run.outcome.partial is not None
+    if not args.quiet or partial:
+        print(f"{summary.get('samples_solved', 0)} of {args.samples} samples solved ({summary.get('workers', '-')}); "
+              f"results written to {run.report.output_path}" + (" (partial: interrupted)" if partial else ""),
+              file=sys.stderr if partial else sys.stdout)
+    if partial:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
 def _template(args) -> int:
     from pathlib import Path
 
+    from planner import api
     from planner.errors import UsageError
-    from planner.io.write import write_workbook
-    from planner.template import template_sheets
 
     if Path(args.output).suffix.lower() != ".xlsx":
         raise UsageError(f"output {args.output} must end in .xlsx")
-    write_workbook(args.output, template_sheets())
+    api.template(args.output)
     print(f"template written to {args.output}")
     return EXIT_OK
 
 
-_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier, "stress": _stress, "sweep": _sweep}
+_COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier,
+             "stress": _stress, "sweep": _sweep}

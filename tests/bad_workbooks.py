@@ -16,8 +16,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from planner import schema as S
-from workbooks import write_workbook
+from planner.input import schema as S
+from tests.workbooks import write_workbook
 
 # Rows by sheet, as {column: value}; missing columns are blank.
 BASE_ROWS: dict[str, list[dict[str, Any]]] = {

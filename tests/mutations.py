@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from bad_workbooks import base_sheets
-from planner import schema as S
 from planner.cli import main
+from planner.input import schema as S
+from tests.bad_workbooks import base_sheets
 
 # Values a person, a program or an accident might leave in a cell.
 NASTY_VALUES = [

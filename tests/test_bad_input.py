@@ -12,10 +12,10 @@ import re
 
 import pytest
 
-from bad_workbooks import base_sheets, cell, columns, drop_column, set_cell, write_base
-from planner import schema as S
 from planner.cli import main
-from workbooks import write_workbook
+from planner.input import schema as S
+from tests.bad_workbooks import base_sheets, cell, columns, drop_column, set_cell, write_base
+from tests.workbooks import write_workbook
 
 SENTINEL = b"previous plan: must survive a refused run"
 

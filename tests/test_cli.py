@@ -10,12 +10,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bad_workbooks import base_sheets, set_cell, write_base
 from planner import __version__
-from planner import schema as S
 from planner.cli import main
-from planner.io.read import read_workbook
-from workbooks import write_workbook
+from planner.input import schema as S
+from planner.input.read import read_workbook
+from tests.bad_workbooks import base_sheets, set_cell, write_base
+from tests.workbooks import write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -211,7 +211,8 @@ def test_empty_template_is_refused_cleanly(tmp_path, capsys):
 
 def test_unknown_sheets_and_columns_warn_without_changing_exit_code(tmp_path, capsys):
     sheets = base_sheets()
-    sheets["notes"] = [["anything"], ["free text"]]
+    sheets["scratch"] = [["anything"], ["free text"]]
+    sheets["notes"] = [["a documentation sheet"], ["skipped without a word, listed in Run info"]]
     sheets["supply"][0].append("comment")
     sheets["supply"][1].append("checked by Ana")
     set_cell(sheets, "settings", 4, "key", "colour")
@@ -220,7 +221,7 @@ def test_unknown_sheets_and_columns_warn_without_changing_exit_code(tmp_path, ca
     assert main(["validate", str(inp), "-q"]) == 0
     warnings = capsys.readouterr().err.splitlines()
     assert warnings == [
-        "warning: notes  sheet is not one the planner reads; ignored",
+        "warning: scratch  sheet is not one the planner reads; ignored",
         "warning: settings!A4  column 'key': setting 'colour' is not one the planner knows; ignored",
         "warning: supply!F1  column 'comment' is not one the planner reads; ignored",
     ]
@@ -229,3 +230,5 @@ def test_unknown_sheets_and_columns_warn_without_changing_exit_code(tmp_path, ca
     err = capsys.readouterr().err
     assert err.splitlines() == warnings
     assert summary(out)["status"] == "Optimal"
+    run_info = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]
+    assert run_info["documentation_sheets_skipped"] == "notes"

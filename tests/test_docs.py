@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from planner.schema import markdown_reference
+from planner.input.schema import markdown_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.api import validate_workbook
+from planner.api import validate as validate_workbook
 from planner.model.build import build_model
 
 ROOT = Path(__file__).resolve().parents[1]

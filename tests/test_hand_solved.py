@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from checks import check_plan, code, key
-from workbooks import table, write_workbook
+from tests.checks import check_plan, code, key
+from tests.workbooks import table, write_workbook
 
 LI = table("mineral, unmet_penalty", ("Li", 1000))
 P1 = table("period", (2026,))

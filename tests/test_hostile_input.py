@@ -23,14 +23,22 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import planner.io.write as write_mod
-from bad_workbooks import (base_sheets, cell, replace_members, set_cell, sheet_member, sheet_xml, write_base,
-                           write_with_sheet_xml)
-from mutations import check_mutated, mutated_workbooks
-from planner.api import validate_workbook
+import planner.report.xlsx as write_mod
+from planner.api import validate as validate_workbook
 from planner.cli import main
-from planner.io import read as read_mod
-from workbooks import write_workbook
+from planner.input import read as read_mod
+from tests.bad_workbooks import (
+    base_sheets,
+    cell,
+    replace_members,
+    set_cell,
+    sheet_member,
+    sheet_xml,
+    write_base,
+    write_with_sheet_xml,
+)
+from tests.mutations import check_mutated, mutated_workbooks
+from tests.workbooks import write_workbook
 
 
 def refused(path, capsys, *texts, argv=None) -> list[str]:
@@ -791,7 +799,7 @@ def test_missing_solver(tmp_path, capsys, monkeypatch):
 
 
 def test_missing_cbc_solver(tmp_path, capsys, monkeypatch):
-    from planner.model import _pulp_compat
+    from planner.model import pulp_export as _pulp_compat
 
     # As if neither PuLP 3.3's bundled CBC nor cbcbox (PuLP 4) were installed.
     monkeypatch.setattr(_pulp_compat, "cbc_command", lambda time_limit=None: None)

@@ -9,10 +9,11 @@ import numpy as np
 import pulp
 import pytest
 
-from planner.api import validate_workbook
-from planner.model import _pulp_compat as compat
+from planner.api import validate as validate_workbook
+from planner.input.scenarios import apply_scenario, scenario_names
+from planner.model import pulp_export as compat
 from planner.model.build import build_model, numbers_for
-from planner.scenarios import apply_scenario, scenario_names
+from planner.model.pulp_export import to_pulp, write_model
 from planner.solve import CbcSession, HighsSession
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
@@ -24,32 +25,47 @@ def example():
     return data, build_model(data)
 
 
-def test_arrays_equal_pulp_constraints(example):
-    data, model = example
-    col = {v.name: i for i, v in enumerate(model.variables)}
+def test_pulp_problem_equals_the_arrays(example):
+    # The arrays are the model HiGHS solves; the PuLP problem (for CBC and LP/MPS exports) is made from them.
+    _data, model = example
+    problem = to_pulp(model)
+    col = {v.name: i for i, v in enumerate(problem.variables)}
     starts, index, value = model.matrix()
-    constraints = [c for fam in model.rows.values() for c in fam.constraints]
-    rows = [r for fam in model.rows.values() for r in fam.rows]
-    assert sorted(rows) == list(range(model.num_rows)) == list(range(len(compat.constraints(model.prob))))
+    assert len(compat.constraints(problem.prob)) == model.num_rows == len(problem.constraints)
     sense = {pulp.LpConstraintLE: "<=", pulp.LpConstraintGE: ">=", pulp.LpConstraintEQ: "=="}
-    for row, c in zip(rows, constraints):
+    for row, c in enumerate(problem.constraints):
         got = {int(j): float(a) for j, a in zip(index[starts[row]:starts[row + 1]], value[starts[row]:starts[row + 1]])}
         want = {col[v.name]: float(a) for v, a in c.items()}
         assert got == want, c.name
         assert model.row_rhs[row] == pytest.approx(-c.constant)
         assert model.row_sense[row] == sense[c.sense]
-    for i, v in enumerate(model.variables):
+    for i, v in enumerate(problem.variables):
         assert v.lowBound == model.col_lower[i] == 0
         assert (v.upBound is None and math.isinf(model.col_upper[i])) or v.upBound == model.col_upper[i]
-    objective = {col[v.name]: a for v, a in model.prob.objective.items()}
+    objective = {col[v.name]: a for v, a in problem.prob.objective.items()}
     assert objective == {i: float(model.col_cost[i]) for i in np.flatnonzero(model.col_cost)}
 
 
 def test_names_are_unique_and_safe(example):
     _data, model = example
-    names = [v.name for v in model.variables]
-    assert len(set(names)) == len(names)
+    names = [v.name for v in to_pulp(model).variables]
+    assert len(set(names)) == len(names) == model.num_cols
     assert all(" " not in n and "-" not in n for n in names)
+
+
+@pytest.mark.parametrize("suffix", [".lp", ".mps"])
+def test_exported_model_solves_to_the_same_optimum(example, tmp_path, suffix):
+    # An LP or MPS file of the model, read by a fresh HiGHS, gives the optimum the arrays give.
+    import highspy
+
+    _data, model = example
+    path = tmp_path / f"model{suffix}"
+    write_model(model, str(path))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(path)) == highspy.HighsStatus.kOk
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(HighsSession(model).solve().objective, rel=1e-9)
 
 
 def test_renumbering_equals_a_fresh_build_for_every_scenario(example):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl import load_workbook
 
-from planner.io import write
+from planner.report import xlsx as write
 
 
 def test_long_table_continues_on_numbered_sheets(tmp_path, monkeypatch):

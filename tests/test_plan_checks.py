@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from checks import check_plan
-from workbooks import table, write_workbook
+from tests.checks import check_plan
+from tests.workbooks import table, write_workbook
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from planner.api import validate_workbook
-from planner.data import Mineral, Reserve, Route
+from planner.api import validate as validate_workbook
+from planner.input.data import Mineral, Reserve, Route
+from planner.input.scenarios import apply_scenario
 from planner.model.build import build_model
-from planner.scenarios import apply_scenario
 from planner.solve import HighsSession
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.data import PlannerInput
+from planner.input.data import PlannerInput
 from planner.model import constraints as C
 from planner.model.constraints.frontier_cap import add_frontier_caps
-from planner.model.core import Model as _Core
+from planner.model.core import LinearProgram
 from planner.model.objective import cost_components
 from planner.model.variables import Variables, add_variables, stock_upper, unmet_upper
 
@@ -25,8 +25,8 @@ FAMILIES = (
 )
 
 
-class Model(_Core):
-    """The planning LP: a PuLP problem, its matrix as arrays, and its variable families."""
+class Model(LinearProgram):
+    """The planning LP: its arrays, the inputs it was built from and its variable families by key."""
 
     vars: Variables
     data: PlannerInput

@@ -1,35 +1,21 @@
-"""The model container: a PuLP problem plus the same matrix as arrays, row families and column families.
+"""A linear program as arrays: column families, row families and a row-wise sparse matrix.
 
-Rows and columns are recorded as they are added to PuLP, so the problem can be handed to
-HiGHS in bulk (no walk over PuLP's expressions) and re-solved with new numbers for another
-scenario without rebuilding. ``tests/test_model_structure.py`` checks the arrays against PuLP.
+The arrays are the model: HiGHS receives them in bulk, and a scenario is solved by changing
+their numbers (costs, bounds, right-hand sides) without rebuilding. A PuLP problem is made
+from them only where one is used (CBC, an LP/MPS export, the Python API that returns it):
+see ``planner.model.pulp_export``. Every row and column belongs to a named family and carries
+its key, so duals and values can be reported per constraint and per variable.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pulp
-
-from planner.model import _pulp_compat as compat
 
 LE, GE, EQ = "<=", ">=", "=="
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
-
-
-_SAFE_LABELS: dict = {}
-
-
-def _safe(label: Hashable) -> str:
-    """A label with every character PuLP would rewrite replaced by ``_`` (cached: labels repeat)."""
-    text = _SAFE_LABELS.get(label)
-    if text is None:
-        text = _SAFE_LABELS[label] = _UNSAFE.sub("_", str(label))
-    return text
 
 
 @dataclass
@@ -39,6 +25,7 @@ class ColumnFamily:
     name: str
     keys: list[tuple] = field(default_factory=list)
     cols: list[int] = field(default_factory=list)
+    integer: bool = False
 
     def index(self) -> dict[tuple, int]:
         return dict(zip(self.keys, self.cols))
@@ -57,20 +44,17 @@ class RowFamily:
     rhs: Callable
     keys: list[tuple] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
-    constraints: list = field(default_factory=list)
 
 
-class Model:
-    """A PuLP problem under construction, mirrored as a sparse row-wise matrix."""
+class LinearProgram:
+    """Columns >= a lower bound, rows ``sum(a x) <sense> rhs`` and a cost per column, as arrays."""
 
     def __init__(self, name: str = "plan"):
-        self.prob = pulp.LpProblem(name, pulp.LpMinimize)
-        self.variables: list[pulp.LpVariable] = []
+        self.name = name
         self.col_lower: list[float] = []
         self.col_upper: list[float] = []
         self.columns: dict[str, ColumnFamily] = {}
         self.rows: dict[str, RowFamily] = {}
-        self._names: set[str] = set()
         self._starts: list[int] = [0]
         self._index: list[int] = []
         self._value: list[float] = []
@@ -78,49 +62,25 @@ class Model:
         self.row_rhs: list[float] = []
         self.col_cost: np.ndarray | None = None
         self.cost_components: dict[str, np.ndarray] = {}
+        self._derived: dict[str, object] = {}
 
-    # -- names ---------------------------------------------------------------------------
-
-    def unique_name(self, family: str, key: Iterable[Hashable]) -> str:
-        """``family_k1_k2...`` made safe for LP files; a clash gets a numbered suffix."""
-        return self.unique_names(family, [key])[0]
-
-    def unique_names(self, family: str, keys: Sequence[Iterable[Hashable]]) -> list[str]:
-        """Names for many keys at once; sanitised labels are cached, clashes (rare) numbered."""
-        safe = _SAFE_LABELS
-        names = [family + "_" + "_".join([safe.get(k) or _safe(k) for k in key]) for key in keys]
-        if len(set(names)) != len(names) or not self._names.isdisjoint(names):
-            names = self._renumber_clashes(names)
-        self._names.update(names)
-        return names
-
-    def _renumber_clashes(self, names: list[str]) -> list[str]:
-        new: set[str] = set()
-        out = []
-        for base in names:
-            name, n = base, 1
-            while name in self._names or name in new:
-                n += 1
-                name = f"{base}__{n}"
-            new.add(name)
-            out.append(name)
-        return out
+    def derived(self, name: str, make: Callable[[], object]):
+        """An index array (or other value) every solution of this model shares, made once on first use."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
 
     # -- columns -------------------------------------------------------------------------
 
-    def add_columns(self, family: str, keys: Sequence[tuple], upper: Callable[[tuple], float] | None = None
-                    ) -> dict[tuple, int]:
+    def add_columns(self, family: str, keys: Sequence[tuple], upper: Callable[[tuple], float] | None = None,
+                    integer: bool = False) -> dict[tuple, int]:
         """Create one variable >= 0 per key (upper bound from ``upper``); return key -> column."""
-        fam = self.columns.setdefault(family, ColumnFamily(family))
+        fam = self.columns.setdefault(family, ColumnFamily(family, integer=integer))
         keys = list(keys)
-        first = len(self.variables)
+        first = len(self.col_lower)
         cols = range(first, first + len(keys))
-        uppers = [upper(key) for key in keys] if upper else [math.inf] * len(keys)
-        add, prob, inf = compat.add_variable, self.prob, math.inf
-        self.variables.extend(add(prob, name, 0.0, None if ub == inf else ub)
-                              for name, ub in zip(self.unique_names(family, keys), uppers))
         self.col_lower.extend([0.0] * len(keys))
-        self.col_upper.extend(uppers)
+        self.col_upper.extend([upper(key) for key in keys] if upper else [math.inf] * len(keys))
         fam.keys.extend(keys)
         fam.cols.extend(cols)
         return dict(zip(keys, cols))
@@ -132,27 +92,18 @@ class Model:
             self.rows[name] = RowFamily(name, sense, rhs)
         return self.rows[name]
 
-    def add_row(self, family: RowFamily, key: tuple, terms: Sequence[tuple[int, float]], rhs: float) -> None:
-        """Add ``sum(coef * x[col]) <sense> rhs`` to PuLP and to the arrays."""
-        cols = [c for c, _ in terms]
-        coefs = [float(a) for _, a in terms]
-        expr = compat.affine([(self.variables[c], a) for c, a in zip(cols, coefs)])
-        if family.sense == LE:
-            constraint = expr <= rhs
-        elif family.sense == GE:
-            constraint = expr >= rhs
-        else:
-            constraint = expr == rhs
-        name = self.unique_name(family.name, key)
-        stored = compat.add_constraint(self.prob, constraint, name)
-        family.keys.append(key)
-        family.rows.append(len(self.row_rhs))
-        family.constraints.append(stored)
-        self._index.extend(cols)
-        self._value.extend(coefs)
+    def add_row(self, family: RowFamily, key: tuple, terms: Sequence[tuple[int, float]], rhs: float) -> int:
+        """Add ``sum(coef * x[col]) <sense> rhs``; return the row's index."""
+        row = len(self.row_rhs)
+        for col, coef in terms:
+            self._index.append(col)
+            self._value.append(coef)
         self._starts.append(len(self._index))
+        family.keys.append(key)
+        family.rows.append(row)
         self.row_sense.append(family.sense)
         self.row_rhs.append(float(rhs))
+        return row
 
     # -- objective -----------------------------------------------------------------------
 
@@ -160,14 +111,12 @@ class Model:
         """Objective = sum over components of cost x column; components kept for reports."""
         self.cost_components = components
         self.col_cost = np.sum(list(components.values()), axis=0) if components else np.zeros(self.num_cols)
-        nz = np.flatnonzero(self.col_cost)
-        compat.set_objective(self.prob, [(self.variables[i], float(self.col_cost[i])) for i in nz])
 
     # -- arrays --------------------------------------------------------------------------
 
     @property
     def num_cols(self) -> int:
-        return len(self.variables)
+        return len(self.col_lower)
 
     @property
     def num_rows(self) -> int:
@@ -176,6 +125,23 @@ class Model:
     @property
     def num_nonzeros(self) -> int:
         return len(self._index)
+
+    @property
+    def size(self) -> dict[str, int]:
+        """Columns, rows, nonzeros (and integer columns where there are any)."""
+        size = {"columns": self.num_cols, "rows": self.num_rows, "nonzeros": self.num_nonzeros}
+        integers = int(self.integrality().sum())
+        if integers:
+            size["integer_columns"] = integers
+        return size
+
+    def integrality(self) -> np.ndarray:
+        """1 for every column of an integer family, else 0."""
+        flags = np.zeros(self.num_cols, dtype=np.int8)
+        for family in self.columns.values():
+            if family.integer:
+                flags[family.cols] = 1
+        return flags
 
     def col_minerals(self) -> np.ndarray:
         """The mineral of every column (every variable's key starts with its mineral)."""

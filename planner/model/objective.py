@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.data import PlannerInput
+from planner.input.data import PlannerInput
 from planner.model.variables import Variables
 
 COMPONENTS = ("supply", "route", "refining", "holding", "unmet", "shortfall")
@@ -59,10 +59,10 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
     c["refining"][out_cols] = _gather(list(v.out), data.refining, 1)
     ship_cols = np.fromiter(v.ship.values(), dtype=np.int64, count=len(v.ship))
     c["route"][ship_cols] = _route_costs(data, "delivery", [(r, d, m) for (m, r, d, t) in v.ship])
-    for (m, d, t), col in v.stock.items():
+    for (m, d, _t), col in v.stock.items():
         c["holding"][col] = data.reserves[(m, d)].holding_cost
-    for (m, d, t), col in v.unmet.items():
+    for (m, _d, _t), col in v.unmet.items():
         c["unmet"][col] = data.minerals[m].unmet_penalty
-    for (m, d, t), col in v.shortfall.items():
+    for (m, d, _t), col in v.shortfall.items():
         c["shortfall"][col] = data.reserves[(m, d)].shortfall_penalty
     return c

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.data import PlannerInput
-from planner.model.core import Model
+from planner.input.data import PlannerInput
+from planner.model.core import LinearProgram
 
 
 @dataclass
@@ -40,7 +40,7 @@ def stock_upper(data: PlannerInput, key: tuple) -> float:
     return data.reserves[key[:2]].max_stock
 
 
-def add_variables(model: Model, data: PlannerInput, spot: bool = False) -> Variables:
+def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) -> Variables:
     """Create flow, out, ship, unmet, stock and shortfall where the spec creates them.
 
     With ``spot`` (stress tests), each flow gets a twin: flow is then the kept part of the

@@ -277,6 +277,10 @@ SHEETS: tuple[Sheet, ...] = (
 
 SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
+# Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
+# and listed on the output's Run info sheet.
+DOCUMENTATION_SHEETS = frozenset({"sources", "readme", "notes", "about", "documentation"})
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -318,7 +322,7 @@ def markdown_reference() -> str:
         lines.append("| column | required | unit | default | meaning |")
         lines.append("|---|---|---|---|---|")
         for c in sheet.columns:
-            default = "" if c.required else ("blank" if c.default is None else _fmt_default(c.default))
+            default = "" if c.required else default_text(c.default)
             doc = c.doc.replace("|", "\\|")
             lines.append(f"| `{c.name}` | {'yes' if c.required else ''} | {c.unit} | {default} | {doc} |")
         lines.append("")
@@ -327,13 +331,16 @@ def markdown_reference() -> str:
     lines.append("| key | default | meaning |")
     lines.append("|---|---|---|")
     for s in SETTINGS:
-        default = "blank" if s.default is None else _fmt_default(s.default)
+        default = default_text(s.default)
         choices = f" One of: {', '.join(s.choices)}." if s.choices else ""
         lines.append(f"| `{s.key}` | {default} | {s.doc}{choices} |")
     return "\n".join(lines) + "\n"
 
 
-def _fmt_default(value) -> str:
+def default_text(value) -> str:
+    """A default as the docs and the template show it: TRUE/FALSE, whole numbers without ``.0``."""
+    if value is None:
+        return "blank"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():

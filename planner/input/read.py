@@ -74,7 +74,7 @@ class RawWorkbook:
 
 
 def _known_sheets() -> set[str]:
-    from planner.schema import SHEET_BY_NAME
+    from planner.input.schema import SHEET_BY_NAME
 
     return set(SHEET_BY_NAME)
 

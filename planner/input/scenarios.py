@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from planner.data import PlannerInput, ScenarioRow
+from planner.input.data import PlannerInput, ScenarioRow
 
 BASE = "base"
 
@@ -55,8 +55,7 @@ def apply_scenario(data: PlannerInput, name: str) -> PlannerInput:
 
 def first_affected_period(data: PlannerInput, name: str) -> str:
     """The earliest period any row of the scenario touches (a blank period touches the first)."""
-    order = {t: i for i, t in enumerate(data.periods)}
-    return min((row.period or data.periods[0] for row in data.scenarios[name]), key=order.__getitem__)
+    return min((row.period or data.periods[0] for row in data.scenarios[name]), key=data.period_index.__getitem__)
 
 
 def _scaled(value: tuple, col: int, factor: float) -> tuple:

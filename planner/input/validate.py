@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from planner import schema as S
-from planner.data import INF, Mineral, PlannerInput, Reserve, Risk, Route, ScenarioRow, ShareRule
 from planner.errors import InputError, Issue
-from planner.io.read import FormulaWithoutValue, RawSheet, RawWorkbook
+from planner.input import schema as S
+from planner.input.data import INF, Mineral, PlannerInput, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.read import FormulaWithoutValue, RawSheet, RawWorkbook
 
 _TRUE = {"true", "yes", "y", "1", "open", "allowed"}
 _FALSE = {"false", "no", "n", "0", "closed"}
@@ -45,6 +45,7 @@ class _Collector:
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
         self.structural = False  # a sheet or column is missing: later checks would only add noise
+        self.skipped: list[str] = []  # documentation sheets
 
     def error(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -63,6 +64,7 @@ def validate(raw: RawWorkbook) -> PlannerInput:
     if out.issues:
         raise InputError(raw.path, out.issues)
     data.warnings = sorted(out.warnings)
+    data.skipped_sheets = out.skipped
     return data
 
 
@@ -72,7 +74,9 @@ def validate(raw: RawWorkbook) -> PlannerInput:
 def _read_sheets(raw: RawWorkbook, out: _Collector) -> dict[str, list[Record]]:
     records: dict[str, list[Record]] = {}
     for key, sheet in raw.sheets.items():
-        if key not in S.SHEET_BY_NAME:
+        if key in S.DOCUMENTATION_SHEETS:
+            out.skipped.append(sheet.name)
+        elif key not in S.SHEET_BY_NAME:
             hint = _did_you_mean(key, S.SHEET_BY_NAME, n=1, cutoff=0.8)
             out.warn(Issue(sheet.name, message=f"sheet is not one the planner reads; ignored{hint}"))
     for spec in S.SHEETS:

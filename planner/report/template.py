@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner import schema as S
-from planner.io.write import SheetSpec
+from planner.input import schema as S
+from planner.report.xlsx import SheetSpec
 
 
 def template_sheets() -> list[SheetSpec]:
@@ -20,7 +20,7 @@ def template_sheets() -> list[SheetSpec]:
             rows.append((spec.name, "yes" if spec.required else "no", c.name, "yes" if c.required else "no",
                          c.unit, _default(c), c.expected(), c.doc))
     for s in S.SETTINGS:
-        rows.append(("settings", "no", f"key = {s.key}", "no", "", _default_value(s.default),
+        rows.append(("settings", "no", f"key = {s.key}", "no", "", _shown(s.default),
                      "one of " + ", ".join(s.choices) if s.choices else s.kind, s.doc))
     explain = pd.DataFrame(rows, columns=["sheet", "sheet_required", "column", "column_required", "unit",
                                           "default", "expected", "meaning"])
@@ -40,14 +40,9 @@ def _describe(c: S.Column) -> str:
 def _default(c: S.Column) -> str:
     if c.required:
         return "(required)"
-    return _default_value(c.default)
+    return _shown(c.default)
 
 
-def _default_value(value) -> str:
-    if value is None:
-        return "(blank)"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _shown(value) -> str:
+    text = S.default_text(value)
+    return "(blank)" if text == "blank" else text

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.data import PlannerInput
+from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, Numbers, numbers_for
 from planner.solve import Solution
 
@@ -32,19 +32,15 @@ class Explanation:
     concentration: pd.DataFrame  # per mineral, stage, period: top share, countries, HHI
     unlimited_solution: Solution | None = None
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"policy_costs": self.policy_costs, "shadow_prices": self.shadow_prices,
+                "marginal_costs": self.marginal_costs, "concentration": self.concentration}
+
 
 def mineral_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
     """The objective split by mineral (the LP is separable by mineral)."""
-    codes, minerals = _cached(model, "mineral_codes", lambda: pd.factorize(model.col_minerals()))
+    codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
     return pd.Series(np.bincount(codes, weights=numbers.col_cost * x, minlength=len(minerals)), index=minerals)
-
-
-def _cached(model: Model, name: str, make):
-    """Per-model memo of index arrays that every solution of the model shares."""
-    cache = model.__dict__.setdefault("_explain_cache", {})
-    if name not in cache:
-        cache[name] = make()
-    return cache[name]
 
 
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
@@ -159,9 +155,9 @@ def marginal_costs(model: Model, data: PlannerInput, sol: Solution) -> pd.DataFr
     return pd.DataFrame(rows, columns=["mineral", "market", "period", "demand", "marginal_cost"])
 
 
-def stage_quantities(model: Model, x: np.ndarray) -> pd.DataFrame:
+def stage_tonnes(model: Model, x: np.ndarray) -> pd.DataFrame:
     """Tonnes by (mineral, stage, period, country): raw sourced at supply, refined output at refining."""
-    groups, cols, codes = _cached(model, "stage_groups", lambda: _stage_groups(model))
+    groups, cols, codes = model.derived("stage_groups", lambda: _stage_groups(model))
     frame = groups.copy()
     frame["tonnes"] = np.bincount(codes, weights=x[cols], minlength=len(groups)) if len(cols) else 0.0
     return frame
@@ -201,12 +197,12 @@ def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "p
 def concentration(model: Model, data: PlannerInput, base: Solution, unlimited: Solution | None) -> pd.DataFrame:
     """Concentration of the base plan beside the plan without share limits and the input's capacities."""
     order = {"mineral": {m: i for i, m in enumerate(data.minerals)}, "stage": {"supply": 0, "refining": 1},
-             "period": {t: i for i, t in enumerate(data.periods)}}
-    plan = concentration_metrics(stage_quantities(model, base.x))
+             "period": data.period_index}
+    plan = concentration_metrics(stage_tonnes(model, base.x))
     frames = [plan.add_prefix("plan_").rename(columns={"plan_mineral": "mineral", "plan_stage": "stage",
                                                          "plan_period": "period"})]
     if unlimited is not None:
-        un = concentration_metrics(stage_quantities(model, unlimited.x))
+        un = concentration_metrics(stage_tonnes(model, unlimited.x))
         frames.append(un.add_prefix("unlimited_").rename(columns={"unlimited_mineral": "mineral",
                                                                   "unlimited_stage": "stage",
                                                                   "unlimited_period": "period"}))

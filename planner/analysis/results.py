@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.data import PlannerInput
+from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
 from planner.model.objective import COMPONENTS
 from planner.solve import Solution
@@ -26,20 +26,24 @@ TABLE_COLUMNS = {
 
 @dataclass
 class ScenarioResult:
-    """One scenario's status, cost components and plan tables."""
+    """One scenario's status, cost components and plan tables (empty when it did not solve)."""
 
     scenario: str
     status: str
     total_cost: float | None
     components: dict[str, float]
     tables: dict[str, pd.DataFrame]
-    solve_seconds: float = 0.0
-    build_seconds: float = 0.0
-    results_seconds: float = 0.0
-    iterations: int | None = None
-    extra: dict = field(default_factory=dict)
     solution: Solution | None = field(default=None, repr=False)  # kept for explanations
     numbers: Numbers | None = field(default=None, repr=False)
+    measures: dict = field(default_factory=dict)  # what a command adds (stress: spot tonnes, first period ...)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "Optimal"
+
+    @property
+    def solve_seconds(self) -> float:
+        return self.solution.solve_seconds if self.solution is not None else 0.0
 
 
 def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Numbers,
@@ -47,8 +51,7 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
     """Tables of one scenario's plan; empty tables when it did not solve to optimality."""
     if not solution.optimal:
         empty = {k: pd.DataFrame(columns=cols) for k, cols in TABLE_COLUMNS.items()}
-        return ScenarioResult(name, solution.status, None, {}, empty, solution.solve_seconds,
-                              iterations=solution.iterations)
+        return ScenarioResult(name, solution.status, None, {}, empty, solution, numbers)
     x = np.where(np.abs(solution.x) < ZERO, 0.0, solution.x)
     v = model.vars
     components = {c: float(numbers.components[c] @ x) for c in COMPONENTS}
@@ -57,12 +60,11 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         "deliveries": _table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
                              TABLE_COLUMNS["deliveries"]),
         "unmet": _table(name, v.unmet, x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
-        "refining": _refining_table(name, model, data, x),
+        "refining": _refining_table(name, model, x),
         "reserve": _reserve_table(name, model, data, x),
     }
-    return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables,
-                          solution.solve_seconds, iterations=solution.iterations, solution=solution,
-                          numbers=numbers)
+    return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables, solution,
+                          numbers)
 
 
 def _table(scenario, index: dict, x, key_names, value_name, columns) -> pd.DataFrame:
@@ -93,7 +95,7 @@ def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
     return frame[columns + ["kept_tonnes", "spot_tonnes"]]
 
 
-def _refining_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
+def _refining_table(scenario, model: Model, x) -> pd.DataFrame:
     v = model.vars
     position = {key: i for i, key in enumerate(v.out)}
     sourced = v.sourced()
@@ -121,6 +123,11 @@ def combine(results: list[ScenarioResult], table: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=TABLE_COLUMNS[table])
     return pd.concat(frames, ignore_index=True)
+
+
+def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
+    """Flows, Refining, Deliveries, Reserve and Unmet over every scenario."""
+    return {name: combine(results, name) for name in TABLE_COLUMNS}
 
 
 def scenarios_table(results: list[ScenarioResult]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class PlannerInput:
     settings: dict[str, object]
     production: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (m, stage, c) -> t
     warnings: list = field(default_factory=list)
-    timings: dict = field(default_factory=dict)  # read and validate seconds
+    skipped_sheets: list[str] = field(default_factory=list)  # documentation sheets, skipped without a word
 
     # -- derived quantities the model and the reports share ------------------------------
 
@@ -120,6 +121,11 @@ class PlannerInput:
         if scope.upper() in self.country_set:
             return (scope.upper(),)
         return self.groups.get(scope, ())
+
+    @cached_property
+    def period_index(self) -> dict[str, int]:
+        """Each period's position on the periods sheet (periods run in sheet order)."""
+        return {t: i for i, t in enumerate(self.periods)}
 
     @property
     def country_set(self) -> frozenset[str]:

@@ -1,50 +1,68 @@
-"""Solve a built model: HiGHS in-process (default) or CBC through PuLP; statuses and timings.
+"""HiGHS in-process: the model's arrays passed in bulk, re-solved with new numbers from a kept basis.
 
-HiGHS gets the matrix in bulk from the arrays the model recorded while PuLP built it, and
-keeps the model between solves: a scenario changes costs, bounds and right-hand sides and
-starts from the previous basis instead of being rebuilt and solved cold.
+A session holds one HiGHS instance with the model loaded. A scenario changes only costs,
+bounds and right-hand sides, so it is solved by changing those numbers and starting from a
+basis (the base plan's) instead of building and solving cold.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sys
+import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.errors import SolverError
 from planner.model.build import Model, Numbers
+from planner.solve.solution import OPTIMAL, Solution
 
-OPTIMAL = "Optimal"
-
-
-@dataclass
-class Solution:
-    status: str
-    objective: float | None = None
-    x: np.ndarray | None = None
-    row_dual: np.ndarray | None = None
-    col_dual: np.ndarray | None = None
-    solve_seconds: float = 0.0  # the solver's own time
-    iterations: int | None = None
-    detail: dict = field(default_factory=dict)
-
-    @property
-    def optimal(self) -> bool:
-        return self.status == OPTIMAL
+_HIGHS_STATUS = {
+    "Optimal": OPTIMAL,
+    "Infeasible": "Infeasible",
+    "Unbounded": "Unbounded",
+    "Primal infeasible or unbounded": "Infeasible or unbounded",
+    "Time limit reached": "Time limit reached",
+    "Iteration limit reached": "Iteration limit reached",
+}
 
 
-def make_solver(model: Model, solver: str = "highs", time_limit: float | None = None):
-    """A solver session for ``model``: ``highs`` (default) or ``cbc``."""
-    if solver == "highs":
-        return HighsSession(model, time_limit)
-    if solver == "cbc":
-        return CbcSession(model, time_limit)
-    raise SolverError(f"unknown solver {solver!r}; expected 'highs' or 'cbc'")
+def _highspy():
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise SolverError("the HiGHS solver (python package highspy) is not installed; "
+                          "run: pip install highspy") from exc
+    return highspy
+
+
+_BANNER_LOCK = threading.Lock()
+_BANNER_SHOWN = False
+
+
+def new_highs():
+    """A silent HiGHS instance.
+
+    HiGHS prints its banner to file descriptor 1 when the first instance of a process is
+    created, before any option can apply. That first creation happens here, once, under a
+    lock, with descriptor 1 pointed at /dev/null; every later instance is created without
+    touching descriptors, so threads that create instances cannot race on them.
+    """
+    global _BANNER_SHOWN
+    hs = _highspy()
+    if not _BANNER_SHOWN:
+        with _BANNER_LOCK:
+            if not _BANNER_SHOWN:
+                with _quiet_stdout():
+                    h = hs.Highs()
+                _BANNER_SHOWN = True
+                h.setOptionValue("output_flag", False)
+                return h
+    h = hs.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 class HighsSession:
@@ -52,23 +70,23 @@ class HighsSession:
 
     name = "highs"
 
-    def __init__(self, model: Model, time_limit: float | None = None):
-        try:
-            import highspy
-        except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise SolverError("the HiGHS solver (python package highspy) is not installed; "
-                              "run: pip install highspy") from exc
-        self._hs = highspy
+    def __init__(self, model: Model, time_limit: float | None = None, threads: int | None = None):
+        self._hs = _highspy()
         self.model = model
         self.time_limit = time_limit
-        with _quiet_stdout():  # HiGHS >= 1.12 prints its banner on construction, before options apply
-            self.h = highspy.Highs()
-            self.h.setOptionValue("output_flag", False)
+        self.h = new_highs()
         # Simplex was 30x faster than interior point on world-scale instances (PERF.md).
         self.h.setOptionValue("solver", "simplex")
         if time_limit:
             self.h.setOptionValue("time_limit", float(time_limit))
+        if threads:
+            self.h.setOptionValue("threads", int(threads))
+        self.mip = bool(model.integrality().any())
         self._pass(model)
+
+    def clone(self) -> HighsSession:
+        """Another session holding the same model (its current numbers are the model's own)."""
+        return HighsSession(self.model, self.time_limit)
 
     def _pass(self, model: Model) -> None:
         hs = self._hs
@@ -89,6 +107,9 @@ class HighsSession:
         lp.a_matrix_.start_ = starts
         lp.a_matrix_.index_ = index
         lp.a_matrix_.value_ = value
+        if self.mip:
+            lp.integrality_ = [hs.HighsVarType.kInteger if flag else hs.HighsVarType.kContinuous
+                               for flag in model.integrality()]
         status = self.h.passModel(lp)
         if status == hs.HighsStatus.kError:
             raise SolverError("HiGHS refused the model (HighsStatus.kError)")
@@ -151,75 +172,16 @@ class HighsSession:
         sol = self.h.getSolution()
         x = np.asarray(sol.col_value, dtype=np.float64)
         x[np.abs(x) < 1e-9] = 0.0  # below HiGHS' feasibility tolerance: noise, not tonnes
+        duals = sol.dual_valid
         return Solution(
             OPTIMAL,
             objective=float(info.objective_function_value),
             x=x,
-            row_dual=np.asarray(sol.row_dual, dtype=np.float64),
-            col_dual=np.asarray(sol.col_dual, dtype=np.float64),
+            row_dual=np.asarray(sol.row_dual, dtype=np.float64) if duals else None,
+            col_dual=np.asarray(sol.col_dual, dtype=np.float64) if duals else None,
             solve_seconds=seconds,
             iterations=info.simplex_iteration_count,
         )
-
-
-_HIGHS_STATUS = {
-    "Optimal": OPTIMAL,
-    "Infeasible": "Infeasible",
-    "Unbounded": "Unbounded",
-    "Primal infeasible or unbounded": "Infeasible or unbounded",
-    "Time limit reached": "Time limit reached",
-    "Iteration limit reached": "Iteration limit reached",
-}
-
-
-class CbcSession:
-    """CBC through PuLP's command-line interface; rebuilds PuLP's numbers for each scenario."""
-
-    name = "cbc"
-
-    def __init__(self, model: Model, time_limit: float | None = None):
-        from planner.model._pulp_compat import cbc_command
-
-        self.model = model
-        self.time_limit = time_limit
-        cmd = cbc_command(time_limit)
-        if cmd is None:
-            raise SolverError("the CBC solver is not installed: pip install 'pulp[cbc]' (or set the "
-                              "setting solver to highs)")
-        self.cmd = cmd
-
-    def solve(self, numbers: Numbers | None = None) -> Solution:
-        from planner.model import _pulp_compat as compat
-
-        model = self.model
-        if numbers is not None:
-            _apply_to_pulp(model, numbers)
-        start = time.perf_counter()
-        status = compat.solve(model.prob, self.cmd, self.time_limit)
-        seconds = time.perf_counter() - start
-        if status != OPTIMAL:
-            return Solution(status, solve_seconds=seconds)
-        x = np.array([compat.variable_value(v) or 0.0 for v in model.variables])
-        duals = np.zeros(model.num_rows)
-        for family in model.rows.values():
-            duals[family.rows] = [compat.constraint_pi(c) or 0.0 for c in family.constraints]
-        cost = np.asarray(model.col_cost if numbers is None else numbers.col_cost)
-        return Solution(OPTIMAL, objective=float(cost @ x), x=x, row_dual=duals, solve_seconds=seconds)
-
-
-def _apply_to_pulp(model: Model, numbers: Numbers) -> None:
-    from planner.model import _pulp_compat as compat
-
-    lower = numbers.col_lower if numbers.col_lower is not None else np.zeros(model.num_cols)
-    for var, lb, ub in zip(model.variables, lower, numbers.col_upper):
-        var.lowBound = float(lb)
-        var.upBound = None if math.isinf(ub) else float(ub)
-    for family in model.rows.values():
-        for row, c in zip(family.rows, family.constraints):
-            # CBC reads bounds of magnitude 1e30 and above as infinite (a relaxed family).
-            c.changeRHS(float(np.clip(numbers.row_rhs[row], -1e30, 1e30)))
-    nz = np.flatnonzero(numbers.col_cost)
-    compat.set_objective(model.prob, [(model.variables[i], float(numbers.col_cost[i])) for i in nz])
 
 
 def _finite(values: np.ndarray, inf: float) -> np.ndarray:

@@ -15,29 +15,6 @@ ROWS_PER_CHART, COLS_PER_CHART = 17, 10
 MAX_CHARTS = 40  # beyond this a workbook gets slow to open; the tables hold everything
 
 
-def mix_table(flows: pd.DataFrame, refining: pd.DataFrame, minerals, periods, scenario="base") -> pd.DataFrame:
-    """Base-plan tonnes by (mineral, stage, period) x country: one block of rows per mineral and stage."""
-    parts = []
-    f = flows[flows["scenario"] == scenario]
-    parts.append(f.assign(stage="supply", country=f["origin"])[["mineral", "stage", "period", "country", "tonnes"]])
-    r = refining[refining["scenario"] == scenario]
-    parts.append(r.assign(stage="refining", country=r["refiner"], tonnes=r["output_tonnes"])
-                 [["mineral", "stage", "period", "country", "tonnes"]])
-    long = pd.concat(parts, ignore_index=True)
-    if long.empty:
-        return pd.DataFrame(columns=["mineral", "stage", "period"])
-    wide = long.pivot_table(index=["mineral", "stage", "period"], columns="country", values="tonnes",
-                            aggfunc="sum", fill_value=0.0)
-    present = set(zip(long["mineral"], long["stage"]))
-    full = pd.MultiIndex.from_tuples([(m, s, t) for m in minerals for s in ("supply", "refining") for t in periods
-                                      if (m, s) in present],
-                                     names=["mineral", "stage", "period"])
-    wide = wide.reindex(full, fill_value=0.0)
-    wide = wide[sorted(wide.columns)]
-    wide.columns = [str(c) for c in wide.columns]
-    return wide.reset_index()
-
-
 def mix_charts(data_sheet: str, mix: pd.DataFrame) -> list:
     """Stacked columns of sourcing and refining by country over the periods, per mineral and stage."""
     if mix.empty:
@@ -175,7 +152,7 @@ def _sizing_chart(sheet, wide, minerals, scenario, idx):
     def build(wb):
         first, last = int(idx[0]) + 1, int(idx[-1]) + 1
         chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-        for j, mineral in enumerate(minerals, start=2):
+        for j in range(2, 2 + len(minerals)):
             chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 1, last, 1],
                               "values": [sheet, first, j, last, j], "marker": {"type": "circle", "size": 5}})
         chart.set_title({"name": f"{scenario}: unmet demand vs reserve size", "name_font": {"size": 11}})

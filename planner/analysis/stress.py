@@ -14,45 +14,23 @@ re-solves from the base plan's basis.
 from __future__ import annotations
 
 import dataclasses
-import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from planner.api import file_sha256, load_inputs
-from planner.data import PlannerInput
-from planner.model.build import Model, Numbers, build_model, numbers_for
+from planner.analysis.outcome import Outcome
+from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
+from planner.input.data import PlannerInput
+from planner.input.scenarios import BASE, apply_scenario, first_affected_period
+from planner.model.build import Model, Numbers, numbers_for
 from planner.model.objective import cost_components
-from planner.progress import Progress
-from planner.results import ScenarioResult, scenario_result
-from planner.scenarios import BASE, apply_scenario, first_affected_period
-from planner.solve import make_solver
+from planner.runinfo import Stages
 
 STRESS_COLUMNS = ["scenario", "status", "total_cost", "extra_cost", "unmet_tonnes", "shortfall_tonnes",
                   "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes"]
 BY_MINERAL_COLUMNS = ["reserve_days", "scenario", "mineral", "status", "base_cost", "stress_cost", "extra_cost",
                       "base_holding_cost", "unmet_tonnes", "unmet_above_base_tonnes", "shortfall_tonnes",
                       "spot_tonnes", "reserve_drawn_tonnes"]
-
-
-@dataclass
-class StressReport:
-    input_path: str
-    input_sha256: str
-    data: PlannerInput
-    base: ScenarioResult
-    stressed: list[ScenarioResult]
-    stress_table: pd.DataFrame
-    by_mineral: pd.DataFrame  # every (reserve_days, scenario, mineral); reserve_days NaN = the workbook's targets
-    sizing: pd.DataFrame | None
-    model_size: dict
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def all_optimal(self) -> bool:
-        return self.base.status == "Optimal" and all(r.status == "Optimal" for r in self.stressed) and (
-            self.sizing is None or bool((self.sizing["status"] == "Optimal").all()))
 
 
 def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: PlannerInput, base_x: np.ndarray,
@@ -79,7 +57,7 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     upper[flow_cols] = contracts
     spot_cols = np.fromiter(v.spot.values(), dtype=np.int64, count=len(v.spot))
     upper[spot_cols] = np.inf
-    order = {t: i for i, t in enumerate(base_data.periods)}
+    order = base_data.period_index
     before = np.array([order[t] < order[first_period] for t in model.col_periods()], dtype=bool)
     fixed = np.clip(base_x[before], 0.0, None)
     lower[before] = fixed
@@ -93,42 +71,48 @@ def with_reserve_days(data: PlannerInput, days: float) -> PlannerInput:
     return dataclasses.replace(data, targets=targets)
 
 
-def run_stress(path, reserve_days: list[float] | None = None, progress: Progress | None = None) -> StressReport:
-    progress = progress or Progress(quiet=True)
-    data = load_inputs(path, progress)
-    timings = dict(data.timings)
-    start = time.perf_counter()
-    model = build_model(data, "stress", spot=True)
-    timings["build"] = time.perf_counter() - start
-    size = {"columns": model.num_cols, "rows": model.num_rows, "nonzeros": model.num_nonzeros}
-    progress("build", f"{size['columns']:,} variables (flows with their spot twins), {size['rows']:,} constraints")
-    session = make_solver(model, str(data.settings.get("solver") or "highs"), data.settings.get("time_limit"))
+def stress_plan(model: Model, data: PlannerInput, session, stages: Stages,
+                reserve_days: list[float] | None = None) -> Outcome:
+    """Solve the base plan, stress it against every scenario, and (with ``reserve_days``) size reserves."""
     names = list(data.scenarios)
+    progress = stages.progress
     if not names:
         progress.warn("the workbook has no scenarios: there is nothing to stress-test the base plan against")
     if reserve_days and not data.reserves:
         progress.warn("--reserve-days: the workbook has no rows on sheet 'reserve'; the sizing changes nothing")
+    with stages.stage("solve"):
+        base, stressed, rows = _stress_all(model, data, session, names, None, stages)
+        sizing_rows = []
+        for days in reserve_days or ():
+            sized = with_reserve_days(data, days)
+            _b, _s, day_rows = _stress_all(model, sized, session, names, days, stages)
+            sizing_rows += day_rows
+    with stages.stage("tables"):
+        results = [base, *stressed]
+        tables = {"stress": pd.DataFrame([_stress_row(r) for r in stressed], columns=STRESS_COLUMNS),
+                  "stress_by_mineral": pd.DataFrame(rows, columns=BY_MINERAL_COLUMNS).drop(columns=["reserve_days"])}
+        if reserve_days:
+            sizing = pd.DataFrame(sizing_rows, columns=BY_MINERAL_COLUMNS)
+            tables["reserve_sizing"] = sizing_summary(sizing)
+            tables["sizing_runs"] = sizing
+            tables["sizing_chart_data"] = sizing_chart_data(sizing, list(data.minerals))
+        tables.update(plan_tables(results))
+    failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
+    if reserve_days:
+        failures += [f"sizing {row[1]} {row[0]:g} days: {row[3]}" for row in sizing_rows if row[3] != "Optimal"]
+    summary = [("total_cost", base.total_cost), ("scenarios", len(stressed)),
+               ("spot_premium", data.settings.get("spot_premium"))]
+    return Outcome(tables, summary, failures)
 
-    base, stressed, rows = _stress_all(model, data, session, names, None, progress, timings)
-    stress_table = pd.DataFrame([_stress_row(r) for r in stressed], columns=STRESS_COLUMNS)
-    sizing_rows = []
-    for days in reserve_days or ():
-        sized = with_reserve_days(data, days)
-        _b, _s, day_rows = _stress_all(model, sized, session, names, days, progress, timings)
-        sizing_rows += day_rows
-    sizing = pd.DataFrame(sizing_rows, columns=BY_MINERAL_COLUMNS) if reserve_days else None
-    return StressReport(str(path), file_sha256(path), data, base, stressed, stress_table,
-                        pd.DataFrame(rows, columns=BY_MINERAL_COLUMNS), sizing, size, timings)
 
-
-def _stress_all(model, data, session, names, days, progress, timings):
+def _stress_all(model, data, session, names, days, stages: Stages):
     """Solve the base plan of ``data``, then stress it against every scenario; return results and rows."""
     label = "" if days is None else f" with {days:g}-day reserves"
     base_numbers = numbers_for(model, data)
     solution = session.solve(base_numbers)
     base = scenario_result(BASE, model, data, base_numbers, solution)
-    timings["solve"] = timings.get("solve", 0.0) + solution.solve_seconds
-    progress("stress", f"base plan{label}: {base.status}")
+    stages.add("highs", solution.solve_seconds)
+    stages.progress("stress", f"base plan{label}: {base.status}")
     stressed, rows = [], []
     if not solution.optimal:
         return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals]
@@ -138,12 +122,12 @@ def _stress_all(model, data, session, names, days, progress, timings):
         first = first_affected_period(data, name)
         numbers = stress_numbers(model, data, scenario_data, solution.x, first)
         sol = session.solve(numbers)
-        timings["solve"] += sol.solve_seconds
+        stages.add("highs", sol.solve_seconds)
         result = scenario_result(name, model, scenario_data, numbers, sol)
-        result.extra["first_period"] = first
+        result.measures["first_period"] = first
         if sol.optimal:
-            result.extra.update(_stress_measures(model, data, sol.x, solution.x))
-            result.extra["extra_cost"] = result.total_cost - base.total_cost
+            result.measures.update(_stress_measures(model, data, sol.x, solution.x))
+            result.measures["extra_cost"] = result.total_cost - base.total_cost
             stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
             for m in data.minerals:
                 b, s = base_by_mineral[m], stress_by_mineral[m]
@@ -152,7 +136,7 @@ def _stress_all(model, data, session, names, days, progress, timings):
         else:
             rows += [(days, name, m, sol.status) + (np.nan,) * 9 for m in data.minerals]
         stressed.append(result)
-        progress("stress", f"scenario {i} of {len(names)} '{name}'{label} from {first}: {result.status}")
+        stages.progress("stress", f"scenario {i} of {len(names)} '{name}'{label} from {first}: {result.status}")
     # Start the next base solve from the base plan's own basis.
     session.solve(base_numbers)
     return base, stressed, rows
@@ -201,11 +185,11 @@ def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
 
 def _stress_row(r: ScenarioResult) -> tuple:
     if r.status != "Optimal":
-        return (r.scenario, r.status, None, None, None, None, r.extra.get("first_period"), None, None, None)
+        return (r.scenario, r.status, None, None, None, None, r.measures.get("first_period"), None, None, None)
     unmet = float(r.tables["unmet"]["tonnes"].sum())
     shortfall = float(r.tables["reserve"]["shortfall"].sum()) if len(r.tables["reserve"]) else 0.0
-    return (r.scenario, r.status, r.total_cost, r.extra["extra_cost"], unmet, shortfall, r.extra["first_period"],
-            r.extra["spot_tonnes"], r.extra["reserve_drawn_tonnes"], r.extra["unmet_above_base_tonnes"])
+    return (r.scenario, r.status, r.total_cost, r.measures["extra_cost"], unmet, shortfall, r.measures["first_period"],
+            r.measures["spot_tonnes"], r.measures["reserve_drawn_tonnes"], r.measures["unmet_above_base_tonnes"])
 
 
 def sizing_summary(sizing: pd.DataFrame) -> pd.DataFrame:
@@ -222,3 +206,10 @@ def sizing_summary(sizing: pd.DataFrame) -> pd.DataFrame:
             rows.append((scenario, mineral, np.nan, np.nan, group["unmet_above_base_tonnes"].iloc[0]))
     return pd.DataFrame(rows, columns=["scenario", "mineral", "smallest_reserve_days", "holding_cost_at_that_size",
                                        "unmet_at_fewest_days_tonnes"])
+
+
+def sizing_chart_data(sizing: pd.DataFrame, minerals: list[str]) -> pd.DataFrame:
+    """Unmet tonnes beyond the base plan, one row per (scenario, reserve days), a column per mineral."""
+    wide = sizing.pivot_table(index=["scenario", "reserve_days"], columns="mineral",
+                              values="unmet_above_base_tonnes", aggfunc="sum", sort=False).reset_index()
+    return wide[["scenario", "reserve_days", *[m for m in minerals if m in wide.columns]]]

@@ -1,0 +1,121 @@
+"""``planner solve``: the base plan and every scenario planned with foresight, then explained.
+
+The model is built once from the base inputs; every scenario is the same model with other
+numbers. The work overlaps where HiGHS lets it (it releases the GIL while it solves): scenario
+numbers are computed while the base solves, scenarios are solved by HiGHS instances in threads
+from the base plan's basis, and each finished plan becomes tables while the others solve.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+
+from planner.analysis.explain import explain
+from planner.analysis.outcome import Outcome
+from planner.analysis.results import ScenarioResult, plan_tables, scenario_result, scenarios_table
+from planner.input.data import PlannerInput
+from planner.input.scenarios import apply_scenario, scenario_names
+from planner.model.build import Model, numbers_for
+from planner.model.objective import COMPONENTS
+from planner.runinfo import Stages
+from planner.solve import HighsSession
+from planner.solve.pool import SessionPool
+
+
+def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explain_plan: bool = True,
+               workers: int | None = None) -> Outcome:
+    """Solve ``base`` and every scenario; explain the base plan; return the plan's tables."""
+    with stages.stage("solve"):
+        results = solve_scenarios(model, data, session, stages, workers)
+    base = results[0]
+    tables: dict[str, pd.DataFrame] = {"scenarios": scenarios_table(results)}
+    explanation = None
+    if explain_plan and base.optimal:
+        with stages.stage("explain"):
+            explanation = explain(model, data, session, base.numbers, base.solution, stages.progress)
+    with stages.stage("tables"):
+        tables.update(plan_tables(results))
+        tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
+        if explanation is not None:
+            tables.update(explanation.tables())
+    summary = [("total_cost", base.total_cost), ("scenarios", len(results))]
+    summary += [(f"base_{c}_cost", base.components.get(c)) for c in COMPONENTS]
+    summary.append(("base_unmet_tonnes", float(base.tables["unmet"]["tonnes"].sum()) if base.optimal else None))
+    failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
+    return Outcome(tables, summary, failures)
+
+
+def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
+                    workers: int | None = None) -> list[ScenarioResult]:
+    """Solve ``base``, then every scenario by renumbering the one model, each from the base basis."""
+    names = scenario_names(data)
+
+    def renumbered(name):
+        t0 = time.perf_counter()
+        scenario_data = apply_scenario(data, name)
+        numbers = numbers_for(model, scenario_data)
+        stages.add("renumber", time.perf_counter() - t0)
+        return scenario_data, numbers
+
+    base_data, base_numbers = renumbered(names[0])
+    parallel = isinstance(session, HighsSession) and len(names) > 1
+    with ThreadPoolExecutor(max_workers=1) as one:
+        base_future = one.submit(session.solve, base_numbers)
+        scenario_inputs = [renumbered(name) for name in names[1:]]  # while the base solves
+        # Instances for the scenarios are made here, before any scenario thread starts.
+        pool = SessionPool(session, len(names) - 1, workers) if parallel else None
+        base_solution = base_future.result()
+    results = [_result(names[0], model, base_data, base_numbers, base_solution, stages, 1, len(names))]
+    if len(names) == 1:
+        return results
+    if pool is None or not base_solution.optimal:  # CBC, or no basis to start from: one after another
+        solutions = (session.solve(numbers) for _data, numbers in scenario_inputs)
+    else:
+        basis = session.basis()
+        solutions = pool.solve_all([numbers for _data, numbers in scenario_inputs], basis)
+    for i, (name, (scenario_data, numbers), solution) in enumerate(zip(names[1:], scenario_inputs, solutions),
+                                                                   start=2):
+        results.append(_result(name, model, scenario_data, numbers, solution, stages, i, len(names)))
+    if pool is not None and base_solution.optimal:
+        # Leave the caller's session on the base numbers and basis for later solves (explanations).
+        session.set_numbers(base_numbers)
+        session.set_basis(basis)
+    return results
+
+
+def _result(name, model, scenario_data, numbers, solution, stages: Stages, i, n) -> ScenarioResult:
+    t0 = time.perf_counter()
+    result = scenario_result(name, model, scenario_data, numbers, solution)
+    stages.add("results", time.perf_counter() - t0)
+    stages.add("highs", solution.solve_seconds)
+    stages.add(f"highs[{name}]", solution.solve_seconds)
+    cost = f"{result.total_cost:,.2f}" if result.total_cost is not None else "-"
+    stages.progress("solve", f"scenario {i} of {n} '{name}': {result.status}, cost {cost} "
+                             f"({solution.solve_seconds:.2f}s)")
+    return result
+
+
+def mix_table(flows: pd.DataFrame, refining: pd.DataFrame, minerals, periods, scenario="base") -> pd.DataFrame:
+    """Base-plan tonnes by (mineral, stage, period) x country: one block of rows per mineral and stage."""
+    parts = []
+    f = flows[flows["scenario"] == scenario]
+    parts.append(f.assign(stage="supply", country=f["origin"])[["mineral", "stage", "period", "country", "tonnes"]])
+    r = refining[refining["scenario"] == scenario]
+    parts.append(r.assign(stage="refining", country=r["refiner"], tonnes=r["output_tonnes"])
+                 [["mineral", "stage", "period", "country", "tonnes"]])
+    long = pd.concat(parts, ignore_index=True)
+    if long.empty:
+        return pd.DataFrame(columns=["mineral", "stage", "period"])
+    wide = long.pivot_table(index=["mineral", "stage", "period"], columns="country", values="tonnes",
+                            aggfunc="sum", fill_value=0.0)
+    present = set(zip(long["mineral"], long["stage"]))
+    full = pd.MultiIndex.from_tuples([(m, s, t) for m in minerals for s in ("supply", "refining") for t in periods
+                                      if (m, s) in present],
+                                     names=["mineral", "stage", "period"])
+    wide = wide.reindex(full, fill_value=0.0)
+    wide = wide[sorted(wide.columns)]
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()

@@ -1,0 +1,79 @@
+"""``planner sweep``: thousands of sampled disruptions, each stress-tested against the base plan.
+
+The base plan is solved here; the samples are drawn up front from the ``risks`` sheet with one
+seeded generator and solved by workers (this process, local processes or a Dask cluster), each
+from the base plan's basis, so the tables do not depend on who solved what.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+from planner.analysis.outcome import Outcome
+from planner.analysis.sweep.sampling import Sample, draw_samples
+from planner.analysis.sweep.stats import risk_drivers, risk_summary, sample_unmet_table, samples_table, unmet_histogram
+from planner.analysis.sweep.worker import SampleResult, SweepWorker, run_chunk
+from planner.errors import UsageError
+from planner.input.data import PlannerInput
+from planner.model.build import Model, numbers_for
+from planner.runinfo import Stages
+from planner.solve.executors import make_executor
+
+__all__ = ["risk_sweep"]
+
+
+def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samples: int, seed: int = 1,
+               workers: int | None = None, scheduler: str | None = None) -> Outcome:
+    """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each."""
+    if not data.risks:
+        raise UsageError(f"{data.source} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
+    with stages.stage("solve"):
+        numbers = numbers_for(model, data)
+        base = session.solve(numbers)
+        stages.add("highs", base.solve_seconds)
+        stages.progress("sweep", f"base plan: {base.status}")
+        samples = draw_samples(data, n_samples, seed)
+        summary = [("seed", seed), ("samples", n_samples)]
+        if not base.optimal:
+            return Outcome({}, [("total_cost", None), *summary], [f"base plan {base.status}"])
+        total = float(numbers.col_cost @ base.x)
+        results, partial, how, seconds = _run_samples(data, base.x, total, samples, workers, scheduler, stages)
+    stages.add("samples", seconds)
+    with stages.stage("tables"):
+        long = sample_unmet_table(data, results)
+        tables = {"risk_summary": risk_summary(data, long), "risk_drivers": risk_drivers(data, samples, results),
+                  "samples": samples_table(results), "sample_unmet": long,
+                  "unmet_distribution": unmet_histogram(data, long)}
+    rate = len(results) / seconds if seconds > 0 else None
+    summary = [("total_cost", total), *summary, ("samples_solved", len(results)), ("partial", partial is not None),
+               ("workers", how), ("sample_seconds", round(seconds, 3)),
+               ("samples_per_second", round(rate, 3) if rate else None)]
+    failures = [f"sample {r.index} {r.status}" for r in results if r.status != "Optimal"]
+    return Outcome(tables, summary, failures, partial)
+
+
+def _run_samples(data: PlannerInput, base_x, base_total: float, samples: list[Sample], workers, scheduler,
+                 stages: Stages) -> tuple[list[SampleResult], str | None, str, float]:
+    """Solve every sample; Ctrl-C stops cleanly and returns what finished, with the reason it is partial."""
+    executor = make_executor(SweepWorker, (data, base_x, base_total), workers, scheduler)
+    per_worker = 1 if scheduler else max(1, workers or os.cpu_count() or 1)
+    size = max(1, min(25, math.ceil(len(samples) / (per_worker * 8))))
+    chunks = [samples[i:i + size] for i in range(0, len(samples), size)]
+    counter = stages.progress.counter("sweep", len(samples), "samples")
+    start = time.perf_counter()
+    results: list[SampleResult] = []
+    partial = None
+    try:
+        for batch in executor.map(run_chunk, chunks):
+            results.extend(batch)
+            counter.update(len(batch))
+    except KeyboardInterrupt:
+        partial = f"{len(results)} of {len(samples)} samples finished before the run was stopped"
+        counter.note("interrupted: writing the samples that finished (partial)")
+    finally:
+        executor.close()
+        stages.progress.end()
+    results.sort(key=lambda r: r.index)
+    return results, partial, executor.description, time.perf_counter() - start

@@ -1,1 +1,0 @@
-"""Reading input workbooks and writing plans; nothing here knows about PuLP."""

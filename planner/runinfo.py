@@ -1,0 +1,93 @@
+"""What every run records about itself: stage timings (with hooks for benchmarks), input hash, versions.
+
+This module sits below every layer: the pipeline fills a :class:`RunReport`, each layer times
+its own stages through :class:`Stages`, and the report layer writes it as the ``Run info`` sheet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import platform
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from planner.progress import Progress
+
+# A hook is called as hook("start", stage) before a stage and hook("end", stage, seconds) after it.
+Hook = Callable[..., None]
+
+
+class Stages:
+    """Times named stages of a run, tells the hooks, and carries the run's progress reporter."""
+
+    def __init__(self, progress: Progress | None = None, hooks: tuple[Hook, ...] = ()):
+        self.progress = progress or Progress(quiet=True)
+        self.hooks = tuple(hooks)
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the block as stage ``name`` (a stage entered twice adds up)."""
+        for hook in self.hooks:
+            hook("start", name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - start
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+            for hook in self.hooks:
+                hook("end", name, seconds)
+
+    def add(self, name: str, seconds: float) -> None:
+        """Record time spent inside another stage (the solver's own seconds, say)."""
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+
+@dataclass
+class RunReport:
+    """One run: which command on which input, the model's size, the solver, timings and versions."""
+
+    command: str
+    input_path: str
+    input_sha256: str
+    solver: str = "highs"
+    model_size: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    skipped_sheets: list[str] = field(default_factory=list)
+    output_path: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def items(self) -> list[tuple[str, object]]:
+        """The report as (item, value) rows, in the order the ``Run info`` sheet shows them."""
+        rows: list[tuple[str, object]] = [("command", self.command), ("input_file", self.input_path),
+                                          ("input_sha256", self.input_sha256), ("solver", self.solver)]
+        rows += [(f"model_{k}", v) for k, v in self.model_size.items()]
+        rows += [(f"{k}_seconds", round(v, 4)) for k, v in self.timings.items()]
+        if self.skipped_sheets:
+            rows.append(("documentation_sheets_skipped", ", ".join(self.skipped_sheets)))
+        rows += [(f"version_{k}", v) for k, v in self.versions.items()]
+        return rows
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    from planner import __version__
+
+    versions = {"planner": __version__, "python": platform.python_version()}
+    for dist in ("pulp", "highspy", "numpy", "pandas", "openpyxl", "xlsxwriter"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions

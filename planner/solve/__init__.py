@@ -1,0 +1,20 @@
+"""Solving built models: HiGHS in-process (default) or CBC through PuLP, and many solves at once."""
+
+from __future__ import annotations
+
+from planner.errors import SolverError
+from planner.model.build import Model
+from planner.solve.cbc import CbcSession
+from planner.solve.highs import HighsSession
+from planner.solve.solution import OPTIMAL, Solution
+
+__all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver"]
+
+
+def make_solver(model: Model, solver: str = "highs", time_limit: float | None = None):
+    """A solver session for ``model``: ``highs`` (default) or ``cbc``."""
+    if solver == "highs":
+        return HighsSession(model, time_limit)
+    if solver == "cbc":
+        return CbcSession(model, time_limit)
+    raise SolverError(f"unknown solver {solver!r}; expected 'highs' or 'cbc'")

@@ -1,0 +1,42 @@
+"""CBC through PuLP: the model's PuLP problem, made once from its arrays, re-solved with new numbers."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from planner.errors import SolverError
+from planner.model import pulp_export
+from planner.model.build import Model, Numbers
+from planner.solve.solution import OPTIMAL, Solution
+
+
+class CbcSession:
+    """CBC through PuLP's command-line interface."""
+
+    name = "cbc"
+
+    def __init__(self, model: Model, time_limit: float | None = None):
+        self.model = model
+        self.time_limit = time_limit
+        cmd = pulp_export.cbc_command(time_limit)
+        if cmd is None:
+            raise SolverError("the CBC solver is not installed: pip install 'pulp[cbc]' (or set the "
+                              "setting solver to highs)")
+        self.cmd = cmd
+        self.problem = pulp_export.to_pulp(model)
+        self._cost = np.asarray(model.col_cost)
+
+    def solve(self, numbers: Numbers | None = None) -> Solution:
+        if numbers is not None:
+            pulp_export.apply_numbers(self.problem, numbers)
+            self._cost = np.asarray(numbers.col_cost)
+        start = time.perf_counter()
+        status = pulp_export.solve(self.problem.prob, self.cmd, self.time_limit)
+        seconds = time.perf_counter() - start
+        if status != OPTIMAL:
+            return Solution(status, solve_seconds=seconds)
+        x = np.array([pulp_export.variable_value(v) or 0.0 for v in self.problem.variables])
+        duals = np.array([pulp_export.constraint_pi(c) or 0.0 for c in self.problem.constraints])
+        return Solution(OPTIMAL, objective=float(self._cost @ x), x=x, row_dual=duals, solve_seconds=seconds)
