@@ -6,7 +6,7 @@ and its run report: :func:`solve`, :func:`stress`, :func:`sweep`, :func:`frontie
 The package is imported lazily, so ``import planner`` stays cheap.
 """
 
-__version__ = "0.2.0"
+from planner._version import __version__
 
 _API = ("solve", "stress", "sweep", "frontier", "validate", "build", "template")
 _ERRORS = ("InputError", "Issue", "PlannerError", "SolverError", "UsageError")

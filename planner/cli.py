@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from planner import __version__
+from planner._version import __version__
 from planner.errors import InputError, PlannerError
 
 EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

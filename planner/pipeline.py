@@ -30,7 +30,7 @@ from planner.progress import Progress
 from planner.report.sheets import sheets_for
 from planner.report.xlsx import write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
-from planner.solve import HighsSession, make_solver
+from planner.solver import HighsSession, make_solver
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,9 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     with stages.stage("hand-off"):
         session = command.session(model, data)
     outcome = command.analyse(model, data, session, stages, **options)
-    report = RunReport(name, str(input_path), file_sha256(input_path), getattr(session, "name", "highs"),
-                       model.size, stages.seconds, list(data.skipped_sheets), versions=package_versions())
+    with stages.stage("run report"):
+        report = RunReport(name, str(input_path), file_sha256(input_path), getattr(session, "name", "highs"),
+                           model.size, stages.seconds, list(data.skipped_sheets), versions=package_versions())
     run = Run(name, data, outcome, report, model)
     if output is not None:
         with stages.stage("sheets"):

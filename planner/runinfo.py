@@ -82,7 +82,7 @@ def file_sha256(path) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    from planner import __version__
+    from planner._version import __version__
 
     versions = {"planner": __version__, "python": platform.python_version()}
     for dist in ("pulp", "highspy", "numpy", "pandas", "openpyxl", "xlsxwriter"):

@@ -232,3 +232,24 @@ def test_unknown_sheets_and_columns_warn_without_changing_exit_code(tmp_path, ca
     assert summary(out)["status"] == "Optimal"
     run_info = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]
     assert run_info["documentation_sheets_skipped"] == "notes"
+
+
+def test_a_bug_exits_3_and_the_debug_switch_shows_its_traceback(base, tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from planner.pipeline import COMMANDS
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a planted bug")
+
+    monkeypatch.setitem(COMMANDS, "solve", dataclasses.replace(COMMANDS["solve"], analyse=broken))
+    out = tmp_path / "plan.xlsx"
+    monkeypatch.delenv("PLANNER_DEBUG", raising=False)
+    assert main(["solve", str(base), "-o", str(out), "-q"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: a planted bug\nThis is a bug in the planner")
+    assert "Traceback" not in err and not out.exists()
+    monkeypatch.setenv("PLANNER_DEBUG", "1")
+    assert main(["solve", str(base), "-o", str(out), "-q"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "a planted bug" in err

@@ -14,7 +14,7 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model import pulp_export as compat
 from planner.model.build import build_model, numbers_for
 from planner.model.pulp_export import to_pulp, write_model
-from planner.solve import CbcSession, HighsSession
+from planner.solver import CbcSession, HighsSession
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 

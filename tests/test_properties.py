@@ -16,7 +16,7 @@ from planner.api import validate as validate_workbook
 from planner.input.data import Mineral, Reserve, Route
 from planner.input.scenarios import apply_scenario
 from planner.model.build import build_model
-from planner.solve import HighsSession
+from planner.solver import HighsSession
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
 DATA = validate_workbook(EXAMPLE)

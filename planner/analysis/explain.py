@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, Numbers, numbers_for
-from planner.solve import Solution
+from planner.solver import Solution
 
 BINDING_TOL = 1e-6
 

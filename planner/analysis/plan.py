@@ -21,8 +21,8 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
 from planner.model.objective import COMPONENTS
 from planner.runinfo import Stages
-from planner.solve import HighsSession
-from planner.solve.pool import SessionPool
+from planner.solver import HighsSession
+from planner.solver.pool import SessionPool
 
 
 def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explain_plan: bool = True,

@@ -10,7 +10,7 @@ import pandas as pd
 from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
 from planner.model.objective import COMPONENTS
-from planner.solve import Solution
+from planner.solver import Solution
 
 # Values below this are solver noise, not tonnes (HiGHS' primal tolerance is 1e-7).
 ZERO = 1e-9

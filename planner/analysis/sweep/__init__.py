@@ -19,7 +19,7 @@ from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.model.build import Model, numbers_for
 from planner.runinfo import Stages
-from planner.solve.executors import make_executor
+from planner.solver.executors import make_executor
 
 __all__ = ["risk_sweep"]
 

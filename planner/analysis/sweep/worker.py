@@ -15,7 +15,7 @@ from planner.analysis.sweep.sampling import Sample, describe, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_rows
 from planner.model.build import build_model, numbers_for
-from planner.solve import HighsSession
+from planner.solver import HighsSession
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 from planner.errors import SolverError
 from planner.model import pulp_export
 from planner.model.build import Model, Numbers
-from planner.solve.solution import OPTIMAL, Solution
+from planner.solver.solution import OPTIMAL, Solution
 
 
 class CbcSession:

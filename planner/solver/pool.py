@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 
 from planner.model.build import Numbers
-from planner.solve.highs import HighsSession
-from planner.solve.solution import Solution
+from planner.solver.highs import HighsSession
+from planner.solver.solution import Solution
 
 
 class SessionPool:

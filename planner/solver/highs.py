@@ -17,7 +17,7 @@ import numpy as np
 
 from planner.errors import SolverError
 from planner.model.build import Model, Numbers
-from planner.solve.solution import OPTIMAL, Solution
+from planner.solver.solution import OPTIMAL, Solution
 
 _HIGHS_STATUS = {
     "Optimal": OPTIMAL,
@@ -144,7 +144,14 @@ class HighsSession:
         return self.h.getBasis()
 
     def set_basis(self, basis) -> None:
-        """Start the next solve from ``basis``: the same start gives the same vertex on degenerate LPs."""
+        """Start the next solve from ``basis`` and nothing else.
+
+        HiGHS keeps more than the basis from its last solve (factorisation, pricing weights), and
+        on a degenerate LP that alone can lead to another optimal vertex. Clearing the solver's
+        state first makes a solve from ``basis`` give the same plan on any instance, whatever it
+        solved before (tests/test_solve_parallel.py).
+        """
+        self.h.clearSolver()
         self.h.setBasis(basis)
 
     def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:

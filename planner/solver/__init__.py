@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from planner.errors import SolverError
 from planner.model.build import Model
-from planner.solve.cbc import CbcSession
-from planner.solve.highs import HighsSession
-from planner.solve.solution import OPTIMAL, Solution
+from planner.solver.cbc import CbcSession
+from planner.solver.highs import HighsSession
+from planner.solver.solution import OPTIMAL, Solution
 
 __all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver"]
 
