@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
@@ -20,7 +20,6 @@ class Issue:
     col: int | None = None
     column: str | None = None
     message: str = ""
-    severity: str = field(default="error", compare=False)
 
     @property
     def location(self) -> str:

@@ -30,7 +30,6 @@ class Explanation:
     marginal_costs: pd.DataFrame  # market balance duals
     policy_costs: pd.DataFrame  # per mineral: cost with and without each policy
     concentration: pd.DataFrame  # per mineral, stage, period: top share, countries, HHI
-    unlimited_solution: Solution | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"policy_costs": self.policy_costs, "shadow_prices": self.shadow_prices,
@@ -79,7 +78,6 @@ def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, ba
         marginal_costs=marginal_costs(model, data, base),
         policy_costs=policy_costs,
         concentration=concentration(model, data, base, unlimited),
-        unlimited_solution=unlimited,
     )
 
 

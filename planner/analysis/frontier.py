@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.analysis.explain import mineral_costs, stage_tonnes
 from planner.analysis.outcome import Outcome
+from planner.analysis.results import noise_free
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, numbers_for
@@ -84,11 +85,10 @@ def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, st
                     cost = float(mineral_costs(model, numbers, sol.x).get(m, 0.0))
                     unmet = float(sum(sol.x[c] for (mm, _d, _t), c in model.vars.unmet.items() if mm == m))
                     largest = _largest_share(model, sol.x, m, s)
-                    extra = cost - float(base_cost.get(m, 0.0))
-                    extra = 0.0 if abs(extra) <= 1e-9 * max(1.0, abs(cost)) else extra  # solver noise
+                    extra = noise_free(cost - float(base_cost.get(m, 0.0)), cost)
                     per_point = (np.nan if previous is None
                                  else (cost - previous[1]) / max(1e-12, 100.0 * (previous[0] - cap)))
-                    per_point = 0.0 if abs(per_point) <= 1e-9 * max(1.0, abs(cost)) else per_point
+                    per_point = noise_free(per_point, cost)
                     rows.append((m, s, cap, sol.status, cost, extra, per_point, unmet, largest))
                     previous = (cap, cost)
                 else:

@@ -14,6 +14,13 @@ from planner.solver import Solution
 
 # Values below this are solver noise, not tonnes (HiGHS' primal tolerance is 1e-7).
 ZERO = 1e-9
+# Two optimal objectives closer than this, relative to their size, are equal.
+RELATIVE_NOISE = 1e-9
+
+
+def noise_free(difference: float, scale: float) -> float:
+    """``difference`` of two optimal objectives of size ``scale``, or 0 where it is solver noise."""
+    return 0.0 if abs(difference) <= RELATIVE_NOISE * max(1.0, abs(scale)) else difference
 
 TABLE_COLUMNS = {
     "flows": ["scenario", "mineral", "period", "origin", "refiner", "tonnes"],

@@ -131,11 +131,5 @@ class PlannerInput:
     def country_set(self) -> frozenset[str]:
         return frozenset(self.countries)
 
-    def max_stock(self, mineral: str, market: str) -> float:
-        return self.reserves[(mineral, market)].max_stock
-
-    def setting(self, key: str):
-        return self.settings.get(key)
-
 
 INF = math.inf

@@ -7,7 +7,6 @@ reference (a test keeps the README in sync with this file).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 # Column kinds. "name" is a free identifier, "code" an upper-cased country or market code,
@@ -307,7 +306,6 @@ SETTINGS: tuple[Setting, ...] = (
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
-UNBOUNDED = math.inf
 
 
 def markdown_reference() -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.analysis.results import noise_free
 from planner.analysis.stress import stress_numbers
 from planner.analysis.sweep.sampling import Sample, describe, sample_rows
 from planner.input.data import PlannerInput
@@ -64,18 +65,13 @@ class SweepWorker:
                 return SampleResult(sample.index, drawn, sol.status, None, None, {}, {})
             x, status, total = sol.x, sol.status, float(numbers.col_cost @ sol.x)
             by_mineral = self._cost_by_mineral(numbers, x)
-            extra_by_mineral = {m: _clean(by_mineral[m] - self.base_by_mineral[m], by_mineral[m])
+            extra_by_mineral = {m: noise_free(by_mineral[m] - self.base_by_mineral[m], by_mineral[m])
                                 for m in data.minerals}
         unmet: dict[tuple, float] = {}
         for (m, d, _t), col in v.unmet.items():
             unmet[(m, d)] = unmet.get((m, d), 0.0) + float(x[col])
-        return SampleResult(sample.index, drawn, status, total, _clean(total - self.base_total, total), unmet,
+        return SampleResult(sample.index, drawn, status, total, noise_free(total - self.base_total, total), unmet,
                             extra_by_mineral)
-
-
-def _clean(difference: float, scale: float) -> float:
-    """A difference of two optimal objectives within solver tolerance of zero is zero."""
-    return 0.0 if abs(difference) <= 1e-9 * max(1.0, abs(scale)) else difference
 
 
 def run_chunk(worker: SweepWorker, samples: list[Sample]) -> list[SampleResult]:

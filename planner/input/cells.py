@@ -1,0 +1,153 @@
+"""One cell to one value: numbers, booleans, choices, codes and period labels, with what was wrong.
+
+Every conversion rule of the workbook lives here, so that a text number, a percentage or a
+period label is read the same way on every sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+
+from planner.input import schema as S
+from planner.input.read import FormulaWithoutValue
+
+_TRUE = {"true", "yes", "y", "1", "open", "allowed"}
+_FALSE = {"false", "no", "n", "0", "closed"}
+
+
+def convert_cell(col: S.Column, value):
+    """Convert one cell by its column's kind; return (value, problem or None)."""
+    if isinstance(value, str) and not value.strip():
+        value = None
+    if value is None:
+        if col.required:
+            return None, f"is blank; expected {col.expected()}"
+        return col.default, None
+    if isinstance(value, FormulaWithoutValue):
+        what = f"the formula {quote(str(value))}" if value.formula else "a formula"
+        return None, (f"got {what} with no saved value; open and save the workbook in Excel, or type the "
+                      f"value ({col.expected()}).")
+    got = f"got {quote(value)}"
+    if isinstance(value, str) and value.strip().startswith("#") and value.strip().upper() in _EXCEL_ERRORS:
+        return None, f"{got} (an Excel error value); expected {col.expected()}."
+    if col.kind == S.NUMBER:
+        number, problem = parse_number(value, percent=col.unit in _PERCENT_UNITS)
+        if number is None:
+            return None, f"{got}; expected {col.expected()}{problem}."
+        if (col.minimum is not None and (number < col.minimum or (col.minimum_exclusive and number == col.minimum))) \
+                or (col.maximum is not None and number > col.maximum) \
+                or (col.integer and not float(number).is_integer()):
+            return None, f"{got}; expected {col.expected()}."
+        return (int(number) if col.integer else number), None
+    if col.kind == S.BOOL:
+        if isinstance(value, bool):
+            return value, None
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value), None
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True, None
+        if text in _FALSE:
+            return False, None
+        return None, f"{got}; expected {col.expected()}."
+    if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return None, f"{got}; expected {col.expected()}."
+    if col.kind in (S.NAME, S.CODE, S.PERIOD) and len(str(value).strip()) > MAX_NAME_LENGTH:
+        # Longer names are pasted text, not labels; and Excel cells stop at 32,767 characters.
+        return None, f"{got} ({len(str(value).strip()):,} characters); expected a name of at most " \
+                     f"{MAX_NAME_LENGTH} characters."
+    if col.kind == S.PERIOD:
+        return period_label(value), None
+    text = text_value(value)
+    if col.kind == S.CHOICE:
+        low = text.lower()
+        if low not in col.choices:
+            return None, f"{got}; expected {col.expected()}{did_you_mean(low, col.choices)}."
+        return low, None
+    if col.kind == S.CODE:
+        return text.upper(), None
+    return text, None
+
+
+_EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+
+
+MAX_NAME_LENGTH = 255
+# Units in which "65%" is read as 0.65; in any other column a percentage is an error.
+_PERCENT_UNITS = {"fraction"}
+# Non-zero magnitudes below this are unit errors, and the LP solver would drop them as noise.
+MIN_MAGNITUDE = 1e-9
+
+
+def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
+    if isinstance(value, bool):
+        return None, " (a TRUE/FALSE cell is not a number)"
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return None, " (the cell holds a date; format it as a number)"
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace("\u00a0", "")
+        if "," in text:
+            return None, " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
+        scale = 1.0
+        if text.endswith("%"):
+            if not percent:
+                return None, " (a percentage only fits a share or rate column; write the number itself)"
+            text, scale = text[:-1].strip(), 0.01
+        try:
+            number = float(text) * scale
+        except (ValueError, OverflowError):
+            return None, ""
+    if math.isnan(number) or math.isinf(number):
+        return None, " (not a finite number)"
+    if abs(number) > S.MAX_MAGNITUDE:
+        return None, f" (magnitude above {S.MAX_MAGNITUDE:g}; check the units)"
+    if number != 0 and abs(number) < MIN_MAGNITUDE:
+        return None, f" (non-zero magnitude below {MIN_MAGNITUDE:g}; check the units, or write 0)"
+    return number, ""
+
+
+def period_label(value) -> str:
+    """The canonical text of a period label: 2026, 2026.0 and "2026" are all "2026"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number.is_integer() and text.replace(".", "", 1).lstrip("+-").isdigit():
+        return str(int(number))
+    return text
+
+
+def text_value(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def quote(value) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return repr(text)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def did_you_mean(word: str, options, n: int = 3, cutoff: float = 0.6) -> str:
+    options = [str(o) for o in options]
+    lookup = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(str(word).lower(), list(lookup), n=n, cutoff=cutoff)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(lookup[c]) for c in close) + "?)"
