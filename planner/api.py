@@ -59,11 +59,13 @@ def sweep(input: PathLike, output: PathLike | None = None, *, samples: int, seed
 
 
 def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Sequence[str] | None = None,
-             stages: Sequence[str] = ("supply", "refining"), step: float = 0.05, progress: Progress | None = None,
-             hooks: tuple[Hook, ...] = ()) -> Run:
-    """The price of de-risking: the plan's cost as a single-country cap tightens. Table: ``frontier``."""
+             stages: Sequence[str] = ("supply", "refining"), scope: str = "*", step: float = 0.05,
+             progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
+    """The price of de-risking: the plan's cost as the cap on ``scope``'s share tightens (``*``: any single
+    country; else a country code or group label). Tables: ``frontier``, ``frontier_summary`` (the curve at
+    the workbook's own caps)."""
     return run_command("frontier", input, output, progress, hooks, minerals=list(minerals or ()),
-                       frontier_stages=tuple(stages), step=step)
+                       frontier_stages=tuple(stages), scope=scope, step=step)
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:

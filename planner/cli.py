@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mineral to sweep (repeat for several; default every mineral)")
     p.add_argument("--stage", choices=("supply", "refining", "both"), default="both",
                    help="stage whose single-country share is capped (default both, one after the other)")
+    p.add_argument("--scope", default="*", metavar="SCOPE",
+                   help="whose share is capped: * (default, any single country), a country code or a group label")
     p.add_argument("--step", type=_step, default=0.05, metavar="FRACTION",
                    help="how much the cap tightens per step (default 0.05 = 5 percentage points)")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
@@ -171,6 +173,9 @@ def _solve(args) -> int:
               f"{run.report.output_path}", file=stream)
         for failure in run.outcome.failures:
             print(f"  {failure}", file=sys.stderr)
+    short = dict(run.outcome.summary).get("minerals_short", "none")
+    if short != "none":
+        print(f"warning: the base plan leaves more than 1% of demand unserved: {short}", file=sys.stderr)
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
@@ -188,8 +193,8 @@ def _frontier(args) -> int:
     from planner import api
 
     stages = ("supply", "refining") if args.stage == "both" else (args.stage,)
-    run = api.frontier(args.input, _output(args, "frontier"), minerals=args.mineral, stages=stages, step=args.step,
-                       progress=_progress(args))
+    run = api.frontier(args.input, _output(args, "frontier"), minerals=args.mineral, stages=stages, scope=args.scope,
+                       step=args.step, progress=_progress(args))
     if not args.quiet:
         print(f"{len(run.tables['frontier'])} steps solved; curve written to {run.report.output_path}")
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.analysis.frontier import frontier_curve, frontier_pairs
+from planner.analysis.frontier import choose_scope, frontier_curve, frontier_pairs
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
@@ -62,8 +62,9 @@ def _stress_model(data: PlannerInput) -> Model:
     return build_model(data, "stress", spot=True)
 
 
-def _frontier_model(data: PlannerInput, minerals=None, frontier_stages=STAGES) -> Model:
-    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, minerals, frontier_stages))
+def _frontier_model(data: PlannerInput, minerals=None, frontier_stages=STAGES, scope=None) -> Model:
+    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, minerals, frontier_stages),
+                       frontier_scope=choose_scope(data, scope))
 
 
 COMMANDS: dict[str, Command] = {
@@ -71,7 +72,7 @@ COMMANDS: dict[str, Command] = {
     "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver),
     "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _highs),
     "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _highs,
-                        build_options=("minerals", "frontier_stages")),
+                        build_options=("minerals", "frontier_stages", "scope")),
 }
 
 

@@ -64,6 +64,14 @@ def test_supply_capacity_value_and_marginal_cost(tmp_path):
     assert out["Marginal costs"]["marginal_cost"].iloc[0] == pytest.approx(15)
 
 
+def rule_cost(out, rule: str, mineral: str):
+    """The Policy costs row of ``rule`` (exact text, or the start of a shares-row rule) for ``mineral``."""
+    costs = out["Policy costs"]
+    rows = costs[(costs["rule"].str.startswith(rule)) & (costs["mineral"] == mineral)]
+    assert len(rows) == 1, f"{rule} / {mineral}: {len(rows)} rows"
+    return rows.iloc[0]
+
+
 def test_refining_capacity_value(tmp_path):
     # Refiner CHN costs 1/t but holds 50 t; USA costs 3/t. Demand 80: 50 x 1 + 30 x 3 = 140 on top of
     # 80 x 10 supply = 940. One more t in CHN saves 3 - 1 = 2.
@@ -84,9 +92,9 @@ def test_share_limit_shadow_price_and_policy_cost(tmp_path):
     sheets = two_sources(shares=table("stage, scope, max_share", ("supply", "*", 0.6)))
     out = solve(tmp_path, sheets)
     assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1200)
-    policy = out["Policy costs"].set_index("mineral").loc["li"]
-    assert policy["cost_without_share_limits"] == pytest.approx(1000)
-    assert policy["share_limits_cost"] == pytest.approx(200)
+    policy = rule_cost(out, "all share limits", "li")
+    assert policy["cost_without"] == pytest.approx(1000)
+    assert policy["rule_cost"] == pytest.approx(200)
     a = shadow(out, "share_max", "AAA")
     assert a["binding"] and a["value_per_t"] == pytest.approx(5)
     assert a["share"] == pytest.approx(0.6) and a["value_per_share_point"] == pytest.approx(5)
@@ -102,7 +110,7 @@ def test_min_share_shadow_price(tmp_path):
     assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1150)
     b = shadow(out, "share_min", "BBB")
     assert b["binding"] and b["value_per_t"] == pytest.approx(5)
-    assert out["Policy costs"].set_index("mineral").loc["li", "share_limits_cost"] == pytest.approx(150)
+    assert rule_cost(out, "all share limits", "li")["rule_cost"] == pytest.approx(150)
 
 
 def test_reserve_target_value_and_policy_cost(tmp_path):
@@ -114,8 +122,7 @@ def test_reserve_target_value_and_policy_cost(tmp_path):
                          reserve_targets=table("mineral, market, min_stock", ("li", "EU", 10)))
     out = solve(tmp_path, sheets)
     assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1120)
-    policy = out["Policy costs"].set_index("mineral").loc["li"]
-    assert policy["reserve_targets_cost"] == pytest.approx(120)
+    assert rule_cost(out, "all reserve targets", "li")["rule_cost"] == pytest.approx(120)
     r = shadow(out, "reserve_target")
     assert r["binding"] and r["value_per_t"] == pytest.approx(12)
 
@@ -182,6 +189,13 @@ def chart_xml(path) -> list[str]:
         return [zf.read(n).decode("utf-8") for n in names]
 
 
+def _rows(refs: list[str], sheet: str, column: str) -> set[int]:
+    """Row numbers a chart's references take from ``column`` of ``sheet``."""
+    quoted = f"'{sheet}'" if " " in sheet else sheet
+    prefix = f"{quoted}!${column}$"
+    return {int(n) for ref in refs if ref.startswith(prefix) for n in re.findall(r"\$(\d+)", ref)}
+
+
 def test_charts_point_at_the_right_cells(tmp_path):
     from pathlib import Path
 
@@ -192,31 +206,61 @@ def test_charts_point_at_the_right_cells(tmp_path):
     assert main(["solve", str(example), "-o", str(out), "-q"]) == 0
     charts = chart_xml(out)
     wb = load_workbook(out, read_only=True)
-    mix = list(wb["Mix"].iter_rows(values_only=True))
-    reserve = list(wb["Reserve"].iter_rows(values_only=True))
+    sheet = {name: list(wb[name].iter_rows(values_only=True)) for name in
+             ("Scenarios", "Scenario minerals", "Scenario mix", "Mix", "Reserve")}
     titles = [" ".join(re.findall(r"<a:t>([^<]*)</a:t>", xml)) for xml in charts]
-    # One cost chart, one mix chart per mineral and stage with flows, one per reserve.
+    refs = [re.findall(r"<c:f>([^<]*)</c:f>", xml) for xml in charts]
+    assert all(refs)
+
+    # The cost chart plots cost_change (column D) of every scenario but base (rows 3 on).
+    assert "Change in total cost" in titles[0]
+    assert _rows(refs[0], "Scenarios", "D") == {3, len(sheet["Scenarios"])}
+    # Unmet shares: a series per mineral over its block of Scenario minerals rows, column G (unmet_share).
+    minerals = sheet["Scenario minerals"]
+    unmet = next(r for t, r in zip(titles, refs) if t.startswith("Unmet demand by scenario"))
+    for first, last in zip(sorted(_rows(unmet, "Scenario minerals", "G"))[::2],
+                           sorted(_rows(unmet, "Scenario minerals", "G"))[1::2]):
+        assert len({row[1] for row in minerals[first - 1:last]}) == 1  # one mineral per series
+    # Scenario mix: the rows of one (scenario, mineral, stage) block each.
+    mix_rows = sheet["Scenario mix"]
+    for title, ref in zip(titles, refs):
+        if "against base" in title:
+            scenario = title.split(":")[0]
+            rows = _rows(ref, "Scenario mix", "F")
+            block = mix_rows[min(rows) - 1:max(rows)]
+            assert {r[0] for r in block} == {scenario} and len({(r[1], r[2]) for r in block}) == 1, title
+    # The base plan's mix: one chart per mineral and stage with tonnes, each reading its three periods.
+    mix = sheet["Mix"]
     pairs = {(r[0], r[1]) for r in mix[1:]}
-    reserves = {(r[1], r[2]) for r in reserve[1:] if r[0] == "base"}
-    assert len(charts) == 1 + len(pairs) + len(reserves)
-    assert "Cost by scenario" in titles[0] and "Scenarios!$D$2:$D$4" in charts[0]
-    for xml, title in zip(charts, titles):
-        refs = re.findall(r"<c:f>([^<]*)</c:f>", xml)
-        assert refs, title
-        if "by country" in title:
-            mineral = title.split(":")[0]
-            stage = "supply" if "sourced" in title else "refining"
-            rows = {int(n) for ref in refs if ref.startswith("Mix!$C$") for n in re.findall(r"\$(\d+)", ref)}
-            first, last = min(rows), max(rows)
-            block = mix[first - 1:last]
-            assert {(r[0], r[1]) for r in block} == {(mineral, stage)}, title
-            assert len(block) == 3  # the three periods
-        if "stock vs target" in title:
-            mineral, market = re.match(r"(\w+) reserve for (\w+)", title).groups()
-            ref = next(r for r in refs if r.startswith("Reserve!$E$"))
-            first, last = (int(n) for n in re.findall(r"\$(\d+)", ref))
-            block = reserve[first - 1:last]
-            assert {(r[0], r[1], r[2]) for r in block} == {("base", mineral, market)}
+    base_mix = [(t, r) for t, r in zip(titles, refs) if "base plan" in t and "by country" in t]
+    assert len(base_mix) == len(pairs)
+    for title, ref in base_mix:
+        mineral = title.split(":")[0]
+        stage = "supply" if "mined" in title else "refining"
+        rows = {int(n) for x in ref if x.startswith("Mix!$C$") for n in re.findall(r"\$(\d+)", x)}
+        block = mix[min(rows) - 1:max(rows)]
+        assert {(r[0], r[1]) for r in block} == {(mineral, stage)} and len(block) == 3, title
+    # Reserves: a chart only where the stock leaves its target in some period, reading that reserve's rows.
+    reserve = [r for r in sheet["Reserve"][1:] if r[0] == "base"]
+    off_target = {(r[1], r[2]) for r in reserve if abs(r[4] - r[5]) > 1e-6}
+    drawn = [(t, r) for t, r in zip(titles, refs) if "stock against target" in t]
+    assert {tuple(re.match(r"(\w+) reserve for (\w+)", t).groups()) for t, _r in drawn} == off_target
+    for title, ref in drawn:
+        mineral, market = re.match(r"(\w+) reserve for (\w+)", title).groups()
+        rows = _rows(ref, "Reserve", "E")
+        block = sheet["Reserve"][min(rows) - 1:max(rows)]
+        assert {(r[0], r[1], r[2]) for r in block} == {("base", mineral, market)}
+
+
+def test_reserve_on_its_target_gets_no_chart(tmp_path):
+    # A reserve that holds exactly its target in every period says nothing a table does not.
+    sheets = two_sources(supply=table("mineral, country, capacity, cost", ("li", "AAA", 200, 10)),
+                         reserve=table("mineral, market, holding_cost", ("li", "EU", 2)),
+                         reserve_targets=table("mineral, market, min_stock", ("li", "EU", 10)))
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(inp), "-o", str(out), "-q"]) == 0
+    assert not any("stock against target" in xml for xml in chart_xml(out))
 
 
 def test_shortfall_penalty_above_unmet_penalty_is_warned(tmp_path, capsys):

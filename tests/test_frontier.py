@@ -82,7 +82,8 @@ def test_example_curves_never_fall_and_match_separate_solves(tmp_path):
         wb.save(inp)
         out = tmp_path / f"plan-{cap}.xlsx"
         assert main(["solve", str(inp), "-o", str(out), "-q"]) == 0
-        cost = pd.read_excel(out, sheet_name="Policy costs").set_index("mineral").loc["cobalt", "total_cost"]
+        minerals = pd.read_excel(out, sheet_name="Scenario minerals")
+        cost = minerals[(minerals["scenario"] == "base") & (minerals["mineral"] == "cobalt")]["mineral_cost"].iloc[0]
         point = curve[(curve["mineral"] == "cobalt") & (curve["stage"] == "refining")
                       & (curve["max_share"].round(6) == cap)]
         assert point["mineral_cost"].iloc[0] == pytest.approx(cost, rel=1e-9)

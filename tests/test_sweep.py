@@ -105,7 +105,15 @@ def test_percentiles_recomputed_from_the_sample_tables(tmp_path):
         assert row["mean_unmet"] == pytest.approx(u.mean(), abs=1e-9)
         assert row["p95_unmet"] == pytest.approx(np.percentile(u, 95), abs=1e-9)
         assert row["p_any_unmet"] == pytest.approx((u > 1e-6).mean())
-        assert row["expected_extra_cost"] == pytest.approx(group["mineral_extra_cost"].mean(), abs=1e-6)
+    # Each mineral's expected extra cost is the mean of its per-sample extra costs, within its 95% interval.
+    costs = out["Risk costs"].set_index("mineral")
+    for m, group in out["Sample costs"].groupby("mineral"):
+        c = group["mineral_extra_cost"].to_numpy()
+        assert len(c) == 30
+        assert costs.loc[m, "expected_extra_cost"] == pytest.approx(c.mean(), abs=1e-6)
+        half = 1.959963984540054 * c.std(ddof=1) / np.sqrt(30)  # the 97.5% normal quantile
+        assert costs.loc[m, "expected_extra_cost_low"] == pytest.approx(c.mean() - half, rel=1e-9, abs=1e-6)
+        assert costs.loc[m, "expected_extra_cost_high"] == pytest.approx(c.mean() + half, rel=1e-9, abs=1e-6)
     # Per-sample totals agree with the Samples sheet.
     totals = long.groupby("sample")["unmet_tonnes"].sum()
     samples = out["Samples"].set_index("sample")
@@ -147,3 +155,35 @@ def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path, workers):
     solved = int(summary["samples_solved"])
     assert 0 < solved < 100000
     assert len(pd.read_excel(out, sheet_name="Samples")) == solved
+
+
+def test_intervals_by_hand():
+    from planner.analysis.sweep.stats import difference_interval, mean_interval, nice_step, wilson_interval
+
+    # Mean of 1..5 is 3, sample sd sqrt(2.5): 3 +- 1.96 x 1.5811 / 2.2361 = 3 +- 1.3859.
+    mean, low, high = mean_interval(np.array([1.0, 2, 3, 4, 5]))
+    assert (mean, low, high) == pytest.approx((3, 1.6141, 4.3859), abs=1e-4)
+    # 0 hits in 30: the Wilson interval is [0, z^2 / (n + z^2)] = [0, 3.8415 / 33.8415] = [0, 0.1135].
+    assert wilson_interval(0, 30) == pytest.approx((0.0, 0.0, 0.11351), abs=1e-5)
+    # 15 of 30: 0.5 +- 1.96 sqrt(0.25/30 + 3.8415/3600) / (1 + 3.8415/30) = 0.5 +- 0.190032 / 1.128050
+    # = 0.5 +- 0.168461.
+    assert wilson_interval(15, 30) == pytest.approx((0.5, 0.331539, 0.668461), abs=1e-5)
+    # Welch: means 3 and 1, variances 2.5 (n 5) and 0 (n 3): 2 +- 1.96 sqrt(0.5) = 2 +- 1.3859.
+    assert difference_interval(np.array([1.0, 2, 3, 4, 5]), np.ones(3)) == pytest.approx((2, 0.6141, 3.3859),
+                                                                                         abs=1e-4)
+    # Round steps: 10 bins cover 0..87 in steps of 10; 0..12,345 needs 1,234.5 a bin: 2,000 (1,000 is too small).
+    assert nice_step(87) == 10 and nice_step(12_345) == 2_000 and nice_step(0.9) == 0.1 and nice_step(24) == 2.5
+
+
+def test_histogram_gives_zero_its_own_bar_and_round_edges():
+    from planner.analysis.sweep.stats import unmet_histogram
+
+    class Data:
+        minerals = {"li": None}
+
+    long = pd.DataFrame({"sample": range(1, 8), "mineral": "li", "market": "EU",
+                         "unmet_tonnes": [0, 0, 0, 1_300, 4_700, 9_999, 17_000]})
+    hist = unmet_histogram(Data(), long)
+    assert list(hist["unmet_range"])[0] == "0 t" and hist["samples"].iloc[0] == 3
+    assert list(hist["from_tonnes"][1:]) == [0, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000, 16_000]
+    assert hist["samples"].sum() == 7 and hist["share_of_samples"].sum() == pytest.approx(1)

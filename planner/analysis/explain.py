@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.analysis.measures import BINDING_TOL, concentration_metrics, mineral_totals, stage_tonnes
+from planner.analysis.results import noise_free
 from planner.input.data import PlannerInput
-from planner.model.build import POLICIES, Model, Numbers, numbers_for
-from planner.solver import Solution
-
-BINDING_TOL = 1e-6
+from planner.model.build import POLICIES, Model, Numbers, without_rows
+from planner.solver import Solution, solve_from, starting_basis
 
 
 @dataclass
@@ -36,49 +36,95 @@ class Explanation:
                 "marginal_costs": self.marginal_costs, "concentration": self.concentration}
 
 
-def mineral_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
-    """The objective split by mineral (the LP is separable by mineral)."""
-    codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
-    return pd.Series(np.bincount(codes, weights=numbers.col_cost * x, minlength=len(minerals)), index=minerals)
-
-
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
             progress=None) -> Explanation:
-    """Duals of the base plan, policy costs by re-solving without each policy, and concentration."""
-    policy_rows = []
-    costs_with = mineral_costs(model, base_numbers, base.x)
-    policy_costs = pd.DataFrame({"mineral": list(data.minerals)})
-    policy_costs["total_cost"] = [costs_with.get(m, 0.0) for m in data.minerals]
-    unlimited = None
-    for policy, families in POLICIES.items():
-        if not any(model.rows.get(f) and model.rows[f].rows for f in families):
-            policy_costs[f"cost_without_{policy}"] = policy_costs["total_cost"]
-            policy_costs[f"{policy}_cost"] = 0.0
-            continue
-        relaxed = numbers_for(model, data, relax=families)
-        solution = session.solve(relaxed)
-        if progress:
-            progress("explain", f"base plan without {policy.replace('_', ' ')}: {solution.status}")
-        if not solution.optimal:
-            policy_costs[f"cost_without_{policy}"] = np.nan
-            policy_costs[f"{policy}_cost"] = np.nan
-            continue
-        without = mineral_costs(model, relaxed, solution.x)
-        policy_costs[f"cost_without_{policy}"] = [without.get(m, 0.0) for m in data.minerals]
-        policy_costs[f"{policy}_cost"] = policy_costs["total_cost"] - policy_costs[f"cost_without_{policy}"]
-        if policy == "share_limits":
-            unlimited = solution
-        policy_rows.append(policy)
-    # Leave the session holding the base numbers again, so later solves warm-start from the base.
-    if policy_rows:
-        session.solve(base_numbers)
-
+    """Duals of the base plan, what each rule costs (re-solving without it), and concentration."""
+    policy_costs, unlimited = rule_costs(model, data, session, base_numbers, base, progress)
     return Explanation(
         shadow_prices=shadow_prices(model, data, base_numbers, base),
         marginal_costs=marginal_costs(model, data, base),
         policy_costs=policy_costs,
         concentration=concentration(model, data, base, unlimited),
     )
+
+
+POLICY_COLUMNS = ["policy", "rule", "mineral", "cost_with", "cost_without", "rule_cost", "unmet_without"]
+
+
+def policy_rules(model: Model, data: PlannerInput) -> list[tuple[str, str, list[int], list[str]]]:
+    """(policy, rule, rows, minerals) for every rule whose cost is reported.
+
+    Share limits: all of them, each stage's (where both stages have some) and each shares row
+    (where there are several); reserve targets: all of them.
+    """
+    rules = []
+    share_rows = [(key, row) for name in POLICIES["share_limits"] if name in model.rows
+                  for key, row in zip(model.rows[name].keys, model.rows[name].rows)]
+
+    def minerals(pairs, position):
+        return sorted({key[position] for key, _row in pairs}, key=list(data.minerals).index)
+
+    if share_rows:
+        rules.append(("share limits", "all share limits", [r for _k, r in share_rows], minerals(share_rows, 1)))
+        stages = sorted({key[2] for key, _row in share_rows})
+        if len(stages) > 1:
+            for stage in stages:
+                pairs = [(k, r) for k, r in share_rows if k[2] == stage]
+                rules.append(("share limits", f"share limits at {stage}", [r for _k, r in pairs], minerals(pairs, 1)))
+        sheet_rows = sorted({key[0] for key, _row in share_rows})
+        if len(sheet_rows) > 1:
+            described = {rule.row: describe_share_rule(rule) for rule in data.shares}
+            for sheet_row in sheet_rows:
+                pairs = [(k, r) for k, r in share_rows if k[0] == sheet_row]
+                rules.append(("share limits", described[sheet_row], [r for _k, r in pairs], minerals(pairs, 1)))
+    targets = model.rows.get("reserve_target")
+    if targets is not None and targets.rows:
+        rules.append(("reserve targets", "all reserve targets", list(targets.rows),
+                      minerals(list(zip(targets.keys, targets.rows)), 0)))
+    return rules
+
+
+def describe_share_rule(rule) -> str:
+    """``shares row 5: refining, scope *, at most 65%, every mineral, 2030``."""
+    bounds = []
+    if rule.max_share < 1.0:
+        bounds.append(f"at most {rule.max_share:.0%}")
+    if rule.min_share > 0.0:
+        bounds.append(f"at least {rule.min_share:.0%}")
+    return (f"shares row {rule.row}: {rule.stage}, scope {rule.scope}, {' and '.join(bounds) or 'no bound'}, "
+            f"{rule.mineral or 'every mineral'}, {rule.period or 'every period'}")
+
+
+def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
+               progress=None) -> tuple[pd.DataFrame, Solution | None]:
+    """What each rule costs, per mineral: the base plan re-solved with the rule off, from the base basis.
+
+    Returns the table and the solution without any share limit (for the concentration sheet).
+    """
+    with_rules = mineral_totals(model, base_numbers, base.x)
+    rows, unlimited = [], None
+    rules = policy_rules(model, data)
+    basis = starting_basis(session)
+    for policy, rule, row_ids, minerals in rules:
+        relaxed = without_rows(base_numbers, model, row_ids)
+        solution = solve_from(session, relaxed, basis)
+        if progress:
+            progress("explain", f"base plan without {rule}: {solution.status}")
+        if rule == "all share limits" and solution.optimal:
+            unlimited = solution
+        without = mineral_totals(model, relaxed, solution.x) if solution.optimal else None
+        for m in minerals:
+            cost = float(with_rules.at[m, "cost"])
+            if without is None:
+                rows.append((policy, rule, m, cost, np.nan, np.nan, np.nan))
+                continue
+            other = float(without.at[m, "cost"])
+            rows.append((policy, rule, m, cost, other, noise_free(cost - other, cost), float(without.at[m, "unmet"])))
+    if rules and basis is not None:  # leave the session on the base numbers and basis, for later solves
+        session.set_numbers(base_numbers)
+        session.set_basis(basis)
+    return pd.DataFrame(rows, columns=POLICY_COLUMNS), unlimited
+
 
 
 def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solution) -> pd.DataFrame:
@@ -151,45 +197,6 @@ def marginal_costs(model: Model, data: PlannerInput, sol: Solution) -> pd.DataFr
     rows = [(m, d, t, data.demand.get((m, d, t), 0.0), float(sol.row_dual[row]))
             for (m, d, t), row in zip(fam.keys, fam.rows)]
     return pd.DataFrame(rows, columns=["mineral", "market", "period", "demand", "marginal_cost"])
-
-
-def stage_tonnes(model: Model, x: np.ndarray) -> pd.DataFrame:
-    """Tonnes by (mineral, stage, period, country): raw sourced at supply, refined output at refining."""
-    groups, cols, codes = model.derived("stage_groups", lambda: _stage_groups(model))
-    frame = groups.copy()
-    frame["tonnes"] = np.bincount(codes, weights=x[cols], minlength=len(groups)) if len(cols) else 0.0
-    return frame
-
-
-def _stage_groups(model: Model):
-    """The (mineral, stage, period, country) groups, and for each column carrying a stage quantity its group."""
-    v = model.vars
-    keys, cols = [], []
-    for (m, c, _r, t), col in v.sourced():
-        keys.append((m, "supply", t, c))
-        cols.append(col)
-    for (m, r, t), col in v.out.items():
-        keys.append((m, "refining", t, r))
-        cols.append(col)
-    position: dict[tuple, int] = {}
-    codes = np.fromiter((position.setdefault(k, len(position)) for k in keys), dtype=np.int64, count=len(keys))
-    groups = pd.DataFrame(list(position), columns=["mineral", "stage", "period", "country"])
-    return groups, np.asarray(cols, dtype=np.int64), codes
-
-
-def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "period")) -> pd.DataFrame:
-    """Per group: total, top country and its share, countries used, Herfindahl-Hirschman index (0-10,000)."""
-    q = quantities[quantities["tonnes"] > BINDING_TOL].copy()
-    if q.empty:
-        return pd.DataFrame(columns=[*keys, "total", "top_country", "top_share", "countries", "hhi"])
-    q["total"] = q.groupby(list(keys), sort=False)["tonnes"].transform("sum")
-    q["share"] = q["tonnes"] / q["total"]
-    q = q.sort_values([*keys, "share", "country"], ascending=[True] * len(keys) + [False, True], kind="stable")
-    grouped = q.groupby(list(keys), sort=False)
-    out = grouped.agg(total=("tonnes", "sum"), top_country=("country", "first"), top_share=("share", "first"),
-                      countries=("country", "count"))
-    out["hhi"] = grouped["share"].apply(lambda s: float(((100.0 * s) ** 2).sum()))
-    return out.reset_index()
 
 
 def concentration(model: Model, data: PlannerInput, base: Solution, unlimited: Solution | None) -> pd.DataFrame:

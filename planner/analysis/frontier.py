@@ -1,11 +1,13 @@
-"""``planner frontier``: the price of de-risking, as a single-country cap tightens.
+"""``planner frontier``: the price of de-risking, as a cap on one country's (or group's) share tightens.
 
-For each chosen (mineral, stage) the cap on any one country's share of the stage total is
-swept from 1 (no limit) down to the lowest value at which the stage can still operate
-(1 / the number of countries able to take part). The model is built once, with the cap rows
-in it; each step changes only the cap's coefficients and re-solves from the previous basis.
-The workbook's own share limits are switched off during the sweep, so the swept cap is the
-only concentration limit and the curve starts from the unconstrained plan.
+For each chosen (mineral, stage) the cap on the scope's share of the stage total is swept from
+1 (no limit) down to the lowest value that means anything: with scope ``*`` (any single
+country) 1 / the number of countries able to take part, with a country or group 0 (none of
+it). Every cap on the workbook's own shares sheet for that scope, mineral and stage is a point
+of the curve too, and the summary reports them. The model is built once, with the cap rows in
+it; each step changes only the cap's coefficients and re-solves from the previous basis. The
+workbook's own share limits are switched off during the sweep, so the swept cap is the only
+concentration limit and the curve starts from the unconstrained plan.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.analysis.explain import mineral_costs, stage_tonnes
+from planner.analysis.measures import mineral_costs, stage_tonnes
 from planner.analysis.outcome import Outcome
 from planner.analysis.results import noise_free
 from planner.errors import UsageError
@@ -23,12 +25,14 @@ from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, numbers_for
 from planner.runinfo import Stages
 
-COLUMNS = ["mineral", "stage", "max_share", "status", "mineral_cost", "extra_cost", "extra_cost_per_point",
+COLUMNS = ["mineral", "stage", "scope", "max_share", "status", "mineral_cost", "extra_cost", "extra_cost_per_point",
            "unmet_tonnes", "largest_share"]
+SUMMARY_COLUMNS = ["mineral", "stage", "scope", "max_share", "shares_rows", "extra_cost", "unmet_tonnes",
+                   "largest_share"]
 
 
-def cap_grid(floor: float, step: float) -> list[float]:
-    """1, 1-step, 1-2 step, ... down to ``floor``, which is always the last point."""
+def cap_grid(floor: float, step: float, extra: tuple[float, ...] = ()) -> list[float]:
+    """1, 1-step, 1-2 step, ... down to ``floor`` (always the last point), with the ``extra`` caps in place."""
     caps = []
     k = 0
     while True:
@@ -38,18 +42,32 @@ def cap_grid(floor: float, step: float) -> list[float]:
         caps.append(cap)
         k += 1
     caps.append(floor)
+    caps += [round(c, 10) for c in extra if floor <= c <= 1.0]
+    return sorted(set(caps), reverse=True)
+
+
+def existing_caps(data: PlannerInput, mineral: str, stage: str, scope: str) -> dict[float, list[int]]:
+    """max_share -> the shares rows that set it, for whole-plan rows on this scope, mineral and stage."""
+    caps: dict[float, list[int]] = {}
+    for rule in data.shares:
+        if rule.stage == stage and rule.scope == scope and rule.mineral in (None, mineral) \
+                and rule.max_share < 1.0 and getattr(rule, "market", None) is None:
+            caps.setdefault(round(rule.max_share, 10), []).append(rule.row)
     return caps
 
 
-def stage_floor(data: PlannerInput, mineral: str, stage: str) -> float | None:
-    """1 / the largest number of countries with capacity at the stage in any period (None: none)."""
+def stage_floor(data: PlannerInput, mineral: str, stage: str, scope: str = "*") -> float | None:
+    """The lowest cap: 1 / the largest number of countries with capacity at the stage in any period
+    for scope ``*``, 0 for a country or group (None: no capacity at the stage)."""
     table = data.supply if stage == "supply" else data.refining
     counts: dict[str, int] = {}
     for (m, _c, t), row in table.items():
         if m == mineral and row[0] > 0:
             counts[t] = counts.get(t, 0) + 1
     n = max(counts.values(), default=0)
-    return 1.0 / n if n else None
+    if not n:
+        return None
+    return 1.0 / n if scope == "*" else 0.0
 
 
 def frontier_pairs(data: PlannerInput, minerals: list[str] | None, stages: tuple[str, ...]) -> tuple:
@@ -58,25 +76,42 @@ def frontier_pairs(data: PlannerInput, minerals: list[str] | None, stages: tuple
                  if stage_floor(data, m, s) is not None)
 
 
+def choose_scope(data: PlannerInput, scope: str | None) -> str:
+    """``*`` (any single country), or the country code or group label as the countries sheet writes it."""
+    if not scope or scope.strip() == "*":
+        return "*"
+    text = scope.strip()
+    if text.upper() in data.country_set:
+        return text.upper()
+    for group in data.groups:
+        if group.lower() == text.lower():
+            return group
+    raise UsageError(f"--scope {scope!r} is neither a country nor a group on sheet 'countries'; use *, a country "
+                     f"code or one of: {', '.join(sorted(data.groups)) or '(no groups)'}")
+
+
 def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, step: float = 0.05) -> Outcome:
-    """Sweep the single-country cap of every (mineral, stage) the model was built with."""
-    pairs = tuple(model.frontier_cells)
+    """Sweep the cap (on the scope the model was built with) of every (mineral, stage) it was built with."""
+    pairs, scope = tuple(model.frontier_cells), model.frontier_scope
     progress = stages.progress
     with stages.stage("solve"):
         numbers = numbers_for(model, data, relax=POLICIES["share_limits"])
         unlimited = session.solve(numbers)
         stages.add("highs", unlimited.solve_seconds)
         if not unlimited.optimal:
-            table = pd.DataFrame([(m, s, 1.0, unlimited.status) + (np.nan,) * 5 for m, s in pairs], columns=COLUMNS)
+            table = pd.DataFrame([(m, s, scope, 1.0, unlimited.status) + (np.nan,) * 5 for m, s in pairs],
+                                 columns=COLUMNS)
             return Outcome({"frontier": table}, [("steps", len(table))], [f"plan without limits {unlimited.status}"])
         base_cost = mineral_costs(model, numbers, unlimited.x)
         rows = []
-        total_steps = sum(len(cap_grid(stage_floor(data, m, s), step)) for m, s in pairs)
+        grids = {(m, s): cap_grid(stage_floor(data, m, s, scope), step, tuple(existing_caps(data, m, s, scope)))
+                 for m, s in pairs}
+        total_steps = sum(len(g) for g in grids.values())
         done = 0
         for m, s in pairs:
             cells = model.frontier_cells[(m, s)]
             previous = None
-            for cap in cap_grid(stage_floor(data, m, s), step):
+            for cap in grids[(m, s)]:
                 session.set_coefficients(cells, -cap)
                 sol = session.solve()
                 stages.add("highs", sol.solve_seconds)
@@ -84,26 +119,49 @@ def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, st
                 if sol.optimal:
                     cost = float(mineral_costs(model, numbers, sol.x).get(m, 0.0))
                     unmet = float(sum(sol.x[c] for (mm, _d, _t), c in model.vars.unmet.items() if mm == m))
-                    largest = _largest_share(model, sol.x, m, s)
+                    largest = _largest_share(model, data, sol.x, m, s, scope)
                     extra = noise_free(cost - float(base_cost.get(m, 0.0)), cost)
                     per_point = (np.nan if previous is None
                                  else (cost - previous[1]) / max(1e-12, 100.0 * (previous[0] - cap)))
                     per_point = noise_free(per_point, cost)
-                    rows.append((m, s, cap, sol.status, cost, extra, per_point, unmet, largest))
+                    rows.append((m, s, scope, cap, sol.status, cost, extra, per_point, unmet, largest))
                     previous = (cap, cost)
                 else:
-                    rows.append((m, s, cap, sol.status) + (np.nan,) * 5)
+                    rows.append((m, s, scope, cap, sol.status) + (np.nan,) * 5)
                 progress("frontier", f"step {done} of {total_steps}: {m} {s} cap {cap:.3f}: {sol.status}")
             session.set_coefficients(cells, -1.0)
     table = pd.DataFrame(rows, columns=COLUMNS)
+    summary_table = frontier_summary(data, table, scope)
     failures = [f"{r.mineral} {r.stage} cap {r.max_share:.3f}: {r.status}" for r in table.itertuples()
                 if r.status != "Optimal"]
-    return Outcome({"frontier": table}, [("steps", len(table))], failures)
+    summary = [("scope", "any single country" if scope == "*" else scope), ("steps", len(table))]
+    return Outcome({"frontier_summary": summary_table, "frontier": table}, summary, failures)
 
 
-def _largest_share(model, x, mineral: str, stage: str) -> float:
+def frontier_summary(data: PlannerInput, table: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """The curve at every cap the workbook's own shares sheet sets for this scope, mineral and stage."""
+    rows = []
+    for (m, s), curve in table.groupby(["mineral", "stage"], sort=False):
+        for cap, sheet_rows in sorted(existing_caps(data, m, s, scope).items(), reverse=True):
+            at = curve[np.isclose(curve["max_share"], cap)]
+            if at.empty:
+                continue
+            r = at.iloc[0]
+            rows.append((m, s, scope, cap, ", ".join(str(x) for x in sheet_rows), r["extra_cost"], r["unmet_tonnes"],
+                         r["largest_share"]))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _largest_share(model, data: PlannerInput, x, mineral: str, stage: str, scope: str) -> float:
+    """The largest share any country holds in any period (scope ``*``), else the scope's largest share."""
     q = stage_tonnes(model, x)
     q = q[(q["mineral"] == mineral) & (q["stage"] == stage)]
+    if scope != "*":
+        q = q.assign(member=q["country"].isin(data.group_members(scope)))
+        totals = q.groupby("period")["tonnes"].sum()
+        held = q[q["member"]].groupby("period")["tonnes"].sum().reindex(totals.index, fill_value=0.0)
+        shares = (held / totals.where(totals > 1e-9)).dropna()
+        return float(shares.max()) if len(shares) else math.nan
     totals = q.groupby("period")["tonnes"].transform("sum")
     shares = (q["tonnes"] / totals.where(totals > 1e-9)).dropna()
     return float(shares.max()) if len(shares) else math.nan

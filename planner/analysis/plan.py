@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
+from planner.analysis.compare import compare_scenarios, scenario_mix
 from planner.analysis.explain import explain
 from planner.analysis.outcome import Outcome
-from planner.analysis.results import ScenarioResult, plan_tables, scenario_result, scenarios_table
+from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
@@ -31,21 +32,55 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
     with stages.stage("solve"):
         results = solve_scenarios(model, data, session, stages, workers)
     base = results[0]
-    tables: dict[str, pd.DataFrame] = {"scenarios": scenarios_table(results)}
     explanation = None
     if explain_plan and base.optimal:
         with stages.stage("explain"):
             explanation = explain(model, data, session, base.numbers, base.solution, stages.progress)
     with stages.stage("tables"):
+        scenarios, minerals = compare_scenarios(model, data, results)
+        tables: dict[str, pd.DataFrame] = {"scenarios": scenarios, "scenario_minerals": minerals,
+                                           "scenario_mix": scenario_mix(model, results)}
         tables.update(plan_tables(results))
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
         if explanation is not None:
             tables.update(explanation.tables())
-    summary = [("total_cost", base.total_cost), ("scenarios", len(results))]
-    summary += [(f"base_{c}_cost", base.components.get(c)) for c in COMPONENTS]
-    summary.append(("base_unmet_tonnes", float(base.tables["unmet"]["tonnes"].sum()) if base.optimal else None))
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
-    return Outcome(tables, summary, failures)
+    return Outcome(tables, plan_summary(tables, explanation), failures)
+
+
+QUESTION = ("What is the least-cost plan, and what does each scenario cost if it is known in advance and the plan "
+            "is made for it (foresight)? For the committed base plan hit by a disruption without warning, run "
+            "planner stress.")
+
+
+def plan_summary(tables: dict[str, pd.DataFrame], explanation) -> list[tuple[str, object]]:
+    """The Summary sheet's answers: base cost and unmet demand, what the rules cost, the worst scenario."""
+    scenarios = tables["scenarios"]
+    base = scenarios.iloc[0]
+    summary = [("total_cost", base["total_cost"]), ("unmet_tonnes", base["unmet_tonnes"]),
+               ("unmet_share", base["unmet_share"]), ("minerals_short", short_minerals(tables["scenario_minerals"]))]
+    if explanation is not None:
+        costs = explanation.policy_costs
+        for policy in costs["policy"].unique():
+            whole = costs[(costs["policy"] == policy) & costs["rule"].str.startswith("all ")]
+            summary.append((f"{policy.replace(' ', '_')}_cost", float(whole["rule_cost"].sum())))
+    others = scenarios.iloc[1:].dropna(subset=["cost_change"])
+    if len(others):
+        worst = others.loc[others["cost_change"].idxmax()]
+        summary += [("costliest_scenario", worst["scenario"]), ("its_cost_change", worst["cost_change"]),
+                    ("its_unmet_change", worst["unmet_change"])]
+    summary.append(("scenarios", len(scenarios)))
+    summary += [(f"base_{c}_cost", base[f"{c}_cost"]) for c in COMPONENTS]
+    return summary
+
+
+def short_minerals(minerals: pd.DataFrame, scenario: str = "base", threshold: float = 0.01) -> str:
+    """``graphite 12.3% of demand unmet (1,950,000 t); ...`` for minerals above ``threshold``, else ``none``."""
+    rows = minerals[(minerals["scenario"] == scenario) & (minerals["unmet_share"] > threshold)]
+    if rows.empty:
+        return "none"
+    return "; ".join(f"{r.mineral} {r.unmet_share:.1%} of demand unmet ({r.unmet_tonnes:,.0f} t)"
+                     for r in rows.sort_values("unmet_share", ascending=False).itertuples())
 
 
 def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,

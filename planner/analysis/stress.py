@@ -18,13 +18,15 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from planner.analysis.compare import compare_scenarios
 from planner.analysis.outcome import Outcome
-from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
+from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import BASE, apply_scenario, first_affected_period
 from planner.model.build import Model, Numbers, numbers_for
 from planner.model.objective import cost_components
 from planner.runinfo import Stages
+from planner.solver import solve_from, starting_basis
 
 STRESS_COLUMNS = ["scenario", "status", "total_cost", "extra_cost", "unmet_tonnes", "shortfall_tonnes",
                   "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes"]
@@ -96,13 +98,24 @@ def stress_plan(model: Model, data: PlannerInput, session, stages: Stages,
             tables["reserve_sizing"] = sizing_summary(sizing)
             tables["sizing_runs"] = sizing
             tables["sizing_chart_data"] = sizing_chart_data(sizing, list(data.minerals))
+        tables["scenarios"] = compare_scenarios(model, data, results)[0]
         tables.update(plan_tables(results))
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
     if reserve_days:
         failures += [f"sizing {row[1]} {row[0]:g} days: {row[3]}" for row in sizing_rows if row[3] != "Optimal"]
-    summary = [("total_cost", base.total_cost), ("scenarios", len(stressed)),
+    return Outcome(tables, stress_summary(base, tables["stress"], data), failures)
+
+
+def stress_summary(base: ScenarioResult, stress: pd.DataFrame, data: PlannerInput) -> list[tuple[str, object]]:
+    """The base plan's cost, and the disruption that costs the committed plan most."""
+    summary = [("total_cost", base.total_cost), ("scenarios", len(stress)),
                ("spot_premium", data.settings.get("spot_premium"))]
-    return Outcome(tables, summary, failures)
+    solved = stress.dropna(subset=["extra_cost"])
+    if len(solved):
+        worst = solved.loc[solved["extra_cost"].idxmax()]
+        summary += [("worst_disruption", worst["scenario"]), ("its_extra_cost", worst["extra_cost"]),
+                    ("its_unmet_above_base", worst["unmet_above_base_tonnes"])]
+    return summary
 
 
 def _stress_all(model, data, session, names, days, stages: Stages):
@@ -116,29 +129,32 @@ def _stress_all(model, data, session, names, days, stages: Stages):
     stressed, rows = [], []
     if not solution.optimal:
         return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals]
+    basis = starting_basis(session)
     base_by_mineral = _by_mineral(model, base_numbers, solution.x, data)
     for i, name in enumerate(names, start=1):
         scenario_data = apply_scenario(data, name)
         first = first_affected_period(data, name)
         numbers = stress_numbers(model, data, scenario_data, solution.x, first)
-        sol = session.solve(numbers)
+        sol = solve_from(session, numbers, basis)
         stages.add("highs", sol.solve_seconds)
         result = scenario_result(name, model, scenario_data, numbers, sol)
         result.measures["first_period"] = first
         if sol.optimal:
             result.measures.update(_stress_measures(model, data, sol.x, solution.x))
-            result.measures["extra_cost"] = result.total_cost - base.total_cost
+            result.measures["extra_cost"] = noise_free(result.total_cost - base.total_cost, result.total_cost)
             stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
             for m in data.minerals:
                 b, s = base_by_mineral[m], stress_by_mineral[m]
-                rows.append((days, name, m, sol.status, b["cost"], s["cost"], s["cost"] - b["cost"], b["holding"],
-                             s["unmet"], max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"], s["drawn"]))
+                extra = noise_free(s["cost"] - b["cost"], s["cost"])
+                rows.append((days, name, m, sol.status, b["cost"], s["cost"], extra, b["holding"], s["unmet"],
+                             max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"], s["drawn"]))
         else:
             rows += [(days, name, m, sol.status) + (np.nan,) * 9 for m in data.minerals]
         stressed.append(result)
         stages.progress("stress", f"scenario {i} of {len(names)} '{name}'{label} from {first}: {result.status}")
-    # Start the next base solve from the base plan's own basis.
-    session.solve(base_numbers)
+    if basis is not None:  # the next base solve (another reserve size) starts from this base plan
+        session.set_numbers(base_numbers)
+        session.set_basis(basis)
     return base, stressed, rows
 
 

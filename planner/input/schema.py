@@ -302,6 +302,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("time_limit", NUMBER, None, "Seconds a solve may take.", minimum=0, minimum_exclusive=True),
     Setting("spot_premium", NUMBER, 0.5, "Stress tests: spot purchases cost (1 + premium) x unit cost.",
             minimum=0),
+    Setting("money_unit", CHOICE, "units", "How money is shown in the plan workbook; cells keep exact values.",
+            choices=("units", "thousands", "millions", "billions")),
 )
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ class Model(LinearProgram):
     vars: Variables
     data: PlannerInput
     frontier_cells: dict
+    frontier_scope: str
 
 
 @dataclass
@@ -44,11 +46,13 @@ class Numbers:
     col_lower: np.ndarray | None = None  # None: every column >= 0
 
 
-def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False) -> Model:
+def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False,
+                frontier_scope: str = "*") -> Model:
     """Create variables, every constraint family and the objective for ``data``.
 
-    ``frontier_pairs`` ((mineral, stage) pairs) adds parametric single-country caps for
-    ``planner frontier``; their positions are in ``model.frontier_cells``. ``spot`` adds the
+    ``frontier_pairs`` ((mineral, stage) pairs) adds parametric caps on ``frontier_scope`` (``*``:
+    any single country; else a country or group) for ``planner frontier``; their positions are in
+    ``model.frontier_cells``. ``spot`` adds the
     stress tests' spot purchases beside every flow.
     """
     model = Model(name)
@@ -56,7 +60,9 @@ def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = 
     model.vars = add_variables(model, data, spot=spot)
     for add_family in FAMILIES:
         add_family(model, data, model.vars)
-    model.frontier_cells = add_frontier_caps(model, data, model.vars, frontier_pairs) if frontier_pairs else {}
+    model.frontier_scope = frontier_scope
+    model.frontier_cells = (add_frontier_caps(model, data, model.vars, frontier_pairs, frontier_scope)
+                            if frontier_pairs else {})
     model.set_objective(cost_components(data, model.vars, model.num_cols))
     return model
 
@@ -66,6 +72,16 @@ POLICIES = {
     "share_limits": ("share_max", "share_min"),
     "reserve_targets": ("reserve_target",),
 }
+
+
+def without_rows(numbers: Numbers, model: Model, rows) -> Numbers:
+    """``numbers`` with the given rows switched off: an infinite right-hand side for ``<=`` rows,
+    minus infinity for ``>=`` rows (the structure stays; the rows no longer bind)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    rhs = numbers.row_rhs.copy()
+    sense = np.asarray(model.row_sense)[rows]
+    rhs[rows] = np.where(sense == "<=", np.inf, -np.inf)
+    return dataclasses.replace(numbers, row_rhs=rhs)
 
 
 def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -> Numbers:

@@ -1,44 +1,112 @@
-"""Compose each command's output workbook from its result tables: which sheets, in which order, with which notes.
+"""Compose each command's output workbook from its result tables: which sheets, in which order, with which charts.
 
-Nothing is computed here: every table comes ready from the analysis layer; this module only
-chooses sheets, notes, formats and charts. A command's function takes the finished run (its
-inputs, its :class:`~planner.analysis.outcome.Outcome` and its run report).
+Nothing is computed here: every table comes ready from the analysis layer; number formats,
+header notes and wrapping come from the output schema (``columns.py``). A command's function
+takes the finished run (its inputs, its :class:`~planner.analysis.outcome.Outcome` and its run
+report) and returns the sheets in order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
-from planner.model.objective import COMPONENTS
-from planner.report.charts import (
-    frontier_charts,
-    histogram_charts,
-    mix_charts,
-    place_charts,
-    reserve_charts,
-    scenario_cost_chart,
-    sizing_charts,
+from planner.report import charts as C
+from planner.report.columns import (
+    MONEY,
+    SHARE,
+    SUMMARY,
+    TEXT,
+    TONNES,
+    Col,
+    column,
+    note_text,
+    number_format,
+    unit_label,
 )
-from planner.report.xlsx import ITEM_VALUE, SHARE, TONNES, SheetSpec
+from planner.report.xlsx import SheetSpec
 
-TABLE_NOTES = {
-    "tonnes": "Tonnes of contained mineral (refined tonnes for deliveries and unmet demand).",
-    "input_tonnes": "Raw tonnes entering the refinery (sum of Flows into it).",
-    "output_tonnes": "Refined tonnes produced: yield x input_tonnes.",
-    "stock": "Reserve stock at the end of the period (t).",
-    "target": "Reserve target: max(min_stock, min_days x demand / (365 x years)) (t).",
-    "shortfall": "Tonnes by which the stock falls short of the target, charged at shortfall_penalty.",
-    "total_cost": "Objective: the sum of the six cost components.",
-    "supply_cost": "Raw material bought: flow x supply cost.",
-    "route_cost": "Routes and tariffs: flow x supply-route unit cost + deliveries x delivery-route unit cost.",
-    "refining_cost": "Refining: output x refining cost.",
-    "holding_cost": "Holding the reserve: stock x holding_cost.",
-    "unmet_cost": "Unserved demand x unmet_penalty.",
-    "shortfall_cost": "Reserve shortfall x shortfall_penalty.",
-}
+NOISE = 1e-6  # tonnes, money and shares within this of zero are solver noise, written as 0
 
-PLAN_TABLES = (("Flows", "flows"), ("Refining", "refining"), ("Deliveries", "deliveries"), ("Reserve", "reserve"),
-               ("Unmet", "unmet"))
+
+@dataclass
+class Style:
+    """What every sheet of one workbook shares: the currency, the money unit, the countries' colours."""
+
+    currency: str
+    money_unit: str
+    colours: dict[str, str]
+
+    @classmethod
+    def of(cls, run) -> Style:
+        mix = run.outcome.tables.get("mix")
+        return cls(run.data.settings.get("currency") or "USD", run.data.settings.get("money_unit") or "units",
+                   C.country_colours(mix) if mix is not None else {})
+
+    @property
+    def money(self) -> str:
+        return unit_label(MONEY, self.currency, self.money_unit)
+
+    def money_format(self) -> str:
+        return number_format(Col(MONEY, ""), self.money_unit)
+
+
+def table_sheet(name: str, table: str, frame: pd.DataFrame, style: Style, widths: dict | None = None,
+                freeze_columns: int = 0, charts: list | None = None) -> SheetSpec:
+    """A sheet of one result table, every column formatted and annotated from the output schema."""
+    declared = {c: column(table, c) for c in frame.columns}
+    frame = _without_noise(frame, declared)
+    formats = {c: f for c, col in declared.items() if (f := number_format(col, style.money_unit))}
+    notes = {c: note_text(col, style.currency, style.money_unit) for c, col in declared.items()}
+    wrap = {c for c, col in declared.items() if col.wrap}
+    return SheetSpec(name, frame, formats, notes, widths or {}, wrap, freeze_columns=freeze_columns,
+                     charts=charts or [])
+
+
+def _without_noise(frame: pd.DataFrame, declared: dict[str, Col]) -> pd.DataFrame:
+    noisy = [c for c, col in declared.items() if col.unit in (MONEY, TONNES, SHARE)
+             and pd.api.types.is_float_dtype(frame[c].dtype)]
+    if not noisy:
+        return frame
+    frame = frame.copy()
+    for c in noisy:
+        values = frame[c].to_numpy()
+        frame[c] = np.where(np.abs(values) < NOISE, 0.0, values)
+    return frame
+
+
+def summary_sheet(run, question: str, note: str, style: Style) -> SheetSpec:
+    """``question`` and ``status`` first, then the command's answers, the money unit and the input file.
+
+    Each row carries its unit and meaning beside its value, so the sheet reads on its own.
+    """
+    items = [("question", question), ("status", run.outcome.status), *run.outcome.summary,
+             ("currency", style.currency), ("money_shown_in", style.money), ("input_file", run.report.input_path),
+             ("note", note)]
+    declared = [SUMMARY[item] for item, _value in items]
+    values = [0.0 if col.unit in (MONEY, TONNES, SHARE) and isinstance(v, float) and abs(v) < NOISE else v
+              for (_item, v), col in zip(items, declared)]
+    frame = pd.DataFrame({"item": [i for i, _ in items], "value": values,
+                          "unit": [unit_label(col.unit, style.currency, style.money_unit) for col in declared],
+                          "meaning": [col.note for col in declared]})
+    return SheetSpec("Summary", frame, notes={"item": "What the row reports.", "value": "Its value.",
+                                              "unit": "Unit of the value.", "meaning": "What it means."},
+                     widths={"item": 22, "value": 70, "unit": 12, "meaning": 60}, wrap={"value", "meaning"},
+                     row_formats=[number_format(col, style.money_unit) if col.unit != TEXT else None
+                                  for col in declared])
+
+
+def run_info_sheet(run) -> SheetSpec:
+    return SheetSpec("Run info", pd.DataFrame(run.report.items(), columns=["item", "value"]),
+                     notes={"item": "What the row records.", "value": "Its value (seconds for *_seconds)."},
+                     widths={"item": 32, "value": 70})
+
+
+def chart_sheet(title: str, text: str, builders: list) -> SheetSpec:
+    return SheetSpec("Charts", pd.DataFrame({title: [text]}), widths={title: 24},
+                     charts=[C.place_charts(builders)])
 
 
 def sheets_for(run) -> list[SheetSpec]:
@@ -47,69 +115,72 @@ def sheets_for(run) -> list[SheetSpec]:
             "frontier": frontier_sheets}[run.command](run)
 
 
-def _currency(run) -> str:
-    return run.data.settings.get("currency") or "USD"
+PLAN_TABLES = (("Flows", "flows"), ("Refining", "refining"), ("Deliveries", "deliveries"), ("Reserve", "reserve"),
+               ("Unmet", "unmet"))
 
 
-def summary_sheet(run, items: list[tuple[str, object]], note: str, width: int = 60) -> SheetSpec:
-    """``status`` first, then the command's items, the currency and input file, then a note."""
-    rows = [("status", run.outcome.status), *items, ("currency", _currency(run)),
-            ("input_file", run.report.input_path), ("note", note)]
-    return SheetSpec("Summary", pd.DataFrame(rows, columns=["item", "value"]), widths={"item": 22, "value": width},
-                     formats={"value": ITEM_VALUE})
-
-
-def run_info_sheet(run) -> SheetSpec:
-    return SheetSpec("Run info", pd.DataFrame(run.report.items(), columns=["item", "value"]),
-                     widths={"item": 28, "value": 70})
-
-
-def plan_tables_sheets(tables: dict[str, pd.DataFrame], notes: dict) -> list[SheetSpec]:
-    return [SheetSpec(sheet, tables[name], notes=notes) for sheet, name in PLAN_TABLES]
-
-
-def _notes(currency: str) -> dict[str, str]:
-    notes = dict(TABLE_NOTES)
-    for c in COMPONENTS:
-        notes[f"{c}_cost"] = notes.get(f"{c}_cost", "") + f" ({currency})"
-    notes["total_cost"] += f" ({currency})"
-    return notes
+def plan_tables_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
+    return [table_sheet(sheet, name, tables[name], style) for sheet, name in PLAN_TABLES]
 
 
 # --- planner solve -----------------------------------------------------------------------
 
+PLAN_QUESTION = ("What is the least-cost plan, and what would each scenario cost if it were known in advance and "
+                 "the plan made for it (foresight)? For the committed base plan hit by a disruption without "
+                 "warning, run planner stress.")
+
 
 def plan_sheets(run) -> list[SheetSpec]:
     tables = run.outcome.tables
-    currency = _currency(run)
-    notes = _notes(currency)
-    charts = (scenario_cost_chart("Scenarios", tables["scenarios"]) + mix_charts("Mix", tables["mix"])
-              + reserve_charts("Reserve", tables["reserve"]))
-    chart_note = pd.DataFrame({"Charts of the plan": [
-        "Cost by scenario, then the base plan's sourcing and refining mix by country for each mineral, "
-        "then each reserve's stock against its target. Every chart reads cells of the sheets named in its title."]})
+    style = Style.of(run)
+    scenarios = tables["scenarios"]
+    minerals = tables["scenario_minerals"].sort_values(["mineral", "scenario"], key=_order(run), kind="stable")\
+        .reset_index(drop=True)
+    mix = tables["mix"]
+    charts = (C.bar_chart("Scenarios", scenarios, "scenario", "cost_change",
+                          "Change in total cost against the base plan, by scenario",
+                          f"change in total cost ({style.money})", style.money_format(), skip=1)
+              + C.grouped_by("Scenario minerals", minerals, "mineral", "scenario", "unmet_share",
+                             "Unmet demand by scenario, as a share of each mineral's demand", "share of demand",
+                             "0%")
+              + C.scenario_mix_charts("Scenario mix", tables["scenario_mix"], style.colours)
+              + C.mix_charts("Mix", mix, style.colours)
+              + C.reserve_charts("Reserve", tables["reserve"]))
     sheets = [
-        summary_sheet(run, run.outcome.summary, "Costs in " + currency + "; quantities in tonnes of contained "
-                      "mineral. Hover over a column header for its meaning."),
-        SheetSpec("Scenarios", tables["scenarios"], notes=notes),
-        SheetSpec("Charts", chart_note, widths={"Charts of the plan": 24}, charts=[place_charts(charts)]),
-        *plan_tables_sheets(tables, notes),
+        summary_sheet(run, PLAN_QUESTION, "Hover over a column header for its meaning and unit. Scenarios compares "
+                      "every scenario with the base plan; Policy costs prices each rule.", style),
+        table_sheet("Scenarios", "scenarios", scenarios, style, freeze_columns=1),
+        table_sheet("Scenario minerals", "scenario_minerals", minerals, style, freeze_columns=2),
+        chart_sheet("Charts of the plan", "The change in cost and unmet demand each scenario brings, how each "
+                    "scenario moves mining and refining between countries, the base plan's mix by country, and "
+                    "reserves that fall below or rise above their target. Every chart reads cells of the sheet "
+                    "its data come from; every country keeps one colour.", charts),
+        *plan_tables_sheets(tables, style),
     ]
     if "policy_costs" in tables:
-        sheets += explanation_sheets(tables, currency)
-    mix = tables["mix"]
-    sheets += [
-        SheetSpec("Mix", mix, formats={c: "#,##0.000" for c in mix.columns if c not in ("mineral", "stage", "period")}),
-        run_info_sheet(run),
-    ]
+        sheets += explanation_sheets(tables, style)
+    sheets += [table_sheet("Scenario mix", "scenario_mix", tables["scenario_mix"], style),
+               table_sheet("Mix", "mix", mix, style),
+               run_info_sheet(run)]
     return sheets
+
+
+def _order(run):
+    minerals = {m: i for i, m in enumerate(run.data.minerals)}
+    scenarios = {s: i for i, s in enumerate(["base", *run.data.scenarios])}
+
+    def key(series: pd.Series):
+        return series.map(minerals if series.name == "mineral" else scenarios)
+    return key
 
 
 EXPLAIN_TEXT = [
     ("What the explanation sheets show", ""),
-    ("Policy costs", "Per mineral, the base plan's cost with every policy, the cost when the base plan is solved "
-                     "again without the share limits (and, separately, without the reserve targets), and the "
-                     "difference: what the policy costs. The LP separates by mineral, so the split is exact."),
+    ("Policy costs", "For every rule, the base plan solved again without it, from the base plan's basis: what the "
+                     "rule costs each mineral it touches (rule_cost = cost with every rule minus cost without this "
+                     "one). Rules: all share limits; the share limits of each stage; each row of sheet shares; "
+                     "all reserve targets. The LP separates by mineral, so the split per mineral is exact. Rules "
+                     "overlap, so the costs of single rows do not add up to the cost of all of them."),
     ("Shadow prices", "One row per capacity, share-limit and reserve-target constraint of the base plan. "
                       "value_per_t is the objective's DECREASE per tonne by which the limit is loosened: one more "
                       "tonne of capacity, one more tonne a scope may hold above its max_share (or below its "
@@ -128,28 +199,20 @@ EXPLAIN_TEXT = [
                    "cheap sources, limits that bind exactly at a corner) other bases give other, equally valid "
                    "values: a value_per_t is then exact only for a small loosening in one direction. Policy "
                    "costs are differences of optimal objectives and are always unique."),
-    ("Units", "Quantities in tonnes of contained mineral; costs in the workbook's currency."),
+    ("Units", "Quantities in tonnes of contained mineral; costs in the workbook's currency, shown in the unit of "
+              "the setting money_unit (the cells hold exact values)."),
 ]
 
 
-def explanation_sheets(tables: dict[str, pd.DataFrame], currency: str) -> list[SheetSpec]:
-    money = f"{currency} per t"
-    notes = {"value_per_t": f"Objective decrease per t the limit is loosened ({money}); >= 0.",
-             "value_per_share_point": f"Objective decrease per percentage point of loosening ({currency}).",
-             "marginal_cost": f"Objective increase per extra t of demand ({money}).",
-             "binding": "TRUE where the limit is met with equality.",
-             "hhi": "Herfindahl-Hirschman index: sum of squared percentage shares (0-10,000)."}
-    concentration = tables["concentration"]
-    pct = {c: SHARE for c in concentration.columns if c.endswith("top_share")}
-    hhi = {c: "#,##0" for c in concentration.columns if c.endswith("hhi") or c.endswith("countries")}
+def explanation_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
     return [
-        SheetSpec("Policy costs", tables["policy_costs"], notes=notes),
-        SheetSpec("Shadow prices", tables["shadow_prices"], notes=notes,
-                  formats={"share": SHARE, "limit": TONNES, "used": TONNES}),
-        SheetSpec("Marginal costs", tables["marginal_costs"], notes=notes),
-        SheetSpec("Concentration", concentration, notes=notes, formats={**pct, **hhi}),
-        SheetSpec("Explain", pd.DataFrame(EXPLAIN_TEXT, columns=["sheet", "meaning"]),
-                  widths={"sheet": 34, "meaning": 140}),
+        table_sheet("Policy costs", "policy_costs", tables["policy_costs"], style, widths={"rule": 60},
+                    freeze_columns=2),
+        table_sheet("Shadow prices", "shadow_prices", tables["shadow_prices"], style),
+        table_sheet("Marginal costs", "marginal_costs", tables["marginal_costs"], style),
+        table_sheet("Concentration", "concentration", tables["concentration"], style, freeze_columns=3),
+        table_sheet("Explain", "explain", pd.DataFrame(EXPLAIN_TEXT, columns=["sheet", "meaning"]), style,
+                    widths={"sheet": 34, "meaning": 120}),
     ]
 
 
@@ -157,103 +220,89 @@ def explanation_sheets(tables: dict[str, pd.DataFrame], currency: str) -> list[S
 
 
 def frontier_sheets(run) -> list[SheetSpec]:
-    currency = _currency(run)
-    table = run.outcome.tables["frontier"]
-    notes = {"max_share": "Largest share of the stage total one country may hold, in every period.",
-             "mineral_cost": f"Objective of the mineral at this cap ({currency}).",
-             "extra_cost": f"mineral_cost minus its cost with no cap ({currency}).",
-             "extra_cost_per_point": f"Extra cost per percentage point tightened since the previous step ({currency}).",
-             "unmet_tonnes": "Demand for the mineral left unserved over all periods at this cap (t).",
-             "largest_share": "Largest share any country holds in any period of the solved plan."}
+    style = Style.of(run)
+    tables = run.outcome.tables
+    table = tables["frontier"]
     return [
-        summary_sheet(run, run.outcome.summary,
-                      "Each row re-solves the base plan with no country above max_share of the stage total in any "
-                      "period, for that mineral and stage; the workbook's own share limits are off during the sweep. "
-                      "extra_cost is the mineral's cost above the plan with no limit; extra_cost_per_point is the "
-                      "cost of the last percentage point of tightening (the knees of the curve).", width=100),
-        SheetSpec("Frontier", table, notes=notes, formats={"max_share": SHARE, "largest_share": SHARE}),
-        SheetSpec("Charts", pd.DataFrame({"Price of de-risking": [
-            "Extra cost of each mineral and stage as the cap on any single country's share tightens "
-            "(read right to left: 100% = no limit)."]}), widths={"Price of de-risking": 24},
-            charts=[place_charts(frontier_charts("Frontier", table))]),
+        summary_sheet(run, "How much does the plan cost as the share one country (or the scope named) may hold "
+                      "of a stage is capped lower and lower?",
+                      "Each row of Frontier re-solves the base plan with the scope capped at max_share of the stage "
+                      "total in every period, for that mineral and stage; the workbook's own share limits are off "
+                      "during the sweep. extra_cost is the mineral's cost above the plan with no cap. Frontier "
+                      "summary reads the curve at every cap the workbook's own shares sheet sets.", style),
+        table_sheet("Frontier summary", "frontier_summary", tables["frontier_summary"], style),
+        table_sheet("Frontier", "frontier", table, style),
+        chart_sheet("Price of de-risking", "Extra cost of each mineral and stage as the cap tightens (read right to "
+                    "left: 100% = no cap), down to the first cap that leaves demand unmet.",
+                    C.frontier_charts("Frontier", table, style.money, style.money_format())),
         run_info_sheet(run),
     ]
 
 
 # --- planner stress ----------------------------------------------------------------------
 
+STRESS_QUESTION = ("What does each disruption do to the committed base plan when it hits without warning: what it "
+                   "costs, what demand goes unmet, what the reserves give? For plans made knowing each scenario in "
+                   "advance, run planner solve (sheet Scenarios).")
+
 
 def stress_sheets(run) -> list[SheetSpec]:
-    currency = _currency(run)
+    style = Style.of(run)
     tables = run.outcome.tables
-    notes = dict(TABLE_NOTES)
-    notes.update({
-        "extra_cost": f"Stress-test cost minus the base plan's cost ({currency}).",
-        "first_period": "The scenario's first affected period; before it the base plan stands.",
-        "spot_tonnes": "Raw tonnes bought beyond the contracts at the spot premium.",
-        "kept_tonnes": "Contracted tonnes kept (at most the base plan's flow).",
-        "reserve_drawn_tonnes": "Tonnes taken out of reserves: the sum of every period's fall in stock.",
-        "unmet_above_base_tonnes": "Unmet demand beyond what the base plan itself leaves unmet.",
-        "base_holding_cost": f"What holding the base plan's reserve of the mineral costs ({currency}).",
-        "reserve_days": "Reserve target of every reserve, in days of demand (blank: the workbook's own targets).",
-        "smallest_reserve_days": "Smallest tested reserve size that leaves no demand unmet beyond the base plan "
-                                 "(blank: none of the tested sizes).",
-    })
+    stress = tables["stress"]
+    charts = (C.bar_chart("Stress", stress, "scenario", "extra_cost", "Extra cost of each disruption to the "
+                          "committed plan", f"extra cost ({style.money})", style.money_format())
+              + C.grouped_by("Stress by mineral", tables["stress_by_mineral"], "mineral", "scenario",
+                             "unmet_above_base_tonnes", "Demand left unmet beyond the base plan, by disruption",
+                             "tonnes", "#,##0"))
     sheets = [
-        summary_sheet(run, run.outcome.summary,
-                      "The base plan's flows are contracts. Each scenario hits that plan from its first affected "
-                      "period on: contracts are kept up to what remains available, extra supply is bought at "
-                      "(1 + spot_premium) x the scenario's unit cost, reserves may fall below target and demand "
-                      "may go unmet.", width=100),
-        SheetSpec("Stress", tables["stress"], notes=notes),
-        SheetSpec("Stress by mineral", tables["stress_by_mineral"], notes=notes),
+        summary_sheet(run, STRESS_QUESTION, "The base plan's flows are contracts. Each scenario hits that plan from "
+                      "its first affected period on: contracts are kept up to what remains available, extra "
+                      "supply is bought at (1 + spot_premium) x the scenario's unit cost, reserves may fall below "
+                      "target and demand may go unmet.", style),
+        table_sheet("Stress", "stress", stress, style, freeze_columns=1),
+        table_sheet("Stress by mineral", "stress_by_mineral", tables["stress_by_mineral"], style, freeze_columns=2),
+        table_sheet("Scenarios", "scenarios", tables["scenarios"], style, freeze_columns=1),
     ]
     if "reserve_sizing" in tables:
         wide = tables["sizing_chart_data"]
+        charts += C.sizing_charts("Sizing chart data", wide)
         sheets += [
-            SheetSpec("Reserve sizing", tables["reserve_sizing"], notes=notes),
-            SheetSpec("Sizing runs", tables["sizing_runs"], notes=notes),
-            SheetSpec("Sizing chart data", wide, formats={m: TONNES for m in run.data.minerals}),
-            SheetSpec("Charts", pd.DataFrame({"Reserve sizing": [
-                "Unmet demand beyond the base plan against the reserve target, per scenario and mineral: read off "
-                "the smallest reserve that keeps each disruption from leaving demand unserved."]}),
-                widths={"Reserve sizing": 24}, charts=[place_charts(sizing_charts("Sizing chart data", wide))]),
+            table_sheet("Reserve sizing", "reserve_sizing", tables["reserve_sizing"], style),
+            table_sheet("Sizing runs", "sizing_runs", tables["sizing_runs"], style),
+            table_sheet("Sizing chart data", "sizing_chart_data", wide, style),
         ]
-    return sheets + plan_tables_sheets(tables, notes) + [run_info_sheet(run)]
+    sheets.append(chart_sheet("Stress tests", "The extra cost each disruption brings to the committed plan, the "
+                              "demand it leaves unmet by mineral and, with --reserve-days, unmet demand against "
+                              "reserve size.", charts))
+    return sheets + plan_tables_sheets(tables, style) + [run_info_sheet(run)]
 
 
 # --- planner sweep -----------------------------------------------------------------------
 
+SWEEP_QUESTION = ("How likely is unmet demand, and how much, when the risks on sheet risks strike the committed "
+                  "base plan at random, and which risks drive it?")
+
 
 def sweep_sheets(run) -> list[SheetSpec]:
-    currency = _currency(run)
+    style = Style.of(run)
     tables = run.outcome.tables
-    notes = {
-        "risks drawn": "Events of the sample as risk@start period; (none) = the base plan stands.",
-        "extra_cost": f"Sample's cost minus the base plan's ({currency}).",
-        "unmet_tonnes": "Demand left unserved over all periods and markets (t).",
-        "mean_unmet": "Mean unmet tonnes over the samples.",
-        "p95_unmet": "95th percentile of unmet tonnes (linear interpolation between samples).",
-        "p_any_unmet": "Share of samples leaving any demand unmet (above 1e-6 t).",
-        "expected_extra_cost": f"Mean extra cost of the mineral over the samples ({currency}); the same on each "
-                               "of its markets, which share it.",
-        "unmet_difference": "Mean unmet with the risk minus without it: how much the risk drives shortfalls.",
-    }
-    sheets = [summary_sheet(run, run.outcome.summary,
-                            "Each sample draws, for every risk and period, whether the event starts (with the "
-                            "risk's probability); it then hits the committed base plan like a stress test. The same "
-                            "seed gives the same samples and results however many workers solve them.", width=100)]
+    sheets = [summary_sheet(run, SWEEP_QUESTION, "Each sample draws, for every risk and period, whether the event "
+                            "starts (with the risk's probability); it then hits the committed base plan like a "
+                            "stress test. The same seed gives the same samples and results however many workers "
+                            "solve them. Means and probabilities carry 95% confidence intervals.", style)]
     if tables:
         hist = tables["unmet_distribution"]
         sheets += [
-            SheetSpec("Risk summary", tables["risk_summary"], notes=notes, formats={"p_any_unmet": SHARE}),
-            SheetSpec("Risk drivers", tables["risk_drivers"], notes=notes),
-            SheetSpec("Charts", pd.DataFrame({"Unmet demand distribution": [
-                "How many samples leave how much demand unmet, per mineral (all markets and periods together)."]}),
-                widths={"Unmet demand distribution": 24},
-                charts=[place_charts(histogram_charts("Unmet distribution", hist))]),
-            SheetSpec("Samples", tables["samples"], notes=notes, widths={"risks drawn": 60}),
-            SheetSpec("Sample unmet", tables["sample_unmet"], notes=notes),
-            SheetSpec("Unmet distribution", hist, formats={"share_of_samples": SHARE}),
+            table_sheet("Risk summary", "risk_summary", tables["risk_summary"], style, freeze_columns=2),
+            table_sheet("Risk costs", "risk_costs", tables["risk_costs"], style),
+            table_sheet("Risk drivers", "risk_drivers", tables["risk_drivers"], style, freeze_columns=2),
+            chart_sheet("Unmet demand distribution", "How many samples leave how much demand unmet, per mineral "
+                        "(all markets and periods together); zero has its own bar.",
+                        C.histogram_charts("Unmet distribution", hist)),
+            table_sheet("Samples", "sweep_samples", tables["samples"], style, widths={"risks drawn": 60}),
+            table_sheet("Sample unmet", "sample_unmet", tables["sample_unmet"], style),
+            table_sheet("Sample costs", "sample_costs", tables["sample_costs"], style),
+            table_sheet("Unmet distribution", "unmet_distribution", hist, style),
         ]
     return sheets + [run_info_sheet(run)]

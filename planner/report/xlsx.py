@@ -22,33 +22,22 @@ EXCEL_MAX_ROWS = 1_048_576
 
 @dataclass
 class SheetSpec:
-    """A table to write: its frame, per-column number formats and notes for the header cells."""
+    """A table to write: its frame, and per column its number format, header note, width and wrapping.
+
+    The report layer fills these from the output schema (``planner/report/columns.py``); the
+    writer guesses nothing. ``row_formats`` gives a key/value sheet one number format per row of
+    its ``value`` column.
+    """
 
     name: str
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     widths: dict[str, float] = field(default_factory=dict)
-    charts: list = field(default_factory=list)  # callables (workbook, worksheet, layout) -> None
-
-
-ITEM_VALUE = "item-value"  # a key/value column: whole numbers as 1,234, others as 1,234.56
-TONNES = "#,##0.000"
-MONEY = "#,##0.00"
-SHARE = "0.0%"
-NUMBER = "#,##0.####"
-
-
-def default_format(column: str) -> str | None:
-    """Number format chosen by a column's name (its unit)."""
-    name = column.lower()
-    if "share" in name or name.endswith("_pct"):
-        return SHARE
-    if any(w in name for w in ("cost", "price", "penalty", "dual", "value_per", "objective")):
-        return MONEY
-    if any(w in name for w in ("tonnes", "stock", "target", "shortfall", "unmet", "capacity", "demand")):
-        return TONNES
-    return None
+    wrap: set[str] = field(default_factory=set)
+    row_formats: list[str | None] | None = None
+    freeze_columns: int = 0
+    charts: list = field(default_factory=list)  # callables (workbook, worksheet, frame) -> None
 
 
 def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
@@ -94,16 +83,18 @@ def _write(target: str, sheets: list[SheetSpec]) -> None:
     wb.set_properties({"created": _EPOCH})
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                             "valign": "top"})
-    cache: dict[str, object] = {}
+    cache: dict[tuple, object] = {}
 
-    def fmt(num_format: str | None):
-        if num_format is None:
+    def fmt(num_format: str | None, wrap: bool = False):
+        if num_format is None and not wrap:
             return None
-        if num_format == ITEM_VALUE:
-            return (fmt("#,##0"), fmt("#,##0.00"))
-        if num_format not in cache:
-            cache[num_format] = wb.add_format({"num_format": num_format})
-        return cache[num_format]
+        key = (num_format, wrap)
+        if key not in cache:
+            props = {"num_format": num_format} if num_format else {}
+            if wrap:
+                props.update(text_wrap=True, valign="top")
+            cache[key] = wb.add_format(props)
+        return cache[key]
 
     for spec in sheets:
         for part, frame in _parts(spec):
@@ -133,10 +124,13 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
         note = spec.notes.get(col)
         if note:
             ws.write_comment(0, j, note, {"x_scale": 2.5, "y_scale": 1.5})
-    formats = [fmt(spec.formats.get(c, default_format(c))) for c in columns]
-    for j in range(len(columns)):
-        _write_column(ws, j, frame.iloc[:, j], formats[j])
-    ws.freeze_panes(1, 0)
+    for j, col in enumerate(columns):
+        if spec.row_formats is not None and col == "value":
+            for i, (value, num_format) in enumerate(zip(frame.iloc[:, j].tolist(), spec.row_formats), start=1):
+                _write_cell(ws, i, j, value, fmt(num_format, col in spec.wrap))
+        else:
+            _write_column(ws, j, frame.iloc[:, j], fmt(spec.formats.get(col), col in spec.wrap))
+    ws.freeze_panes(1, spec.freeze_columns)
     # Printed (or exported to PDF) a table is one page wide with its header on every page.
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -145,7 +139,7 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
     if columns:
         ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
     for j, col in enumerate(columns):
-        width = spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), formats[j])
+        width = spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), col in spec.wrap)
         ws.set_column(j, j, width)
 
 
@@ -153,7 +147,7 @@ def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
     """One column, with the writer chosen once from its dtype (a numeric column needs no per-cell checks)."""
     numeric = pd.api.types.is_float_dtype(series.dtype) or (
         pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype))
-    if numeric and not isinstance(cell_format, tuple):
+    if numeric:
         write_number = ws.write_number
         for i, value in enumerate(series.to_numpy(dtype=float).tolist(), start=1):
             if value == value and value not in (math.inf, -math.inf):  # NaN: leave the cell blank
@@ -168,13 +162,9 @@ def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
 def _write_cell(ws, i, j, value, cell_format) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
-    if isinstance(cell_format, tuple) and not (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        cell_format = None  # ITEM_VALUE formats numbers only
     if isinstance(value, bool):
-        ws.write_boolean(i, j, value, cell_format)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(cell_format, tuple):  # ITEM_VALUE: whole numbers without decimals
-            cell_format = cell_format[0] if float(value).is_integer() else cell_format[1]
+        ws.write_boolean(i, j, value)
+    elif isinstance(value, (int, float)):
         if math.isinf(value):
             ws.write_string(i, j, "unbounded" if value > 0 else "-unbounded")
         else:
@@ -182,18 +172,15 @@ def _write_cell(ws, i, j, value, cell_format) -> None:
     elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
         _write_cell(ws, i, j, value.item(), cell_format)
     else:
-        ws.write_string(i, j, str(value))
+        ws.write_string(i, j, str(value), cell_format)
 
 
-def _width(column: str, sample, cell_format) -> float:
+def _width(column: str, sample, wrap: bool) -> float:
     longest = len(str(column)) + 2
     for value in sample:
-        if isinstance(value, float):
-            text = f"{value:,.3f}"
-        else:
-            text = str(value)
+        text = f"{value:,.1f}" if isinstance(value, float) else str(value)
         longest = max(longest, len(text) + 1)
-    return float(min(max(longest, 8), 60))
+    return float(min(max(longest, 8), 60 if wrap else 50))
 
 
 _EPOCH = __import__("datetime").datetime(2026, 1, 1)

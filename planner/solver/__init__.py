@@ -8,7 +8,7 @@ from planner.solver.cbc import CbcSession
 from planner.solver.highs import HighsSession
 from planner.solver.solution import OPTIMAL, Solution
 
-__all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver"]
+__all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver", "solve_from", "starting_basis"]
 
 
 def make_solver(model: Model, solver: str = "highs", time_limit: float | None = None):
@@ -18,3 +18,17 @@ def make_solver(model: Model, solver: str = "highs", time_limit: float | None = 
     if solver == "cbc":
         return CbcSession(model, time_limit)
     raise SolverError(f"unknown solver {solver!r}; expected 'highs' or 'cbc'")
+
+
+def starting_basis(session):
+    """The basis of the session's last solve, to start later solves from (None for CBC, which keeps none)."""
+    return session.basis() if isinstance(session, HighsSession) else None
+
+
+def solve_from(session, numbers, basis) -> Solution:
+    """Solve ``numbers`` from ``basis``, so the result does not depend on what the session solved before."""
+    if basis is None:
+        return session.solve(numbers)
+    session.set_numbers(numbers)
+    session.set_basis(basis)
+    return session.solve()

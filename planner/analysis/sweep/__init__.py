@@ -13,7 +13,15 @@ import time
 
 from planner.analysis.outcome import Outcome
 from planner.analysis.sweep.sampling import Sample, draw_samples
-from planner.analysis.sweep.stats import risk_drivers, risk_summary, sample_unmet_table, samples_table, unmet_histogram
+from planner.analysis.sweep.stats import (
+    risk_costs,
+    risk_drivers,
+    risk_summary,
+    sample_costs_table,
+    sample_unmet_table,
+    samples_table,
+    unmet_histogram,
+)
 from planner.analysis.sweep.worker import SampleResult, SweepWorker, run_chunk
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
@@ -43,11 +51,17 @@ def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samp
     stages.add("samples", seconds)
     with stages.stage("tables"):
         long = sample_unmet_table(data, results)
-        tables = {"risk_summary": risk_summary(data, long), "risk_drivers": risk_drivers(data, samples, results),
-                  "samples": samples_table(results), "sample_unmet": long,
+        tables = {"risk_summary": risk_summary(data, long), "risk_costs": risk_costs(data, results),
+                  "risk_drivers": risk_drivers(data, samples, results), "samples": samples_table(results),
+                  "sample_unmet": long, "sample_costs": sample_costs_table(data, results),
                   "unmet_distribution": unmet_histogram(data, long)}
     rate = len(results) / seconds if seconds > 0 else None
-    summary = [("total_cost", total), *summary, ("samples_solved", len(results)), ("partial", partial is not None),
+    costs = tables["risk_costs"].set_index("mineral")
+    any_unmet = sum(1 for r in results if r.status == "Optimal" and sum(r.unmet.values()) > 1e-6)
+    solved = sum(1 for r in results if r.status == "Optimal")
+    summary = [("total_cost", total), *summary, ("samples_solved", len(results)),
+               ("p_any_unmet", any_unmet / solved if solved else None),
+               ("mean_extra_cost", costs.at["all minerals", "expected_extra_cost"]), ("partial", partial is not None),
                ("workers", how), ("sample_seconds", round(seconds, 3)),
                ("samples_per_second", round(rate, 3) if rate else None)]
     failures = [f"sample {r.index} {r.status}" for r in results if r.status != "Optimal"]

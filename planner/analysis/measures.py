@@ -1,0 +1,87 @@
+"""Measures of a solved plan that several reports share: cost by mineral, tonnes by stage, concentration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.model.build import Model, Numbers
+
+BINDING_TOL = 1e-6
+
+
+def mineral_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
+    """The objective split by mineral (the LP is separable by mineral)."""
+    codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
+    return pd.Series(np.bincount(codes, weights=numbers.col_cost * x, minlength=len(minerals)), index=minerals)
+
+
+def stage_tonnes(model: Model, x: np.ndarray) -> pd.DataFrame:
+    """Tonnes by (mineral, stage, period, country): raw sourced at supply, refined output at refining."""
+    groups, cols, codes = model.derived("stage_groups", lambda: _stage_groups(model))
+    frame = groups.copy()
+    frame["tonnes"] = np.bincount(codes, weights=x[cols], minlength=len(groups)) if len(cols) else 0.0
+    return frame
+
+
+def _stage_groups(model: Model):
+    """The (mineral, stage, period, country) groups, and for each column carrying a stage quantity its group."""
+    v = model.vars
+    keys, cols = [], []
+    for (m, c, _r, t), col in v.sourced():
+        keys.append((m, "supply", t, c))
+        cols.append(col)
+    for (m, r, t), col in v.out.items():
+        keys.append((m, "refining", t, r))
+        cols.append(col)
+    position: dict[tuple, int] = {}
+    codes = np.fromiter((position.setdefault(k, len(position)) for k in keys), dtype=np.int64, count=len(keys))
+    groups = pd.DataFrame(list(position), columns=["mineral", "stage", "period", "country"])
+    return groups, np.asarray(cols, dtype=np.int64), codes
+
+
+def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "period")) -> pd.DataFrame:
+    """Per group: total, top country and its share, countries used, Herfindahl-Hirschman index (0-10,000)."""
+    q = quantities[quantities["tonnes"] > BINDING_TOL].copy()
+    if q.empty:
+        return pd.DataFrame(columns=[*keys, "total", "top_country", "top_share", "countries", "hhi"])
+    q["total"] = q.groupby(list(keys), sort=False)["tonnes"].transform("sum")
+    q["share"] = q["tonnes"] / q["total"]
+    q = q.sort_values([*keys, "share", "country"], ascending=[True] * len(keys) + [False, True], kind="stable")
+    grouped = q.groupby(list(keys), sort=False)
+    out = grouped.agg(total=("tonnes", "sum"), top_country=("country", "first"), top_share=("share", "first"),
+                      countries=("country", "count"))
+    out["hhi"] = grouped["share"].apply(lambda s: float(((100.0 * s) ** 2).sum()))
+    return out.reset_index()
+
+
+def mineral_totals(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFrame:
+    """Per mineral: its cost, its unmet demand and its demand (t), over every market and period.
+
+    Demand is read from the numbers (unmet[m,d,t] <= demand[m,d,t]), so a scenario's factors count.
+    """
+    codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
+    unmet = np.asarray(list(model.vars.unmet.values()), dtype=np.int64)
+    n = len(minerals)
+    frame = pd.DataFrame({
+        "cost": np.bincount(codes, weights=numbers.col_cost * x, minlength=n),
+        "unmet": np.bincount(codes[unmet], weights=x[unmet], minlength=n) if len(unmet) else np.zeros(n),
+        "demand": np.bincount(codes[unmet], weights=numbers.col_upper[unmet], minlength=n) if len(unmet)
+        else np.zeros(n),
+    }, index=pd.Index(minerals, name="mineral"))
+    return frame
+
+
+def top_shares(model: Model, x: np.ndarray) -> pd.DataFrame:
+    """Per mineral and stage: the country with the most tonnes over the whole horizon, and its share."""
+    q = stage_tonnes(model, x)
+    q = q[q["tonnes"] > BINDING_TOL]
+    if q.empty:
+        return pd.DataFrame(columns=["mineral", "stage", "top_country", "top_share"])
+    by_country = q.groupby(["mineral", "stage", "country"], sort=False)["tonnes"].sum().reset_index()
+    by_country["share"] = by_country["tonnes"] / by_country.groupby(["mineral", "stage"])["tonnes"].transform("sum")
+    by_country = by_country.sort_values(["mineral", "stage", "share", "country"], ascending=[True, True, False, True],
+                                        kind="stable")
+    top = by_country.groupby(["mineral", "stage"], sort=False).first().reset_index()
+    return top.rename(columns={"country": "top_country", "share": "top_share"})[
+        ["mineral", "stage", "top_country", "top_share"]]

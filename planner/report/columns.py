@@ -1,0 +1,306 @@
+"""The output workbook's columns, declared once as data: unit, number format and header note.
+
+Every column of every table the planner writes is declared here (a test checks it), so the
+writer never guesses a format from a column's name. Money is written in whole currency units
+and shown in the unit the ``money_unit`` setting chooses (units, thousands, millions, billions)
+through Excel's own scaling format, so a cell always holds the exact value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Units. A money unit is scaled for display; the others are shown as they are.
+MONEY = "money"  # currency
+MONEY_PER_T = "money/t"  # currency per tonne: prices, duals, penalties
+TONNES = "t"
+SHARE = "share"  # a fraction shown as a percentage
+COUNT = "count"
+INDEX = "index"  # HHI, 0-10,000
+DAYS = "days"
+FACTOR = "x"
+SECONDS = "s"
+TEXT = "text"
+FLAG = "flag"
+YEARS = "years"
+
+MONEY_UNITS = {"units": (1, ""), "thousands": (1, "thousand "), "millions": (2, "million "),
+               "billions": (3, "billion ")}
+MONEY_DECIMALS = {"units": "", "thousands": "", "millions": ".0", "billions": ".00"}
+
+
+@dataclass(frozen=True)
+class Col:
+    unit: str
+    note: str
+    change: bool = False  # a difference: shown with its sign
+    wrap: bool = False  # long text, wrapped
+
+
+def number_format(col: Col, money_unit: str = "units") -> str | None:
+    """The Excel number format of a column: money scaled to ``money_unit``, tonnes to 0.1 t, shares as %."""
+    if col.unit == MONEY:
+        commas = {"units": "", "thousands": ",", "millions": ",,", "billions": ",,,"}[money_unit]
+        body = f"#,##0{MONEY_DECIMALS[money_unit]}{commas}"
+    elif col.unit == MONEY_PER_T:
+        body = "#,##0.00"
+    elif col.unit == TONNES:
+        body = "#,##0.0"
+    elif col.unit == SHARE:
+        body = "0.0%"
+    elif col.unit in (COUNT, INDEX, DAYS):
+        body = "#,##0"
+    elif col.unit in (FACTOR, YEARS):
+        body = "0.00"
+    elif col.unit == SECONDS:
+        body = "0.000"
+    else:
+        return None
+    if col.change:
+        zero = "0" if col.unit != SHARE else "0.0%"
+        return f"+{body};-{body};{zero}"
+    return body
+
+
+def unit_label(unit: str, currency: str, money_unit: str = "units") -> str:
+    """How a unit reads in a note or an axis title: ``million USD``, ``USD/t``, ``t``, ``%``."""
+    if unit == MONEY:
+        return f"{MONEY_UNITS[money_unit][1]}{currency}"
+    return {MONEY_PER_T: f"{currency}/t", TONNES: "t", SHARE: "%", DAYS: "days", INDEX: "0-10,000",
+            FACTOR: "x", SECONDS: "s", YEARS: "years"}.get(unit, "")
+
+
+def note_text(col: Col, currency: str, money_unit: str = "units") -> str:
+    label = unit_label(col.unit, currency, money_unit)
+    return f"{col.note} ({label})" if label and label != "%" and col.unit not in (COUNT,) else col.note
+
+
+# --- the columns, by name; a table may override a name's meaning ---------------------------------
+
+_M, _MT, _T, _S = MONEY, MONEY_PER_T, TONNES, SHARE
+
+COLUMNS: dict[str, Col] = {
+    # keys and labels
+    "scenario": Col(TEXT, "Scenario: base (no disruption) or a row name of sheet scenarios."),
+    "mineral": Col(TEXT, "Mineral."),
+    "period": Col(TEXT, "Period."),
+    "stage": Col(TEXT, "Stage: supply (mining) or refining."),
+    "origin": Col(TEXT, "Country where the raw material is mined."),
+    "refiner": Col(TEXT, "Country where it is refined."),
+    "market": Col(TEXT, "Market that receives refined material."),
+    "country": Col(TEXT, "Country."),
+    "status": Col(TEXT, "Optimal when the solver proved the plan least-cost; otherwise why not."),
+    "item": Col(TEXT, "What the row reports."),
+    "value": Col(TEXT, "Its value."),
+    "sheet": Col(TEXT, "Sheet."),
+    "meaning": Col(TEXT, "What it shows.", wrap=True),
+    # plan tables
+    "tonnes": Col(_T, "Tonnes of contained mineral (refined tonnes for deliveries and unmet demand)."),
+    "kept_tonnes": Col(_T, "Contracted tonnes kept (at most the base plan's flow)."),
+    "spot_tonnes": Col(_T, "Raw tonnes bought beyond the contracts at the spot premium."),
+    "input_tonnes": Col(_T, "Raw tonnes entering the refinery (sum of Flows into it)."),
+    "output_tonnes": Col(_T, "Refined tonnes produced: yield x input_tonnes."),
+    "stock": Col(_T, "Reserve stock at the end of the period."),
+    "target": Col(_T, "Reserve target: max(min_stock, min_days x demand / (365 x years))."),
+    "shortfall": Col(_T, "Tonnes by which the stock falls short of the target, charged at shortfall_penalty."),
+    "demand": Col(_T, "Refined tonnes the market needs."),
+    # costs
+    "total_cost": Col(_M, "Objective: the sum of the cost components."),
+    "supply_cost": Col(_M, "Raw material bought: flow x supply cost."),
+    "route_cost": Col(_M, "Routes and tariffs: flow x supply-route unit cost + deliveries x delivery-route unit cost."),
+    "refining_cost": Col(_M, "Refining: output x refining cost."),
+    "holding_cost": Col(_M, "Holding the reserve: stock x holding_cost."),
+    "unmet_cost": Col(_M, "Unserved demand x unmet_penalty."),
+    "shortfall_cost": Col(_M, "Reserve shortfall x shortfall_penalty."),
+    "cost_change": Col(_M, "total_cost minus the base plan's.", change=True),
+    "cost_change_pct": Col(_S, "cost_change as a share of the base plan's total_cost.", change=True),
+    "unmet_tonnes": Col(_T, "Demand left unserved, over every market and period."),
+    "unmet_share": Col(_S, "unmet_tonnes as a share of demand."),
+    "unmet_change": Col(_T, "unmet_tonnes minus the base plan's.", change=True),
+    "mineral_cost": Col(_M, "The mineral's part of the objective."),
+    # scenario detail
+    "top_country": Col(TEXT, "Country with the largest share of the stage, over the whole horizon."),
+    "top_share": Col(_S, "Its share of the stage total, over the whole horizon."),
+    "base_top_country": Col(TEXT, "The same in the base plan."),
+    "base_top_share": Col(_S, "The same in the base plan."),
+    "top_share_change": Col(_S, "top_share minus base_top_share (percentage points).", change=True),
+    # explanations
+    "constraint": Col(TEXT, "Constraint family (and the shares row it comes from)."),
+    "stage_or_market": Col(TEXT, "Stage of a capacity or share row; market of a reserve target."),
+    "scope": Col(TEXT, "Country or group the row limits."),
+    "limit": Col(_T, "The limit in tonnes (a share limit: max_share or min_share x the stage total)."),
+    "used": Col(_T, "Tonnes the plan uses of it."),
+    "binding": Col(FLAG, "TRUE where the limit is met with equality."),
+    "value_per_t": Col(_MT, "Objective decrease per t the limit is loosened; >= 0."),
+    "share": Col(_S, "Share of the stage total the scope holds."),
+    "value_per_share_point": Col(_M, "Objective decrease per percentage point of loosening."),
+    "marginal_cost": Col(_MT, "Objective increase per extra t of demand: the marginal cost of supply."),
+    "bill": Col(_M, "demand x marginal_cost: what the market pays at the marginal cost."),
+    "rule": Col(TEXT, "The policy re-solved without: a shares row, a stage's share limits, or the reserve targets.",
+                wrap=True),
+    "policy": Col(TEXT, "share limits or reserve targets."),
+    "cost_with": Col(_M, "The mineral's cost in the base plan, every rule applied."),
+    "cost_without": Col(_M, "The mineral's cost with this rule switched off."),
+    "rule_cost": Col(_M, "cost_with minus cost_without: what the rule costs.", change=True),
+    "unmet_without": Col(_T, "Unmet demand of the mineral with the rule switched off."),
+    # concentration
+    "plan_total": Col(_T, "Stage total in the base plan."),
+    "plan_top_country": Col(TEXT, "Largest country of the stage in the base plan."),
+    "plan_top_share": Col(_S, "Its share of the stage total."),
+    "plan_countries": Col(COUNT, "Countries with tonnes at the stage."),
+    "plan_hhi": Col(INDEX, "Herfindahl-Hirschman index: sum of squared percentage shares (0-10,000)."),
+    "unlimited_top_country": Col(TEXT, "Largest country of the stage in the plan without share limits."),
+    "unlimited_top_share": Col(_S, "Its share of the stage total."),
+    "unlimited_countries": Col(COUNT, "Countries with tonnes at the stage, without share limits."),
+    "unlimited_hhi": Col(INDEX, "HHI of the plan without share limits (0-10,000)."),
+    "capacity_top_country": Col(TEXT, "Country with the most capacity at the stage."),
+    "capacity_top_share": Col(_S, "Its share of the stage's capacity."),
+    "capacity_countries": Col(COUNT, "Countries with capacity at the stage."),
+    "capacity_hhi": Col(INDEX, "HHI of the capacities (0-10,000)."),
+    "world_top_country": Col(TEXT, "Largest producer in observed world output (sheet production)."),
+    "world_top_share": Col(_S, "Its share of observed world output."),
+    "world_countries": Col(COUNT, "Producing countries in observed world output."),
+    "world_hhi": Col(INDEX, "HHI of observed world output (0-10,000)."),
+    # stress
+    "extra_cost": Col(_M, "Cost above the base plan's.", change=True),
+    "first_period": Col(TEXT, "The scenario's first affected period; before it the base plan stands."),
+    "shortfall_tonnes": Col(_T, "Reserve shortfall below target, over every reserve and period."),
+    "reserve_drawn_tonnes": Col(_T, "Tonnes taken out of reserves: the sum of every period's fall in stock."),
+    "unmet_above_base_tonnes": Col(_T, "Unmet demand beyond what the base plan itself leaves unmet.", change=True),
+    "base_cost": Col(_M, "The mineral's cost in the committed base plan."),
+    "stress_cost": Col(_M, "The mineral's cost when the disruption hits the committed plan."),
+    "base_holding_cost": Col(_M, "What holding the base plan's reserve of the mineral costs."),
+    "reserve_days": Col(DAYS, "Reserve target of every reserve, in days of demand (blank: the workbook's own)."),
+    "smallest_reserve_days": Col(DAYS, "Smallest tested reserve that leaves no demand unmet beyond the base plan "
+                                       "(blank: none of the tested sizes)."),
+    "holding_cost_at_that_size": Col(_M, "What holding that reserve costs."),
+    "unmet_at_fewest_days_tonnes": Col(_T, "Unmet demand beyond the base plan with the smallest tested reserve."),
+    # sweep
+    "sample": Col(COUNT, "Sample number."),
+    "mean_unmet": Col(_T, "Mean unmet demand over the samples, over the horizon."),
+    "mean_unmet_low": Col(_T, "Lower end of its 95% confidence interval."),
+    "mean_unmet_high": Col(_T, "Upper end of its 95% confidence interval."),
+    "p95_unmet": Col(_T, "95th percentile of unmet demand over the samples (linear interpolation)."),
+    "p_any_unmet": Col(_S, "Share of samples that leave any demand unmet (above 1e-6 t)."),
+    "p_any_unmet_low": Col(_S, "Lower end of its 95% Wilson interval."),
+    "p_any_unmet_high": Col(_S, "Upper end of its 95% Wilson interval."),
+    "expected_extra_cost": Col(_M, "Mean cost above the base plan over the samples.", change=True),
+    "expected_extra_cost_low": Col(_M, "Lower end of its 95% confidence interval.", change=True),
+    "expected_extra_cost_high": Col(_M, "Upper end of its 95% confidence interval.", change=True),
+    "samples_with": Col(COUNT, "Samples that drew the risk."),
+    "samples_without": Col(COUNT, "Samples that did not."),
+    "unmet_difference": Col(_T, "Mean unmet demand of the mineral with the risk minus without it.", change=True),
+    "unmet_difference_low": Col(_T, "Lower end of its 95% (Welch) interval.", change=True),
+    "unmet_difference_high": Col(_T, "Upper end of its 95% (Welch) interval.", change=True),
+    "extra_cost_difference": Col(_M, "Mean extra cost with the risk minus without it.", change=True),
+    "extra_cost_difference_low": Col(_M, "Lower end of its 95% (Welch) interval.", change=True),
+    "extra_cost_difference_high": Col(_M, "Upper end of its 95% (Welch) interval.", change=True),
+    "verdict": Col(TEXT, "Whether the risk raises (or lowers) the mineral's unmet demand or cost beyond doubt at "
+                         "95%, or is not distinguishable from noise with these samples (fewer than 30 on either side, "
+                         "or an interval that contains 0)."),
+    "risks drawn": Col(TEXT, "Events of the sample as risk@start period; (none) = the base plan stands.", wrap=True),
+    "risk": Col(TEXT, "Risk (sheet risks)."),
+    "risks_row": Col(COUNT, "Its row on sheet risks."),
+    "mineral_extra_cost": Col(_M, "The mineral's cost above the base plan in this sample.", change=True),
+    "samples": Col(COUNT, "Samples."),
+    "share_of_samples": Col(_S, "Share of all samples."),
+    "unmet_range": Col(TEXT, "Unmet demand over the horizon, all markets together."),
+    "from_tonnes": Col(_T, "Lower edge of the range (included)."),
+    "to_tonnes": Col(_T, "Upper edge of the range (excluded; the last range includes it)."),
+    # frontier
+    "max_share": Col(_S, "Largest share of the stage total the scope may hold, in every period."),
+    "extra_cost_per_point": Col(_M, "Extra cost per percentage point tightened since the previous step.", change=True),
+    "largest_share": Col(_S, "Largest share the capped scope holds in any period of the solved plan."),
+    "shares_rows": Col(TEXT, "The rows of sheet shares that set this cap."),
+    # scenario mix and scenario minerals
+    "base_tonnes": Col(_T, "Tonnes of the country in the base plan, over the horizon."),
+    "change": Col(_T, "tonnes minus base_tonnes.", change=True),
+    "supply_top_country": Col(TEXT, "Country that mines most of the mineral over the horizon."),
+    "supply_top_share": Col(_S, "Its share of mining."),
+    "supply_top_share_change": Col(_S, "supply_top_share minus the base plan's, where the top country is the same "
+                                       "(percentage points).", change=True),
+    "refining_top_country": Col(TEXT, "Country that refines most of the mineral over the horizon."),
+    "refining_top_share": Col(_S, "Its share of refining."),
+    "refining_top_share_change": Col(_S, "refining_top_share minus the base plan's, where the top country is the "
+                                         "same (percentage points).", change=True),
+}
+
+
+def column(table: str, name: str) -> Col:
+    """The declaration of column ``name`` of ``table`` (its own, else the shared one)."""
+    own = TABLE_COLUMNS.get(table, {})
+    if name in own:
+        return own[name]
+    if name in COLUMNS:
+        return COLUMNS[name]
+    if table in OTHER_COLUMNS:
+        return OTHER_COLUMNS[table]
+    raise KeyError(f"output column {name!r} of table {table!r} is not declared in planner/report/columns.py")
+
+
+# Columns whose meaning differs on one table.
+TABLE_COLUMNS: dict[str, dict[str, Col]] = {
+    "sweep_samples": {"extra_cost": Col(_M, "Sample's cost minus the base plan's.", change=True),
+                      "total_cost": Col(_M, "The sample's cost: the committed base plan hit by its events."),
+                      "unmet_tonnes": Col(_T, "Demand left unserved over all periods and markets.")},
+    "frontier": {"extra_cost": Col(_M, "mineral_cost minus its cost with no cap.", change=True),
+                 "unmet_tonnes": Col(_T, "Demand for the mineral left unserved over all periods at this cap."),
+                 "scope": Col(TEXT, "What is capped: * = any single country; else a country or group.")},
+    "sample_unmet": {"unmet_tonnes": Col(_T, "Demand of the market left unserved over the horizon in the sample.")},
+    "scenario_minerals": {"demand": Col(_T, "The mineral's demand over every market and period, in the scenario."),
+                          "unmet_tonnes": Col(_T, "The mineral's demand left unserved, every market and period."),
+                          "unmet_share": Col(_S, "unmet_tonnes as a share of the mineral's demand."),
+                          "cost_change": Col(_M, "mineral_cost minus the base plan's.", change=True),
+                          "unmet_change": Col(_T, "unmet_tonnes minus the base plan's.", change=True)},
+    "stress_by_mineral": {"extra_cost": Col(_M, "stress_cost minus base_cost.", change=True),
+                          "unmet_tonnes": Col(_T, "The mineral's demand left unserved in the stress test.")},
+}
+
+# Tables whose other columns are data-named (a column per country or mineral): their unit.
+OTHER_COLUMNS: dict[str, Col] = {
+    "mix": Col(_T, "Tonnes of the country (mined at supply, refined output at refining)."),
+    "sizing_chart_data": Col(_T, "Unmet demand of the mineral beyond the base plan."),
+    "scenarios": Col(TEXT, "The country with the largest share of this mineral and stage over the horizon, and the "
+                           "base plan's where the scenario moves it."),
+}
+
+# The Summary sheet's items: (item) -> its unit and meaning. Every item a command reports is here.
+SUMMARY: dict[str, Col] = {
+    "question": Col(TEXT, "The question this workbook answers.", wrap=True),
+    "status": Col(TEXT, "Optimal when every solve reached a proven optimum; otherwise which did not.", wrap=True),
+    "total_cost": Col(_M, "The base plan's objective."),
+    "unmet_tonnes": Col(_T, "Demand the base plan leaves unserved, over every market and period."),
+    "unmet_share": Col(_S, "unmet_tonnes as a share of demand."),
+    "minerals_short": Col(TEXT, "Minerals whose demand goes more than 1% unmet in the base plan.", wrap=True),
+    "share_limits_cost": Col(_M, "What every share limit together costs (sheet Policy costs)."),
+    "reserve_targets_cost": Col(_M, "What every reserve target together costs (sheet Policy costs)."),
+    "costliest_scenario": Col(TEXT, "The scenario whose plan costs most above the base plan."),
+    "its_cost_change": Col(_M, "Its cost above the base plan.", change=True),
+    "its_unmet_change": Col(_T, "Its unmet demand above the base plan's.", change=True),
+    "scenarios": Col(COUNT, "Scenarios on sheet scenarios."),
+    "base_supply_cost": COLUMNS["supply_cost"],
+    "base_route_cost": COLUMNS["route_cost"],
+    "base_refining_cost": COLUMNS["refining_cost"],
+    "base_holding_cost": COLUMNS["holding_cost"],
+    "base_unmet_cost": COLUMNS["unmet_cost"],
+    "base_shortfall_cost": COLUMNS["shortfall_cost"],
+    "spot_premium": Col(FACTOR, "Spot purchases cost (1 + spot_premium) x the scenario's unit cost."),
+    "worst_disruption": Col(TEXT, "The disruption that costs the committed plan most."),
+    "its_extra_cost": Col(_M, "Its cost above the base plan.", change=True),
+    "its_unmet_above_base": Col(_T, "Demand it leaves unserved beyond the base plan.", change=True),
+    "seed": Col(COUNT, "Random seed of the samples."),
+    "samples": Col(COUNT, "Samples drawn."),
+    "samples_solved": Col(COUNT, "Samples solved (fewer when the run was stopped)."),
+    "partial": Col(FLAG, "TRUE when the run was stopped before every sample was solved."),
+    "workers": Col(TEXT, "Where the samples were solved."),
+    "sample_seconds": Col(SECONDS, "Seconds spent solving samples."),
+    "samples_per_second": Col(FACTOR, "Samples solved per second."),
+    "p_any_unmet": Col(_S, "Share of samples that leave any demand unmet (95% interval on sheet Risk summary)."),
+    "mean_extra_cost": Col(_M, "Mean cost above the base plan over the samples."),
+    "scope": Col(TEXT, "Whose share is capped."),
+    "steps": Col(COUNT, "Caps solved."),
+    "currency": Col(TEXT, "Currency of every cost."),
+    "money_shown_in": Col(TEXT, "Unit money is shown in (setting money_unit); cells hold exact values."),
+    "input_file": Col(TEXT, "The input workbook."),
+    "note": Col(TEXT, "How to read this workbook.", wrap=True),
+}
