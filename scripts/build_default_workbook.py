@@ -34,6 +34,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # the planner package, for its schema
+
+from planner.schema import SHEET_BY_NAME  # noqa: E402
+
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
 
@@ -287,66 +292,151 @@ def rnd(x: float) -> float | int:
     return round(x, 1)
 
 
+# ---------------------------------------------------------------------------------------
+# Sheet layout: headers come from the planner's schema
+# ---------------------------------------------------------------------------------------
+
+# Sheets in the order they are written. Sheets the schema does not know are written only when
+# they have a column list below (`sources`, and the version 2 sheets when VERSION_2 is on).
+SHEET_ORDER = ("minerals", "countries", "periods", "supply", "refining", "demand", "routes",
+               "shares", "ownership", "reserve", "reserve_targets", "projects", "scenarios",
+               "risks", "production", "settings", "sources")
+
+# The `sources` sheet is ours, not the planner's: it skips it with a warning (intended).
+SOURCES_COLUMNS = ("kind", "sheet", "item", "mineral", "country", "value", "unit", "source",
+                   "confidence", "note")
+
+
+def sheet_columns(name: str) -> list[str]:
+    """Column names of sheet `name`, in the order planner.schema declares them."""
+    if name == "sources":
+        return list(SOURCES_COLUMNS)
+    return [c.name for c in SHEET_BY_NAME[name].columns]
+
+
+def table(name: str, rows: list[dict], sort_key=None) -> list[list]:
+    """Header plus one list per row, ordered by the sheet's columns.
+
+    Rows are dicts keyed by column name; a key the sheet does not have is an error (a typo
+    would otherwise be dropped silently), a column the row lacks is blank.
+    """
+    cols = sheet_columns(name)
+    known = set(cols)
+    for r in rows:
+        unknown = set(r) - known
+        if unknown:
+            raise ValueError(f"sheet {name!r}: unknown column(s) {sorted(unknown)}")
+    if sort_key is not None:
+        rows = sorted(rows, key=sort_key)
+    return [cols] + [[r.get(c) for c in cols] for r in rows]
+
+
+def by(*cols, blank=None):
+    """Sort key over the named columns (blank cells sort as `blank`)."""
+    def key(r):
+        return tuple(blank if r.get(c) is None else r.get(c) for c in cols)
+    return key
+
+
+def as_text(r: dict) -> list[str]:
+    return [str(v) for v in r.values()]
+
+
 class Sources:
     """Rows of the `sources` sheet."""
 
-    HEADER = ["kind", "sheet", "item", "mineral", "country", "value", "unit", "source",
-              "confidence", "note"]
-
     def __init__(self) -> None:
-        self.rows: list[list] = []
+        self.rows: list[dict] = []
 
     def add(self, kind, sheet, item, mineral="", country="", value="", unit="", source="",
             confidence="", note=""):
         assert kind in ("SOURCED", "DERIVED", "ASSUMPTION"), kind
-        self.rows.append([kind, sheet, item, mineral, country, value, unit, source, confidence,
-                          note])
+        self.rows.append(dict(zip(SOURCES_COLUMNS, (kind, sheet, item, mineral, country, value,
+                                                    unit, source, confidence, note))))
+
+    def table(self) -> list[list]:
+        return table("sources", self.rows,
+                     sort_key=lambda r: (r["sheet"], r["kind"], str(r["mineral"]),
+                                         str(r["country"]), r["item"]))
 
 
-def growth_rates(demand_rows: list[dict]) -> dict[str, tuple[float, str]]:
-    rates: dict[str, tuple[float, str]] = {}
-    for r in demand_rows:
-        if r["year"] == "2040 vs 2024" and r["mineral"] in MINERALS:
-            text = r["tonnes"].rstrip("x")
-            if "-" in text:
-                lo, hi = (float(v) for v in text.split("-"))
-                mult = (lo + hi) / 2
-            else:
-                mult = float(text)
-            rates[r["mineral"]] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
-    cu = next(r for r in demand_rows if r["mineral"] == "copper" and r["year"] == "2024")
-    rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
-                       "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
-    rates["gallium"] = (GALLIUM_DEMAND_GROWTH, "ASSUMPTION (no figure in data)")
-    return rates
+# ---------------------------------------------------------------------------------------
+# Reading the reference data
+# ---------------------------------------------------------------------------------------
 
 
-def build(ref: Path) -> dict[str, list[list]]:
-    src = Sources()
-    mine = read_csv(ref, "mine_production.csv")
-    refprod = read_csv(ref, "refinery_production.csv")
-    rshare = read_csv(ref, "refining_share.csv")
-    prices = read_csv(ref, "prices.csv")
-    demand = read_csv(ref, "demand.csv")
-    partners = read_csv(ref, "partners.csv")
-    measures = read_csv(ref, "trade_measures.csv")
+class Data:
+    """The reference figures and everything derived from them that more than one sheet uses."""
 
-    # ---- groups ------------------------------------------------------------------------
-    groups: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, str] = {}
-    for r in partners:
+    def __init__(self, ref: Path) -> None:
+        self.mine = read_csv(ref, "mine_production.csv")
+        self.refprod = read_csv(ref, "refinery_production.csv")
+        self.rshare = read_csv(ref, "refining_share.csv")
+        self.prices = read_csv(ref, "prices.csv")
+        self.demand = read_csv(ref, "demand.csv")
+        self.partners = read_csv(ref, "partners.csv")
+        self.measures = read_csv(ref, "trade_measures.csv")
+        self.names: dict[str, str] = {}
+        self.groups: dict[str, set[str]] = defaultdict(set)
+        self.growth: dict[str, tuple[float, str]] = {}
+        # prod[m][country] = 2025 mine output (t); world_prod[m] = USGS world total
+        self.prod: dict[str, dict[str, float]] = defaultdict(dict)
+        self.world_prod: dict[str, float] = {}
+        self.raw_price: dict[str, float] = {}
+        self.refined_price: dict[str, float] = {}
+        # shares[m][country] = refining share (%) in share_year[m]; world_ref[m] = world
+        # refining volume (t) the shares apply to
+        self.shares: dict[str, dict[str, float]] = defaultdict(dict)
+        self.share_year: dict[str, int] = {}
+        self.world_ref: dict[str, float] = {}
+        self.world_dem: dict[str, float] = {}
+        self.dem: dict[tuple, float] = {}
+        self.supply_cap: dict[tuple, float] = {}
+        self.refine_cap: dict[tuple, float] = {}
+
+    def gfac(self, m: str, t: int) -> float:
+        return (1 + self.growth[m][0]) ** (t - BASE_YEAR)
+
+    def share_at(self, m: str, code: str, t: int) -> float:
+        """Refining share (%) of `code` in year t: the data year's, moved linearly to 2030."""
+        base = self.shares[m].get(code, 0.0)
+        if m not in REFINING_SHARE_2030:
+            return base
+        proj = dict(REFINING_SHARE_2030[m])
+        y0 = self.share_year[m]
+        if "ROW" not in proj:
+            proj["ROW"] = 100 - sum(v for c, v in proj.items()) - sum(
+                v for c, v in self.shares[m].items() if c not in proj and c != "ROW")
+        target = proj.get(code, base)
+        w = min(max((t - y0) / (2030 - y0), 0.0), 1.0)
+        return base + (target - base) * w
+
+    @property
+    def refiners(self) -> dict[str, set[str]]:
+        return {m: {c for c, s in self.shares[m].items() if s > 0} for m in MINERALS}
+
+    def measure(self, imposing, mineral, mtype_start) -> dict:
+        for r in self.measures:
+            if r["imposing"] == imposing and r["mineral"].startswith(mineral) and \
+                    r["measure_type"].startswith(mtype_start):
+                return r
+        raise KeyError((imposing, mineral, mtype_start))
+
+
+def read_groups(d: Data, src: Sources) -> None:
+    for r in d.partners:
         code = r["iso3"]
         if code == "EUU":
             continue  # the European Commission is not a country; the EU is a market here
-        names.setdefault(code, r["country"])
+        d.names.setdefault(code, r["country"])
         if r["group"] in ("CMM2026_host", "CMM2026_attendee"):
-            groups[code].add("CMM2026")
+            d.groups[code].add("CMM2026")
         elif r["group"] == "MSP_member":
-            groups[code].add("MSP")
+            d.groups[code].add("MSP")
     for code in EU_MEMBERS:
-        groups[code].add("EU")
+        d.groups[code].add("EU")
     for code in FEOC:
-        groups[code].add("FEOC")
+        d.groups[code].add("FEOC")
     src.add("SOURCED", "countries", "group CMM2026 = host + attendees of the Critical Minerals "
             "Ministerial, Washington, 4 Feb 2026", source="partners.csv (US State Dept release)",
             confidence="high")
@@ -359,35 +449,38 @@ def build(ref: Path) -> dict[str, list[list]]:
             source="US usage (10 USC 4872, IRA FEOC guidance); not in reference files",
             confidence="high", note="Iran produces none of the minerals in the data")
 
-    def contractable(code: str) -> float:
-        return CONTRACTABLE_SHARE
 
-    src.add("ASSUMPTION", "supply, refining", "contractable share of every country's output "
-            "(capacity = output x growth x share)", value=CONTRACTABLE_SHARE, unit="share",
-            note="1.6x the coalition's 25% demand share; other buyers (mainly China's industry) "
-                 "take the rest; uniform so shares of available capacity equal the data")
-
-    # ---- growth ------------------------------------------------------------------------
-    growth = growth_rates(demand)
+def growth_rates(d: Data, src: Sources) -> None:
+    rates: dict[str, tuple[float, str]] = {}
+    for r in d.demand:
+        if r["year"] == "2040 vs 2024" and r["mineral"] in MINERALS:
+            text = r["tonnes"].rstrip("x")
+            if "-" in text:
+                lo, hi = (float(v) for v in text.split("-"))
+                mult = (lo + hi) / 2
+            else:
+                mult = float(text)
+            rates[r["mineral"]] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
+    cu = next(r for r in d.demand if r["mineral"] == "copper" and r["year"] == "2024")
+    rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
+                       "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
+    rates["gallium"] = (GALLIUM_DEMAND_GROWTH, "ASSUMPTION (no figure in data)")
+    d.growth = rates
     for m in MINERALS:
-        g, how = growth[m]
+        g, how = rates[m]
         src.add("ASSUMPTION" if m == "gallium" else "DERIVED", "demand, supply, refining",
                 "growth rate per year from 2025", m, value=round(g, 4), unit="1/yr", source=how,
                 confidence="low",
                 note="demand; capacity grows at the same rate (ASSUMPTION: market keeps its "
                      "2025 balance)")
 
-    def gfac(m: str, t: int) -> float:
-        return (1 + growth[m][0]) ** (t - BASE_YEAR)
 
-    # ---- mine production (supply) ------------------------------------------------------
-    prod: dict[str, dict[str, float]] = defaultdict(dict)
-    world_prod: dict[str, float] = {}
-    for r in mine:
+def read_mine_production(d: Data, src: Sources) -> None:
+    for r in d.mine:
         m = r["mineral"]
         if m not in MINERALS or r["year"] != str(BASE_YEAR):
             continue
-        names.setdefault(r["iso3"], r["country"])
+        d.names.setdefault(r["iso3"], r["country"])
         if r["tonnes"] == "":
             src.add("SOURCED", "supply", "mine production 2025 withheld by USGS: not modelled",
                     m, r["iso3"], source=r["source_url"], confidence="high",
@@ -395,24 +488,24 @@ def build(ref: Path) -> dict[str, list[list]]:
             continue
         t = num(r["tonnes"])
         if r["iso3"] == "WLD":
-            world_prod[m] = t
+            d.world_prod[m] = t
         elif t > 0:
-            prod[m][r["iso3"]] = t
+            d.prod[m][r["iso3"]] = t
             src.add("SOURCED", "supply", "mine production 2025", m, r["iso3"], t,
                     r["basis"], r["source_url"], "high" if r["status"] != "estimate" else "medium",
                     f"USGS {r['status']}; read in {r['seen_in'][:60]}")
-    names["ROW"] = ROW_NAME
+    d.names["ROW"] = ROW_NAME
 
-    # ---- prices ------------------------------------------------------------------------
+
+def read_prices(d: Data, src: Sources) -> None:
     def price_row(m, product_start, period=None):
-        for r in prices:
+        for r in d.prices:
             if r["mineral"] == m and r["product"].startswith(product_start) and (
                     period is None or r["period"] == period):
                 return r
         raise KeyError((m, product_start, period))
 
-    refined_price: dict[str, float] = {}
-    raw_price: dict[str, float] = {}
+    refined_price, raw_price = d.refined_price, d.raw_price
     li_c = price_row("lithium", "lithium carbonate spot", "2025-11")
     spod = price_row("lithium", "spodumene")
     refined_price["lithium"] = num(li_c["usd_per_tonne"]) * LI_TO_LCE
@@ -459,15 +552,13 @@ def build(ref: Path) -> dict[str, list[list]]:
         src.add("ASSUMPTION", "minerals", f"raw_price = {f} x refined price (payable share)", m,
                 value=round(raw_price[m]), unit="USD/t", note="no raw/concentrate price in data")
 
-    # ---- world refined volume and shares -----------------------------------------------
-    # shares[m][code] in percent for the data year; share_year[m] the year of those shares.
-    shares: dict[str, dict[str, float]] = defaultdict(dict)
-    share_year: dict[str, int] = {}
-    world_ref: dict[str, float] = {}
+
+def read_refining_shares(d: Data, src: Sources) -> None:
+    shares, share_year, world_ref = d.shares, d.share_year, d.world_ref
     # copper: USGS refinery tonnes 2025
-    for r in refprod:
+    for r in d.refprod:
         if r["mineral"] == "copper" and r["year"] == str(BASE_YEAR):
-            names.setdefault(r["iso3"], r["country"])
+            d.names.setdefault(r["iso3"], r["country"])
             if r["iso3"] == "WLD":
                 continue
             shares["copper"][r["iso3"]] = num(r["tonnes"])
@@ -479,7 +570,7 @@ def build(ref: Path) -> dict[str, list[list]]:
     shares["copper"] = {c: v / tot * 100 for c, v in shares["copper"].items()}
     share_year["copper"] = BASE_YEAR
     # nickel: INSG primary production 2025 (forecast) for IDN, CHN, world; Russia ~10% share
-    ni = {r["iso3"]: num(r["tonnes"]) for r in refprod
+    ni = {r["iso3"]: num(r["tonnes"]) for r in d.refprod
           if r["mineral"] == "nickel" and r["year"] == str(BASE_YEAR)}
     world_ref["nickel"] = ni["WLD"]
     for code in ("IDN", "CHN"):
@@ -490,7 +581,7 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("SOURCED", "refining", "world primary nickel production 2025 (INSG forecast)",
             "nickel", "WLD", ni["WLD"], "t Ni", "refinery_production.csv", "medium")
     # cobalt, lithium, graphite, rare earths, gallium: default shares of refining_share.csv
-    for r in rshare:
+    for r in d.rshare:
         m = r["mineral"]
         if m in ("copper",) or m not in MINERALS or r["use_as_default"] != "Y":
             continue
@@ -499,14 +590,14 @@ def build(ref: Path) -> dict[str, list[list]]:
         shares[m][r["iso3"]] = num(r["share_pct"])
         if r["iso3"] == "CHN" and m != "nickel":
             share_year[m] = int(re.search(r"\d{4}", r["year"]).group())
-        names.setdefault(r["iso3"], r["country"])
+        d.names.setdefault(r["iso3"], r["country"])
         src.add("SOURCED", "refining", f"refining share ({r['stage']}, {r['year']})", m,
                 r["iso3"], num(r["share_pct"]), "%", r["source_url"], r["confidence"],
                 r["notes"][:160])
     share_year["nickel"] = BASE_YEAR
     # cobalt: the rest (100 - CHN - FIN - CAN) spread over the other countries of the 2023
     # capacity list by their capacity
-    co_cap = {r["iso3"]: num(r["tonnes"]) for r in refprod
+    co_cap = {r["iso3"]: num(r["tonnes"]) for r in d.refprod
               if r["mineral"] == "cobalt" and r["measure"] == "capacity"}
     rest = 100 - sum(shares["cobalt"].values())
     others = {c: v for c, v in co_cap.items() if c not in shares["cobalt"]}
@@ -517,8 +608,8 @@ def build(ref: Path) -> dict[str, list[list]]:
                 "refinery_production.csv (reportlinker capacity list)", "low",
                 f"capacity {v:.0f} t; residual {rest:.0f}% = 100 - CHN - FIN - CAN")
     # gallium: USGS primary low-purity tonnes; the same countries refine to high purity
-    for c, v in prod["gallium"].items():
-        shares["gallium"][c] = v / sum(prod["gallium"].values()) * 100
+    for c, v in d.prod["gallium"].items():
+        shares["gallium"][c] = v / sum(d.prod["gallium"].values()) * 100
     share_year["gallium"] = BASE_YEAR
     src.add("ASSUMPTION", "refining", "gallium refining capacity = primary low-purity output "
             "shares (USGS tonnes; refining_share.csv China 98-100%)", "gallium",
@@ -532,24 +623,10 @@ def build(ref: Path) -> dict[str, list[list]]:
                     "ROW", round(res, 2), "%", "refining_share.csv README: residual is ROW")
     # world refined volume for share-based minerals: world mine production 2025
     for m in ("lithium", "cobalt", "graphite", "rare_earths", "gallium"):
-        world_ref[m] = world_prod[m] if m != "gallium" else sum(prod["gallium"].values())
+        world_ref[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
         src.add("ASSUMPTION", "refining", "world refining volume 2025 = world mine production "
                 "2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
                 "mine_production.csv (USGS MCS 2026)", "medium")
-
-    def share_at(m: str, code: str, t: int) -> float:
-        base = shares[m].get(code, 0.0)
-        if m not in REFINING_SHARE_2030:
-            return base
-        proj = dict(REFINING_SHARE_2030[m])
-        y0 = share_year[m]
-        if "ROW" not in proj:
-            proj["ROW"] = 100 - sum(v for c, v in proj.items()) - sum(
-                v for c, v in shares[m].items() if c not in proj and c != "ROW")
-        target = proj.get(code, base)
-        w = min(max((t - y0) / (2030 - y0), 0.0), 1.0)
-        return base + (target - base) * w
-
     for m, proj in REFINING_SHARE_2030.items():
         for c, v in proj.items():
             src.add("SOURCED", "refining", f"projected refining share 2030 (IEA; linear from "
@@ -558,119 +635,141 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("ASSUMPTION", "refining", "lithium: share China loses by 2030 goes to ROW",
             "lithium", "ROW", note="the data does not say where new capacity is built")
 
-    # ---- countries ---------------------------------------------------------------------
-    refiners = {m: {c for c, s in shares[m].items() if s > 0} for m in MINERALS}
-    producers = {m: set(prod[m]) for m in MINERALS}
-    codes = sorted(set().union(*refiners.values(), *producers.values()))
-    countries = [["country", "name", "groups"]]
-    for c in codes:
-        countries.append([c, names.get(c, c), ", ".join(sorted(groups.get(c, set())))])
 
-    # ---- cost multipliers --------------------------------------------------------------
-    def mult(code: str, share_pct: float) -> float:
-        if code == "ROW":
-            return COST_SCALE_BASE
-        return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
+def prepare(ref: Path, src: Sources) -> Data:
+    """Read the reference files and derive what the sheets share."""
+    d = Data(ref)
+    read_groups(d, src)
+    src.add("ASSUMPTION", "supply, refining", "contractable share of every country's output "
+            "(capacity = output x growth x share)", value=CONTRACTABLE_SHARE, unit="share",
+            note="1.6x the coalition's 25% demand share; other buyers (mainly China's industry) "
+                 "take the rest; uniform so shares of available capacity equal the data")
+    growth_rates(d, src)
+    read_mine_production(d, src)
+    read_prices(d, src)
+    read_refining_shares(d, src)
+    return d
 
-    # ---- supply ------------------------------------------------------------------------
-    supply = [["mineral", "country", "period", "capacity", "cost"]]
-    supply_cap: dict[tuple, float] = {}
+
+# ---------------------------------------------------------------------------------------
+# One function per sheet
+# ---------------------------------------------------------------------------------------
+
+
+def countries_sheet(d: Data, src: Sources) -> list[list]:
+    codes = sorted(set().union(*d.refiners.values(), *(set(d.prod[m]) for m in MINERALS)))
+    rows = [{"country": c, "name": d.names.get(c, c),
+             "groups": ", ".join(sorted(d.groups.get(c, set())))} for c in codes]
+    return table("countries", rows, sort_key=as_text)
+
+
+def cost_multiplier(code: str, share_pct: float) -> float:
+    if code == "ROW":
+        return COST_SCALE_BASE
+    return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
+
+
+def supply_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
     for m in MINERALS:
-        wp = sum(prod[m].values())
-        for c in sorted(prod[m]):
-            cost = raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * mult(c, prod[m][c] / wp * 100)
+        wp = sum(d.prod[m].values())
+        for c in sorted(d.prod[m]):
+            cost = d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(
+                c, d.prod[m][c] / wp * 100)
             for t in PERIODS:
-                cap = prod[m][c] * gfac(m, t) * contractable(c)
-                supply_cap[m, c, t] = rnd(cap)
-                supply.append([m, c, t, rnd(cap), rnd(cost)])
-
-    # ---- refining ----------------------------------------------------------------------
-    refining = [["mineral", "country", "period", "capacity", "cost", "yield"]]
-    refine_cap: dict[tuple, float] = {}
-    for m in MINERALS:
-        margin = max(refined_price[m] - raw_price[m], 0.0)
-        for c in sorted(refiners[m] | {c for c in (REFINING_SHARE_2030.get(m) or {})}):
-            cost = margin * REFINING_COST_TO_MARGIN * mult(c, shares[m].get(c, 0.0))
-            for t in PERIODS:
-                cap = world_ref[m] * share_at(m, c, t) / 100 * gfac(m, t) * contractable(c)
-                if cap <= 0:
-                    continue
-                refine_cap[m, c, t] = rnd(cap)
-                refining.append([m, c, t, rnd(cap), rnd(cost), REFINING_YIELD])
-    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
-            note="process recoveries 90-98%; not in data")
+                cap = d.prod[m][c] * d.gfac(m, t) * CONTRACTABLE_SHARE
+                d.supply_cap[m, c, t] = rnd(cap)
+                rows.append({"mineral": m, "country": c, "period": t, "capacity": rnd(cap),
+                             "cost": rnd(cost)})
     src.add("ASSUMPTION", "supply", "cost = 0.75 x raw_price x scale multiplier",
             value=SUPPLY_COST_TO_RAW_PRICE, note="prices are a ceiling for cost; no cost curves")
-    src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
-            value=REFINING_COST_TO_MARGIN, note="per t of refined output")
     src.add("ASSUMPTION", "supply, refining", "scale multiplier = 1.15 - 0.30 x world share "
             "(ROW 1.15)", value=f"{COST_SCALE_BASE} - {COST_SCALE_SLOPE} x share",
             note="largest producers taken as lowest on the cost curve")
-    src.add("ASSUMPTION", "routes", "freight not modelled (route cost 0)",
-            note="small next to mineral values; no freight data")
+    return table("supply", rows, sort_key=by("mineral", "country", "period"))
 
-    # ---- demand ------------------------------------------------------------------------
-    world_dem: dict[str, float] = {}
+
+def refining_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+    for m in MINERALS:
+        margin = max(d.refined_price[m] - d.raw_price[m], 0.0)
+        for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
+            cost = margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
+            for t in PERIODS:
+                cap = d.world_ref[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * \
+                    CONTRACTABLE_SHARE
+                if cap <= 0:
+                    continue
+                d.refine_cap[m, c, t] = rnd(cap)
+                rows.append({"mineral": m, "country": c, "period": t, "capacity": rnd(cap),
+                             "cost": rnd(cost), "yield": REFINING_YIELD})
+    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
+            note="process recoveries 90-98%; not in data")
+    src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
+            value=REFINING_COST_TO_MARGIN, note="per t of refined output")
+    return table("refining", rows, sort_key=by("mineral", "country", "period"))
+
+
+def demand_sheet(d: Data, src: Sources) -> list[list]:
     for m in MINERALS:
         if m in DEMAND_FROM_PRODUCTION:
-            world_dem[m] = world_prod[m] if m != "gallium" else sum(prod["gallium"].values())
+            d.world_dem[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
             src.add("ASSUMPTION", "demand", "world demand 2025 = world production 2025 (proxy)",
-                    m, "WLD", world_dem[m], "t", "mine_production.csv", "medium",
+                    m, "WLD", d.world_dem[m], "t", "mine_production.csv", "medium",
                     "no world demand figure for all REO/graphite/gallium in data")
             continue
-        rows = {r["year"]: r for r in demand if r["mineral"] == m and r["scope"] == "world"}
+        rows = {r["year"]: r for r in d.demand if r["mineral"] == m and r["scope"] == "world"}
         if str(BASE_YEAR) in rows:
             r = rows[str(BASE_YEAR)]
-            world_dem[m] = num(r["tonnes"])
+            d.world_dem[m] = num(r["tonnes"])
             src.add("SOURCED", "demand", f"world demand 2025 ({r['metric']})", m, "WLD",
-                    world_dem[m], r["basis"], r["source_url"], r["confidence"])
+                    d.world_dem[m], r["basis"], r["source_url"], r["confidence"])
         else:
             r = rows["2024"]
-            world_dem[m] = num(r["tonnes"]) * (1 + growth[m][0])
+            d.world_dem[m] = num(r["tonnes"]) * (1 + d.growth[m][0])
             src.add("SOURCED", "demand", f"world demand 2024 ({r['metric']})", m, "WLD",
                     num(r["tonnes"]), r["basis"], r["source_url"], r["confidence"])
             src.add("DERIVED", "demand", "world demand 2025 = 2024 x (1 + growth)", m, "WLD",
-                    rnd(world_dem[m]), "t")
+                    rnd(d.world_dem[m]), "t")
     for mk, s in MARKET_SHARE_OF_WORLD_DEMAND.items():
         src.add("ASSUMPTION", "demand", "market share of world refined demand", country=mk,
                 value=s, unit="share",
                 note="coalition total 25%; China and others take the rest")
-    demand_rows = [["mineral", "market", "period", "demand"]]
-    dem: dict[tuple, float] = {}
+    rows = []
     for m in MINERALS:
         for mk in sorted(MARKET_SHARE_OF_WORLD_DEMAND):
             for t in PERIODS:
-                d = rnd(world_dem[m] * gfac(m, t) * MARKET_SHARE_OF_WORLD_DEMAND[mk])
-                dem[m, mk, t] = d
-                demand_rows.append([m, mk, t, d])
+                q = rnd(d.world_dem[m] * d.gfac(m, t) * MARKET_SHARE_OF_WORLD_DEMAND[mk])
+                d.dem[m, mk, t] = q
+                rows.append({"mineral": m, "market": mk, "period": t, "demand": q})
+    src.add("ASSUMPTION", "demand", "markets USA, EU, JPN, KOR, IND plan together (coalition of "
+            "ministerial / MSP partners)", value=", ".join(MARKET_SHARE_OF_WORLD_DEMAND))
+    return table("demand", rows, sort_key=by("mineral", "market", "period"))
 
-    # ---- minerals ----------------------------------------------------------------------
-    minerals = [["mineral", "raw_price", "refined_price", "unmet_penalty"]]
-    for m in MINERALS:
-        minerals.append([m, rnd(raw_price[m]), rnd(refined_price[m]),
-                         rnd(refined_price[m] * UNMET_PENALTY_PRICE_MULTIPLE)])
+
+def minerals_sheet(d: Data, src: Sources) -> list[list]:
+    rows = [{"mineral": m, "raw_price": rnd(d.raw_price[m]),
+             "refined_price": rnd(d.refined_price[m]),
+             "unmet_penalty": rnd(d.refined_price[m] * UNMET_PENALTY_PRICE_MULTIPLE)}
+            for m in MINERALS]
     src.add("ASSUMPTION", "minerals", "unmet_penalty = 5 x refined price",
             value=UNMET_PENALTY_PRICE_MULTIPLE,
             note="above any delivered cost incl. tariffs (max ~2.2x price)")
+    return table("minerals", rows)
 
-    # ---- routes (trade measures) -------------------------------------------------------
-    routes = [["stage", "from", "to", "mineral", "cost", "tariff_rate", "allowed"]]
 
-    def measure(imposing, mineral, mtype_start):
-        for r in measures:
-            if r["imposing"] == imposing and r["mineral"].startswith(mineral) and \
-                    r["measure_type"].startswith(mtype_start):
-                return r
-        raise KeyError((imposing, mineral, mtype_start))
-
-    s301_gr = measure("USA", "graphite", "Section 301")
-    ad_gr = measure("USA", "graphite (natural+synthetic)", "antidumping")
-    s301_re = measure("USA", "rare_earths", "Section 301")
-    s301_var = measure("USA", "various (cobalt", "Section 301")
+def routes_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+    s301_gr = d.measure("USA", "graphite", "Section 301")
+    ad_gr = d.measure("USA", "graphite (natural+synthetic)", "antidumping")
+    s301_re = d.measure("USA", "rare_earths", "Section 301")
+    s301_var = d.measure("USA", "various (cobalt", "Section 301")
     gr_rate = num(s301_gr["rate_pct"]) / 100 + (
         num(ad_gr["rate_pct"]) / 100 if APPLY_PRELIMINARY_GRAPHITE_AD else 0)
-    routes.append(["delivery", "CHN", "USA", "graphite", 0, round(gr_rate, 4), True])
-    routes.append(["delivery", "CHN", "USA", "cobalt", 0, num(s301_var["rate_pct"]) / 100, True])
+    rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
+                 "cost": 0, "tariff_rate": round(gr_rate, 4), "allowed": True})
+    rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "cobalt",
+                 "cost": 0, "tariff_rate": num(s301_var["rate_pct"]) / 100, "allowed": True})
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
             s301_gr["source_url"], "medium")
@@ -687,31 +786,45 @@ def build(ref: Path) -> dict[str, list[list]]:
             "no US cobalt refinery in the data, so US cobalt arrives refined")
     src.add("SOURCED", "routes", "Section 301 on Li-ion batteries NOT applied to lithium "
             "chemicals (different product)", "lithium", "CHN", source="trade_measures.csv")
-    ni_ban = measure("IDN", "nickel", "export ban")
-    for r_code in sorted(refiners["nickel"] - {"IDN"}):
-        routes.append(["supply", "IDN", r_code, "nickel", 0, 0, False])
+    ni_ban = d.measure("IDN", "nickel", "export ban")
+    for r_code in sorted(d.refiners["nickel"] - {"IDN"}):
+        rows.append({"stage": "supply", "from": "IDN", "to": r_code, "mineral": "nickel",
+                     "cost": 0, "tariff_rate": 0, "allowed": False})
     src.add("ASSUMPTION", "routes", "Indonesian nickel-ore export ban (since 2020): Indonesian "
             "ore refined only in Indonesia", "nickel", "IDN", source=ni_ban["source_url"],
             confidence="low", note="unverified in the reference data (general knowledge)")
+    src.add("ASSUMPTION", "routes", "freight not modelled (route cost 0)",
+            note="small next to mineral values; no freight data")
+    return table("routes", rows, sort_key=by("stage", "from", "to", "mineral"))
 
-    # ---- reserve -----------------------------------------------------------------------
-    reserve = [["mineral", "market", "initial_stock", "max_stock", "holding_cost",
-                "shortfall_penalty"]]
-    targets = [["mineral", "market", "period", "min_stock", "min_days"]]
-    dem2025 = {(m, mk): world_dem[m] * MARKET_SHARE_OF_WORLD_DEMAND[mk]
-               for m in MINERALS for mk in MARKET_SHARE_OF_WORLD_DEMAND}
-    us_value_per_day = sum(dem[m, "USA", PERIODS[0]] * refined_price[m] for m in MINERALS) / 365
-    usa_days = PROJECT_VAULT_USD / us_value_per_day
+
+def reserve_days_usa(d: Data) -> float:
+    """Project Vault: USD 10 bn over the value of one day of US 2026 demand."""
+    us_value_per_day = sum(d.dem[m, "USA", PERIODS[0]] * d.refined_price[m]
+                           for m in MINERALS) / 365
+    return PROJECT_VAULT_USD / us_value_per_day
+
+
+def demand_2025(d: Data, m: str, mk: str) -> float:
+    return d.world_dem[m] * MARKET_SHARE_OF_WORLD_DEMAND[mk]
+
+
+def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
+    reserve, targets = [], []
+    usa_days = reserve_days_usa(d)
     for m in MINERALS:
         for mk in sorted(list(RESERVE_DAYS) + ["USA"]):
-            init = rnd(dem2025[m, mk] * RESERVE_DAYS[mk] / 365) if mk in RESERVE_DAYS else 0
-            reserve.append([m, mk, init, None, rnd(HOLDING_COST_RATE * refined_price[m]), None])
+            init = rnd(demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365) \
+                if mk in RESERVE_DAYS else 0
+            reserve.append({"mineral": m, "market": mk, "initial_stock": init,
+                            "holding_cost": rnd(HOLDING_COST_RATE * d.refined_price[m])})
             if mk in RESERVE_DAYS:
-                targets.append([m, mk, None, None, RESERVE_DAYS[mk]])
+                targets.append({"mineral": m, "market": mk, "min_days": RESERVE_DAYS[mk]})
             else:
                 for t in PERIODS:
                     days = usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-                    targets.append([m, mk, t, None, round(days, 1)])
+                    targets.append({"mineral": m, "market": mk, "period": t,
+                                    "min_days": round(days, 1)})
     src.add("ASSUMPTION", "reserve_targets", "Japan stockpile target 60 days (JOGMEC policy)",
             country="JPN", value=60, unit="days",
             source="public policy; not in the reference files", confidence="medium",
@@ -737,26 +850,32 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("ASSUMPTION", "reserve", "holding_cost = 5% of refined price per t per year",
             value=HOLDING_COST_RATE, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
+    return (table("reserve", reserve, sort_key=by("mineral", "market")),
+            table("reserve_targets", targets, sort_key=by("mineral", "market", "period",
+                                                          blank=0)))
 
-    def reserve_target(m: str, mk: str, t: int) -> float:
-        if t < PERIODS[0]:
-            return dem2025[m, mk] * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
-        days = RESERVE_DAYS.get(mk) or usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-        return dem[m, mk, t] * days / 365
 
-    # ---- shares (65% benchmark) --------------------------------------------------------
-    shares_rows = [["stage", "scope", "mineral", "period", "min_share", "max_share"]]
+def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
+    """Stock the reserve of (m, mk) must hold at the end of year t (t < first period: start)."""
+    if t < PERIODS[0]:
+        return demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
+    days = RESERVE_DAYS.get(mk) or reserve_days_usa(d) * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
+    return d.dem[m, mk, t] * days / 365
+
+
+def shares_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
     yld = REFINING_YIELD
     for m in MINERALS:
         for t in PERIODS:
-            need = sum(dem[m, mk, t] for mk in MARKET_SHARE_OF_WORLD_DEMAND)
+            need = sum(d.dem[m, mk, t] for mk in MARKET_SHARE_OF_WORLD_DEMAND)
             # stock the reserves must add this period
-            need += sum(max(reserve_target(m, mk, t) - reserve_target(m, mk, t - 1), 0)
+            need += sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
                         for mk in list(RESERVE_DAYS) + ["USA"])
             cap = SHARE_CAP_PATH[t]
-            for stage, caps in (("supply", {c: supply_cap[m, c, t] * yld for c in prod[m]}),
-                                ("refining", {c: refine_cap[m, c, t] for c in refiners[m]
-                                              if (m, c, t) in refine_cap})):
+            for stage, caps in (("supply", {c: d.supply_cap[m, c, t] * yld for c in d.prod[m]}),
+                                ("refining", {c: d.refine_cap[m, c, t] for c in d.refiners[m]
+                                              if (m, c, t) in d.refine_cap})):
                 top = max(caps, key=lambda c: caps[c])
                 outside = sum(v for c, v in caps.items() if c != top)
                 feasible = 1 - outside / (need * (1 + SHARE_CAP_HEADROOM))
@@ -771,32 +890,40 @@ def build(ref: Path) -> dict[str, list[list]]:
                         continue
                     src.add("ASSUMPTION", "shares", f"cap relaxed from {cap:.2f}", m, top, used,
                             "share", note=why)
-                shares_rows.append([stage, "*", m, t, None, used])
+                rows.append({"stage": stage, "scope": "*", "mineral": m, "period": t,
+                             "max_share": used})
     src.add("ASSUMPTION", "shares", "single-country cap phased 0.85 (2026) -> 0.65 (2030), "
             "supply and refining (relaxed or dropped where capacity outside the top country is too "
             "small)",
             value="0.85/0.80/0.75/0.70/0.65",
             source="EU Critical Raw Materials Act 65% benchmark (2030)",
             note="see the relaxed / no-cap rows")
+    return table("shares", rows, sort_key=by("mineral", "stage", "period"))
 
-    # ---- scenarios ---------------------------------------------------------------------
-    scen = [["scenario", "kind", "factor", "mineral", "country", "period"]]
-    scen.append(["china_graphite_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
-                 "graphite", "CHN", None])
-    scen.append(["china_rare_earth_export_controls", "refining_capacity",
-                 EXPORT_LICENSING_FACTOR, "rare_earths", "CHN", None])
+
+def scenarios_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+
+    def row(scenario, kind, factor, mineral=None, country=None, period=None):
+        rows.append({"scenario": scenario, "kind": kind, "factor": factor, "mineral": mineral,
+                     "country": country, "period": period})
+
+    row("china_graphite_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
+        "graphite", "CHN")
+    row("china_rare_earth_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
+        "rare_earths", "CHN")
     for t in GALLIUM_BAN_PERIODS:
-        scen.append(["china_gallium_export_ban", "supply_capacity", 0, "gallium", "CHN", t])
-        scen.append(["china_gallium_export_ban", "refining_capacity", 0, "gallium", "CHN", t])
+        row("china_gallium_export_ban", "supply_capacity", 0, "gallium", "CHN", t)
+        row("china_gallium_export_ban", "refining_capacity", 0, "gallium", "CHN", t)
     for t in DRC_BAN_PERIODS:
-        scen.append(["drc_cobalt_export_ban", "supply_capacity", 0, "cobalt", "COD", t])
+        row("drc_cobalt_export_ban", "supply_capacity", 0, "cobalt", "COD", t)
     for t in DRC_QUOTA_PERIODS:
-        cod_cap = prod["cobalt"]["COD"] * gfac("cobalt", t)
+        cod_cap = d.prod["cobalt"]["COD"] * d.gfac("cobalt", t)
         f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T) / cod_cap, 1.0), 4)
-        scen.append(["drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t])
+        row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
     for t in PERIODS:
-        scen.append(["demand_high_growth", "demand", round(
-            (1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), None, None, t])
+        row("demand_high_growth", "demand",
+            round((1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), period=t)
     src.add("ASSUMPTION", "scenarios", "export licensing squeeze halves Chinese refining "
             "capacity available (graphite, rare earths)", value=EXPORT_LICENSING_FACTOR,
             source="trade_measures.csv (China licensing 2023-12 graphite, 2025-04 REE)",
@@ -811,75 +938,87 @@ def build(ref: Path) -> dict[str, list[list]]:
             "t/yr", "trade_measures.csv", "medium")
     src.add("ASSUMPTION", "scenarios", "demand_high_growth: +5 pp/yr over base growth",
             value=DEMAND_SURGE_EXTRA_GROWTH, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
-
-    # ---- risks -------------------------------------------------------------------------
-    risks = [["risk", "country", "stage", "probability", "mineral", "factor", "duration"]]
-
-    def p(m):
-        return round(RISK_EVENTS_2023_2025[m] / 3 * RISK_VOLUME_HIT_SHARE, 3)
-
-    risks.append(["china_graphite_licensing", "CHN", "refining", p("graphite"), "graphite",
-                  EXPORT_LICENSING_FACTOR, 1])
-    risks.append(["china_rare_earth_licensing", "CHN", "refining", p("rare_earths"),
-                  "rare_earths", EXPORT_LICENSING_FACTOR, 1])
-    risks.append(["china_gallium_ban_refining", "CHN", "refining", p("gallium"), "gallium", 0, 1])
-    risks.append(["china_gallium_ban_supply", "CHN", "supply", p("gallium"), "gallium", 0, 1])
-    risks.append(["drc_cobalt_export_ban", "COD", "supply", p("cobalt"), "cobalt", 0, 1])
-    src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
-            value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
-            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; factor 0.5 "
-                 "(licensing) or 0 (ban), 1 period")
-
-    # ---- settings ----------------------------------------------------------------------
-    settings = [["key", "value"], ["currency", "USD"], ["routes_default", "open"],
-                ["solver", "highs"], ["spot_premium", 0.5]]
-
-    periods = [["period", "years"]] + [[t, 1] for t in PERIODS]
-    src.add("ASSUMPTION", "periods", "periods 2026-2030, one year each; costs in constant 2025 "
-            "USD (no inflation, no price path)", value="2026-2030")
-    src.add("ASSUMPTION", "demand", "markets USA, EU, JPN, KOR, IND plan together (coalition of "
-            "ministerial / MSP partners)", value=", ".join(MARKET_SHARE_OF_WORLD_DEMAND))
-    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
-            value=0.5)
     src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt exports at 2025 mine output; the "
             "in-force quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
             note="the coalition's 40% of the 87 kt export quota plus other origins still "
                  "covers its cobalt: the scenario shows a cost rise, not a shortage")
+    return table("scenarios", rows)
 
-    # ---- observed production, for the Concentration sheet's world columns -------------------
-    production = [["mineral", "stage", "country", "tonnes"]]
+
+def risks_sheet(d: Data, src: Sources) -> list[list]:
+    def p(m):
+        return round(RISK_EVENTS_2023_2025[m] / 3 * RISK_VOLUME_HIT_SHARE, 3)
+
+    rows = [
+        {"risk": "china_graphite_licensing", "country": "CHN", "stage": "refining",
+         "probability": p("graphite"), "mineral": "graphite",
+         "factor": EXPORT_LICENSING_FACTOR, "duration": 1},
+        {"risk": "china_rare_earth_licensing", "country": "CHN", "stage": "refining",
+         "probability": p("rare_earths"), "mineral": "rare_earths",
+         "factor": EXPORT_LICENSING_FACTOR, "duration": 1},
+        {"risk": "china_gallium_ban_refining", "country": "CHN", "stage": "refining",
+         "probability": p("gallium"), "mineral": "gallium", "factor": 0, "duration": 1},
+        {"risk": "china_gallium_ban_supply", "country": "CHN", "stage": "supply",
+         "probability": p("gallium"), "mineral": "gallium", "factor": 0, "duration": 1},
+        {"risk": "drc_cobalt_export_ban", "country": "COD", "stage": "supply",
+         "probability": p("cobalt"), "mineral": "cobalt", "factor": 0, "duration": 1},
+    ]
+    src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
+            value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
+            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; factor 0.5 "
+                 "(licensing) or 0 (ban), 1 period")
+    return table("risks", rows)
+
+
+def production_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
     for m in MINERALS:
-        for c, t in prod[m].items():
-            production.append([m, "supply", c, rnd(t)])
-        for c, pct in shares.get(m, {}).items():
-            if m in world_ref and pct > 0:
-                production.append([m, "refining", c, rnd(world_ref[m] * pct / 100)])
+        for c, t in d.prod[m].items():
+            rows.append({"mineral": m, "stage": "supply", "country": c, "tonnes": rnd(t)})
+        for c, pct in d.shares.get(m, {}).items():
+            if m in d.world_ref and pct > 0:
+                rows.append({"mineral": m, "stage": "refining", "country": c,
+                             "tonnes": rnd(d.world_ref[m] * pct / 100)})
     src.add("DERIVED", "production", "observed output 2025 by country: mine production as sourced; "
             "refining = refining share x world refining volume", confidence="medium",
             note="used only to compare the plan's concentration with the world's; not a constraint")
+    return table("production", rows, sort_key=by("mineral", "stage", "country"))
 
-    def sort_body(rows, key=None):
-        return [rows[0]] + sorted(rows[1:], key=key or (lambda r: [str(v) for v in r]))
 
-    src_rows = sort_body([Sources.HEADER] + src.rows,
-                         key=lambda r: (r[1], r[0], str(r[3]), str(r[4]), r[2]))
-    return {
-        "minerals": minerals,
-        "countries": sort_body(countries),
-        "periods": periods,
-        "supply": sort_body(supply, key=lambda r: (r[0], r[1], r[2])),
-        "refining": sort_body(refining, key=lambda r: (r[0], r[1], r[2])),
-        "demand": sort_body(demand_rows, key=lambda r: (r[0], r[1], r[2])),
-        "routes": sort_body(routes, key=lambda r: (r[0], r[1], r[2], r[3])),
-        "shares": sort_body(shares_rows, key=lambda r: (r[2], r[0], r[3])),
-        "reserve": sort_body(reserve, key=lambda r: (r[0], r[1])),
-        "reserve_targets": sort_body(targets, key=lambda r: (r[0], r[1], r[2] or 0)),
-        "scenarios": scen,
-        "risks": risks,
-        "production": sort_body(production, key=lambda r: (r[0], r[1], r[2])),
-        "settings": settings,
-        "sources": src_rows,
-    }
+def periods_sheet(d: Data, src: Sources) -> list[list]:
+    src.add("ASSUMPTION", "periods", "periods 2026-2030, one year each; costs in constant 2025 "
+            "USD (no inflation, no price path)", value="2026-2030")
+    return table("periods", [{"period": t, "years": 1} for t in PERIODS])
+
+
+def settings_sheet(d: Data, src: Sources) -> list[list]:
+    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
+            value=0.5)
+    rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
+            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5}]
+    return table("settings", rows)
+
+
+def build(ref: Path) -> dict[str, list[list]]:
+    """Every sheet of the workbook, as header + rows, in SHEET_ORDER."""
+    src = Sources()
+    d = prepare(ref, src)
+    sheets: dict[str, list[list]] = {}
+    sheets["minerals"] = minerals_sheet(d, src)
+    sheets["countries"] = countries_sheet(d, src)
+    sheets["periods"] = periods_sheet(d, src)
+    sheets["supply"] = supply_sheet(d, src)
+    sheets["refining"] = refining_sheet(d, src)
+    sheets["demand"] = demand_sheet(d, src)
+    sheets["routes"] = routes_sheet(d, src)
+    sheets["shares"] = shares_sheet(d, src)
+    sheets["reserve"], sheets["reserve_targets"] = reserve_sheets(d, src)
+    sheets["scenarios"] = scenarios_sheet(d, src)
+    sheets["risks"] = risks_sheet(d, src)
+    sheets["production"] = production_sheet(d, src)
+    sheets["settings"] = settings_sheet(d, src)
+    sheets["sources"] = src.table()
+    return {name: sheets[name] for name in SHEET_ORDER if name in sheets}
 
 
 def write(sheets: dict[str, list[list]], out: Path) -> None:
