@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the planner package, for its schema
 
-from planner.schema import SHEET_BY_NAME  # noqa: E402
+from planner.schema import SHEET_BY_NAME, STAGES  # noqa: E402
 
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
@@ -60,8 +60,14 @@ PERIODS = [2026, 2027, 2028, 2029, 2030]
 BASE_YEAR = 2025
 
 # ---------------------------------------------------------------------------------------
-# Coalition demand
+# Markets: the coalition, China's own industry, and the rest of the world
 # ---------------------------------------------------------------------------------------
+
+# The coalition: five partner markets that plan together (ministerial / MSP partners).
+COALITION = ("USA", "EU", "JPN", "KOR", "IND")
+# The rest of world demand is modelled too, so that the coalition competes for capacity as it
+# does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
+MARKETS = COALITION + ("CHN", "ROW")
 
 # ASSUMPTION. Share of world refined demand of each coalition market, the same for every
 # mineral. Together 25%. Reasoning: China alone uses ~64% of world primary nickel (INSG, in
@@ -70,10 +76,22 @@ BASE_YEAR = 2025
 # manufacturing (USA and EU largest). No per-market demand is in the data.
 MARKET_SHARE_OF_WORLD_DEMAND = {"USA": 0.08, "EU": 0.08, "JPN": 0.04, "KOR": 0.03, "IND": 0.02}
 
-# World demand for minerals without a world demand figure: production is the proxy, as the
-# reference README recommends (graphite, gallium); for rare earths the only demand figure
-# (93 kt) covers magnet REEs only, not all REO, so production is the proxy too.
-DEMAND_FROM_PRODUCTION = {"graphite", "rare_earths", "gallium"}
+# China's own industry: nickel 63.8% of world primary nickel use (INSG 2024, in the notes of
+# demand.csv, read below). ASSUMPTION for the other minerals, where the data has no figure:
+# 60%, in line with nickel and below China's share of battery-material making; with the
+# coalition's 25% this leaves 15% for the rest of the world (ROW = 1 - coalition - CHN).
+CHINA_SHARE_OF_WORLD_DEMAND = 0.60
+
+# ASSUMPTION. A cross-border delivery costs 100 USD per t of refined content (freight and
+# handling), a delivery at home nothing: every market buys from its own refiners first at equal
+# cost (China's industry from China's refiners, the EU's from EU members'). Too small to change
+# which country refines (costs are thousands to hundreds of thousands of USD per t); the data
+# has no freight figures.
+FREIGHT_USD_PER_T = 100
+
+# World demand comes from the 2025 output balance (see "Calibration" below); the demand.csv
+# figures (lithium 263 kt, nickel 3.514 Mt, cobalt 222 kt (2024), copper 27 Mt (2024)) are
+# written to the sources sheet as a cross-check.
 
 # Demand growth per year, derived from the IEA GCMO 2025 STEPS multipliers 2024->2040 in
 # demand.csv (low confidence: read in a forum quote): rate = multiplier ** (1/16) - 1, with a
@@ -85,21 +103,26 @@ COPPER_DEMAND_2040_T = 34_000_000
 GALLIUM_DEMAND_GROWTH = 0.03
 
 # ASSUMPTION. Mine and refinery capacity grow at the same rate as world demand, so the world
-# market keeps its 2025 balance; expansions beyond that are not in the data.
-CAPACITY_GROWS_WITH_DEMAND = True
+# market keeps its 2025 balance; expansions beyond that are not in the data (candidate
+# projects are the version 2 `projects` sheet).
 
 # ---------------------------------------------------------------------------------------
-# Available capacity: the share of each country's output the coalition can contract
+# Calibration: the plan without share limits reproduces observed 2025 output
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The coalition does not buy the whole world's output: other buyers (above all
-# China's own industry) take the rest. The planner's capacity is the part of each country's
-# output the coalition can contract: 40% of every country's mine and refinery capacity.
-# 40% is 1.6x the coalition's 25% share of world demand, so the coalition can meet its demand
-# and still shift between sources (diversify, ride out a disruption). One share for every
-# country keeps each country's share of the available capacity equal to its share of world
-# output in the data (China 95% of graphite refining, 92% -> 77% of rare-earth separation).
-CONTRACTABLE_SHARE = 0.4
+# Each country's capacity is its whole capacity (not a slice the coalition can contract):
+#   mine capacity     = 2025 mine output x growth x CAPACITY_HEADROOM
+#   refining capacity = refining share x V x growth x CAPACITY_HEADROOM
+#   world demand      = V x growth, V = REFINING_YIELD x world 2025 mine output (sum of countries)
+# so world demand uses 1 / CAPACITY_HEADROOM of both stages' capacity. A linear program fills
+# the cheapest capacity first, but with only 5% spare at each stage every country must run at
+# 95% or more of its capacity on average: whatever the costs, a country with observed share s
+# ends with a plan share between 1.05 s - 0.05 and 1.05 s, within 5 points of the data. This
+# is what makes the calibration robust to the (price-derived, uncertain) cost assumptions.
+# ASSUMPTION. 5% headroom: "capacity" is the output a country can sell at its cost in a year,
+# not nameplate (Chinese lithium and anode nameplate runs far below full use; a nameplate model
+# would hand China the whole market again, the fault this calibration fixes).
+CAPACITY_HEADROOM = 1.05
 
 # ---------------------------------------------------------------------------------------
 # Refining
@@ -173,17 +196,14 @@ UNMET_PENALTY_PRICE_MULTIPLE = 5.0
 # storage). The planner's holding_cost is per t per period; periods are one year.
 HOLDING_COST_RATE = 0.05
 
-# ASSUMPTION. Freight is not modelled: transport costs (tens to hundreds of USD/t) are small
-# next to the values of these minerals and no freight data is in the reference files.
-
 # ---------------------------------------------------------------------------------------
-# Tariffs and trade measures (trade_measures.csv)
+# Tariffs and trade measures (trade_measures.csv, bilateral_measures.csv)
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The preliminary US anti-dumping duty on Chinese graphite active anode material
-# (93.5%) is applied as if final, on top of the 25% Section 301 tariff on natural graphite;
-# the company-specific countervailing duties (11.58-721.03%) are left out.
-APPLY_PRELIMINARY_GRAPHITE_AD = True
+# The 25% Section 301 tariff on Chinese natural graphite (from 2026) applies to graphite
+# delivered from China to the USA. The US anti-dumping and countervailing duties on Chinese
+# active anode material are NOT applied: the ITC's final determination was negative on
+# 2026-03-12, so no orders were issued (bilateral_measures.csv corrects trade_measures.csv).
 # The 25% Section 301 tariff on Chinese permanent magnets (from 2026) is NOT applied to rare
 # earths: the planner's refined product is separated oxide, not magnets, and the US MFN rate
 # on RE oxides (HTS 2846.90.2000) is 0% in the data.
@@ -191,25 +211,42 @@ APPLY_PRELIMINARY_GRAPHITE_AD = True
 # ores/concentrates) is applied to refined Chinese cobalt delivered to the USA: the planner's
 # US-bound cobalt arrives refined, and no US cobalt refinery is in the data.
 # Section 301 on Li-ion batteries is NOT applied to lithium chemicals (different product).
+# The US Section 232 copper tariff (50%, from 2025-08-01) exempts cathodes: NOT applied.
+# The US ban on Russian copper and nickel (OFAC, 2024-04-13) closes those delivery routes.
+# Malaysia's ban on raw rare-earth exports (2024) closes Malaysian REE supply routes abroad.
+# Indonesia's nickel-ore export ban (2020) is NOT a route closure in the base: the planner's
+# supply stage is contained nickel, and Indonesia exports it processed (NPI, matte, MHP) to
+# Chinese refiners (Indonesia mines 67% of world nickel but refines 47%; the rest is refined
+# abroad); the scenario `indonesia_nickel_export_ban` closes the lane.
 
 # ---------------------------------------------------------------------------------------
-# Share limits (the EU Critical Raw Materials Act benchmark: no more than 65% of a strategic
-# raw material from a single third country at any stage by 2030)
+# Share limits: rules on what a coalition market receives
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The 65% cap is the 2030 benchmark; it is phased in linearly from 85% in 2026.
-# It applies to each country on its own (scope *), at both the supply (mining) and the
-# refining stage.
-SHARE_CAP_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
-# ASSUMPTION. Where the data leaves too little capacity outside the largest country for the
-# cap path, the cap is relaxed to the tightest level that the capacity outside that country
-# allows with 10% headroom on coalition demand (incl. reserve build), rounded up to 1%.
-# Where even that would be 90% or more, no cap is set for that mineral, stage and period: the
-# data shows no alternative worth the name, and a cap could only leave demand unmet. This
-# removes the caps on gallium (China ~99% of primary gallium; Japan 3 t, Russia 6 t) and on
-# graphite refining (China 95%). Every relaxed or dropped cap is listed on the sources sheet.
-SHARE_CAP_HEADROOM = 0.10
-SHARE_CAP_DROP_AT = 0.90
+# The EU Critical Raw Materials Act benchmark as the law reads: by 2030 no more than 65% of
+# the Union's annual consumption of a strategic raw material, at any stage of processing,
+# from a single third country (EU members are not third countries: scope `* except EU`).
+EU_CRMA_MAX_SHARE = 0.65
+EU_CRMA_PERIODS = [2030]
+# ASSUMPTION. The coalition's own diversification target, modelled on the CRMA benchmark and
+# phased in from 85% in 2026 to 65% in 2030, on each coalition market (the EU's before 2030,
+# when the law's benchmark takes over), at both stages, against any single country other than
+# the market itself. It is a target, not a law: soft (`penalty`) in version 2.
+TARGET_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
+# ASSUMPTION. The soft target's penalty is 25% of the refined price per t above the target:
+# the Section 301 rate the US already charges on Chinese critical minerals, a premium a
+# coalition government has shown it will impose for diversified supply.
+TARGET_PENALTY_PRICE_SHARE = 0.25
+# Version 1 reads a share row as a rule on the whole plan. The coalition's rules are written
+# there in their whole-plan form: the most one country can hold of the world stage total when
+# each ruled market takes at most its cap from it and every other market (China's industry,
+# the rest of the world) is free: 1 - sum over ruled markets of (1 - cap) x market demand /
+# world demand. This never limits China's own consumption more than the market rules would.
+# ASSUMPTION. Where the capacity outside the largest country cannot meet that cap with 10%
+# headroom on world demand plus reserve build, the row is relaxed to what that capacity allows
+# (rounded up to 0.1%), and dropped at 99% or more: a cap could only leave demand unmet.
+V1_CAP_HEADROOM = 0.10
+V1_CAP_DROP_AT = 0.99
 
 # ---------------------------------------------------------------------------------------
 # Strategic reserves
@@ -230,18 +267,25 @@ PROJECT_VAULT_USD = 10_000_000_000
 # Scenarios and risks
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. An export-licensing squeeze (China on graphite, rare earths) halves the
-# Chinese refining capacity the coalition can contract. Licences are granted selectively
-# (trade_measures: "general licences issued to selected exporters").
-EXPORT_LICENSING_FACTOR = 0.5
-# China's gallium export ban to the US was lifted for one year in Nov 2025. ASSUMPTION: the
-# ban scenario resumes it from 2027 and (the planner has no market-specific capacity) applies
-# it to the whole coalition: factor 0 on Chinese gallium supply and refining.
+# With China's own industry in the model, a Chinese export measure must not cut China's
+# supply to itself. In version 1 (capacity factors only) an export measure on country c is
+# written as the capacity factor that removes that part of c's exports:
+#   factor = 1 - hit x export share, export share = 1 - home use / capacity,
+# home use at refining = c's own market demand, at mining = c's own refining input.
+# ASSUMPTION. Export licensing squeezed: licences for half of China's exports (graphite,
+# rare earths) refused (hit 0.5): licences are granted selectively (trade_measures.csv:
+# "general licences issued to selected exporters").
+EXPORT_LICENSING_HIT = 0.5
+# China's ban on gallium and germanium exports to the US (Announcement No. 46 of 2024) is
+# suspended until 2026-11-27 (bilateral_measures.csv). ASSUMPTION: the scenario resumes it
+# from 2027. Version 2 writes it as it is, an export ban towards the USA; version 1 cannot
+# tell markets apart and writes the stronger case, China's gallium exports stop altogether.
+# Germanium is not in the dataset.
 GALLIUM_BAN_PERIODS = [2027, 2028, 2029, 2030]
 # ASSUMPTION. The DRC export ban (Feb-Oct 2025) is replayed for a whole year, 2026.
 DRC_BAN_PERIODS = [2026]
 # DRC quota: up to 96,600 t/yr in 2026 and 2027 incl. 9,600 t for strategic reserves
-# (trade_measures.csv), so 87,000 t for export. Factor = 87,000 / DRC capacity of the year.
+# (trade_measures.csv, bilateral_measures.csv), so 87,000 t for export.
 DRC_QUOTA_T = 96_600
 DRC_QUOTA_RESERVE_T = 9_600
 DRC_QUOTA_PERIODS = [2026, 2027]
@@ -256,7 +300,8 @@ DEMAND_SURGE_EXTRA_GROWTH = 0.05
 # several were suspended or licensed selectively). Counts: graphite 3 (2023-12 licensing,
 # 2024-12 stricter licensing, 2025-11 synthetic anode), rare earths 3 (2023-12 technology
 # ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2 (2023-08 licensing,
-# 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota).
+# 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk hits exports only
+# (factor as for the version 1 scenarios, at the first period's export share).
 RISK_VOLUME_HIT_SHARE = 0.25
 RISK_EVENTS_2023_2025 = {"graphite": 3, "rare_earths": 3, "gallium": 2, "cobalt": 2}
 
@@ -376,6 +421,7 @@ class Data:
         self.demand = read_csv(ref, "demand.csv")
         self.partners = read_csv(ref, "partners.csv")
         self.measures = read_csv(ref, "trade_measures.csv")
+        self.bilateral = read_csv(ref, "bilateral_measures.csv")
         self.names: dict[str, str] = {}
         self.groups: dict[str, set[str]] = defaultdict(set)
         self.growth: dict[str, tuple[float, str]] = {}
@@ -389,7 +435,10 @@ class Data:
         self.shares: dict[str, dict[str, float]] = defaultdict(dict)
         self.share_year: dict[str, int] = {}
         self.world_ref: dict[str, float] = {}
+        # world_dem[m] = world refined demand 2025 (t): the output balance V
         self.world_dem: dict[str, float] = {}
+        # market_share[m][market] = share of world demand
+        self.market_share: dict[str, dict[str, float]] = {}
         self.dem: dict[tuple, float] = {}
         self.supply_cap: dict[tuple, float] = {}
         self.refine_cap: dict[tuple, float] = {}
@@ -414,6 +463,26 @@ class Data:
     @property
     def refiners(self) -> dict[str, set[str]]:
         return {m: {c for c, s in self.shares[m].items() if s > 0} for m in MINERALS}
+
+    def bilateral_measure(self, imposing, mineral, mtype, target="") -> dict:
+        for r in self.bilateral:
+            if r["imposing"] == imposing and mineral in r["mineral"].split("; ") and \
+                    r["measure_type"] == mtype and r["target"].startswith(target):
+                return r
+        raise KeyError((imposing, mineral, mtype, target))
+
+    def world_demand(self, m: str, t: int) -> float:
+        return self.world_dem[m] * self.gfac(m, t)
+
+    def export_share(self, m: str, c: str, stage: str, t: int) -> float:
+        """Share of c's capacity at `stage` that is not used at home in year t (see scenarios)."""
+        if stage == "refining":
+            home = self.dem.get((m, c, t), 0.0)
+            cap = self.refine_cap.get((m, c, t), 0.0)
+        else:
+            home = self.refine_cap.get((m, c, t), 0.0) / REFINING_YIELD
+            cap = self.supply_cap.get((m, c, t), 0.0)
+        return 0.0 if cap <= 0 else max(0.0, 1 - home / cap)
 
     def measure(self, imposing, mineral, mtype_start) -> dict:
         for r in self.measures:
@@ -621,11 +690,12 @@ def read_refining_shares(d: Data, src: Sources) -> None:
             shares[m]["ROW"] = res
             src.add("DERIVED", "refining", "refining share of rest of world = 100 - named", m,
                     "ROW", round(res, 2), "%", "refining_share.csv README: residual is ROW")
-    # world refined volume for share-based minerals: world mine production 2025
+    # observed world refined volume for share-based minerals (the production sheet's refined
+    # tonnes): world mine production 2025. Capacity uses the balance V instead (capacities()).
     for m in ("lithium", "cobalt", "graphite", "rare_earths", "gallium"):
         world_ref[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
-        src.add("ASSUMPTION", "refining", "world refining volume 2025 = world mine production "
-                "2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
+        src.add("ASSUMPTION", "production", "observed world refining volume 2025 = world mine "
+                "production 2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
                 "mine_production.csv (USGS MCS 2026)", "medium")
     for m, proj in REFINING_SHARE_2030.items():
         for c, v in proj.items():
@@ -636,18 +706,99 @@ def read_refining_shares(d: Data, src: Sources) -> None:
             "lithium", "ROW", note="the data does not say where new capacity is built")
 
 
+def world_balance(d: Data, src: Sources) -> None:
+    """World demand 2025 = V = yield x world mine output; the demand.csv figures as a check."""
+    for m in MINERALS:
+        mined = sum(d.prod[m].values())
+        d.world_dem[m] = REFINING_YIELD * mined
+        src.add("DERIVED", "demand", "world demand 2025 = yield x world mine output 2025 "
+                "(the output balance the calibration reproduces)", m, "WLD",
+                rnd(d.world_dem[m]), "t", "mine_production.csv (sum of countries)", "medium",
+                f"mine output {rnd(mined)} t x {REFINING_YIELD}")
+    for r in d.demand:
+        m = r["mineral"]
+        if m in MINERALS and r["scope"] == "world" and re.fullmatch(r"\d{4}", r["year"]):
+            src.add("SOURCED", "demand", f"world demand {r['year']} ({r['metric']}): "
+                    "cross-check only", m, "WLD", num(r["tonnes"]), r["basis"], r["source_url"],
+                    r["confidence"], cross_check_note(d, m, r))
+
+
+def cross_check_note(d: Data, m: str, r: dict) -> str:
+    ratio = d.world_dem[m] * d.gfac(m, int(r["year"])) / num(r["tonnes"])
+    why = {
+        "copper": "refined demand includes secondary (scrap) copper, which the planner does "
+                  "not model: its demand is primary copper",
+        "cobalt": "2024 surplus 36 kt (same source) and 2025 stock building: output exceeds use",
+        "nickel": "INSG usage forecast made in Sept 2024; the balance is USGS mine output",
+        "lithium": "2025 output above use (stock building in a falling market)",
+        "rare_earths": "magnet REEs only, not all REO",
+    }.get(m, "")
+    return f"plan's 2025 world demand / this figure grown to 2025 = {ratio:.2f}; {why}"
+
+
+def market_shares(d: Data, src: Sources) -> None:
+    """Each market's share of world demand: the coalition's five, China's industry, the rest."""
+    note = next(r["notes"] for r in d.demand
+                if r["mineral"] == "nickel" and "China" in r["notes"])
+    china_ni = float(re.search(r"China ~([\d.]+)%", note).group(1)) / 100
+    for m in MINERALS:
+        china = china_ni if m == "nickel" else CHINA_SHARE_OF_WORLD_DEMAND
+        shares = dict(MARKET_SHARE_OF_WORLD_DEMAND)
+        shares["CHN"] = china
+        shares["ROW"] = 1 - sum(shares.values())
+        d.market_share[m] = shares
+        for t in PERIODS:
+            for mk in MARKETS:
+                d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
+    for mk, sh in MARKET_SHARE_OF_WORLD_DEMAND.items():
+        src.add("ASSUMPTION", "demand", "coalition market's share of world refined demand",
+                country=mk, value=sh, unit="share",
+                note="coalition total 25%, every mineral; no per-market demand in the data")
+    src.add("SOURCED", "demand", "China's share of world primary nickel use (2024)", "nickel",
+            "CHN", china_ni, "share", "demand.csv notes (INSG)", "medium")
+    src.add("ASSUMPTION", "demand", "China's share of world refined demand (minerals other than "
+            "nickel)", country="CHN", value=CHINA_SHARE_OF_WORLD_DEMAND, unit="share",
+            note="no figure in the data; in line with nickel (63.8%)")
+    src.add("DERIVED", "demand", "rest of world (ROW) = 1 - coalition - China", country="ROW",
+            value="0.15 (nickel 0.112)", unit="share")
+    src.add("ASSUMPTION", "demand", "markets: the coalition (USA, EU, JPN, KOR, IND) plans with "
+            "China's own industry (CHN) and the rest of the world (ROW) as competing buyers",
+            value=", ".join(MARKETS),
+            note="so the coalition competes for capacity as it does in reality")
+
+
+def capacities(d: Data, src: Sources) -> None:
+    """Whole capacity of every country, calibrated to its 2025 output (see CAPACITY_HEADROOM)."""
+    for m in MINERALS:
+        for c in d.prod[m]:
+            for t in PERIODS:
+                d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * CAPACITY_HEADROOM)
+        for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
+            for t in PERIODS:
+                cap = d.world_dem[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * \
+                    CAPACITY_HEADROOM
+                if cap > 0:
+                    d.refine_cap[m, c, t] = rnd(cap)
+    src.add("ASSUMPTION", "supply, refining", "capacity = 2025 output x growth x headroom "
+            "(mine: own output; refining: share x world demand): each country's whole "
+            "capacity, world capacity 5% above world demand at both stages",
+            value=CAPACITY_HEADROOM, unit="x",
+            note="calibration: with 5% spare every country runs at >= 95% on average, so the "
+                 "plan without share limits reproduces 2025 output within 5 points whatever the "
+                 "costs; capacity = what a country can sell in a year, not nameplate")
+
+
 def prepare(ref: Path, src: Sources) -> Data:
     """Read the reference files and derive what the sheets share."""
     d = Data(ref)
     read_groups(d, src)
-    src.add("ASSUMPTION", "supply, refining", "contractable share of every country's output "
-            "(capacity = output x growth x share)", value=CONTRACTABLE_SHARE, unit="share",
-            note="1.6x the coalition's 25% demand share; other buyers (mainly China's industry) "
-                 "take the rest; uniform so shares of available capacity equal the data")
     growth_rates(d, src)
     read_mine_production(d, src)
     read_prices(d, src)
     read_refining_shares(d, src)
+    world_balance(d, src)
+    market_shares(d, src)
+    capacities(d, src)
     return d
 
 
@@ -677,15 +828,14 @@ def supply_sheet(d: Data, src: Sources) -> list[list]:
             cost = d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(
                 c, d.prod[m][c] / wp * 100)
             for t in PERIODS:
-                cap = d.prod[m][c] * d.gfac(m, t) * CONTRACTABLE_SHARE
-                d.supply_cap[m, c, t] = rnd(cap)
-                rows.append({"mineral": m, "country": c, "period": t, "capacity": rnd(cap),
-                             "cost": rnd(cost)})
+                rows.append({"mineral": m, "country": c, "period": t,
+                             "capacity": d.supply_cap[m, c, t], "cost": rnd(cost)})
     src.add("ASSUMPTION", "supply", "cost = 0.75 x raw_price x scale multiplier",
             value=SUPPLY_COST_TO_RAW_PRICE, note="prices are a ceiling for cost; no cost curves")
     src.add("ASSUMPTION", "supply, refining", "scale multiplier = 1.15 - 0.30 x world share "
             "(ROW 1.15)", value=f"{COST_SCALE_BASE} - {COST_SCALE_SLOPE} x share",
-            note="largest producers taken as lowest on the cost curve")
+            note="largest producers taken as lowest on the cost curve; with calibrated "
+                 "capacity this orders who runs full, not who takes everything")
     return table("supply", rows, sort_key=by("mineral", "country", "period"))
 
 
@@ -696,13 +846,10 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
         for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
             cost = margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
             for t in PERIODS:
-                cap = d.world_ref[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * \
-                    CONTRACTABLE_SHARE
-                if cap <= 0:
-                    continue
-                d.refine_cap[m, c, t] = rnd(cap)
-                rows.append({"mineral": m, "country": c, "period": t, "capacity": rnd(cap),
-                             "cost": rnd(cost), "yield": REFINING_YIELD})
+                if (m, c, t) in d.refine_cap:
+                    rows.append({"mineral": m, "country": c, "period": t,
+                                 "capacity": d.refine_cap[m, c, t], "cost": rnd(cost),
+                                 "yield": REFINING_YIELD})
     src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
             note="process recoveries 90-98%; not in data")
     src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
@@ -711,39 +858,8 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
 
 
 def demand_sheet(d: Data, src: Sources) -> list[list]:
-    for m in MINERALS:
-        if m in DEMAND_FROM_PRODUCTION:
-            d.world_dem[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
-            src.add("ASSUMPTION", "demand", "world demand 2025 = world production 2025 (proxy)",
-                    m, "WLD", d.world_dem[m], "t", "mine_production.csv", "medium",
-                    "no world demand figure for all REO/graphite/gallium in data")
-            continue
-        rows = {r["year"]: r for r in d.demand if r["mineral"] == m and r["scope"] == "world"}
-        if str(BASE_YEAR) in rows:
-            r = rows[str(BASE_YEAR)]
-            d.world_dem[m] = num(r["tonnes"])
-            src.add("SOURCED", "demand", f"world demand 2025 ({r['metric']})", m, "WLD",
-                    d.world_dem[m], r["basis"], r["source_url"], r["confidence"])
-        else:
-            r = rows["2024"]
-            d.world_dem[m] = num(r["tonnes"]) * (1 + d.growth[m][0])
-            src.add("SOURCED", "demand", f"world demand 2024 ({r['metric']})", m, "WLD",
-                    num(r["tonnes"]), r["basis"], r["source_url"], r["confidence"])
-            src.add("DERIVED", "demand", "world demand 2025 = 2024 x (1 + growth)", m, "WLD",
-                    rnd(d.world_dem[m]), "t")
-    for mk, s in MARKET_SHARE_OF_WORLD_DEMAND.items():
-        src.add("ASSUMPTION", "demand", "market share of world refined demand", country=mk,
-                value=s, unit="share",
-                note="coalition total 25%; China and others take the rest")
-    rows = []
-    for m in MINERALS:
-        for mk in sorted(MARKET_SHARE_OF_WORLD_DEMAND):
-            for t in PERIODS:
-                q = rnd(d.world_dem[m] * d.gfac(m, t) * MARKET_SHARE_OF_WORLD_DEMAND[mk])
-                d.dem[m, mk, t] = q
-                rows.append({"mineral": m, "market": mk, "period": t, "demand": q})
-    src.add("ASSUMPTION", "demand", "markets USA, EU, JPN, KOR, IND plan together (coalition of "
-            "ministerial / MSP partners)", value=", ".join(MARKET_SHARE_OF_WORLD_DEMAND))
+    rows = [{"mineral": m, "market": mk, "period": t, "demand": d.dem[m, mk, t]}
+            for m in MINERALS for mk in MARKETS for t in PERIODS]
     return table("demand", rows, sort_key=by("mineral", "market", "period"))
 
 
@@ -758,24 +874,39 @@ def minerals_sheet(d: Data, src: Sources) -> list[list]:
     return table("minerals", rows)
 
 
+def home(refiner: str, market: str) -> bool:
+    """A delivery inside the market's own territory (the EU market: any EU member)."""
+    return refiner == market or (market == "EU" and refiner in EU_MEMBERS)
+
+
 def routes_sheet(d: Data, src: Sources) -> list[list]:
     rows = []
+    refiners = sorted(set().union(*d.refiners.values()))
+    for r in refiners:
+        for mk in MARKETS:
+            if not home(r, mk):
+                rows.append({"stage": "delivery", "from": r, "to": mk,
+                             "cost": FREIGHT_USD_PER_T})
+    src.add("ASSUMPTION", "routes", "cross-border delivery cost 100 USD/t (freight and "
+            "handling), home deliveries 0", value=FREIGHT_USD_PER_T, unit="USD/t",
+            note="markets buy from their own refiners first at equal cost; no freight data; "
+                 "small next to mineral values")
+
     s301_gr = d.measure("USA", "graphite", "Section 301")
-    ad_gr = d.measure("USA", "graphite (natural+synthetic)", "antidumping")
+    aam = d.bilateral_measure("USA", "graphite", "tariff", target="CHN")
     s301_re = d.measure("USA", "rare_earths", "Section 301")
     s301_var = d.measure("USA", "various (cobalt", "Section 301")
-    gr_rate = num(s301_gr["rate_pct"]) / 100 + (
-        num(ad_gr["rate_pct"]) / 100 if APPLY_PRELIMINARY_GRAPHITE_AD else 0)
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
-                 "cost": 0, "tariff_rate": round(gr_rate, 4), "allowed": True})
+                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "cobalt",
-                 "cost": 0, "tariff_rate": num(s301_var["rate_pct"]) / 100, "allowed": True})
+                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_var["rate_pct"]) / 100})
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
             s301_gr["source_url"], "medium")
-    src.add("ASSUMPTION", "routes", "US preliminary AD duty on Chinese graphite AAM applied as "
-            "final (CVD left out)", "graphite", "CHN", num(ad_gr["rate_pct"]), "%",
-            ad_gr["source_url"], "low", "route tariff_rate = 0.25 + 0.935 = 1.185")
+    src.add("SOURCED", "routes", "US AD/CVD duties on Chinese graphite active anode material NOT "
+            "applied: " + aam["status"], "graphite", "CHN", source=aam["source_url"],
+            confidence=aam["confidence"],
+            note="bilateral_measures.csv corrects the 'preliminary' rows of trade_measures.csv")
     src.add("SOURCED", "routes", "US Section 301 on Chinese permanent magnets NOT applied: the "
             "planner's rare-earth product is separated oxide (US MFN on RE oxides 0%)",
             "rare_earths", "CHN", num(s301_re["rate_pct"]), "%", s301_re["source_url"], "medium",
@@ -786,16 +917,46 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
             "no US cobalt refinery in the data, so US cobalt arrives refined")
     src.add("SOURCED", "routes", "Section 301 on Li-ion batteries NOT applied to lithium "
             "chemicals (different product)", "lithium", "CHN", source="trade_measures.csv")
-    ni_ban = d.measure("IDN", "nickel", "export ban")
-    for r_code in sorted(d.refiners["nickel"] - {"IDN"}):
-        rows.append({"stage": "supply", "from": "IDN", "to": r_code, "mineral": "nickel",
-                     "cost": 0, "tariff_rate": 0, "allowed": False})
-    src.add("ASSUMPTION", "routes", "Indonesian nickel-ore export ban (since 2020): Indonesian "
-            "ore refined only in Indonesia", "nickel", "IDN", source=ni_ban["source_url"],
-            confidence="low", note="unverified in the reference data (general knowledge)")
-    src.add("ASSUMPTION", "routes", "freight not modelled (route cost 0)",
-            note="small next to mineral values; no freight data")
-    return table("routes", rows, sort_key=by("stage", "from", "to", "mineral"))
+    cu232 = d.bilateral_measure("USA", "copper", "tariff")
+    src.add("SOURCED", "routes", "US Section 232 copper tariff NOT applied: cathodes (the "
+            "planner's refined copper) are exempt", "copper", "USA", num(cu232["rate_pct"]), "%",
+            cu232["source_url"], cu232["confidence"],
+            "the phased tariff on refined copper is the scenario us_refined_copper_tariff "
+            "(version 2)")
+
+    rus = d.bilateral_measure("USA", "copper", "import_ban", target="RUS")
+    for m in ("copper", "nickel"):
+        rows.append({"stage": "delivery", "from": "RUS", "to": "USA", "mineral": m,
+                     "cost": FREIGHT_USD_PER_T, "allowed": False})
+    src.add("SOURCED", "routes", "US import ban on Russian copper and nickel (OFAC, EO 14068, "
+            "from 2024-04-13): RUS -> USA closed", "copper, nickel", "RUS",
+            source=rus["source_url"], confidence=rus["confidence"])
+    mys = d.bilateral_measure("MYS", "rare_earths", "export_ban")
+    for r in sorted(d.refiners["rare_earths"] - {"MYS"}):
+        if "MYS" in d.prod["rare_earths"]:
+            rows.append({"stage": "supply", "from": "MYS", "to": r, "mineral": "rare_earths",
+                         "allowed": False})
+    src.add("SOURCED", "routes", "Malaysian ban on raw rare-earth exports (2024): Malaysian "
+            "REE refined only in Malaysia", "rare_earths", "MYS", source=mys["source_url"],
+            confidence=mys["confidence"])
+    ni_ban = d.bilateral_measure("IDN", "nickel", "export_ban")
+    src.add("SOURCED", "routes", "Indonesian nickel-ore export ban (MEMR Reg. 11/2019, from "
+            "2020): NOT a route closure in the base", "nickel", "IDN",
+            source=ni_ban["source_url"], confidence=ni_ban["confidence"],
+            note="the supply stage is contained nickel; Indonesia exports it processed (NPI, "
+                 "matte, MHP) to Chinese refiners: it mines 67% of world nickel and refines "
+                 "47%. Scenario indonesia_nickel_export_ban closes the lane")
+    zwe = d.bilateral_measure("ZWE", "lithium", "export_ban")
+    src.add("SOURCED", "routes", "Zimbabwe's ban on lithium concentrate exports (from "
+            "2026-02-25): NOT in the base", "lithium", "ZWE", source=zwe["source_url"],
+            confidence=zwe["confidence"],
+            note="the calibration year is 2025 and Zimbabwe's sulphate plants (under "
+                 "construction) are not in the data; scenario zimbabwe_lithium_export_ban")
+    nam = d.bilateral_measure("NAM", "lithium", "export_ban")
+    src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
+            "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
+            note="Namibia mines none of these minerals in the data (small volumes)")
+    return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
 
 
 def reserve_days_usa(d: Data) -> float:
@@ -806,7 +967,7 @@ def reserve_days_usa(d: Data) -> float:
 
 
 def demand_2025(d: Data, m: str, mk: str) -> float:
-    return d.world_dem[m] * MARKET_SHARE_OF_WORLD_DEMAND[mk]
+    return d.world_dem[m] * d.market_share[m][mk]
 
 
 def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
@@ -863,42 +1024,109 @@ def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
     return d.dem[m, mk, t] * days / 365
 
 
-def shares_sheet(d: Data, src: Sources) -> list[list]:
+def share_rules(d: Data, src: Sources) -> list[dict]:
+    """The coalition's share rules, each on what one market receives (version 2 form).
+
+    The EU's law (CRMA benchmark, hard, 2030) and the coalition's phased target (soft) on the
+    other markets and on the EU before 2030. Rows are keyed by the shares sheet's columns.
+    """
+    rules = []
+    for t in PERIODS:
+        for mk in COALITION:
+            for stage in STAGES:
+                if mk == "EU" and t in EU_CRMA_PERIODS:
+                    rules.append({"stage": stage, "scope": "* except EU", "period": t,
+                                  "max_share": EU_CRMA_MAX_SHARE, "market": "EU"})
+                    continue
+                for m in MINERALS:
+                    rules.append({"stage": stage, "scope": f"* except {mk}", "mineral": m,
+                                  "period": t, "max_share": TARGET_PATH[t], "market": mk,
+                                  "penalty": rnd(TARGET_PENALTY_PRICE_SHARE *
+                                                 d.refined_price[m])})
+    src.add("SOURCED", "shares", "EU Critical Raw Materials Act benchmark: by 2030 at most 65% "
+            "of EU consumption of a strategic raw material, at any stage, from a single third "
+            "country", country="EU", value=EU_CRMA_MAX_SHARE, unit="share",
+            source="Regulation (EU) 2024/1252 (Critical Raw Materials Act), Art. 5 benchmarks; "
+                   "public law, not in the reference files", confidence="high",
+            note="scope '* except EU', market EU, stages supply and refining, period 2030; "
+                 "written hard, as the law states it (the law calls it a benchmark: it binds no "
+                 "buyer; a penalty would make it soft)")
+    src.add("ASSUMPTION", "shares", "coalition diversification target per market, phased 0.85 "
+            "(2026) -> 0.65 (2030), supply and refining, any single country but the market's "
+            "own (the EU's before 2030)", value="0.85/0.80/0.75/0.70/0.65",
+            note="modelled on the CRMA benchmark; a target, not a law: soft in version 2")
+    src.add("ASSUMPTION", "shares", "soft target penalty = 25% of the refined price per t above "
+            "the target", value=TARGET_PENALTY_PRICE_SHARE, unit="x refined price",
+            source="trade_measures.csv (US Section 301 25% on Chinese critical minerals)",
+            note="the premium a coalition government already imposes for diversified supply")
+    return rules
+
+
+def reserve_build(d: Data, m: str, t: int) -> float:
+    """Stock the reserves must add in year t."""
+    return sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
+               for mk in list(RESERVE_DAYS) + ["USA"])
+
+
+def stage_capacity(d: Data, m: str, stage: str, t: int) -> dict[str, float]:
+    """Capacity of each country at `stage` in refined t (mine capacity x yield)."""
+    if stage == "supply":
+        return {c: d.supply_cap[m, c, t] * REFINING_YIELD for c in d.prod[m]}
+    return {c: d.refine_cap[m, c, t] for c in d.refiners[m] if (m, c, t) in d.refine_cap}
+
+
+def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
+    """Version 1 form of market rules: one whole-plan row per (mineral, stage, period)."""
     rows = []
-    yld = REFINING_YIELD
     for m in MINERALS:
         for t in PERIODS:
-            need = sum(d.dem[m, mk, t] for mk in MARKET_SHARE_OF_WORLD_DEMAND)
-            # stock the reserves must add this period
-            need += sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
-                        for mk in list(RESERVE_DAYS) + ["USA"])
-            cap = SHARE_CAP_PATH[t]
-            for stage, caps in (("supply", {c: d.supply_cap[m, c, t] * yld for c in d.prod[m]}),
-                                ("refining", {c: d.refine_cap[m, c, t] for c in d.refiners[m]
-                                              if (m, c, t) in d.refine_cap})):
+            world = sum(d.dem[m, mk, t] for mk in MARKETS)
+            need = world + reserve_build(d, m, t)
+            for stage in STAGES:
+                ruled = [r for r in rules if r["stage"] == stage and r["period"] == t
+                         and r.get("mineral") in (None, m)
+                         and r.get("basis", "location") == "location"]
+                if not ruled:
+                    continue
+                cap = 1 - sum((1 - r["max_share"]) * d.dem[m, r["market"], t]
+                              for r in ruled) / world
+                used = math.ceil(cap * 1000 - 1e-9) / 1000
+                caps = stage_capacity(d, m, stage, t)
                 top = max(caps, key=lambda c: caps[c])
                 outside = sum(v for c, v in caps.items() if c != top)
-                feasible = 1 - outside / (need * (1 + SHARE_CAP_HEADROOM))
-                used = cap
-                if feasible > cap:
-                    used = min(math.ceil(feasible * 100) / 100, 1.0)
-                    why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs need "
+                feasible = 1 - outside / (need * (1 + V1_CAP_HEADROOM))
+                if feasible > used:
+                    why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs world need "
                            f"{need:.0f} t (+10%)")
-                    if used >= SHARE_CAP_DROP_AT:
-                        src.add("ASSUMPTION", "shares", f"no cap (path {cap:.2f}; would need "
-                                f"{used:.2f})", m, top, "", "share", note=why)
+                    relaxed = math.ceil(feasible * 1000) / 1000
+                    if relaxed >= V1_CAP_DROP_AT:
+                        src.add("ASSUMPTION", "shares", f"version 1 row dropped (whole-plan "
+                                f"form {used:.3f}; capacity allows only {relaxed:.3f})", m, top,
+                                note=why)
                         continue
-                    src.add("ASSUMPTION", "shares", f"cap relaxed from {cap:.2f}", m, top, used,
-                            "share", note=why)
+                    src.add("ASSUMPTION", "shares", f"version 1 row relaxed from {used:.3f}", m,
+                            top, relaxed, "share", note=why)
+                    used = relaxed
                 rows.append({"stage": stage, "scope": "*", "mineral": m, "period": t,
                              "max_share": used})
-    src.add("ASSUMPTION", "shares", "single-country cap phased 0.85 (2026) -> 0.65 (2030), "
-            "supply and refining (relaxed or dropped where capacity outside the top country is too "
-            "small)",
-            value="0.85/0.80/0.75/0.70/0.65",
-            source="EU Critical Raw Materials Act 65% benchmark (2030)",
-            note="see the relaxed / no-cap rows")
+    src.add("DERIVED", "shares", "version 1 rows: whole-plan form of the market rules, "
+            "1 - sum over ruled markets of (1 - cap) x market demand / world demand",
+            note="a share row on the whole plan would otherwise cap China's own consumption; "
+                 "this is the most one country can hold when the ruled markets keep their caps "
+                 "and China's industry and the rest of the world are free; relaxed where "
+                 "capacity outside the top country is too small (rows above)")
+    return rows
+
+
+def shares_sheet(d: Data, src: Sources) -> list[list]:
+    rules = share_rules(d, src)
+    rows = whole_plan_rows(d, src, rules)
     return table("shares", rows, sort_key=by("mineral", "stage", "period"))
+
+
+def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0) -> float:
+    """Capacity factor that removes `hit` of c's exports at `stage` and keeps its home use."""
+    return round(1 - hit * d.export_share(m, c, stage, t), 4)
 
 
 def scenarios_sheet(d: Data, src: Sources) -> list[list]:
@@ -908,40 +1136,61 @@ def scenarios_sheet(d: Data, src: Sources) -> list[list]:
         rows.append({"scenario": scenario, "kind": kind, "factor": factor, "mineral": mineral,
                      "country": country, "period": period})
 
-    row("china_graphite_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
-        "graphite", "CHN")
-    row("china_rare_earth_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
-        "rare_earths", "CHN")
+    for name, m in (("china_graphite_export_controls", "graphite"),
+                    ("china_rare_earth_export_controls", "rare_earths")):
+        for t in PERIODS:
+            row(name, "refining_capacity",
+                export_factor(d, m, "CHN", "refining", t, EXPORT_LICENSING_HIT), m, "CHN", t)
     for t in GALLIUM_BAN_PERIODS:
-        row("china_gallium_export_ban", "supply_capacity", 0, "gallium", "CHN", t)
-        row("china_gallium_export_ban", "refining_capacity", 0, "gallium", "CHN", t)
+        row("china_gallium_export_ban", "refining_capacity",
+            export_factor(d, "gallium", "CHN", "refining", t), "gallium", "CHN", t)
     for t in DRC_BAN_PERIODS:
-        row("drc_cobalt_export_ban", "supply_capacity", 0, "cobalt", "COD", t)
+        row("drc_cobalt_export_ban", "supply_capacity",
+            export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
     for t in DRC_QUOTA_PERIODS:
-        cod_cap = d.prod["cobalt"]["COD"] * d.gfac("cobalt", t)
-        f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T) / cod_cap, 1.0), 4)
+        home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / REFINING_YIELD
+        f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home)
+                      / d.supply_cap["cobalt", "COD", t], 1.0), 4)
         row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
+    for t in PERIODS:
+        row("indonesia_nickel_export_ban", "supply_capacity",
+            export_factor(d, "nickel", "IDN", "supply", t), "nickel", "IDN", t)
+    row("zimbabwe_lithium_export_ban", "supply_capacity",
+        export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
     for t in PERIODS:
         row("demand_high_growth", "demand",
             round((1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), period=t)
-    src.add("ASSUMPTION", "scenarios", "export licensing squeeze halves Chinese refining "
-            "capacity available (graphite, rare earths)", value=EXPORT_LICENSING_FACTOR,
-            source="trade_measures.csv (China licensing 2023-12 graphite, 2025-04 REE)",
-            note="licences granted selectively")
-    src.add("ASSUMPTION", "scenarios", "gallium ban to US resumes 2027 (1-year suspension from "
-            "Nov 2025 ends), applied to the whole coalition", "gallium", "CHN", 0,
-            source="trade_measures.csv (2024-12 ban; lifted 1 yr Nov 2025)")
+    src.add("DERIVED", "scenarios", "an export measure on country c = capacity factor 1 - hit "
+            "x export share, export share = 1 - home use / capacity (refining: c's own market "
+            "demand; mining: c's own refining input)",
+            note="with China's industry in the model a plain capacity cut would also cut China's "
+                 "supply to itself; version 2 writes these as export_ban / tariff rows")
+    src.add("ASSUMPTION", "scenarios", "export licensing squeeze: licences refused for half of "
+            "China's exports of refined graphite and rare earths", value=EXPORT_LICENSING_HIT,
+            source="trade_measures.csv, bilateral_measures.csv (China licensing 2023-12 "
+            "graphite, 2025-04 REE)", note="licences granted selectively")
+    src.add("ASSUMPTION", "scenarios", "gallium ban to the US (suspended until 2026-11-27) "
+            "resumes 2027; version 1 writes the stronger case, all Chinese gallium exports "
+            "stop", "gallium", "CHN", source="bilateral_measures.csv (Announcement No. 46 of "
+            "2024, clause 2)")
     src.add("ASSUMPTION", "scenarios", "DRC export ban (Feb-Oct 2025) replayed for all of 2026",
-            "cobalt", "COD", 0, source="trade_measures.csv")
-    src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve) / DRC "
-            "capacity of the year, 2026-27", "cobalt", "COD", DRC_QUOTA_T - DRC_QUOTA_RESERVE_T,
-            "t/yr", "trade_measures.csv", "medium")
+            "cobalt", "COD", source="bilateral_measures.csv (ARECOMS decisions 2025)")
+    src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve + DRC's own "
+            "refining input) / DRC capacity of the year, 2026-27", "cobalt", "COD",
+            DRC_QUOTA_T - DRC_QUOTA_RESERVE_T, "t/yr", "bilateral_measures.csv", "high")
+    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt output at 2025 level; the in-force "
+            "quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
+            note="the calibration year is 2025; the quota is less than half of 2024 output")
+    src.add("ASSUMPTION", "scenarios", "indonesia_nickel_export_ban: no Indonesian nickel "
+            "refined abroad (the ore ban read as covering intermediates too)", "nickel", "IDN",
+            source="bilateral_measures.csv (MEMR Reg. 11/2019)",
+            note="overstates the in-force ore ban: Indonesia exports matte and MHP; shows the "
+                 "cost of all processing moving onshore")
+    src.add("SOURCED", "scenarios", "zimbabwe_lithium_export_ban: concentrate exports banned "
+            "from 2026-02-25; Zimbabwe has no lithium refining in the data", "lithium", "ZWE",
+            source="bilateral_measures.csv", confidence="high")
     src.add("ASSUMPTION", "scenarios", "demand_high_growth: +5 pp/yr over base growth",
             value=DEMAND_SURGE_EXTRA_GROWTH, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
-    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt exports at 2025 mine output; the "
-            "in-force quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
-            note="the coalition's 40% of the 87 kt export quota plus other origins still "
-                 "covers its cobalt: the scenario shows a cost rise, not a shortage")
     return table("scenarios", rows)
 
 
@@ -949,24 +1198,28 @@ def risks_sheet(d: Data, src: Sources) -> list[list]:
     def p(m):
         return round(RISK_EVENTS_2023_2025[m] / 3 * RISK_VOLUME_HIT_SHARE, 3)
 
+    t0 = PERIODS[0]
     rows = [
         {"risk": "china_graphite_licensing", "country": "CHN", "stage": "refining",
          "probability": p("graphite"), "mineral": "graphite",
-         "factor": EXPORT_LICENSING_FACTOR, "duration": 1},
+         "factor": export_factor(d, "graphite", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "duration": 1},
         {"risk": "china_rare_earth_licensing", "country": "CHN", "stage": "refining",
          "probability": p("rare_earths"), "mineral": "rare_earths",
-         "factor": EXPORT_LICENSING_FACTOR, "duration": 1},
-        {"risk": "china_gallium_ban_refining", "country": "CHN", "stage": "refining",
-         "probability": p("gallium"), "mineral": "gallium", "factor": 0, "duration": 1},
-        {"risk": "china_gallium_ban_supply", "country": "CHN", "stage": "supply",
-         "probability": p("gallium"), "mineral": "gallium", "factor": 0, "duration": 1},
+         "factor": export_factor(d, "rare_earths", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "duration": 1},
+        {"risk": "china_gallium_export_ban", "country": "CHN", "stage": "refining",
+         "probability": p("gallium"), "mineral": "gallium",
+         "factor": export_factor(d, "gallium", "CHN", "refining", t0), "duration": 1},
         {"risk": "drc_cobalt_export_ban", "country": "COD", "stage": "supply",
-         "probability": p("cobalt"), "mineral": "cobalt", "factor": 0, "duration": 1},
+         "probability": p("cobalt"), "mineral": "cobalt",
+         "factor": export_factor(d, "cobalt", "COD", "supply", t0), "duration": 1},
     ]
     src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
             value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
-            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; factor 0.5 "
-                 "(licensing) or 0 (ban), 1 period")
+            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; the hit falls on "
+                 "exports only (factor as for the version 1 scenarios, at 2026's export share), "
+                 "1 period")
     return table("risks", rows)
 
 
@@ -1057,17 +1310,102 @@ def write(sheets: dict[str, list[list]], out: Path) -> None:
     tmp.replace(out)
 
 
+# ---------------------------------------------------------------------------------------
+# Calibration check: the planner's own plan without share limits against observed output
+# ---------------------------------------------------------------------------------------
+
+CALIBRATION_TOLERANCE = 0.10  # top producer's share within 10 percentage points
+
+
+def solve_without_limits(workbook: Path, workdir: Path) -> Path:
+    """Solve the base plan of `workbook` with its shares (and scenarios) removed; the plan path."""
+    from openpyxl import load_workbook
+
+    from planner.cli import main as planner_main
+
+    wb = load_workbook(workbook)
+    for name in ("shares", "scenarios"):
+        if name in wb.sheetnames:
+            del wb[name]
+    free = workdir / "no-limits.xlsx"
+    wb.save(free)
+    plan = workdir / "no-limits-plan.xlsx"
+    rc = planner_main(["solve", str(free), "-o", str(plan), "-q", "--no-explain"])
+    if rc != 0:
+        raise RuntimeError(f"planner solve exited {rc} on {free}")
+    return plan
+
+
+def calibration(workbook: Path, plan: Path, period=None):
+    """One row per (mineral, stage): observed vs planned shares in the first period.
+
+    Observed: the workbook's `production` sheet. Planned: the plan's Flows (mine output by
+    origin) and Deliveries (refined output by refiner), both sheets of the planner's contract.
+    """
+    import pandas as pd
+
+    prod = pd.read_excel(workbook, sheet_name="production")
+    flows = pd.read_excel(plan, sheet_name="Flows")
+    deliv = pd.read_excel(plan, sheet_name="Deliveries")
+    period = str(period or PERIODS[0])
+    planned = {
+        "supply": flows[(flows["scenario"] == "base") & (flows["period"].astype(str) == period)]
+        .groupby(["mineral", "origin"])["tonnes"].sum(),
+        "refining": deliv[(deliv["scenario"] == "base") & (deliv["period"].astype(str) == period)]
+        .groupby(["mineral", "refiner"])["tonnes"].sum(),
+    }
+    rows = []
+    for m in MINERALS:
+        for stage in STAGES:
+            obs = prod[(prod["mineral"] == m) & (prod["stage"] == stage)].set_index("country")
+            obs = (obs["tonnes"] / obs["tonnes"].sum()).sort_values(ascending=False)
+            pl = planned[stage].get(m, pd.Series(dtype=float))
+            pl = (pl / pl.sum()).sort_values(ascending=False)
+            top_o, top_p = obs.index[0], pl.index[0]
+            others = [c for c in list(obs.index[1:4]) if obs[c] >= 0.001]
+            rows.append({
+                "mineral": m, "stage": stage,
+                "observed_top": top_o, "observed_share": float(obs.iloc[0]),
+                "plan_top": top_p, "plan_share": float(pl.iloc[0]),
+                "difference": float(pl.iloc[0] - obs.iloc[0]),
+                "plan_share_of_observed_top": float(pl.get(top_o, 0.0)),
+                "next": [(c, float(obs[c]), float(pl.get(c, 0.0))) for c in others],
+            })
+    return rows
+
+
+def calibration_markdown(rows) -> str:
+    lines = ["| mineral | stage | observed top | share | plan top | share | difference | "
+             "next largest producers: observed / plan |",
+             "|---|---|---|---:|---|---:|---:|---|"]
+    for r in rows:
+        nxt = "; ".join(f"{c} {o * 100:.1f} / {p * 100:.1f}" for c, o, p in r["next"])
+        lines.append(f"| {r['mineral']} | {r['stage']} | {r['observed_top']} | "
+                     f"{r['observed_share'] * 100:.1f}% | {r['plan_top']} | "
+                     f"{r['plan_share'] * 100:.1f}% | {r['difference'] * 100:+.1f} | {nxt} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                     help="folder with the reference CSVs (default data/reference)")
     ap.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT,
                     help="workbook to write (default inputs/critical-minerals-2026.xlsx)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="after writing, solve the workbook without share limits and print "
+                         "the calibration table (Markdown) against its production sheet")
     args = ap.parse_args(argv)
     sheets = build(args.reference)
     write(sheets, args.output)
     sizes = ", ".join(f"{k} {len(v) - 1}" for k, v in sheets.items())
     print(f"wrote {args.output} ({sizes})")
+    if args.calibration:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            plan = solve_without_limits(args.output, Path(tmp))
+            print(calibration_markdown(calibration(args.output, plan)), end="")
     return 0
 
 
