@@ -2,8 +2,16 @@
 """Build the default input workbook, inputs/critical-minerals-2026.xlsx.
 
 Reads the public figures in data/reference/*.csv (USGS MCS 2026, IEA shares via secondary
-sources, prices, trade measures, partner lists; see data/reference/README.md) and writes a
-planning workbook for a coalition of partner markets (USA, EU, JPN, KOR, IND), 2026-2030.
+sources, prices, trade and bilateral measures, partner lists, ownership, candidate projects;
+see data/reference/README.md) and writes a planning workbook of the whole market, 2026-2030:
+a coalition of partner markets (USA, EU, JPN, KOR, IND) beside China's own industry (CHN)
+and the rest of the world (ROW), with capacities calibrated so that the plan without share
+limits reproduces observed 2025 output.
+
+One function per sheet builds its rows as dicts keyed by column name; `table()` orders them
+by planner.schema's declaration of the sheet. The version 2 content (market, owner and soft
+share rules, `ownership`, `projects`, bilateral scenarios) is built by its own functions and
+written only when VERSION_2 is True (or with --version-2).
 
 Every number that is not read from the reference files is a named constant below, with the
 reason for its value. The `sources` sheet of the workbook lists every figure used with its
@@ -15,6 +23,7 @@ created/modified properties and zip entry dates are fixed, so the same inputs gi
 bytes.
 
 Usage:  python scripts/build_default_workbook.py [--reference DIR] [--output FILE]
+                [--version-2] [--calibration]
 """
 
 from __future__ import annotations
@@ -41,6 +50,13 @@ from planner.schema import SHEET_BY_NAME, STAGES  # noqa: E402
 
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
+
+# The switch for the version 2 content (market-scoped, owner-based and soft share rules, the
+# `ownership` and `projects` sheets, bilateral scenarios with probabilities). With False the
+# workbook holds only what today's planner reads (version 1) and validates cleanly; with True
+# the version 2 rows and columns are written too, in the order data/README.md describes.
+# The planner must read version 2 before this is turned on (it refuses the new kinds today).
+VERSION_2 = False
 
 # Fixed document date written into the workbook properties (the day of the Critical
 # Minerals Ministerial), so rebuilding never changes the file.
@@ -248,6 +264,95 @@ TARGET_PENALTY_PRICE_SHARE = 0.25
 V1_CAP_HEADROOM = 0.10
 V1_CAP_DROP_AT = 0.99
 
+# US rule on foreign-entity-of-concern (FEOC) ownership, on what the US market receives, by
+# owner (`basis` = owner, `scope` = FEOC, ownership.csv). US law: the IRA's zero-FEOC rule for
+# battery minerals (30D) ended with the EV credit on 2025-09-30 (OBBBA); the OBBBA's
+# "prohibited foreign entity" material-assistance limits (45X) bind credit-claiming products
+# only, and their critical-mineral thresholds were not verified in the sources seen.
+# ASSUMPTION: half of US demand for battery minerals is in products that must be FEOC-free,
+# the other half has no rule: FEOC-owned tonnes at most 50% of what the US market receives,
+# at each stage, for lithium, cobalt, nickel and graphite, every period, hard.
+FEOC_RULE_MAX_SHARE = 0.5
+FEOC_RULE_MINERALS = ("lithium", "cobalt", "nickel", "graphite")
+
+# ---------------------------------------------------------------------------------------
+# Candidate projects (projects.csv; version 2)
+# ---------------------------------------------------------------------------------------
+
+# ASSUMPTION. Capital is annualised at 8% a year (real) over 20 years (capital recovery factor
+# 0.1019), plus fixed upkeep of 2% of capex a year: fixed_cost = capex / capacity x 0.1219.
+CAPITAL_RATE = 0.08
+CAPITAL_LIFE_YEARS = 20
+FIXED_UPKEEP_RATE = 0.02
+# ASSUMPTION. Where no USD capex was published: the median capex per t of contained capacity
+# of the same mineral's projects with one; for minerals without any, the median over all
+# projects of (capex per t / refined price), times the mineral's refined price.
+# Capex given only in another currency (notes of projects.csv) is converted at EUR 1.164 USD
+# (the file's own conversion of Vulcan's EUR 2.2 bn = USD 2.56 bn) and CAD 0.72 USD
+# (ASSUMPTION: 2025 average, approximately).
+USD_PER = {"EUR": 2.56 / 2.2, "CAD": 0.72}
+CAPEX_FROM_NOTES = {
+    "Keliber": (783e6, "EUR", "capex to complete construction (revised), in the notes"),
+    "Ontario cobalt refinery": (100e6, "CAD", "~C$100m more needed to complete the partly "
+                                              "built plant, in the notes"),
+}
+# Integrated projects bring their own raw material: modelled as a supply project and a
+# refining project in the same country, capital split evenly (ASSUMPTION; the planner does not
+# force the two to be built together). Feed that is not mined (synthetic graphite from coke,
+# primary gallium from an alumina refinery's liquor) counts as the country's supply.
+INTEGRATED = {
+    "Eneabba": "fed from Iluka's own ~1 Mt stockpile plus third-party feed",
+    "Nolans": "mine-to-oxide",
+    "Thacker Pass": "integrated claystone mine",
+    "South West Arkansas": "Smackover brine (direct lithium extraction)",
+    "Lionheart": "geothermal brine (direct lithium extraction)",
+    "Keliber": "integrated Finnish spodumene mines",
+    "Vittangi": "mine-to-anode",
+    "Novonix": "synthetic graphite from coke: feed not mined, counted as US supply",
+    "Aluminium of Greece": "primary gallium from its own alumina refinery",
+    "Vaudreuil": "primary gallium from its own alumina refinery",
+}
+# ASSUMPTION. First period where projects.csv gives none: a plant under construction 2027,
+# an announced one 2029. A first year before 2026 (commissioning) is 2026.
+FIRST_PERIOD_BY_STATUS = {"construction": 2027, "announced": 2029}
+# A plant under construction, financed or commissioning is built whole or not at all
+# (`integer` TRUE); an announced one may be built in part (a smaller first phase).
+INTEGER_STATUSES = ("construction", "financed", "commissioning")
+# ASSUMPTION. Lithium hydroxide capacity written "LiOH" is the monohydrate, as sold.
+LI_PER_LIOH_H2O = 6.941 / 41.96
+
+# ---------------------------------------------------------------------------------------
+# Scenario probabilities (version 2, for `planner hedge`)
+# ---------------------------------------------------------------------------------------
+
+# ASSUMPTION. Each scenario's probability of being the world of 2026-2030. The hedge treats
+# scenarios as exclusive, so they sum to 0.82 and `base` takes 0.18. Judgement, with reasons:
+SCENARIO_PROBABILITY = {
+    # in force, but the base assumes 2025 levels: the chance it is enforced as written
+    "drc_cobalt_export_quota": 0.15,
+    "zimbabwe_lithium_export_ban": 0.10,
+    # suspended to Nov 2026: the chance the suspension is not renewed
+    "china_gallium_export_ban": 0.10,
+    # licensing in force; the chance licences are squeezed (3 escalations each in 2023-25)
+    "china_graphite_export_controls": 0.10,
+    "china_rare_earth_export_controls": 0.10,
+    # proposed, not enacted
+    "us_refined_copper_tariff": 0.10,
+    # the January 2026 ban read broadly (all buyers in Japan), unclear in the text
+    "china_japan_dual_use_ban": 0.05,
+    "demand_high_growth": 0.05,
+    # replays and extensions beyond any measure in force
+    "drc_cobalt_export_ban": 0.03,
+    "indonesia_nickel_export_ban": 0.02,
+}
+# ASSUMPTION. An export-licensing squeeze in version 2: a `tariff` of 50% of the price on every
+# export lane of the mineral from China (licensing delays and the premium paid for licensed
+# supply outside China); China's own industry unaffected.
+LICENSING_TARIFF = 0.5
+# The US Section 232 proclamation on copper contemplates a tariff on refined copper of 15% from
+# 2027 and 30% from 2028 (bilateral_measures.csv notes; not enacted).
+US_REFINED_COPPER_TARIFF = {2027: 0.15, 2028: 0.30, 2029: 0.30, 2030: 0.30}
+
 # ---------------------------------------------------------------------------------------
 # Strategic reserves
 # ---------------------------------------------------------------------------------------
@@ -352,20 +457,44 @@ SOURCES_COLUMNS = ("kind", "sheet", "item", "mineral", "country", "value", "unit
                    "confidence", "note")
 
 
-def sheet_columns(name: str) -> list[str]:
-    """Column names of sheet `name`, in the order planner.schema declares them."""
+# Version 2 sheets and columns (docs: the spec's "Version 2" section), in the spec's order.
+# The schema does not declare them yet; when it does, its declaration and order win and these
+# only fill what it lacks.
+V2_COLUMNS = {
+    "shares": ("stage", "scope", "mineral", "period", "min_share", "max_share", "market",
+               "basis", "penalty"),
+    "scenarios": ("scenario", "kind", "factor", "mineral", "country", "period", "to", "stage",
+                  "probability"),
+    "ownership": ("stage", "country", "owner", "share", "mineral"),
+    "projects": ("project", "stage", "mineral", "country", "capacity", "cost", "fixed_cost",
+                 "yield", "first_period", "integer", "owner"),
+}
+
+
+def sheet_columns(name: str, version_2: bool = False) -> list[str]:
+    """Column names of sheet `name`, in the order planner.schema declares them.
+
+    With version_2, the version 2 columns the schema does not know yet are appended in the
+    spec's order (a version 2 sheet the schema lacks takes the spec's columns).
+    """
     if name == "sources":
         return list(SOURCES_COLUMNS)
-    return [c.name for c in SHEET_BY_NAME[name].columns]
+    cols = [c.name for c in SHEET_BY_NAME[name].columns] if name in SHEET_BY_NAME else []
+    if version_2:
+        cols += [c for c in V2_COLUMNS.get(name, ()) if c not in cols]
+    if not cols:
+        raise KeyError(f"sheet {name!r} is in neither planner.schema nor V2_COLUMNS")
+    return cols
 
 
-def table(name: str, rows: list[dict], sort_key=None) -> list[list]:
+def table(name: str, rows: list[dict], sort_key=None, version_2: bool = False) -> list[list]:
     """Header plus one list per row, ordered by the sheet's columns.
 
     Rows are dicts keyed by column name; a key the sheet does not have is an error (a typo
-    would otherwise be dropped silently), a column the row lacks is blank.
+    would otherwise be dropped silently, and a version 2 value would be written where the
+    planner reads version 1), a column the row lacks is blank.
     """
-    cols = sheet_columns(name)
+    cols = sheet_columns(name, version_2)
     known = set(cols)
     for r in rows:
         unknown = set(r) - known
@@ -422,6 +551,8 @@ class Data:
         self.partners = read_csv(ref, "partners.csv")
         self.measures = read_csv(ref, "trade_measures.csv")
         self.bilateral = read_csv(ref, "bilateral_measures.csv")
+        self.ownership = read_csv(ref, "ownership.csv")
+        self.projects = read_csv(ref, "projects.csv")
         self.names: dict[str, str] = {}
         self.groups: dict[str, set[str]] = defaultdict(set)
         self.growth: dict[str, tuple[float, str]] = {}
@@ -807,9 +938,19 @@ def prepare(ref: Path, src: Sources) -> Data:
 # ---------------------------------------------------------------------------------------
 
 
-def countries_sheet(d: Data, src: Sources) -> list[list]:
-    codes = sorted(set().union(*d.refiners.values(), *(set(d.prod[m]) for m in MINERALS)))
-    rows = [{"country": c, "name": d.names.get(c, c),
+# Names of owner countries that are in no reference file.
+OWNER_NAMES = {"CHE": "Switzerland"}
+
+
+def countries_sheet(d: Data, src: Sources, extra: set[str] = frozenset()) -> list[list]:
+    """Every country that mines or refines; with version 2 also project hosts and owners."""
+    codes = set().union(*d.refiners.values(), *(set(d.prod[m]) for m in MINERALS))
+    added = sorted(set(extra) - codes)
+    for c in added:
+        src.add("DERIVED", "countries", "country added for version 2: hosts a candidate project "
+                "or owns capacity elsewhere (no output of its own in the data)", country=c)
+    codes = sorted(codes | set(added))
+    rows = [{"country": c, "name": d.names.get(c) or OWNER_NAMES.get(c, c),
              "groups": ", ".join(sorted(d.groups.get(c, set())))} for c in codes]
     return table("countries", rows, sort_key=as_text)
 
@@ -820,13 +961,20 @@ def cost_multiplier(code: str, share_pct: float) -> float:
     return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
 
 
+def unit_cost(d: Data, m: str, stage: str, c: str) -> float:
+    """Cost per t at `stage` in country c (a country without output gets the fringe cost)."""
+    if stage == "supply":
+        share = d.prod[m].get(c, 0.0) / sum(d.prod[m].values()) * 100
+        return d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(c, share)
+    margin = max(d.refined_price[m] - d.raw_price[m], 0.0)
+    return margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
+
+
 def supply_sheet(d: Data, src: Sources) -> list[list]:
     rows = []
     for m in MINERALS:
-        wp = sum(d.prod[m].values())
         for c in sorted(d.prod[m]):
-            cost = d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(
-                c, d.prod[m][c] / wp * 100)
+            cost = unit_cost(d, m, "supply", c)
             for t in PERIODS:
                 rows.append({"mineral": m, "country": c, "period": t,
                              "capacity": d.supply_cap[m, c, t], "cost": rnd(cost)})
@@ -842,9 +990,8 @@ def supply_sheet(d: Data, src: Sources) -> list[list]:
 def refining_sheet(d: Data, src: Sources) -> list[list]:
     rows = []
     for m in MINERALS:
-        margin = max(d.refined_price[m] - d.raw_price[m], 0.0)
         for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
-            cost = margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
+            cost = unit_cost(d, m, "refining", c)
             for t in PERIODS:
                 if (m, c, t) in d.refine_cap:
                     rows.append({"mineral": m, "country": c, "period": t,
@@ -1118,10 +1265,240 @@ def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
     return rows
 
 
-def shares_sheet(d: Data, src: Sources) -> list[list]:
+def feoc_rule(d: Data, src: Sources) -> list[dict]:
+    """The US market's FEOC-ownership rule (version 2: basis owner)."""
+    rows = [{"stage": stage, "scope": "FEOC", "mineral": m, "max_share": FEOC_RULE_MAX_SHARE,
+             "market": "USA", "basis": "owner"}
+            for m in FEOC_RULE_MINERALS for stage in STAGES]
+    src.add("ASSUMPTION", "shares", "US market: FEOC-owned tonnes (basis owner; FEOC = CHN, RUS, "
+            "IRN, PRK) at most 50% of what the US receives, each stage, lithium, cobalt, nickel, "
+            "graphite, every period, hard", "lithium, cobalt, nickel, graphite", "USA",
+            FEOC_RULE_MAX_SHARE, "share",
+            source="IRA 30D zero-FEOC rule ended with the credit on 2025-09-30 (OBBBA; CSIS, "
+                   "9 Jul 2025); OBBBA 45X 'material assistance' limits (thresholds not verified)",
+            confidence="low",
+            note="half of US battery-mineral demand taken to be in products that must be "
+                 "FEOC-free, the other half under no rule; no whole-market cap in US law")
+    return rows
+
+
+def shares_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     rules = share_rules(d, src)
-    rows = whole_plan_rows(d, src, rules)
-    return table("shares", rows, sort_key=by("mineral", "stage", "period"))
+    if version_2:
+        rows = rules + feoc_rule(d, src)
+    else:
+        rows = whole_plan_rows(d, src, rules)
+    return table("shares", rows, version_2=version_2,
+                 sort_key=lambda r: (r.get("market") or "", r.get("basis") or "",
+                                     r.get("mineral") or "", r["stage"], r.get("period") or 0))
+
+
+# ---------------------------------------------------------------------------------------
+# Version 2 sheets: ownership and projects
+# ---------------------------------------------------------------------------------------
+
+# Where ownership.csv has several figures for one (mineral, stage, country, owner), the one used
+# (matched on `year`) and why.
+OWNERSHIP_PICK = {
+    ("nickel", "refining", "IDN", "CHN"): (
+        "2025", "Benchmark 2025, the latest year; agrees with C4ADS (>= 0.75) and IEA (> 0.80); "
+                "a lower bound"),
+    ("cobalt", "mine", "COD", "CHN"): (
+        "2030", "Benchmark's own country table (109 of 204 kt), medium confidence, inside the "
+                "planning horizon, consistent with CMOC alone at 0.505 in 2024; the 2025 value "
+                "0.67 rests on ban-year output and is low confidence"),
+    ("cobalt", "mine", "IDN", "CHN"): (
+        "2030", "Benchmark's country table, the same basis as the DRC figure; the 2024 'over "
+                "half' is a bound"),
+    ("copper", "mine", "COD", "CHN"): (
+        "2024", "Caixin's 70%; the 0.217 row is CMOC alone (a lower bound)"),
+}
+
+
+def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
+    """Share of each (stage, country, mineral) capacity owned by another country's companies."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in d.ownership:
+        if r["country"] == "WLD":
+            src.add("SOURCED", "ownership", f"world-level figure, not a country's: not used "
+                    f"({r['year']}, {r['basis']})", r["mineral"], r["owner_country"],
+                    num(r["share"]), "share", r["source_url"], r["confidence"],
+                    "a cross-check of the country rows")
+            continue
+        groups[r["mineral"], r["stage"], r["country"], r["owner_country"]].append(r)
+    rows, owners = [], set()
+    for key in sorted(groups):
+        m, stage, country, owner = key
+        cands = groups[key]
+        why = ""
+        if len(cands) > 1:
+            pick_year, why = OWNERSHIP_PICK[key]
+            matches = [r for r in cands if r["year"] == pick_year and
+                       (key != ("copper", "mine", "COD", "CHN") or num(r["share"]) == 0.70)]
+            assert len(matches) == 1, (key, matches)
+            chosen = matches[0]
+            others = ", ".join(f"{r['share']} ({r['year']})" for r in cands if r is not chosen)
+            why = f"chosen over {others}: {why}"
+        else:
+            chosen = cands[0]
+        planner_stage = "supply" if stage == "mine" else stage
+        rows.append({"stage": planner_stage, "country": country, "owner": owner,
+                     "share": num(chosen["share"]), "mineral": m})
+        owners.add(owner)
+        src.add("SOURCED" if "Derived here" not in chosen["notes"] else "DERIVED", "ownership",
+                f"{owner}-owned share of {country}'s {stage} capacity ({chosen['year']}, "
+                f"{chosen['basis']})", m, country, num(chosen["share"]), "share",
+                chosen["source_url"], chosen["confidence"],
+                (why + "; " if why else "") + chosen["notes"][:200])
+    src.add("ASSUMPTION", "ownership", "owners' shares as published, bounds taken at face value; "
+            "the rest of each country's capacity is its own", note="ownership.csv: control and "
+            "equity bases differ by source (see its README); no figure for Chinese stakes in "
+            "Chile or Zimbabwe lithium, graphite outside China, Myanmar/Laos rare earths")
+    return table("ownership", rows, version_2=True,
+                 sort_key=by("mineral", "stage", "country", "owner")), owners
+
+
+def contained_capacity(r: dict) -> tuple[float, str] | None:
+    """A projects.csv capacity in the dataset's units (t contained: Li, REO, ...), or None."""
+    if not r["capacity_t_per_year"]:
+        return None
+    cap = num(r["capacity_t_per_year"])
+    basis = r["basis"]
+    if "magnet" in basis.lower():
+        return None
+    if "Li2CO3" in basis:
+        return cap / LI_TO_LCE, "t Li2CO3 / 5.323"
+    if "LiOH" in basis:
+        return cap * LI_PER_LIOH_H2O, "t LiOH.H2O x 0.1654 (6.941 / 41.96)"
+    if "NdPr oxide" in basis:
+        return cap / NDPR_SHARE_OF_REO, "t NdPr oxide / 0.20 (the dataset's NdPr share of REO)"
+    if "rare earth oxides" in basis or "TREO" in basis:
+        return cap, "t REO"
+    if r["mineral"] in ("graphite", "cobalt", "nickel", "gallium") and \
+            ("anode material" in basis or "contained" in basis or "refined nickel" in basis
+             or basis.startswith("t/yr Ga") or "primary Ga" in basis):
+        return cap, basis.split("(")[0].strip()
+    return None
+
+
+def capital_recovery_factor(rate: float, years: int) -> float:
+    return rate / (1 - (1 + rate) ** -years)
+
+
+def project_capex(r: dict) -> tuple[float | None, str]:
+    """Published USD capex (a range at its midpoint), or a figure from the notes converted."""
+    if r["capex_usd"]:
+        lo, _, hi = r["capex_usd"].partition("-")
+        value = (num(lo) + num(hi or lo)) / 2
+        return value, "capex_usd" + (" (midpoint of the range)" if hi else "")
+    for name, (amount, cur, how) in CAPEX_FROM_NOTES.items():
+        if name in r["project"]:
+            return amount * USD_PER[cur], f"{cur} {amount / 1e6:.0f}m x {USD_PER[cur]:.3f}: {how}"
+    return None, ""
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A project id from its name: lower-case words joined by _, cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*?\)", "", text).lower())
+    out = words[0]
+    for w in words[1:]:
+        if len(out) + 1 + len(w) > limit:
+            break
+        out += "_" + w
+    return out
+
+
+def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
+    """Candidate mines and refineries from projects.csv, in the dataset's units."""
+    crf = capital_recovery_factor(CAPITAL_RATE, CAPITAL_LIFE_YEARS) + FIXED_UPKEEP_RATE
+    cands = []
+    for r in d.projects:
+        m, why_not = r["mineral"], ""
+        conv = contained_capacity(r) if m in MINERALS else None
+        if r["status"] == "operating":
+            why_not = "operating: its output is in the 2025 baseline"
+        elif m not in MINERALS:
+            why_not = f"{m}: not a mineral of the dataset (Ga/Ge split not disclosed)"
+        elif "magnet" in r["basis"].lower():
+            why_not = "magnet plant: downstream of the planner's refining stage (separated oxide)"
+        elif conv is None:
+            why_not = "no capacity published in a convertible unit"
+        first = int(r["first_year"]) if r["first_year"] else FIRST_PERIOD_BY_STATUS.get(
+            r["status"])
+        if not why_not and first > PERIODS[-1]:
+            why_not = f"first year {first} after the plan"
+        if why_not:
+            src.add("SOURCED", "projects", f"not a candidate: {r['project']} ({why_not})", m,
+                    r["country"], source=r["source_url"], confidence=r["confidence"])
+            continue
+        cap, how = conv
+        capex, capex_how = project_capex(r)
+        cands.append((r, cap, how, max(first, PERIODS[0]), capex, capex_how))
+    # capex intensity for projects without a figure
+    by_mineral: dict[str, list[float]] = defaultdict(list)
+    relative: list[float] = []
+    for r in d.projects:
+        conv = contained_capacity(r) if r["mineral"] in MINERALS else None
+        capex, _ = project_capex(r)
+        if conv and capex:
+            by_mineral[r["mineral"]].append(capex / conv[0])
+            relative.append(capex / conv[0] / d.refined_price[r["mineral"]])
+
+    def median(xs):
+        xs = sorted(xs)
+        n = len(xs)
+        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+    rows = []
+    for r, cap, how, first, capex, capex_how in cands:
+        m, c = r["mineral"], r["country"]
+        if capex is None:
+            if by_mineral[m]:
+                capex = median(by_mineral[m]) * cap
+                capex_how = (f"ASSUMPTION: median capex of {m} projects, "
+                             f"{median(by_mineral[m]):,.0f} USD per t of capacity")
+            else:
+                capex = median(relative) * d.refined_price[m] * cap
+                capex_how = (f"ASSUMPTION: median capex of all projects per t, "
+                             f"{median(relative):.2f} x the refined price")
+        integrated = next((why for key, why in INTEGRATED.items() if key in r["project"]), None)
+        name = slug(r["project"])
+        integer = r["status"] in INTEGER_STATUSES
+        parts = [("refining", name, cap, capex / 2 if integrated else capex)]
+        if r["stage"] == "mine":
+            parts = [("supply", name, cap, capex)]
+        elif integrated:
+            parts.append(("supply", name + "_feed", cap / REFINING_YIELD, capex / 2))
+        for stage, pname, pcap, pcapex in parts:
+            rows.append({"project": pname, "stage": stage, "mineral": m, "country": c,
+                         "capacity": rnd(pcap), "cost": rnd(unit_cost(d, m, stage, c)),
+                         "fixed_cost": rnd(pcapex / pcap * crf),
+                         "yield": REFINING_YIELD if stage == "refining" else None,
+                         "first_period": first, "integer": integer})
+        kind = ("SOURCED" if capex_how.startswith("capex_usd") else
+                "ASSUMPTION" if capex_how.startswith("ASSUMPTION") else "DERIVED")
+        src.add(kind, "projects",
+                f"{name}: {r['project']} ({r['company']}), {r['status']}", m, c, rnd(cap),
+                f"t/yr ({how})", r["source_url"], r["confidence"],
+                f"first period {first} (first_year {r['first_year'] or 'blank'}); capex "
+                f"{capex / 1e6:,.0f} M USD ({capex_how}); integer {integer}"
+                + (f"; integrated: {integrated}, capital split evenly with {name}_feed"
+                   if integrated else ""))
+    src.add("ASSUMPTION", "projects", "fixed_cost = capex / capacity x (capital recovery factor "
+            "at 8% over 20 years + 2% upkeep) per t of capacity per year",
+            value=round(crf, 4), unit="1/yr",
+            note="operating cost = the country's cost for the mineral and stage (the fringe "
+                 "cost where it has no output); yield 0.95")
+    src.add("ASSUMPTION", "projects", "a first year before 2026 is 2026; blank: 2027 under "
+            "construction, 2029 announced; integer TRUE for construction, financed, "
+            "commissioning (one plant of fixed size), FALSE for announced (a smaller first "
+            "phase possible)")
+    src.add("ASSUMPTION", "projects", "integrated projects = a supply and a refining project, "
+            "capital split evenly; the planner does not force both to be built",
+            note="synthetic graphite feed and primary gallium from alumina liquor count as the "
+                 "country's supply")
+    return table("projects", rows, version_2=True, sort_key=by("project")), {
+        r["country"] for r in rows}
 
 
 def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0) -> float:
@@ -1129,37 +1506,68 @@ def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0)
     return round(1 - hit * d.export_share(m, c, stage, t), 4)
 
 
-def scenarios_sheet(d: Data, src: Sources) -> list[list]:
+def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
+    """Disruptions. Version 1: capacity factors only. Version 2: the bilateral measures as
+    `export_ban` / `tariff` rows with `to` and `stage`, and a probability on every scenario."""
     rows = []
 
-    def row(scenario, kind, factor, mineral=None, country=None, period=None):
-        rows.append({"scenario": scenario, "kind": kind, "factor": factor, "mineral": mineral,
-                     "country": country, "period": period})
+    def row(scenario, kind, factor, mineral=None, country=None, period=None, to=None,
+            stage=None):
+        r = {"scenario": scenario, "kind": kind, "factor": factor, "mineral": mineral,
+             "country": country, "period": period}
+        if version_2:
+            r.update({"to": to, "stage": stage,
+                      "probability": SCENARIO_PROBABILITY[scenario]})
+        rows.append(r)
 
     for name, m in (("china_graphite_export_controls", "graphite"),
                     ("china_rare_earth_export_controls", "rare_earths")):
-        for t in PERIODS:
-            row(name, "refining_capacity",
-                export_factor(d, m, "CHN", "refining", t, EXPORT_LICENSING_HIT), m, "CHN", t)
+        if version_2:
+            row(name, "tariff", LICENSING_TARIFF, m, "CHN")
+        else:
+            for t in PERIODS:
+                row(name, "refining_capacity",
+                    export_factor(d, m, "CHN", "refining", t, EXPORT_LICENSING_HIT), m, "CHN", t)
     for t in GALLIUM_BAN_PERIODS:
-        row("china_gallium_export_ban", "refining_capacity",
-            export_factor(d, "gallium", "CHN", "refining", t), "gallium", "CHN", t)
+        if version_2:
+            row("china_gallium_export_ban", "export_ban", None, "gallium", "CHN", t, to="USA")
+        else:
+            row("china_gallium_export_ban", "refining_capacity",
+                export_factor(d, "gallium", "CHN", "refining", t), "gallium", "CHN", t)
+    if version_2:
+        ban = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+        for m in MINERALS:
+            if m in ban["mineral"].split("; "):
+                row("china_japan_dual_use_ban", "export_ban", None, m, "CHN", to="JPN")
     for t in DRC_BAN_PERIODS:
-        row("drc_cobalt_export_ban", "supply_capacity",
-            export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
+        if version_2:
+            row("drc_cobalt_export_ban", "export_ban", None, "cobalt", "COD", t, stage="supply")
+        else:
+            row("drc_cobalt_export_ban", "supply_capacity",
+                export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
     for t in DRC_QUOTA_PERIODS:
         home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / REFINING_YIELD
         f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home)
                       / d.supply_cap["cobalt", "COD", t], 1.0), 4)
         row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
-    for t in PERIODS:
-        row("indonesia_nickel_export_ban", "supply_capacity",
-            export_factor(d, "nickel", "IDN", "supply", t), "nickel", "IDN", t)
-    row("zimbabwe_lithium_export_ban", "supply_capacity",
-        export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
+    if version_2:
+        row("indonesia_nickel_export_ban", "export_ban", None, "nickel", "IDN", stage="supply")
+        row("zimbabwe_lithium_export_ban", "export_ban", None, "lithium", "ZWE", stage="supply")
+        for t, rate in US_REFINED_COPPER_TARIFF.items():
+            for c in sorted(d.refiners["copper"] - {"USA"}):
+                row("us_refined_copper_tariff", "tariff", rate, "copper", c, t, to="USA",
+                    stage="delivery")
+    else:
+        for t in PERIODS:
+            row("indonesia_nickel_export_ban", "supply_capacity",
+                export_factor(d, "nickel", "IDN", "supply", t), "nickel", "IDN", t)
+        row("zimbabwe_lithium_export_ban", "supply_capacity",
+            export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
     for t in PERIODS:
         row("demand_high_growth", "demand",
             round((1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), period=t)
+    if version_2:
+        v2_scenario_sources(d, src)
     src.add("DERIVED", "scenarios", "an export measure on country c = capacity factor 1 - hit "
             "x export share, export share = 1 - home use / capacity (refining: c's own market "
             "demand; mining: c's own refining input)",
@@ -1191,7 +1599,57 @@ def scenarios_sheet(d: Data, src: Sources) -> list[list]:
             source="bilateral_measures.csv", confidence="high")
     src.add("ASSUMPTION", "scenarios", "demand_high_growth: +5 pp/yr over base growth",
             value=DEMAND_SURGE_EXTRA_GROWTH, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
-    return table("scenarios", rows)
+    return table("scenarios", rows, version_2=version_2)
+
+
+def v2_scenario_sources(d: Data, src: Sources) -> None:
+    """Sources rows of the version 2 forms of the scenarios."""
+    ga = d.bilateral_measure("CHN", "gallium", "export_ban", target="USA")
+    jp = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+    gr = d.bilateral_measure("CHN", "graphite", "export_licensing")
+    re_ = d.bilateral_measure("CHN", "rare_earths", "export_licensing")
+    cu = d.bilateral_measure("USA", "copper", "tariff")
+    ind = d.bilateral_measure("IND", "rare_earths", "export_ban", target="JPN")
+    src.add("SOURCED", "scenarios", "china_gallium_export_ban (version 2): export_ban CHN -> USA, "
+            "gallium, both stages, 2027-2030: " + ga["status"], "gallium", "CHN",
+            source=ga["source_url"], confidence=ga["confidence"],
+            note="ASSUMPTION: resumes after the suspension; germanium is not in the dataset")
+    src.add("ASSUMPTION", "scenarios", "china_japan_dual_use_ban (version 2): export_ban CHN -> "
+            "JPN, " + jp["mineral"].replace("; ", ", ") + " (those in the dataset), both stages, "
+            "every period", "rare_earths, gallium, graphite", "CHN", source=jp["source_url"],
+            confidence=jp["confidence"],
+            note="the measure (in force from " + jp["effective_date"] + ") bars military users "
+                 "and uses; the scenario reads it as applied to every buyer in Japan, since "
+                 "'enhance military capability' is unclear for civilian buyers")
+    src.add("ASSUMPTION", "scenarios", "china_graphite/rare_earth_export_controls (version 2): "
+            "tariff +0.5 on every export lane from China (to blank: China's own use untouched)",
+            "graphite, rare_earths", "CHN", LICENSING_TARIFF, "tariff rate",
+            source=gr["source_url"] + " ; " + re_["source_url"], confidence="low",
+            note="licensing is in force (" + gr["effective_date"] + ", " + re_["effective_date"]
+                 + "); the squeeze is its cost to foreign buyers: delays and the premium paid "
+                   "for licensed supply")
+    src.add("SOURCED", "scenarios", "drc_cobalt_export_ban (version 2): export_ban COD, cobalt, "
+            "supply stage (the DRC's own refining open), 2026", "cobalt", "COD",
+            note="ASSUMPTION: the 2025 ban replayed for 2026")
+    src.add("SOURCED", "scenarios", "indonesia_nickel_export_ban, zimbabwe_lithium_export_ban "
+            "(version 2): export_ban at the supply stage, every destination",
+            "nickel, lithium", "IDN, ZWE", source="bilateral_measures.csv", confidence="high")
+    src.add("SOURCED", "scenarios", "us_refined_copper_tariff (version 2): tariff on refined "
+            "copper into the USA from every refiner, 15% in 2027, 30% from 2028", "copper", "USA",
+            source=cu["source_url"], confidence="low",
+            note="contemplated by Proclamation 10962 after a Commerce report due 2026-06-30; "
+                 "not enacted")
+    src.add("SOURCED", "scenarios", "India's reported suspension of IREL rare-earth supplies to "
+            "Japan NOT written: India has no rare-earth refining in the data (IREL's output is "
+            "inside ROW)", "rare_earths", "IND", source=ind["source_url"],
+            confidence=ind["confidence"])
+    src.add("ASSUMPTION", "scenarios", "probability of each scenario (version 2, for planner "
+            "hedge): " + ", ".join(f"{k} {v}" for k, v in SCENARIO_PROBABILITY.items()),
+            value=round(sum(SCENARIO_PROBABILITY.values()), 2), unit="sum",
+            note="exclusive worlds of 2026-2030, so base takes "
+                 f"{1 - sum(SCENARIO_PROBABILITY.values()):.2f}; measures in force but not in "
+                 "the base highest, suspended ones next, proposals and broad readings lower, "
+                 "replays and extensions lowest")
 
 
 def risks_sheet(d: Data, src: Sources) -> list[list]:
@@ -1252,21 +1710,30 @@ def settings_sheet(d: Data, src: Sources) -> list[list]:
     return table("settings", rows)
 
 
-def build(ref: Path) -> dict[str, list[list]]:
-    """Every sheet of the workbook, as header + rows, in SHEET_ORDER."""
+def build(ref: Path, version_2: bool | None = None) -> dict[str, list[list]]:
+    """Every sheet of the workbook, as header + rows, in SHEET_ORDER.
+
+    version_2: write the version 2 content (default: the module's VERSION_2 switch).
+    """
+    version_2 = VERSION_2 if version_2 is None else version_2
     src = Sources()
     d = prepare(ref, src)
     sheets: dict[str, list[list]] = {}
+    extra_countries: set[str] = set()
+    if version_2:
+        sheets["ownership"], owners = ownership_sheet(d, src)
+        sheets["projects"], hosts = projects_sheet(d, src)
+        extra_countries = owners | hosts
     sheets["minerals"] = minerals_sheet(d, src)
-    sheets["countries"] = countries_sheet(d, src)
+    sheets["countries"] = countries_sheet(d, src, extra_countries)
     sheets["periods"] = periods_sheet(d, src)
     sheets["supply"] = supply_sheet(d, src)
     sheets["refining"] = refining_sheet(d, src)
     sheets["demand"] = demand_sheet(d, src)
     sheets["routes"] = routes_sheet(d, src)
-    sheets["shares"] = shares_sheet(d, src)
+    sheets["shares"] = shares_sheet(d, src, version_2)
     sheets["reserve"], sheets["reserve_targets"] = reserve_sheets(d, src)
-    sheets["scenarios"] = scenarios_sheet(d, src)
+    sheets["scenarios"] = scenarios_sheet(d, src, version_2)
     sheets["risks"] = risks_sheet(d, src)
     sheets["production"] = production_sheet(d, src)
     sheets["settings"] = settings_sheet(d, src)
@@ -1395,8 +1862,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calibration", action="store_true",
                     help="after writing, solve the workbook without share limits and print "
                          "the calibration table (Markdown) against its production sheet")
+    ap.add_argument("--version-2", action="store_true", default=None,
+                    help="write the version 2 content whatever VERSION_2 says (for a look at it; "
+                         "today's planner does not read it)")
     args = ap.parse_args(argv)
-    sheets = build(args.reference)
+    sheets = build(args.reference, args.version_2)
     write(sheets, args.output)
     sizes = ", ".join(f"{k} {len(v) - 1}" for k, v in sheets.items())
     print(f"wrote {args.output} ({sizes})")

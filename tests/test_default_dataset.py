@@ -152,3 +152,64 @@ def test_share_rows_hold_and_spare_china_own_use(plans):
     cost = {k: pd.read_excel(p, sheet_name="Scenarios").set_index("scenario")
             .loc["base", "total_cost"] for k, (_, p) in plans.items()}
     assert cost["limits"] >= cost["free"] - 1e-6 * abs(cost["free"])
+
+
+def _rows(sheets: dict, name: str) -> list[dict]:
+    header, *body = sheets[name]
+    return [dict(zip(header, r)) for r in body]
+
+
+def test_version_2_content_is_prepared_but_switched_off():
+    """The version 2 rows are built from the reference data; the shipped workbook leaves them out."""
+    script = _build_script()
+    assert script.VERSION_2 is False
+    shipped = _sheets(WORKBOOK)
+    assert "ownership" not in shipped and "projects" not in shipped
+    assert {"market", "basis", "penalty"}.isdisjoint(shipped["shares"][0])
+    assert {"to", "stage", "probability"}.isdisjoint(shipped["scenarios"][0])
+
+    v2 = script.build(script.DEFAULT_REFERENCE, version_2=True)
+    countries = {r["country"] for r in _rows(v2, "countries")}
+
+    shares = _rows(v2, "shares")
+    eu_law = [r for r in shares if r["market"] == "EU" and r["penalty"] is None]
+    assert {r["stage"] for r in eu_law} == {"supply", "refining"}
+    assert all(r["scope"] == "* except EU" and r["max_share"] == 0.65 for r in eu_law)
+    feoc = [r for r in shares if r["basis"] == "owner"]
+    assert feoc and all(r["scope"] == "FEOC" and r["market"] == "USA" and r["penalty"] is None
+                        for r in feoc)
+    soft = [r for r in shares if r["penalty"] is not None]
+    assert soft and all(r["penalty"] > 0 and r["market"] in script.COALITION for r in soft)
+
+    own = _rows(v2, "ownership")
+    by_key = {(r["stage"], r["country"], r["mineral"], r["owner"]): r["share"] for r in own}
+    assert by_key["refining", "IDN", "nickel", "CHN"] == 0.80
+    assert 0.5 <= by_key["supply", "COD", "cobalt", "CHN"] <= 0.7
+    totals: dict = {}
+    for r in own:
+        key = (r["stage"], r["country"], r["mineral"])
+        totals[key] = totals.get(key, 0) + r["share"]
+        assert r["country"] in countries and r["owner"] in countries
+    assert max(totals.values()) <= 1
+
+    scen = _rows(v2, "scenarios")
+    assert {"export_ban", "tariff"} <= {r["kind"] for r in scen}
+    probs: dict = {}
+    for r in scen:
+        probs.setdefault(r["scenario"], set()).add(r["probability"])
+    assert all(len(p) == 1 and 0 < next(iter(p)) < 1 for p in probs.values())
+    assert sum(next(iter(p)) for p in probs.values()) < 1
+    assert any(r["kind"] == "export_ban" and r["country"] == "CHN" and r["to"] == "USA"
+               and r["mineral"] == "gallium" for r in scen)
+    assert any(r["kind"] == "export_ban" and r["country"] == "CHN" and r["to"] == "JPN"
+               for r in scen)
+
+    projects = _rows(v2, "projects")
+    periods = {r["period"] for r in _rows(v2, "periods")}
+    for p in projects:
+        assert p["stage"] in ("supply", "refining") and p["country"] in countries
+        assert p["capacity"] > 0 and p["cost"] > 0 and p["fixed_cost"] > 0
+        assert p["first_period"] in periods
+    assert {True, False} == {p["integer"] for p in projects}
+    thacker = next(p for p in projects if p["project"] == "thacker_pass_phase_1")
+    assert thacker["capacity"] == pytest.approx(40000 / 5.323, rel=1e-3)  # t Li, not t LCE
