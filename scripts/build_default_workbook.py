@@ -46,7 +46,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the planner package, for its schema
 
-from planner.schema import SHEET_BY_NAME, STAGES  # noqa: E402
+from planner.schema import SHEETS, STAGES  # noqa: E402
+
+SCHEMA = {s.name: s for s in SHEETS}
 
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
@@ -479,7 +481,7 @@ def sheet_columns(name: str, version_2: bool = False) -> list[str]:
     """
     if name == "sources":
         return list(SOURCES_COLUMNS)
-    cols = [c.name for c in SHEET_BY_NAME[name].columns] if name in SHEET_BY_NAME else []
+    cols = [c.name for c in SCHEMA[name].columns] if name in SCHEMA else []
     if version_2:
         cols += [c for c in V2_COLUMNS.get(name, ()) if c not in cols]
     if not cols:

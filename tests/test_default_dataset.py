@@ -137,7 +137,7 @@ def _stage_by_country(book: dict[str, pd.DataFrame], row) -> pd.Series:
 
 
 def test_share_rows_hold_and_spare_china_own_use(plans):
-    (rc_free, free), (rc_lim, limited) = plans["free"], plans["limits"]
+    (rc_free, _), (rc_lim, limited) = plans["free"], plans["limits"]
     assert rc_free == 0 and rc_lim == 0
     shares = pd.read_excel(WORKBOOK, sheet_name="shares")
     assert len(shares) > 0 and set(shares["scope"]) == {"*"}
