@@ -46,7 +46,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the planner package, for its schema
 
-from planner.schema import SHEETS, STAGES  # noqa: E402
+try:  # the layered package keeps the schema in planner.input; the flat one in planner
+    from planner.input.schema import SHEETS, STAGES  # noqa: E402
+except ImportError:
+    from planner.schema import SHEETS, STAGES  # noqa: E402
 
 SCHEMA = {s.name: s for s in SHEETS}
 
