@@ -2,8 +2,16 @@
 """Build the default input workbook, inputs/critical-minerals-2026.xlsx.
 
 Reads the public figures in data/reference/*.csv (USGS MCS 2026, IEA shares via secondary
-sources, prices, trade measures, partner lists; see data/reference/README.md) and writes a
-planning workbook for a coalition of partner markets (USA, EU, JPN, KOR, IND), 2026-2030.
+sources, prices, trade and bilateral measures, partner lists, ownership, candidate projects;
+see data/reference/README.md) and writes a planning workbook of the whole market, 2026-2030:
+a coalition of partner markets (USA, EU, JPN, KOR, IND) beside China's own industry (CHN)
+and the rest of the world (ROW), with capacities calibrated so that the plan without share
+limits reproduces observed 2025 output.
+
+One function per sheet builds its rows as dicts keyed by column name; `table()` orders them
+by planner.schema's declaration of the sheet. The version 2 content (market, owner and soft
+share rules, `ownership`, `projects`, bilateral scenarios) is built by its own functions and
+written only when VERSION_2 is True (or with --version-2).
 
 Every number that is not read from the reference files is a named constant below, with the
 reason for its value. The `sources` sheet of the workbook lists every figure used with its
@@ -15,6 +23,7 @@ created/modified properties and zip entry dates are fixed, so the same inputs gi
 bytes.
 
 Usage:  python scripts/build_default_workbook.py [--reference DIR] [--output FILE]
+                [--version-2] [--calibration]
 """
 
 from __future__ import annotations
@@ -34,8 +43,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # the planner package, for its schema
+
+try:  # the layered package keeps the schema in planner.input; the flat one in planner
+    from planner.input.schema import SHEETS, STAGES  # noqa: E402
+except ImportError:
+    from planner.schema import SHEETS, STAGES  # noqa: E402
+
+SCHEMA = {s.name: s for s in SHEETS}
+
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
+
+# The switch for the version 2 content (market-scoped, owner-based and soft share rules, the
+# `ownership` and `projects` sheets, bilateral scenarios with probabilities). With False the
+# workbook holds only what today's planner reads (version 1) and validates cleanly; with True
+# the version 2 rows and columns are written too, in the order data/README.md describes.
+# The planner must read version 2 before this is turned on (it refuses the new kinds today).
+VERSION_2 = False
 
 # Fixed document date written into the workbook properties (the day of the Critical
 # Minerals Ministerial), so rebuilding never changes the file.
@@ -55,8 +81,14 @@ PERIODS = [2026, 2027, 2028, 2029, 2030]
 BASE_YEAR = 2025
 
 # ---------------------------------------------------------------------------------------
-# Coalition demand
+# Markets: the coalition, China's own industry, and the rest of the world
 # ---------------------------------------------------------------------------------------
+
+# The coalition: five partner markets that plan together (ministerial / MSP partners).
+COALITION = ("USA", "EU", "JPN", "KOR", "IND")
+# The rest of world demand is modelled too, so that the coalition competes for capacity as it
+# does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
+MARKETS = COALITION + ("CHN", "ROW")
 
 # ASSUMPTION. Share of world refined demand of each coalition market, the same for every
 # mineral. Together 25%. Reasoning: China alone uses ~64% of world primary nickel (INSG, in
@@ -65,10 +97,22 @@ BASE_YEAR = 2025
 # manufacturing (USA and EU largest). No per-market demand is in the data.
 MARKET_SHARE_OF_WORLD_DEMAND = {"USA": 0.08, "EU": 0.08, "JPN": 0.04, "KOR": 0.03, "IND": 0.02}
 
-# World demand for minerals without a world demand figure: production is the proxy, as the
-# reference README recommends (graphite, gallium); for rare earths the only demand figure
-# (93 kt) covers magnet REEs only, not all REO, so production is the proxy too.
-DEMAND_FROM_PRODUCTION = {"graphite", "rare_earths", "gallium"}
+# China's own industry: nickel 63.8% of world primary nickel use (INSG 2024, in the notes of
+# demand.csv, read below). ASSUMPTION for the other minerals, where the data has no figure:
+# 60%, in line with nickel and below China's share of battery-material making; with the
+# coalition's 25% this leaves 15% for the rest of the world (ROW = 1 - coalition - CHN).
+CHINA_SHARE_OF_WORLD_DEMAND = 0.60
+
+# ASSUMPTION. A cross-border delivery costs 100 USD per t of refined content (freight and
+# handling), a delivery at home nothing: every market buys from its own refiners first at equal
+# cost (China's industry from China's refiners, the EU's from EU members'). Too small to change
+# which country refines (costs are thousands to hundreds of thousands of USD per t); the data
+# has no freight figures.
+FREIGHT_USD_PER_T = 100
+
+# World demand comes from the 2025 output balance (see "Calibration" below); the demand.csv
+# figures (lithium 263 kt, nickel 3.514 Mt, cobalt 222 kt (2024), copper 27 Mt (2024)) are
+# written to the sources sheet as a cross-check.
 
 # Demand growth per year, derived from the IEA GCMO 2025 STEPS multipliers 2024->2040 in
 # demand.csv (low confidence: read in a forum quote): rate = multiplier ** (1/16) - 1, with a
@@ -80,21 +124,26 @@ COPPER_DEMAND_2040_T = 34_000_000
 GALLIUM_DEMAND_GROWTH = 0.03
 
 # ASSUMPTION. Mine and refinery capacity grow at the same rate as world demand, so the world
-# market keeps its 2025 balance; expansions beyond that are not in the data.
-CAPACITY_GROWS_WITH_DEMAND = True
+# market keeps its 2025 balance; expansions beyond that are not in the data (candidate
+# projects are the version 2 `projects` sheet).
 
 # ---------------------------------------------------------------------------------------
-# Available capacity: the share of each country's output the coalition can contract
+# Calibration: the plan without share limits reproduces observed 2025 output
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The coalition does not buy the whole world's output: other buyers (above all
-# China's own industry) take the rest. The planner's capacity is the part of each country's
-# output the coalition can contract: 40% of every country's mine and refinery capacity.
-# 40% is 1.6x the coalition's 25% share of world demand, so the coalition can meet its demand
-# and still shift between sources (diversify, ride out a disruption). One share for every
-# country keeps each country's share of the available capacity equal to its share of world
-# output in the data (China 95% of graphite refining, 92% -> 77% of rare-earth separation).
-CONTRACTABLE_SHARE = 0.4
+# Each country's capacity is its whole capacity (not a slice the coalition can contract):
+#   mine capacity     = 2025 mine output x growth x CAPACITY_HEADROOM
+#   refining capacity = refining share x V x growth x CAPACITY_HEADROOM
+#   world demand      = V x growth, V = REFINING_YIELD x world 2025 mine output (sum of countries)
+# so world demand uses 1 / CAPACITY_HEADROOM of both stages' capacity. A linear program fills
+# the cheapest capacity first, but with only 5% spare at each stage every country must run at
+# 95% or more of its capacity on average: whatever the costs, a country with observed share s
+# ends with a plan share between 1.05 s - 0.05 and 1.05 s, within 5 points of the data. This
+# is what makes the calibration robust to the (price-derived, uncertain) cost assumptions.
+# ASSUMPTION. 5% headroom: "capacity" is the output a country can sell at its cost in a year,
+# not nameplate (Chinese lithium and anode nameplate runs far below full use; a nameplate model
+# would hand China the whole market again, the fault this calibration fixes).
+CAPACITY_HEADROOM = 1.05
 
 # ---------------------------------------------------------------------------------------
 # Refining
@@ -168,17 +217,14 @@ UNMET_PENALTY_PRICE_MULTIPLE = 5.0
 # storage). The planner's holding_cost is per t per period; periods are one year.
 HOLDING_COST_RATE = 0.05
 
-# ASSUMPTION. Freight is not modelled: transport costs (tens to hundreds of USD/t) are small
-# next to the values of these minerals and no freight data is in the reference files.
-
 # ---------------------------------------------------------------------------------------
-# Tariffs and trade measures (trade_measures.csv)
+# Tariffs and trade measures (trade_measures.csv, bilateral_measures.csv)
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The preliminary US anti-dumping duty on Chinese graphite active anode material
-# (93.5%) is applied as if final, on top of the 25% Section 301 tariff on natural graphite;
-# the company-specific countervailing duties (11.58-721.03%) are left out.
-APPLY_PRELIMINARY_GRAPHITE_AD = True
+# The 25% Section 301 tariff on Chinese natural graphite (from 2026) applies to graphite
+# delivered from China to the USA. The US anti-dumping and countervailing duties on Chinese
+# active anode material are NOT applied: the ITC's final determination was negative on
+# 2026-03-12, so no orders were issued (bilateral_measures.csv corrects trade_measures.csv).
 # The 25% Section 301 tariff on Chinese permanent magnets (from 2026) is NOT applied to rare
 # earths: the planner's refined product is separated oxide, not magnets, and the US MFN rate
 # on RE oxides (HTS 2846.90.2000) is 0% in the data.
@@ -186,25 +232,131 @@ APPLY_PRELIMINARY_GRAPHITE_AD = True
 # ores/concentrates) is applied to refined Chinese cobalt delivered to the USA: the planner's
 # US-bound cobalt arrives refined, and no US cobalt refinery is in the data.
 # Section 301 on Li-ion batteries is NOT applied to lithium chemicals (different product).
+# The US Section 232 copper tariff (50%, from 2025-08-01) exempts cathodes: NOT applied.
+# The US ban on Russian copper and nickel (OFAC, 2024-04-13) closes those delivery routes.
+# Malaysia's ban on raw rare-earth exports (2024) closes Malaysian REE supply routes abroad.
+# Indonesia's nickel-ore export ban (2020) is NOT a route closure in the base: the planner's
+# supply stage is contained nickel, and Indonesia exports it processed (NPI, matte, MHP) to
+# Chinese refiners (Indonesia mines 67% of world nickel but refines 47%; the rest is refined
+# abroad); the scenario `indonesia_nickel_export_ban` closes the lane.
 
 # ---------------------------------------------------------------------------------------
-# Share limits (the EU Critical Raw Materials Act benchmark: no more than 65% of a strategic
-# raw material from a single third country at any stage by 2030)
+# Share limits: rules on what a coalition market receives
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. The 65% cap is the 2030 benchmark; it is phased in linearly from 85% in 2026.
-# It applies to each country on its own (scope *), at both the supply (mining) and the
-# refining stage.
-SHARE_CAP_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
-# ASSUMPTION. Where the data leaves too little capacity outside the largest country for the
-# cap path, the cap is relaxed to the tightest level that the capacity outside that country
-# allows with 10% headroom on coalition demand (incl. reserve build), rounded up to 1%.
-# Where even that would be 90% or more, no cap is set for that mineral, stage and period: the
-# data shows no alternative worth the name, and a cap could only leave demand unmet. This
-# removes the caps on gallium (China ~99% of primary gallium; Japan 3 t, Russia 6 t) and on
-# graphite refining (China 95%). Every relaxed or dropped cap is listed on the sources sheet.
-SHARE_CAP_HEADROOM = 0.10
-SHARE_CAP_DROP_AT = 0.90
+# The EU Critical Raw Materials Act benchmark as the law reads: by 2030 no more than 65% of
+# the Union's annual consumption of a strategic raw material, at any stage of processing,
+# from a single third country (EU members are not third countries: scope `* except EU`).
+EU_CRMA_MAX_SHARE = 0.65
+EU_CRMA_PERIODS = [2030]
+# ASSUMPTION. The coalition's own diversification target, modelled on the CRMA benchmark and
+# phased in from 85% in 2026 to 65% in 2030, on each coalition market (the EU's before 2030,
+# when the law's benchmark takes over), at both stages, against any single country other than
+# the market itself. It is a target, not a law: soft (`penalty`) in version 2.
+TARGET_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
+# ASSUMPTION. The soft target's penalty is 25% of the refined price per t above the target:
+# the Section 301 rate the US already charges on Chinese critical minerals, a premium a
+# coalition government has shown it will impose for diversified supply.
+TARGET_PENALTY_PRICE_SHARE = 0.25
+# Version 1 reads a share row as a rule on the whole plan. The coalition's rules are written
+# there in their whole-plan form: the most one country can hold of the world stage total when
+# each ruled market takes at most its cap from it and every other market (China's industry,
+# the rest of the world) is free: 1 - sum over ruled markets of (1 - cap) x market demand /
+# world demand. This never limits China's own consumption more than the market rules would.
+# ASSUMPTION. Where the capacity outside the largest country cannot meet that cap with 10%
+# headroom on world demand plus reserve build, the row is relaxed to what that capacity allows
+# (rounded up to 0.1%), and dropped at 99% or more: a cap could only leave demand unmet.
+V1_CAP_HEADROOM = 0.10
+V1_CAP_DROP_AT = 0.99
+
+# US rule on foreign-entity-of-concern (FEOC) ownership, on what the US market receives, by
+# owner (`basis` = owner, `scope` = FEOC, ownership.csv). US law: the IRA's zero-FEOC rule for
+# battery minerals (30D) ended with the EV credit on 2025-09-30 (OBBBA); the OBBBA's
+# "prohibited foreign entity" material-assistance limits (45X) bind credit-claiming products
+# only, and their critical-mineral thresholds were not verified in the sources seen.
+# ASSUMPTION: half of US demand for battery minerals is in products that must be FEOC-free,
+# the other half has no rule: FEOC-owned tonnes at most 50% of what the US market receives,
+# at each stage, for lithium, cobalt, nickel and graphite, every period, hard.
+FEOC_RULE_MAX_SHARE = 0.5
+FEOC_RULE_MINERALS = ("lithium", "cobalt", "nickel", "graphite")
+
+# ---------------------------------------------------------------------------------------
+# Candidate projects (projects.csv; version 2)
+# ---------------------------------------------------------------------------------------
+
+# ASSUMPTION. Capital is annualised at 8% a year (real) over 20 years (capital recovery factor
+# 0.1019), plus fixed upkeep of 2% of capex a year: fixed_cost = capex / capacity x 0.1219.
+CAPITAL_RATE = 0.08
+CAPITAL_LIFE_YEARS = 20
+FIXED_UPKEEP_RATE = 0.02
+# ASSUMPTION. Where no USD capex was published: the median capex per t of contained capacity
+# of the same mineral's projects with one; for minerals without any, the median over all
+# projects of (capex per t / refined price), times the mineral's refined price.
+# Capex given only in another currency (notes of projects.csv) is converted at EUR 1.164 USD
+# (the file's own conversion of Vulcan's EUR 2.2 bn = USD 2.56 bn) and CAD 0.72 USD
+# (ASSUMPTION: 2025 average, approximately).
+USD_PER = {"EUR": 2.56 / 2.2, "CAD": 0.72}
+CAPEX_FROM_NOTES = {
+    "Keliber": (783e6, "EUR", "capex to complete construction (revised), in the notes"),
+    "Ontario cobalt refinery": (100e6, "CAD", "~C$100m more needed to complete the partly "
+                                              "built plant, in the notes"),
+}
+# Integrated projects bring their own raw material: modelled as a supply project and a
+# refining project in the same country, capital split evenly (ASSUMPTION; the planner does not
+# force the two to be built together). Feed that is not mined (synthetic graphite from coke,
+# primary gallium from an alumina refinery's liquor) counts as the country's supply.
+INTEGRATED = {
+    "Eneabba": "fed from Iluka's own ~1 Mt stockpile plus third-party feed",
+    "Nolans": "mine-to-oxide",
+    "Thacker Pass": "integrated claystone mine",
+    "South West Arkansas": "Smackover brine (direct lithium extraction)",
+    "Lionheart": "geothermal brine (direct lithium extraction)",
+    "Keliber": "integrated Finnish spodumene mines",
+    "Vittangi": "mine-to-anode",
+    "Novonix": "synthetic graphite from coke: feed not mined, counted as US supply",
+    "Aluminium of Greece": "primary gallium from its own alumina refinery",
+    "Vaudreuil": "primary gallium from its own alumina refinery",
+}
+# ASSUMPTION. First period where projects.csv gives none: a plant under construction 2027,
+# an announced one 2029. A first year before 2026 (commissioning) is 2026.
+FIRST_PERIOD_BY_STATUS = {"construction": 2027, "announced": 2029}
+# A plant under construction, financed or commissioning is built whole or not at all
+# (`integer` TRUE); an announced one may be built in part (a smaller first phase).
+INTEGER_STATUSES = ("construction", "financed", "commissioning")
+# ASSUMPTION. Lithium hydroxide capacity written "LiOH" is the monohydrate, as sold.
+LI_PER_LIOH_H2O = 6.941 / 41.96
+
+# ---------------------------------------------------------------------------------------
+# Scenario probabilities (version 2, for `planner hedge`)
+# ---------------------------------------------------------------------------------------
+
+# ASSUMPTION. Each scenario's probability of being the world of 2026-2030. The hedge treats
+# scenarios as exclusive, so they sum to 0.82 and `base` takes 0.18. Judgement, with reasons:
+SCENARIO_PROBABILITY = {
+    # in force, but the base assumes 2025 levels: the chance it is enforced as written
+    "drc_cobalt_export_quota": 0.15,
+    "zimbabwe_lithium_export_ban": 0.10,
+    # suspended to Nov 2026: the chance the suspension is not renewed
+    "china_gallium_export_ban": 0.10,
+    # licensing in force; the chance licences are squeezed (3 escalations each in 2023-25)
+    "china_graphite_export_controls": 0.10,
+    "china_rare_earth_export_controls": 0.10,
+    # proposed, not enacted
+    "us_refined_copper_tariff": 0.10,
+    # the January 2026 ban read broadly (all buyers in Japan), unclear in the text
+    "china_japan_dual_use_ban": 0.05,
+    "demand_high_growth": 0.05,
+    # replays and extensions beyond any measure in force
+    "drc_cobalt_export_ban": 0.03,
+    "indonesia_nickel_export_ban": 0.02,
+}
+# ASSUMPTION. An export-licensing squeeze in version 2: a `tariff` of 50% of the price on every
+# export lane of the mineral from China (licensing delays and the premium paid for licensed
+# supply outside China); China's own industry unaffected.
+LICENSING_TARIFF = 0.5
+# The US Section 232 proclamation on copper contemplates a tariff on refined copper of 15% from
+# 2027 and 30% from 2028 (bilateral_measures.csv notes; not enacted).
+US_REFINED_COPPER_TARIFF = {2027: 0.15, 2028: 0.30, 2029: 0.30, 2030: 0.30}
 
 # ---------------------------------------------------------------------------------------
 # Strategic reserves
@@ -225,18 +377,25 @@ PROJECT_VAULT_USD = 10_000_000_000
 # Scenarios and risks
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. An export-licensing squeeze (China on graphite, rare earths) halves the
-# Chinese refining capacity the coalition can contract. Licences are granted selectively
-# (trade_measures: "general licences issued to selected exporters").
-EXPORT_LICENSING_FACTOR = 0.5
-# China's gallium export ban to the US was lifted for one year in Nov 2025. ASSUMPTION: the
-# ban scenario resumes it from 2027 and (the planner has no market-specific capacity) applies
-# it to the whole coalition: factor 0 on Chinese gallium supply and refining.
+# With China's own industry in the model, a Chinese export measure must not cut China's
+# supply to itself. In version 1 (capacity factors only) an export measure on country c is
+# written as the capacity factor that removes that part of c's exports:
+#   factor = 1 - hit x export share, export share = 1 - home use / capacity,
+# home use at refining = c's own market demand, at mining = c's own refining input.
+# ASSUMPTION. Export licensing squeezed: licences for half of China's exports (graphite,
+# rare earths) refused (hit 0.5): licences are granted selectively (trade_measures.csv:
+# "general licences issued to selected exporters").
+EXPORT_LICENSING_HIT = 0.5
+# China's ban on gallium and germanium exports to the US (Announcement No. 46 of 2024) is
+# suspended until 2026-11-27 (bilateral_measures.csv). ASSUMPTION: the scenario resumes it
+# from 2027. Version 2 writes it as it is, an export ban towards the USA; version 1 cannot
+# tell markets apart and writes the stronger case, China's gallium exports stop altogether.
+# Germanium is not in the dataset.
 GALLIUM_BAN_PERIODS = [2027, 2028, 2029, 2030]
 # ASSUMPTION. The DRC export ban (Feb-Oct 2025) is replayed for a whole year, 2026.
 DRC_BAN_PERIODS = [2026]
 # DRC quota: up to 96,600 t/yr in 2026 and 2027 incl. 9,600 t for strategic reserves
-# (trade_measures.csv), so 87,000 t for export. Factor = 87,000 / DRC capacity of the year.
+# (trade_measures.csv, bilateral_measures.csv), so 87,000 t for export.
 DRC_QUOTA_T = 96_600
 DRC_QUOTA_RESERVE_T = 9_600
 DRC_QUOTA_PERIODS = [2026, 2027]
@@ -251,7 +410,8 @@ DEMAND_SURGE_EXTRA_GROWTH = 0.05
 # several were suspended or licensed selectively). Counts: graphite 3 (2023-12 licensing,
 # 2024-12 stricter licensing, 2025-11 synthetic anode), rare earths 3 (2023-12 technology
 # ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2 (2023-08 licensing,
-# 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota).
+# 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk hits exports only
+# (factor as for the version 1 scenarios, at the first period's export share).
 RISK_VOLUME_HIT_SHARE = 0.25
 RISK_EVENTS_2023_2025 = {"graphite": 3, "rare_earths": 3, "gallium": 2, "cobalt": 2}
 
@@ -287,66 +447,201 @@ def rnd(x: float) -> float | int:
     return round(x, 1)
 
 
+# ---------------------------------------------------------------------------------------
+# Sheet layout: headers come from the planner's schema
+# ---------------------------------------------------------------------------------------
+
+# Sheets in the order they are written. Sheets the schema does not know are written only when
+# they have a column list below (`sources`, and the version 2 sheets when VERSION_2 is on).
+SHEET_ORDER = ("minerals", "countries", "periods", "supply", "refining", "demand", "routes",
+               "shares", "ownership", "reserve", "reserve_targets", "projects", "scenarios",
+               "risks", "production", "settings", "sources")
+
+# The `sources` sheet is ours, not the planner's: it skips it with a warning (intended).
+SOURCES_COLUMNS = ("kind", "sheet", "item", "mineral", "country", "value", "unit", "source",
+                   "confidence", "note")
+
+
+# Version 2 sheets and columns (docs: the spec's "Version 2" section), in the spec's order.
+# The schema does not declare them yet; when it does, its declaration and order win and these
+# only fill what it lacks.
+V2_COLUMNS = {
+    "shares": ("stage", "scope", "mineral", "period", "min_share", "max_share", "market",
+               "basis", "penalty"),
+    "scenarios": ("scenario", "kind", "factor", "mineral", "country", "period", "to", "stage",
+                  "probability"),
+    "ownership": ("stage", "country", "owner", "share", "mineral"),
+    "projects": ("project", "stage", "mineral", "country", "capacity", "cost", "fixed_cost",
+                 "yield", "first_period", "integer", "owner"),
+}
+
+
+def sheet_columns(name: str, version_2: bool = False) -> list[str]:
+    """Column names of sheet `name`, in the order planner.schema declares them.
+
+    With version_2, the version 2 columns the schema does not know yet are appended in the
+    spec's order (a version 2 sheet the schema lacks takes the spec's columns).
+    """
+    if name == "sources":
+        return list(SOURCES_COLUMNS)
+    cols = [c.name for c in SCHEMA[name].columns] if name in SCHEMA else []
+    if version_2:
+        cols += [c for c in V2_COLUMNS.get(name, ()) if c not in cols]
+    if not cols:
+        raise KeyError(f"sheet {name!r} is in neither planner.schema nor V2_COLUMNS")
+    return cols
+
+
+def table(name: str, rows: list[dict], sort_key=None, version_2: bool = False) -> list[list]:
+    """Header plus one list per row, ordered by the sheet's columns.
+
+    Rows are dicts keyed by column name; a key the sheet does not have is an error (a typo
+    would otherwise be dropped silently, and a version 2 value would be written where the
+    planner reads version 1), a column the row lacks is blank.
+    """
+    cols = sheet_columns(name, version_2)
+    known = set(cols)
+    for r in rows:
+        unknown = set(r) - known
+        if unknown:
+            raise ValueError(f"sheet {name!r}: unknown column(s) {sorted(unknown)}")
+    if sort_key is not None:
+        rows = sorted(rows, key=sort_key)
+    return [cols] + [[r.get(c) for c in cols] for r in rows]
+
+
+def by(*cols, blank=None):
+    """Sort key over the named columns (blank cells sort as `blank`)."""
+    def key(r):
+        return tuple(blank if r.get(c) is None else r.get(c) for c in cols)
+    return key
+
+
+def as_text(r: dict) -> list[str]:
+    return [str(v) for v in r.values()]
+
+
 class Sources:
     """Rows of the `sources` sheet."""
 
-    HEADER = ["kind", "sheet", "item", "mineral", "country", "value", "unit", "source",
-              "confidence", "note"]
-
     def __init__(self) -> None:
-        self.rows: list[list] = []
+        self.rows: list[dict] = []
 
     def add(self, kind, sheet, item, mineral="", country="", value="", unit="", source="",
             confidence="", note=""):
         assert kind in ("SOURCED", "DERIVED", "ASSUMPTION"), kind
-        self.rows.append([kind, sheet, item, mineral, country, value, unit, source, confidence,
-                          note])
+        self.rows.append(dict(zip(SOURCES_COLUMNS, (kind, sheet, item, mineral, country, value,
+                                                    unit, source, confidence, note))))
+
+    def table(self) -> list[list]:
+        return table("sources", self.rows,
+                     sort_key=lambda r: (r["sheet"], r["kind"], str(r["mineral"]),
+                                         str(r["country"]), r["item"]))
 
 
-def growth_rates(demand_rows: list[dict]) -> dict[str, tuple[float, str]]:
-    rates: dict[str, tuple[float, str]] = {}
-    for r in demand_rows:
-        if r["year"] == "2040 vs 2024" and r["mineral"] in MINERALS:
-            text = r["tonnes"].rstrip("x")
-            if "-" in text:
-                lo, hi = (float(v) for v in text.split("-"))
-                mult = (lo + hi) / 2
-            else:
-                mult = float(text)
-            rates[r["mineral"]] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
-    cu = next(r for r in demand_rows if r["mineral"] == "copper" and r["year"] == "2024")
-    rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
-                       "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
-    rates["gallium"] = (GALLIUM_DEMAND_GROWTH, "ASSUMPTION (no figure in data)")
-    return rates
+# ---------------------------------------------------------------------------------------
+# Reading the reference data
+# ---------------------------------------------------------------------------------------
 
 
-def build(ref: Path) -> dict[str, list[list]]:
-    src = Sources()
-    mine = read_csv(ref, "mine_production.csv")
-    refprod = read_csv(ref, "refinery_production.csv")
-    rshare = read_csv(ref, "refining_share.csv")
-    prices = read_csv(ref, "prices.csv")
-    demand = read_csv(ref, "demand.csv")
-    partners = read_csv(ref, "partners.csv")
-    measures = read_csv(ref, "trade_measures.csv")
+class Data:
+    """The reference figures and everything derived from them that more than one sheet uses."""
 
-    # ---- groups ------------------------------------------------------------------------
-    groups: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, str] = {}
-    for r in partners:
+    def __init__(self, ref: Path) -> None:
+        self.mine = read_csv(ref, "mine_production.csv")
+        self.refprod = read_csv(ref, "refinery_production.csv")
+        self.rshare = read_csv(ref, "refining_share.csv")
+        self.prices = read_csv(ref, "prices.csv")
+        self.demand = read_csv(ref, "demand.csv")
+        self.partners = read_csv(ref, "partners.csv")
+        self.measures = read_csv(ref, "trade_measures.csv")
+        self.bilateral = read_csv(ref, "bilateral_measures.csv")
+        self.ownership = read_csv(ref, "ownership.csv")
+        self.projects = read_csv(ref, "projects.csv")
+        self.names: dict[str, str] = {}
+        self.groups: dict[str, set[str]] = defaultdict(set)
+        self.growth: dict[str, tuple[float, str]] = {}
+        # prod[m][country] = 2025 mine output (t); world_prod[m] = USGS world total
+        self.prod: dict[str, dict[str, float]] = defaultdict(dict)
+        self.world_prod: dict[str, float] = {}
+        self.raw_price: dict[str, float] = {}
+        self.refined_price: dict[str, float] = {}
+        # shares[m][country] = refining share (%) in share_year[m]; world_ref[m] = world
+        # refining volume (t) the shares apply to
+        self.shares: dict[str, dict[str, float]] = defaultdict(dict)
+        self.share_year: dict[str, int] = {}
+        self.world_ref: dict[str, float] = {}
+        # world_dem[m] = world refined demand 2025 (t): the output balance V
+        self.world_dem: dict[str, float] = {}
+        # market_share[m][market] = share of world demand
+        self.market_share: dict[str, dict[str, float]] = {}
+        self.dem: dict[tuple, float] = {}
+        self.supply_cap: dict[tuple, float] = {}
+        self.refine_cap: dict[tuple, float] = {}
+
+    def gfac(self, m: str, t: int) -> float:
+        return (1 + self.growth[m][0]) ** (t - BASE_YEAR)
+
+    def share_at(self, m: str, code: str, t: int) -> float:
+        """Refining share (%) of `code` in year t: the data year's, moved linearly to 2030."""
+        base = self.shares[m].get(code, 0.0)
+        if m not in REFINING_SHARE_2030:
+            return base
+        proj = dict(REFINING_SHARE_2030[m])
+        y0 = self.share_year[m]
+        if "ROW" not in proj:
+            proj["ROW"] = 100 - sum(v for c, v in proj.items()) - sum(
+                v for c, v in self.shares[m].items() if c not in proj and c != "ROW")
+        target = proj.get(code, base)
+        w = min(max((t - y0) / (2030 - y0), 0.0), 1.0)
+        return base + (target - base) * w
+
+    @property
+    def refiners(self) -> dict[str, set[str]]:
+        return {m: {c for c, s in self.shares[m].items() if s > 0} for m in MINERALS}
+
+    def bilateral_measure(self, imposing, mineral, mtype, target="") -> dict:
+        for r in self.bilateral:
+            if r["imposing"] == imposing and mineral in r["mineral"].split("; ") and \
+                    r["measure_type"] == mtype and r["target"].startswith(target):
+                return r
+        raise KeyError((imposing, mineral, mtype, target))
+
+    def world_demand(self, m: str, t: int) -> float:
+        return self.world_dem[m] * self.gfac(m, t)
+
+    def export_share(self, m: str, c: str, stage: str, t: int) -> float:
+        """Share of c's capacity at `stage` that is not used at home in year t (see scenarios)."""
+        if stage == "refining":
+            home = self.dem.get((m, c, t), 0.0)
+            cap = self.refine_cap.get((m, c, t), 0.0)
+        else:
+            home = self.refine_cap.get((m, c, t), 0.0) / REFINING_YIELD
+            cap = self.supply_cap.get((m, c, t), 0.0)
+        return 0.0 if cap <= 0 else max(0.0, 1 - home / cap)
+
+    def measure(self, imposing, mineral, mtype_start) -> dict:
+        for r in self.measures:
+            if r["imposing"] == imposing and r["mineral"].startswith(mineral) and \
+                    r["measure_type"].startswith(mtype_start):
+                return r
+        raise KeyError((imposing, mineral, mtype_start))
+
+
+def read_groups(d: Data, src: Sources) -> None:
+    for r in d.partners:
         code = r["iso3"]
         if code == "EUU":
             continue  # the European Commission is not a country; the EU is a market here
-        names.setdefault(code, r["country"])
+        d.names.setdefault(code, r["country"])
         if r["group"] in ("CMM2026_host", "CMM2026_attendee"):
-            groups[code].add("CMM2026")
+            d.groups[code].add("CMM2026")
         elif r["group"] == "MSP_member":
-            groups[code].add("MSP")
+            d.groups[code].add("MSP")
     for code in EU_MEMBERS:
-        groups[code].add("EU")
+        d.groups[code].add("EU")
     for code in FEOC:
-        groups[code].add("FEOC")
+        d.groups[code].add("FEOC")
     src.add("SOURCED", "countries", "group CMM2026 = host + attendees of the Critical Minerals "
             "Ministerial, Washington, 4 Feb 2026", source="partners.csv (US State Dept release)",
             confidence="high")
@@ -359,35 +654,38 @@ def build(ref: Path) -> dict[str, list[list]]:
             source="US usage (10 USC 4872, IRA FEOC guidance); not in reference files",
             confidence="high", note="Iran produces none of the minerals in the data")
 
-    def contractable(code: str) -> float:
-        return CONTRACTABLE_SHARE
 
-    src.add("ASSUMPTION", "supply, refining", "contractable share of every country's output "
-            "(capacity = output x growth x share)", value=CONTRACTABLE_SHARE, unit="share",
-            note="1.6x the coalition's 25% demand share; other buyers (mainly China's industry) "
-                 "take the rest; uniform so shares of available capacity equal the data")
-
-    # ---- growth ------------------------------------------------------------------------
-    growth = growth_rates(demand)
+def growth_rates(d: Data, src: Sources) -> None:
+    rates: dict[str, tuple[float, str]] = {}
+    for r in d.demand:
+        if r["year"] == "2040 vs 2024" and r["mineral"] in MINERALS:
+            text = r["tonnes"].rstrip("x")
+            if "-" in text:
+                lo, hi = (float(v) for v in text.split("-"))
+                mult = (lo + hi) / 2
+            else:
+                mult = float(text)
+            rates[r["mineral"]] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
+    cu = next(r for r in d.demand if r["mineral"] == "copper" and r["year"] == "2024")
+    rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
+                       "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
+    rates["gallium"] = (GALLIUM_DEMAND_GROWTH, "ASSUMPTION (no figure in data)")
+    d.growth = rates
     for m in MINERALS:
-        g, how = growth[m]
+        g, how = rates[m]
         src.add("ASSUMPTION" if m == "gallium" else "DERIVED", "demand, supply, refining",
                 "growth rate per year from 2025", m, value=round(g, 4), unit="1/yr", source=how,
                 confidence="low",
                 note="demand; capacity grows at the same rate (ASSUMPTION: market keeps its "
                      "2025 balance)")
 
-    def gfac(m: str, t: int) -> float:
-        return (1 + growth[m][0]) ** (t - BASE_YEAR)
 
-    # ---- mine production (supply) ------------------------------------------------------
-    prod: dict[str, dict[str, float]] = defaultdict(dict)
-    world_prod: dict[str, float] = {}
-    for r in mine:
+def read_mine_production(d: Data, src: Sources) -> None:
+    for r in d.mine:
         m = r["mineral"]
         if m not in MINERALS or r["year"] != str(BASE_YEAR):
             continue
-        names.setdefault(r["iso3"], r["country"])
+        d.names.setdefault(r["iso3"], r["country"])
         if r["tonnes"] == "":
             src.add("SOURCED", "supply", "mine production 2025 withheld by USGS: not modelled",
                     m, r["iso3"], source=r["source_url"], confidence="high",
@@ -395,24 +693,24 @@ def build(ref: Path) -> dict[str, list[list]]:
             continue
         t = num(r["tonnes"])
         if r["iso3"] == "WLD":
-            world_prod[m] = t
+            d.world_prod[m] = t
         elif t > 0:
-            prod[m][r["iso3"]] = t
+            d.prod[m][r["iso3"]] = t
             src.add("SOURCED", "supply", "mine production 2025", m, r["iso3"], t,
                     r["basis"], r["source_url"], "high" if r["status"] != "estimate" else "medium",
                     f"USGS {r['status']}; read in {r['seen_in'][:60]}")
-    names["ROW"] = ROW_NAME
+    d.names["ROW"] = ROW_NAME
 
-    # ---- prices ------------------------------------------------------------------------
+
+def read_prices(d: Data, src: Sources) -> None:
     def price_row(m, product_start, period=None):
-        for r in prices:
+        for r in d.prices:
             if r["mineral"] == m and r["product"].startswith(product_start) and (
                     period is None or r["period"] == period):
                 return r
         raise KeyError((m, product_start, period))
 
-    refined_price: dict[str, float] = {}
-    raw_price: dict[str, float] = {}
+    refined_price, raw_price = d.refined_price, d.raw_price
     li_c = price_row("lithium", "lithium carbonate spot", "2025-11")
     spod = price_row("lithium", "spodumene")
     refined_price["lithium"] = num(li_c["usd_per_tonne"]) * LI_TO_LCE
@@ -459,15 +757,13 @@ def build(ref: Path) -> dict[str, list[list]]:
         src.add("ASSUMPTION", "minerals", f"raw_price = {f} x refined price (payable share)", m,
                 value=round(raw_price[m]), unit="USD/t", note="no raw/concentrate price in data")
 
-    # ---- world refined volume and shares -----------------------------------------------
-    # shares[m][code] in percent for the data year; share_year[m] the year of those shares.
-    shares: dict[str, dict[str, float]] = defaultdict(dict)
-    share_year: dict[str, int] = {}
-    world_ref: dict[str, float] = {}
+
+def read_refining_shares(d: Data, src: Sources) -> None:
+    shares, share_year, world_ref = d.shares, d.share_year, d.world_ref
     # copper: USGS refinery tonnes 2025
-    for r in refprod:
+    for r in d.refprod:
         if r["mineral"] == "copper" and r["year"] == str(BASE_YEAR):
-            names.setdefault(r["iso3"], r["country"])
+            d.names.setdefault(r["iso3"], r["country"])
             if r["iso3"] == "WLD":
                 continue
             shares["copper"][r["iso3"]] = num(r["tonnes"])
@@ -479,7 +775,7 @@ def build(ref: Path) -> dict[str, list[list]]:
     shares["copper"] = {c: v / tot * 100 for c, v in shares["copper"].items()}
     share_year["copper"] = BASE_YEAR
     # nickel: INSG primary production 2025 (forecast) for IDN, CHN, world; Russia ~10% share
-    ni = {r["iso3"]: num(r["tonnes"]) for r in refprod
+    ni = {r["iso3"]: num(r["tonnes"]) for r in d.refprod
           if r["mineral"] == "nickel" and r["year"] == str(BASE_YEAR)}
     world_ref["nickel"] = ni["WLD"]
     for code in ("IDN", "CHN"):
@@ -490,7 +786,7 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("SOURCED", "refining", "world primary nickel production 2025 (INSG forecast)",
             "nickel", "WLD", ni["WLD"], "t Ni", "refinery_production.csv", "medium")
     # cobalt, lithium, graphite, rare earths, gallium: default shares of refining_share.csv
-    for r in rshare:
+    for r in d.rshare:
         m = r["mineral"]
         if m in ("copper",) or m not in MINERALS or r["use_as_default"] != "Y":
             continue
@@ -499,14 +795,14 @@ def build(ref: Path) -> dict[str, list[list]]:
         shares[m][r["iso3"]] = num(r["share_pct"])
         if r["iso3"] == "CHN" and m != "nickel":
             share_year[m] = int(re.search(r"\d{4}", r["year"]).group())
-        names.setdefault(r["iso3"], r["country"])
+        d.names.setdefault(r["iso3"], r["country"])
         src.add("SOURCED", "refining", f"refining share ({r['stage']}, {r['year']})", m,
                 r["iso3"], num(r["share_pct"]), "%", r["source_url"], r["confidence"],
                 r["notes"][:160])
     share_year["nickel"] = BASE_YEAR
     # cobalt: the rest (100 - CHN - FIN - CAN) spread over the other countries of the 2023
     # capacity list by their capacity
-    co_cap = {r["iso3"]: num(r["tonnes"]) for r in refprod
+    co_cap = {r["iso3"]: num(r["tonnes"]) for r in d.refprod
               if r["mineral"] == "cobalt" and r["measure"] == "capacity"}
     rest = 100 - sum(shares["cobalt"].values())
     others = {c: v for c, v in co_cap.items() if c not in shares["cobalt"]}
@@ -517,8 +813,8 @@ def build(ref: Path) -> dict[str, list[list]]:
                 "refinery_production.csv (reportlinker capacity list)", "low",
                 f"capacity {v:.0f} t; residual {rest:.0f}% = 100 - CHN - FIN - CAN")
     # gallium: USGS primary low-purity tonnes; the same countries refine to high purity
-    for c, v in prod["gallium"].items():
-        shares["gallium"][c] = v / sum(prod["gallium"].values()) * 100
+    for c, v in d.prod["gallium"].items():
+        shares["gallium"][c] = v / sum(d.prod["gallium"].values()) * 100
     share_year["gallium"] = BASE_YEAR
     src.add("ASSUMPTION", "refining", "gallium refining capacity = primary low-purity output "
             "shares (USGS tonnes; refining_share.csv China 98-100%)", "gallium",
@@ -530,26 +826,13 @@ def build(ref: Path) -> dict[str, list[list]]:
             shares[m]["ROW"] = res
             src.add("DERIVED", "refining", "refining share of rest of world = 100 - named", m,
                     "ROW", round(res, 2), "%", "refining_share.csv README: residual is ROW")
-    # world refined volume for share-based minerals: world mine production 2025
+    # observed world refined volume for share-based minerals (the production sheet's refined
+    # tonnes): world mine production 2025. Capacity uses the balance V instead (capacities()).
     for m in ("lithium", "cobalt", "graphite", "rare_earths", "gallium"):
-        world_ref[m] = world_prod[m] if m != "gallium" else sum(prod["gallium"].values())
-        src.add("ASSUMPTION", "refining", "world refining volume 2025 = world mine production "
-                "2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
+        world_ref[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
+        src.add("ASSUMPTION", "production", "observed world refining volume 2025 = world mine "
+                "production 2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
                 "mine_production.csv (USGS MCS 2026)", "medium")
-
-    def share_at(m: str, code: str, t: int) -> float:
-        base = shares[m].get(code, 0.0)
-        if m not in REFINING_SHARE_2030:
-            return base
-        proj = dict(REFINING_SHARE_2030[m])
-        y0 = share_year[m]
-        if "ROW" not in proj:
-            proj["ROW"] = 100 - sum(v for c, v in proj.items()) - sum(
-                v for c, v in shares[m].items() if c not in proj and c != "ROW")
-        target = proj.get(code, base)
-        w = min(max((t - y0) / (2030 - y0), 0.0), 1.0)
-        return base + (target - base) * w
-
     for m, proj in REFINING_SHARE_2030.items():
         for c, v in proj.items():
             src.add("SOURCED", "refining", f"projected refining share 2030 (IEA; linear from "
@@ -558,125 +841,224 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("ASSUMPTION", "refining", "lithium: share China loses by 2030 goes to ROW",
             "lithium", "ROW", note="the data does not say where new capacity is built")
 
-    # ---- countries ---------------------------------------------------------------------
-    refiners = {m: {c for c, s in shares[m].items() if s > 0} for m in MINERALS}
-    producers = {m: set(prod[m]) for m in MINERALS}
-    codes = sorted(set().union(*refiners.values(), *producers.values()))
-    countries = [["country", "name", "groups"]]
-    for c in codes:
-        countries.append([c, names.get(c, c), ", ".join(sorted(groups.get(c, set())))])
 
-    # ---- cost multipliers --------------------------------------------------------------
-    def mult(code: str, share_pct: float) -> float:
-        if code == "ROW":
-            return COST_SCALE_BASE
-        return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
-
-    # ---- supply ------------------------------------------------------------------------
-    supply = [["mineral", "country", "period", "capacity", "cost"]]
-    supply_cap: dict[tuple, float] = {}
+def world_balance(d: Data, src: Sources) -> None:
+    """World demand 2025 = V = yield x world mine output; the demand.csv figures as a check."""
     for m in MINERALS:
-        wp = sum(prod[m].values())
-        for c in sorted(prod[m]):
-            cost = raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * mult(c, prod[m][c] / wp * 100)
-            for t in PERIODS:
-                cap = prod[m][c] * gfac(m, t) * contractable(c)
-                supply_cap[m, c, t] = rnd(cap)
-                supply.append([m, c, t, rnd(cap), rnd(cost)])
+        mined = sum(d.prod[m].values())
+        d.world_dem[m] = REFINING_YIELD * mined
+        src.add("DERIVED", "demand", "world demand 2025 = yield x world mine output 2025 "
+                "(the output balance the calibration reproduces)", m, "WLD",
+                rnd(d.world_dem[m]), "t", "mine_production.csv (sum of countries)", "medium",
+                f"mine output {rnd(mined)} t x {REFINING_YIELD}")
+    for r in d.demand:
+        m = r["mineral"]
+        if m in MINERALS and r["scope"] == "world" and re.fullmatch(r"\d{4}", r["year"]):
+            src.add("SOURCED", "demand", f"world demand {r['year']} ({r['metric']}): "
+                    "cross-check only", m, "WLD", num(r["tonnes"]), r["basis"], r["source_url"],
+                    r["confidence"], cross_check_note(d, m, r))
 
-    # ---- refining ----------------------------------------------------------------------
-    refining = [["mineral", "country", "period", "capacity", "cost", "yield"]]
-    refine_cap: dict[tuple, float] = {}
+
+def cross_check_note(d: Data, m: str, r: dict) -> str:
+    ratio = d.world_dem[m] * d.gfac(m, int(r["year"])) / num(r["tonnes"])
+    why = {
+        "copper": "refined demand includes secondary (scrap) copper, which the planner does "
+                  "not model: its demand is primary copper",
+        "cobalt": "2024 surplus 36 kt (same source) and 2025 stock building: output exceeds use",
+        "nickel": "INSG usage forecast made in Sept 2024; the balance is USGS mine output",
+        "lithium": "2025 output above use (stock building in a falling market)",
+        "rare_earths": "magnet REEs only, not all REO",
+    }.get(m, "")
+    return f"plan's 2025 world demand / this figure grown to 2025 = {ratio:.2f}; {why}"
+
+
+def market_shares(d: Data, src: Sources) -> None:
+    """Each market's share of world demand: the coalition's five, China's industry, the rest."""
+    note = next(r["notes"] for r in d.demand
+                if r["mineral"] == "nickel" and "China" in r["notes"])
+    china_ni = float(re.search(r"China ~([\d.]+)%", note).group(1)) / 100
     for m in MINERALS:
-        margin = max(refined_price[m] - raw_price[m], 0.0)
-        for c in sorted(refiners[m] | {c for c in (REFINING_SHARE_2030.get(m) or {})}):
-            cost = margin * REFINING_COST_TO_MARGIN * mult(c, shares[m].get(c, 0.0))
+        china = china_ni if m == "nickel" else CHINA_SHARE_OF_WORLD_DEMAND
+        shares = dict(MARKET_SHARE_OF_WORLD_DEMAND)
+        shares["CHN"] = china
+        shares["ROW"] = 1 - sum(shares.values())
+        d.market_share[m] = shares
+        for t in PERIODS:
+            for mk in MARKETS:
+                d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
+    for mk, sh in MARKET_SHARE_OF_WORLD_DEMAND.items():
+        src.add("ASSUMPTION", "demand", "coalition market's share of world refined demand",
+                country=mk, value=sh, unit="share",
+                note="coalition total 25%, every mineral; no per-market demand in the data")
+    src.add("SOURCED", "demand", "China's share of world primary nickel use (2024)", "nickel",
+            "CHN", china_ni, "share", "demand.csv notes (INSG)", "medium")
+    src.add("ASSUMPTION", "demand", "China's share of world refined demand (minerals other than "
+            "nickel)", country="CHN", value=CHINA_SHARE_OF_WORLD_DEMAND, unit="share",
+            note="no figure in the data; in line with nickel (63.8%)")
+    src.add("DERIVED", "demand", "rest of world (ROW) = 1 - coalition - China", country="ROW",
+            value="0.15 (nickel 0.112)", unit="share")
+    src.add("ASSUMPTION", "demand", "markets: the coalition (USA, EU, JPN, KOR, IND) plans with "
+            "China's own industry (CHN) and the rest of the world (ROW) as competing buyers",
+            value=", ".join(MARKETS),
+            note="so the coalition competes for capacity as it does in reality")
+
+
+def capacities(d: Data, src: Sources) -> None:
+    """Whole capacity of every country, calibrated to its 2025 output (see CAPACITY_HEADROOM)."""
+    for m in MINERALS:
+        for c in d.prod[m]:
             for t in PERIODS:
-                cap = world_ref[m] * share_at(m, c, t) / 100 * gfac(m, t) * contractable(c)
-                if cap <= 0:
-                    continue
-                refine_cap[m, c, t] = rnd(cap)
-                refining.append([m, c, t, rnd(cap), rnd(cost), REFINING_YIELD])
-    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
-            note="process recoveries 90-98%; not in data")
+                d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * CAPACITY_HEADROOM)
+        for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
+            for t in PERIODS:
+                cap = d.world_dem[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * \
+                    CAPACITY_HEADROOM
+                if cap > 0:
+                    d.refine_cap[m, c, t] = rnd(cap)
+    src.add("ASSUMPTION", "supply, refining", "capacity = 2025 output x growth x headroom "
+            "(mine: own output; refining: share x world demand): each country's whole "
+            "capacity, world capacity 5% above world demand at both stages",
+            value=CAPACITY_HEADROOM, unit="x",
+            note="calibration: with 5% spare every country runs at >= 95% on average, so the "
+                 "plan without share limits reproduces 2025 output within 5 points whatever the "
+                 "costs; capacity = what a country can sell in a year, not nameplate")
+
+
+def prepare(ref: Path, src: Sources) -> Data:
+    """Read the reference files and derive what the sheets share."""
+    d = Data(ref)
+    read_groups(d, src)
+    growth_rates(d, src)
+    read_mine_production(d, src)
+    read_prices(d, src)
+    read_refining_shares(d, src)
+    world_balance(d, src)
+    market_shares(d, src)
+    capacities(d, src)
+    return d
+
+
+# ---------------------------------------------------------------------------------------
+# One function per sheet
+# ---------------------------------------------------------------------------------------
+
+
+# Names of owner countries that are in no reference file.
+OWNER_NAMES = {"CHE": "Switzerland"}
+
+
+def countries_sheet(d: Data, src: Sources, extra: set[str] = frozenset()) -> list[list]:
+    """Every country that mines or refines; with version 2 also project hosts and owners."""
+    codes = set().union(*d.refiners.values(), *(set(d.prod[m]) for m in MINERALS))
+    added = sorted(set(extra) - codes)
+    for c in added:
+        src.add("DERIVED", "countries", "country added for version 2: hosts a candidate project "
+                "or owns capacity elsewhere (no output of its own in the data)", country=c)
+    codes = sorted(codes | set(added))
+    rows = [{"country": c, "name": d.names.get(c) or OWNER_NAMES.get(c, c),
+             "groups": ", ".join(sorted(d.groups.get(c, set())))} for c in codes]
+    return table("countries", rows, sort_key=as_text)
+
+
+def cost_multiplier(code: str, share_pct: float) -> float:
+    if code == "ROW":
+        return COST_SCALE_BASE
+    return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
+
+
+def unit_cost(d: Data, m: str, stage: str, c: str) -> float:
+    """Cost per t at `stage` in country c (a country without output gets the fringe cost)."""
+    if stage == "supply":
+        share = d.prod[m].get(c, 0.0) / sum(d.prod[m].values()) * 100
+        return d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(c, share)
+    margin = max(d.refined_price[m] - d.raw_price[m], 0.0)
+    return margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
+
+
+def supply_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+    for m in MINERALS:
+        for c in sorted(d.prod[m]):
+            cost = unit_cost(d, m, "supply", c)
+            for t in PERIODS:
+                rows.append({"mineral": m, "country": c, "period": t,
+                             "capacity": d.supply_cap[m, c, t], "cost": rnd(cost)})
     src.add("ASSUMPTION", "supply", "cost = 0.75 x raw_price x scale multiplier",
             value=SUPPLY_COST_TO_RAW_PRICE, note="prices are a ceiling for cost; no cost curves")
-    src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
-            value=REFINING_COST_TO_MARGIN, note="per t of refined output")
     src.add("ASSUMPTION", "supply, refining", "scale multiplier = 1.15 - 0.30 x world share "
             "(ROW 1.15)", value=f"{COST_SCALE_BASE} - {COST_SCALE_SLOPE} x share",
-            note="largest producers taken as lowest on the cost curve")
-    src.add("ASSUMPTION", "routes", "freight not modelled (route cost 0)",
-            note="small next to mineral values; no freight data")
+            note="largest producers taken as lowest on the cost curve; with calibrated "
+                 "capacity this orders who runs full, not who takes everything")
+    return table("supply", rows, sort_key=by("mineral", "country", "period"))
 
-    # ---- demand ------------------------------------------------------------------------
-    world_dem: dict[str, float] = {}
+
+def refining_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
     for m in MINERALS:
-        if m in DEMAND_FROM_PRODUCTION:
-            world_dem[m] = world_prod[m] if m != "gallium" else sum(prod["gallium"].values())
-            src.add("ASSUMPTION", "demand", "world demand 2025 = world production 2025 (proxy)",
-                    m, "WLD", world_dem[m], "t", "mine_production.csv", "medium",
-                    "no world demand figure for all REO/graphite/gallium in data")
-            continue
-        rows = {r["year"]: r for r in demand if r["mineral"] == m and r["scope"] == "world"}
-        if str(BASE_YEAR) in rows:
-            r = rows[str(BASE_YEAR)]
-            world_dem[m] = num(r["tonnes"])
-            src.add("SOURCED", "demand", f"world demand 2025 ({r['metric']})", m, "WLD",
-                    world_dem[m], r["basis"], r["source_url"], r["confidence"])
-        else:
-            r = rows["2024"]
-            world_dem[m] = num(r["tonnes"]) * (1 + growth[m][0])
-            src.add("SOURCED", "demand", f"world demand 2024 ({r['metric']})", m, "WLD",
-                    num(r["tonnes"]), r["basis"], r["source_url"], r["confidence"])
-            src.add("DERIVED", "demand", "world demand 2025 = 2024 x (1 + growth)", m, "WLD",
-                    rnd(world_dem[m]), "t")
-    for mk, s in MARKET_SHARE_OF_WORLD_DEMAND.items():
-        src.add("ASSUMPTION", "demand", "market share of world refined demand", country=mk,
-                value=s, unit="share",
-                note="coalition total 25%; China and others take the rest")
-    demand_rows = [["mineral", "market", "period", "demand"]]
-    dem: dict[tuple, float] = {}
-    for m in MINERALS:
-        for mk in sorted(MARKET_SHARE_OF_WORLD_DEMAND):
+        for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
+            cost = unit_cost(d, m, "refining", c)
             for t in PERIODS:
-                d = rnd(world_dem[m] * gfac(m, t) * MARKET_SHARE_OF_WORLD_DEMAND[mk])
-                dem[m, mk, t] = d
-                demand_rows.append([m, mk, t, d])
+                if (m, c, t) in d.refine_cap:
+                    rows.append({"mineral": m, "country": c, "period": t,
+                                 "capacity": d.refine_cap[m, c, t], "cost": rnd(cost),
+                                 "yield": REFINING_YIELD})
+    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
+            note="process recoveries 90-98%; not in data")
+    src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
+            value=REFINING_COST_TO_MARGIN, note="per t of refined output")
+    return table("refining", rows, sort_key=by("mineral", "country", "period"))
 
-    # ---- minerals ----------------------------------------------------------------------
-    minerals = [["mineral", "raw_price", "refined_price", "unmet_penalty"]]
-    for m in MINERALS:
-        minerals.append([m, rnd(raw_price[m]), rnd(refined_price[m]),
-                         rnd(refined_price[m] * UNMET_PENALTY_PRICE_MULTIPLE)])
+
+def demand_sheet(d: Data, src: Sources) -> list[list]:
+    rows = [{"mineral": m, "market": mk, "period": t, "demand": d.dem[m, mk, t]}
+            for m in MINERALS for mk in MARKETS for t in PERIODS]
+    return table("demand", rows, sort_key=by("mineral", "market", "period"))
+
+
+def minerals_sheet(d: Data, src: Sources) -> list[list]:
+    rows = [{"mineral": m, "raw_price": rnd(d.raw_price[m]),
+             "refined_price": rnd(d.refined_price[m]),
+             "unmet_penalty": rnd(d.refined_price[m] * UNMET_PENALTY_PRICE_MULTIPLE)}
+            for m in MINERALS]
     src.add("ASSUMPTION", "minerals", "unmet_penalty = 5 x refined price",
             value=UNMET_PENALTY_PRICE_MULTIPLE,
             note="above any delivered cost incl. tariffs (max ~2.2x price)")
+    return table("minerals", rows)
 
-    # ---- routes (trade measures) -------------------------------------------------------
-    routes = [["stage", "from", "to", "mineral", "cost", "tariff_rate", "allowed"]]
 
-    def measure(imposing, mineral, mtype_start):
-        for r in measures:
-            if r["imposing"] == imposing and r["mineral"].startswith(mineral) and \
-                    r["measure_type"].startswith(mtype_start):
-                return r
-        raise KeyError((imposing, mineral, mtype_start))
+def home(refiner: str, market: str) -> bool:
+    """A delivery inside the market's own territory (the EU market: any EU member)."""
+    return refiner == market or (market == "EU" and refiner in EU_MEMBERS)
 
-    s301_gr = measure("USA", "graphite", "Section 301")
-    ad_gr = measure("USA", "graphite (natural+synthetic)", "antidumping")
-    s301_re = measure("USA", "rare_earths", "Section 301")
-    s301_var = measure("USA", "various (cobalt", "Section 301")
-    gr_rate = num(s301_gr["rate_pct"]) / 100 + (
-        num(ad_gr["rate_pct"]) / 100 if APPLY_PRELIMINARY_GRAPHITE_AD else 0)
-    routes.append(["delivery", "CHN", "USA", "graphite", 0, round(gr_rate, 4), True])
-    routes.append(["delivery", "CHN", "USA", "cobalt", 0, num(s301_var["rate_pct"]) / 100, True])
+
+def routes_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+    refiners = sorted(set().union(*d.refiners.values()))
+    for r in refiners:
+        for mk in MARKETS:
+            if not home(r, mk):
+                rows.append({"stage": "delivery", "from": r, "to": mk,
+                             "cost": FREIGHT_USD_PER_T})
+    src.add("ASSUMPTION", "routes", "cross-border delivery cost 100 USD/t (freight and "
+            "handling), home deliveries 0", value=FREIGHT_USD_PER_T, unit="USD/t",
+            note="markets buy from their own refiners first at equal cost; no freight data; "
+                 "small next to mineral values")
+
+    s301_gr = d.measure("USA", "graphite", "Section 301")
+    aam = d.bilateral_measure("USA", "graphite", "tariff", target="CHN")
+    s301_re = d.measure("USA", "rare_earths", "Section 301")
+    s301_var = d.measure("USA", "various (cobalt", "Section 301")
+    rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
+                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
+    rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "cobalt",
+                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_var["rate_pct"]) / 100})
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
             s301_gr["source_url"], "medium")
-    src.add("ASSUMPTION", "routes", "US preliminary AD duty on Chinese graphite AAM applied as "
-            "final (CVD left out)", "graphite", "CHN", num(ad_gr["rate_pct"]), "%",
-            ad_gr["source_url"], "low", "route tariff_rate = 0.25 + 0.935 = 1.185")
+    src.add("SOURCED", "routes", "US AD/CVD duties on Chinese graphite active anode material NOT "
+            "applied: " + aam["status"], "graphite", "CHN", source=aam["source_url"],
+            confidence=aam["confidence"],
+            note="bilateral_measures.csv corrects the 'preliminary' rows of trade_measures.csv")
     src.add("SOURCED", "routes", "US Section 301 on Chinese permanent magnets NOT applied: the "
             "planner's rare-earth product is separated oxide (US MFN on RE oxides 0%)",
             "rare_earths", "CHN", num(s301_re["rate_pct"]), "%", s301_re["source_url"], "medium",
@@ -687,31 +1069,75 @@ def build(ref: Path) -> dict[str, list[list]]:
             "no US cobalt refinery in the data, so US cobalt arrives refined")
     src.add("SOURCED", "routes", "Section 301 on Li-ion batteries NOT applied to lithium "
             "chemicals (different product)", "lithium", "CHN", source="trade_measures.csv")
-    ni_ban = measure("IDN", "nickel", "export ban")
-    for r_code in sorted(refiners["nickel"] - {"IDN"}):
-        routes.append(["supply", "IDN", r_code, "nickel", 0, 0, False])
-    src.add("ASSUMPTION", "routes", "Indonesian nickel-ore export ban (since 2020): Indonesian "
-            "ore refined only in Indonesia", "nickel", "IDN", source=ni_ban["source_url"],
-            confidence="low", note="unverified in the reference data (general knowledge)")
+    cu232 = d.bilateral_measure("USA", "copper", "tariff")
+    src.add("SOURCED", "routes", "US Section 232 copper tariff NOT applied: cathodes (the "
+            "planner's refined copper) are exempt", "copper", "USA", num(cu232["rate_pct"]), "%",
+            cu232["source_url"], cu232["confidence"],
+            "the phased tariff on refined copper is the scenario us_refined_copper_tariff "
+            "(version 2)")
 
-    # ---- reserve -----------------------------------------------------------------------
-    reserve = [["mineral", "market", "initial_stock", "max_stock", "holding_cost",
-                "shortfall_penalty"]]
-    targets = [["mineral", "market", "period", "min_stock", "min_days"]]
-    dem2025 = {(m, mk): world_dem[m] * MARKET_SHARE_OF_WORLD_DEMAND[mk]
-               for m in MINERALS for mk in MARKET_SHARE_OF_WORLD_DEMAND}
-    us_value_per_day = sum(dem[m, "USA", PERIODS[0]] * refined_price[m] for m in MINERALS) / 365
-    usa_days = PROJECT_VAULT_USD / us_value_per_day
+    rus = d.bilateral_measure("USA", "copper", "import_ban", target="RUS")
+    for m in ("copper", "nickel"):
+        rows.append({"stage": "delivery", "from": "RUS", "to": "USA", "mineral": m,
+                     "cost": FREIGHT_USD_PER_T, "allowed": False})
+    src.add("SOURCED", "routes", "US import ban on Russian copper and nickel (OFAC, EO 14068, "
+            "from 2024-04-13): RUS -> USA closed", "copper, nickel", "RUS",
+            source=rus["source_url"], confidence=rus["confidence"])
+    mys = d.bilateral_measure("MYS", "rare_earths", "export_ban")
+    for r in sorted(d.refiners["rare_earths"] - {"MYS"}):
+        if "MYS" in d.prod["rare_earths"]:
+            rows.append({"stage": "supply", "from": "MYS", "to": r, "mineral": "rare_earths",
+                         "allowed": False})
+    src.add("SOURCED", "routes", "Malaysian ban on raw rare-earth exports (2024): Malaysian "
+            "REE refined only in Malaysia", "rare_earths", "MYS", source=mys["source_url"],
+            confidence=mys["confidence"])
+    ni_ban = d.bilateral_measure("IDN", "nickel", "export_ban")
+    src.add("SOURCED", "routes", "Indonesian nickel-ore export ban (MEMR Reg. 11/2019, from "
+            "2020): NOT a route closure in the base", "nickel", "IDN",
+            source=ni_ban["source_url"], confidence=ni_ban["confidence"],
+            note="the supply stage is contained nickel; Indonesia exports it processed (NPI, "
+                 "matte, MHP) to Chinese refiners: it mines 67% of world nickel and refines "
+                 "47%. Scenario indonesia_nickel_export_ban closes the lane")
+    zwe = d.bilateral_measure("ZWE", "lithium", "export_ban")
+    src.add("SOURCED", "routes", "Zimbabwe's ban on lithium concentrate exports (from "
+            "2026-02-25): NOT in the base", "lithium", "ZWE", source=zwe["source_url"],
+            confidence=zwe["confidence"],
+            note="the calibration year is 2025 and Zimbabwe's sulphate plants (under "
+                 "construction) are not in the data; scenario zimbabwe_lithium_export_ban")
+    nam = d.bilateral_measure("NAM", "lithium", "export_ban")
+    src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
+            "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
+            note="Namibia mines none of these minerals in the data (small volumes)")
+    return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
+
+
+def reserve_days_usa(d: Data) -> float:
+    """Project Vault: USD 10 bn over the value of one day of US 2026 demand."""
+    us_value_per_day = sum(d.dem[m, "USA", PERIODS[0]] * d.refined_price[m]
+                           for m in MINERALS) / 365
+    return PROJECT_VAULT_USD / us_value_per_day
+
+
+def demand_2025(d: Data, m: str, mk: str) -> float:
+    return d.world_dem[m] * d.market_share[m][mk]
+
+
+def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
+    reserve, targets = [], []
+    usa_days = reserve_days_usa(d)
     for m in MINERALS:
         for mk in sorted(list(RESERVE_DAYS) + ["USA"]):
-            init = rnd(dem2025[m, mk] * RESERVE_DAYS[mk] / 365) if mk in RESERVE_DAYS else 0
-            reserve.append([m, mk, init, None, rnd(HOLDING_COST_RATE * refined_price[m]), None])
+            init = rnd(demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365) \
+                if mk in RESERVE_DAYS else 0
+            reserve.append({"mineral": m, "market": mk, "initial_stock": init,
+                            "holding_cost": rnd(HOLDING_COST_RATE * d.refined_price[m])})
             if mk in RESERVE_DAYS:
-                targets.append([m, mk, None, None, RESERVE_DAYS[mk]])
+                targets.append({"mineral": m, "market": mk, "min_days": RESERVE_DAYS[mk]})
             else:
                 for t in PERIODS:
                     days = usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-                    targets.append([m, mk, t, None, round(days, 1)])
+                    targets.append({"mineral": m, "market": mk, "period": t,
+                                    "min_days": round(days, 1)})
     src.add("ASSUMPTION", "reserve_targets", "Japan stockpile target 60 days (JOGMEC policy)",
             country="JPN", value=60, unit="days",
             source="public policy; not in the reference files", confidence="medium",
@@ -737,149 +1163,587 @@ def build(ref: Path) -> dict[str, list[list]]:
     src.add("ASSUMPTION", "reserve", "holding_cost = 5% of refined price per t per year",
             value=HOLDING_COST_RATE, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
+    return (table("reserve", reserve, sort_key=by("mineral", "market")),
+            table("reserve_targets", targets, sort_key=by("mineral", "market", "period",
+                                                          blank=0)))
 
-    def reserve_target(m: str, mk: str, t: int) -> float:
-        if t < PERIODS[0]:
-            return dem2025[m, mk] * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
-        days = RESERVE_DAYS.get(mk) or usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-        return dem[m, mk, t] * days / 365
 
-    # ---- shares (65% benchmark) --------------------------------------------------------
-    shares_rows = [["stage", "scope", "mineral", "period", "min_share", "max_share"]]
-    yld = REFINING_YIELD
+def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
+    """Stock the reserve of (m, mk) must hold at the end of year t (t < first period: start)."""
+    if t < PERIODS[0]:
+        return demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
+    days = RESERVE_DAYS.get(mk) or reserve_days_usa(d) * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
+    return d.dem[m, mk, t] * days / 365
+
+
+def share_rules(d: Data, src: Sources) -> list[dict]:
+    """The coalition's share rules, each on what one market receives (version 2 form).
+
+    The EU's law (CRMA benchmark, hard, 2030) and the coalition's phased target (soft) on the
+    other markets and on the EU before 2030. Rows are keyed by the shares sheet's columns.
+    """
+    rules = []
+    for t in PERIODS:
+        for mk in COALITION:
+            for stage in STAGES:
+                if mk == "EU" and t in EU_CRMA_PERIODS:
+                    rules.append({"stage": stage, "scope": "* except EU", "period": t,
+                                  "max_share": EU_CRMA_MAX_SHARE, "market": "EU"})
+                    continue
+                for m in MINERALS:
+                    rules.append({"stage": stage, "scope": f"* except {mk}", "mineral": m,
+                                  "period": t, "max_share": TARGET_PATH[t], "market": mk,
+                                  "penalty": rnd(TARGET_PENALTY_PRICE_SHARE *
+                                                 d.refined_price[m])})
+    src.add("SOURCED", "shares", "EU Critical Raw Materials Act benchmark: by 2030 at most 65% "
+            "of EU consumption of a strategic raw material, at any stage, from a single third "
+            "country", country="EU", value=EU_CRMA_MAX_SHARE, unit="share",
+            source="Regulation (EU) 2024/1252 (Critical Raw Materials Act), Art. 5 benchmarks; "
+                   "public law, not in the reference files", confidence="high",
+            note="scope '* except EU', market EU, stages supply and refining, period 2030; "
+                 "written hard, as the law states it (the law calls it a benchmark: it binds no "
+                 "buyer; a penalty would make it soft)")
+    src.add("ASSUMPTION", "shares", "coalition diversification target per market, phased 0.85 "
+            "(2026) -> 0.65 (2030), supply and refining, any single country but the market's "
+            "own (the EU's before 2030)", value="0.85/0.80/0.75/0.70/0.65",
+            note="modelled on the CRMA benchmark; a target, not a law: soft in version 2")
+    src.add("ASSUMPTION", "shares", "soft target penalty = 25% of the refined price per t above "
+            "the target", value=TARGET_PENALTY_PRICE_SHARE, unit="x refined price",
+            source="trade_measures.csv (US Section 301 25% on Chinese critical minerals)",
+            note="the premium a coalition government already imposes for diversified supply")
+    return rules
+
+
+def reserve_build(d: Data, m: str, t: int) -> float:
+    """Stock the reserves must add in year t."""
+    return sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
+               for mk in list(RESERVE_DAYS) + ["USA"])
+
+
+def stage_capacity(d: Data, m: str, stage: str, t: int) -> dict[str, float]:
+    """Capacity of each country at `stage` in refined t (mine capacity x yield)."""
+    if stage == "supply":
+        return {c: d.supply_cap[m, c, t] * REFINING_YIELD for c in d.prod[m]}
+    return {c: d.refine_cap[m, c, t] for c in d.refiners[m] if (m, c, t) in d.refine_cap}
+
+
+def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
+    """Version 1 form of market rules: one whole-plan row per (mineral, stage, period)."""
+    rows = []
     for m in MINERALS:
         for t in PERIODS:
-            need = sum(dem[m, mk, t] for mk in MARKET_SHARE_OF_WORLD_DEMAND)
-            # stock the reserves must add this period
-            need += sum(max(reserve_target(m, mk, t) - reserve_target(m, mk, t - 1), 0)
-                        for mk in list(RESERVE_DAYS) + ["USA"])
-            cap = SHARE_CAP_PATH[t]
-            for stage, caps in (("supply", {c: supply_cap[m, c, t] * yld for c in prod[m]}),
-                                ("refining", {c: refine_cap[m, c, t] for c in refiners[m]
-                                              if (m, c, t) in refine_cap})):
+            world = sum(d.dem[m, mk, t] for mk in MARKETS)
+            need = world + reserve_build(d, m, t)
+            for stage in STAGES:
+                ruled = [r for r in rules if r["stage"] == stage and r["period"] == t
+                         and r.get("mineral") in (None, m)
+                         and r.get("basis", "location") == "location"]
+                if not ruled:
+                    continue
+                cap = 1 - sum((1 - r["max_share"]) * d.dem[m, r["market"], t]
+                              for r in ruled) / world
+                used = math.ceil(cap * 1000 - 1e-9) / 1000
+                caps = stage_capacity(d, m, stage, t)
                 top = max(caps, key=lambda c: caps[c])
                 outside = sum(v for c, v in caps.items() if c != top)
-                feasible = 1 - outside / (need * (1 + SHARE_CAP_HEADROOM))
-                used = cap
-                if feasible > cap:
-                    used = min(math.ceil(feasible * 100) / 100, 1.0)
-                    why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs need "
+                feasible = 1 - outside / (need * (1 + V1_CAP_HEADROOM))
+                if feasible > used:
+                    why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs world need "
                            f"{need:.0f} t (+10%)")
-                    if used >= SHARE_CAP_DROP_AT:
-                        src.add("ASSUMPTION", "shares", f"no cap (path {cap:.2f}; would need "
-                                f"{used:.2f})", m, top, "", "share", note=why)
+                    relaxed = math.ceil(feasible * 1000) / 1000
+                    if relaxed >= V1_CAP_DROP_AT:
+                        src.add("ASSUMPTION", "shares", f"version 1 row dropped (whole-plan "
+                                f"form {used:.3f}; capacity allows only {relaxed:.3f})", m, top,
+                                note=why)
                         continue
-                    src.add("ASSUMPTION", "shares", f"cap relaxed from {cap:.2f}", m, top, used,
-                            "share", note=why)
-                shares_rows.append([stage, "*", m, t, None, used])
-    src.add("ASSUMPTION", "shares", "single-country cap phased 0.85 (2026) -> 0.65 (2030), "
-            "supply and refining (relaxed or dropped where capacity outside the top country is too "
-            "small)",
-            value="0.85/0.80/0.75/0.70/0.65",
-            source="EU Critical Raw Materials Act 65% benchmark (2030)",
-            note="see the relaxed / no-cap rows")
+                    src.add("ASSUMPTION", "shares", f"version 1 row relaxed from {used:.3f}", m,
+                            top, relaxed, "share", note=why)
+                    used = relaxed
+                rows.append({"stage": stage, "scope": "*", "mineral": m, "period": t,
+                             "max_share": used})
+    src.add("DERIVED", "shares", "version 1 rows: whole-plan form of the market rules, "
+            "1 - sum over ruled markets of (1 - cap) x market demand / world demand",
+            note="a share row on the whole plan would otherwise cap China's own consumption; "
+                 "this is the most one country can hold when the ruled markets keep their caps "
+                 "and China's industry and the rest of the world are free; relaxed where "
+                 "capacity outside the top country is too small (rows above)")
+    return rows
 
-    # ---- scenarios ---------------------------------------------------------------------
-    scen = [["scenario", "kind", "factor", "mineral", "country", "period"]]
-    scen.append(["china_graphite_export_controls", "refining_capacity", EXPORT_LICENSING_FACTOR,
-                 "graphite", "CHN", None])
-    scen.append(["china_rare_earth_export_controls", "refining_capacity",
-                 EXPORT_LICENSING_FACTOR, "rare_earths", "CHN", None])
+
+def feoc_rule(d: Data, src: Sources) -> list[dict]:
+    """The US market's FEOC-ownership rule (version 2: basis owner)."""
+    rows = [{"stage": stage, "scope": "FEOC", "mineral": m, "max_share": FEOC_RULE_MAX_SHARE,
+             "market": "USA", "basis": "owner"}
+            for m in FEOC_RULE_MINERALS for stage in STAGES]
+    src.add("ASSUMPTION", "shares", "US market: FEOC-owned tonnes (basis owner; FEOC = CHN, RUS, "
+            "IRN, PRK) at most 50% of what the US receives, each stage, lithium, cobalt, nickel, "
+            "graphite, every period, hard", "lithium, cobalt, nickel, graphite", "USA",
+            FEOC_RULE_MAX_SHARE, "share",
+            source="IRA 30D zero-FEOC rule ended with the credit on 2025-09-30 (OBBBA; CSIS, "
+                   "9 Jul 2025); OBBBA 45X 'material assistance' limits (thresholds not verified)",
+            confidence="low",
+            note="half of US battery-mineral demand taken to be in products that must be "
+                 "FEOC-free, the other half under no rule; no whole-market cap in US law")
+    return rows
+
+
+def shares_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
+    rules = share_rules(d, src)
+    if version_2:
+        rows = rules + feoc_rule(d, src)
+    else:
+        rows = whole_plan_rows(d, src, rules)
+    return table("shares", rows, version_2=version_2,
+                 sort_key=lambda r: (r.get("market") or "", r.get("basis") or "",
+                                     r.get("mineral") or "", r["stage"], r.get("period") or 0))
+
+
+# ---------------------------------------------------------------------------------------
+# Version 2 sheets: ownership and projects
+# ---------------------------------------------------------------------------------------
+
+# Where ownership.csv has several figures for one (mineral, stage, country, owner), the one used
+# (matched on `year`) and why.
+OWNERSHIP_PICK = {
+    ("nickel", "refining", "IDN", "CHN"): (
+        "2025", "Benchmark 2025, the latest year; agrees with C4ADS (>= 0.75) and IEA (> 0.80); "
+                "a lower bound"),
+    ("cobalt", "mine", "COD", "CHN"): (
+        "2030", "Benchmark's own country table (109 of 204 kt), medium confidence, inside the "
+                "planning horizon, consistent with CMOC alone at 0.505 in 2024; the 2025 value "
+                "0.67 rests on ban-year output and is low confidence"),
+    ("cobalt", "mine", "IDN", "CHN"): (
+        "2030", "Benchmark's country table, the same basis as the DRC figure; the 2024 'over "
+                "half' is a bound"),
+    ("copper", "mine", "COD", "CHN"): (
+        "2024", "Caixin's 70%; the 0.217 row is CMOC alone (a lower bound)"),
+}
+
+
+def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
+    """Share of each (stage, country, mineral) capacity owned by another country's companies."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in d.ownership:
+        if r["country"] == "WLD":
+            src.add("SOURCED", "ownership", f"world-level figure, not a country's: not used "
+                    f"({r['year']}, {r['basis']})", r["mineral"], r["owner_country"],
+                    num(r["share"]), "share", r["source_url"], r["confidence"],
+                    "a cross-check of the country rows")
+            continue
+        groups[r["mineral"], r["stage"], r["country"], r["owner_country"]].append(r)
+    rows, owners = [], set()
+    for key in sorted(groups):
+        m, stage, country, owner = key
+        cands = groups[key]
+        why = ""
+        if len(cands) > 1:
+            pick_year, why = OWNERSHIP_PICK[key]
+            matches = [r for r in cands if r["year"] == pick_year and
+                       (key != ("copper", "mine", "COD", "CHN") or num(r["share"]) == 0.70)]
+            assert len(matches) == 1, (key, matches)
+            chosen = matches[0]
+            others = ", ".join(f"{r['share']} ({r['year']})" for r in cands if r is not chosen)
+            why = f"chosen over {others}: {why}"
+        else:
+            chosen = cands[0]
+        planner_stage = "supply" if stage == "mine" else stage
+        rows.append({"stage": planner_stage, "country": country, "owner": owner,
+                     "share": num(chosen["share"]), "mineral": m})
+        owners.add(owner)
+        src.add("SOURCED" if "Derived here" not in chosen["notes"] else "DERIVED", "ownership",
+                f"{owner}-owned share of {country}'s {stage} capacity ({chosen['year']}, "
+                f"{chosen['basis']})", m, country, num(chosen["share"]), "share",
+                chosen["source_url"], chosen["confidence"],
+                (why + "; " if why else "") + chosen["notes"][:200])
+    src.add("ASSUMPTION", "ownership", "owners' shares as published, bounds taken at face value; "
+            "the rest of each country's capacity is its own", note="ownership.csv: control and "
+            "equity bases differ by source (see its README); no figure for Chinese stakes in "
+            "Chile or Zimbabwe lithium, graphite outside China, Myanmar/Laos rare earths")
+    return table("ownership", rows, version_2=True,
+                 sort_key=by("mineral", "stage", "country", "owner")), owners
+
+
+def contained_capacity(r: dict) -> tuple[float, str] | None:
+    """A projects.csv capacity in the dataset's units (t contained: Li, REO, ...), or None."""
+    if not r["capacity_t_per_year"]:
+        return None
+    cap = num(r["capacity_t_per_year"])
+    basis = r["basis"]
+    if "magnet" in basis.lower():
+        return None
+    if "Li2CO3" in basis:
+        return cap / LI_TO_LCE, "t Li2CO3 / 5.323"
+    if "LiOH" in basis:
+        return cap * LI_PER_LIOH_H2O, "t LiOH.H2O x 0.1654 (6.941 / 41.96)"
+    if "NdPr oxide" in basis:
+        return cap / NDPR_SHARE_OF_REO, "t NdPr oxide / 0.20 (the dataset's NdPr share of REO)"
+    if "rare earth oxides" in basis or "TREO" in basis:
+        return cap, "t REO"
+    if r["mineral"] in ("graphite", "cobalt", "nickel", "gallium") and \
+            ("anode material" in basis or "contained" in basis or "refined nickel" in basis
+             or basis.startswith("t/yr Ga") or "primary Ga" in basis):
+        return cap, basis.split("(")[0].strip()
+    return None
+
+
+def capital_recovery_factor(rate: float, years: int) -> float:
+    return rate / (1 - (1 + rate) ** -years)
+
+
+def project_capex(r: dict) -> tuple[float | None, str]:
+    """Published USD capex (a range at its midpoint), or a figure from the notes converted."""
+    if r["capex_usd"]:
+        lo, _, hi = r["capex_usd"].partition("-")
+        value = (num(lo) + num(hi or lo)) / 2
+        return value, "capex_usd" + (" (midpoint of the range)" if hi else "")
+    for name, (amount, cur, how) in CAPEX_FROM_NOTES.items():
+        if name in r["project"]:
+            return amount * USD_PER[cur], f"{cur} {amount / 1e6:.0f}m x {USD_PER[cur]:.3f}: {how}"
+    return None, ""
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A project id from its name: lower-case words joined by _, cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*?\)", "", text).lower())
+    out = words[0]
+    for w in words[1:]:
+        if len(out) + 1 + len(w) > limit:
+            break
+        out += "_" + w
+    return out
+
+
+def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
+    """Candidate mines and refineries from projects.csv, in the dataset's units."""
+    crf = capital_recovery_factor(CAPITAL_RATE, CAPITAL_LIFE_YEARS) + FIXED_UPKEEP_RATE
+    cands = []
+    for r in d.projects:
+        m, why_not = r["mineral"], ""
+        conv = contained_capacity(r) if m in MINERALS else None
+        if r["status"] == "operating":
+            why_not = "operating: its output is in the 2025 baseline"
+        elif m not in MINERALS:
+            why_not = f"{m}: not a mineral of the dataset (Ga/Ge split not disclosed)"
+        elif "magnet" in r["basis"].lower():
+            why_not = "magnet plant: downstream of the planner's refining stage (separated oxide)"
+        elif conv is None:
+            why_not = "no capacity published in a convertible unit"
+        first = int(r["first_year"]) if r["first_year"] else FIRST_PERIOD_BY_STATUS.get(
+            r["status"])
+        if not why_not and first > PERIODS[-1]:
+            why_not = f"first year {first} after the plan"
+        if why_not:
+            src.add("SOURCED", "projects", f"not a candidate: {r['project']} ({why_not})", m,
+                    r["country"], source=r["source_url"], confidence=r["confidence"])
+            continue
+        cap, how = conv
+        capex, capex_how = project_capex(r)
+        cands.append((r, cap, how, max(first, PERIODS[0]), capex, capex_how))
+    # capex intensity for projects without a figure
+    by_mineral: dict[str, list[float]] = defaultdict(list)
+    relative: list[float] = []
+    for r in d.projects:
+        conv = contained_capacity(r) if r["mineral"] in MINERALS else None
+        capex, _ = project_capex(r)
+        if conv and capex:
+            by_mineral[r["mineral"]].append(capex / conv[0])
+            relative.append(capex / conv[0] / d.refined_price[r["mineral"]])
+
+    def median(xs):
+        xs = sorted(xs)
+        n = len(xs)
+        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+    rows = []
+    for r, cap, how, first, capex, capex_how in cands:
+        m, c = r["mineral"], r["country"]
+        if capex is None:
+            if by_mineral[m]:
+                capex = median(by_mineral[m]) * cap
+                capex_how = (f"ASSUMPTION: median capex of {m} projects, "
+                             f"{median(by_mineral[m]):,.0f} USD per t of capacity")
+            else:
+                capex = median(relative) * d.refined_price[m] * cap
+                capex_how = (f"ASSUMPTION: median capex of all projects per t, "
+                             f"{median(relative):.2f} x the refined price")
+        integrated = next((why for key, why in INTEGRATED.items() if key in r["project"]), None)
+        name = slug(r["project"])
+        integer = r["status"] in INTEGER_STATUSES
+        parts = [("refining", name, cap, capex / 2 if integrated else capex)]
+        if r["stage"] == "mine":
+            parts = [("supply", name, cap, capex)]
+        elif integrated:
+            parts.append(("supply", name + "_feed", cap / REFINING_YIELD, capex / 2))
+        for stage, pname, pcap, pcapex in parts:
+            rows.append({"project": pname, "stage": stage, "mineral": m, "country": c,
+                         "capacity": rnd(pcap), "cost": rnd(unit_cost(d, m, stage, c)),
+                         "fixed_cost": rnd(pcapex / pcap * crf),
+                         "yield": REFINING_YIELD if stage == "refining" else None,
+                         "first_period": first, "integer": integer})
+        kind = ("SOURCED" if capex_how.startswith("capex_usd") else
+                "ASSUMPTION" if capex_how.startswith("ASSUMPTION") else "DERIVED")
+        src.add(kind, "projects",
+                f"{name}: {r['project']} ({r['company']}), {r['status']}", m, c, rnd(cap),
+                f"t/yr ({how})", r["source_url"], r["confidence"],
+                f"first period {first} (first_year {r['first_year'] or 'blank'}); capex "
+                f"{capex / 1e6:,.0f} M USD ({capex_how}); integer {integer}"
+                + (f"; integrated: {integrated}, capital split evenly with {name}_feed"
+                   if integrated else ""))
+    src.add("ASSUMPTION", "projects", "fixed_cost = capex / capacity x (capital recovery factor "
+            "at 8% over 20 years + 2% upkeep) per t of capacity per year",
+            value=round(crf, 4), unit="1/yr",
+            note="operating cost = the country's cost for the mineral and stage (the fringe "
+                 "cost where it has no output); yield 0.95")
+    src.add("ASSUMPTION", "projects", "a first year before 2026 is 2026; blank: 2027 under "
+            "construction, 2029 announced; integer TRUE for construction, financed, "
+            "commissioning (one plant of fixed size), FALSE for announced (a smaller first "
+            "phase possible)")
+    src.add("ASSUMPTION", "projects", "integrated projects = a supply and a refining project, "
+            "capital split evenly; the planner does not force both to be built",
+            note="synthetic graphite feed and primary gallium from alumina liquor count as the "
+                 "country's supply")
+    return table("projects", rows, version_2=True, sort_key=by("project")), {
+        r["country"] for r in rows}
+
+
+def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0) -> float:
+    """Capacity factor that removes `hit` of c's exports at `stage` and keeps its home use."""
+    return round(1 - hit * d.export_share(m, c, stage, t), 4)
+
+
+def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
+    """Disruptions. Version 1: capacity factors only. Version 2: the bilateral measures as
+    `export_ban` / `tariff` rows with `to` and `stage`, and a probability on every scenario."""
+    rows = []
+
+    def row(scenario, kind, factor, mineral=None, country=None, period=None, to=None,
+            stage=None):
+        r = {"scenario": scenario, "kind": kind, "factor": factor, "mineral": mineral,
+             "country": country, "period": period}
+        if version_2:
+            r.update({"to": to, "stage": stage,
+                      "probability": SCENARIO_PROBABILITY[scenario]})
+        rows.append(r)
+
+    for name, m in (("china_graphite_export_controls", "graphite"),
+                    ("china_rare_earth_export_controls", "rare_earths")):
+        if version_2:
+            row(name, "tariff", LICENSING_TARIFF, m, "CHN")
+        else:
+            for t in PERIODS:
+                row(name, "refining_capacity",
+                    export_factor(d, m, "CHN", "refining", t, EXPORT_LICENSING_HIT), m, "CHN", t)
     for t in GALLIUM_BAN_PERIODS:
-        scen.append(["china_gallium_export_ban", "supply_capacity", 0, "gallium", "CHN", t])
-        scen.append(["china_gallium_export_ban", "refining_capacity", 0, "gallium", "CHN", t])
+        if version_2:
+            row("china_gallium_export_ban", "export_ban", None, "gallium", "CHN", t, to="USA")
+        else:
+            row("china_gallium_export_ban", "refining_capacity",
+                export_factor(d, "gallium", "CHN", "refining", t), "gallium", "CHN", t)
+    if version_2:
+        ban = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+        for m in MINERALS:
+            if m in ban["mineral"].split("; "):
+                row("china_japan_dual_use_ban", "export_ban", None, m, "CHN", to="JPN")
     for t in DRC_BAN_PERIODS:
-        scen.append(["drc_cobalt_export_ban", "supply_capacity", 0, "cobalt", "COD", t])
+        if version_2:
+            row("drc_cobalt_export_ban", "export_ban", None, "cobalt", "COD", t, stage="supply")
+        else:
+            row("drc_cobalt_export_ban", "supply_capacity",
+                export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
     for t in DRC_QUOTA_PERIODS:
-        cod_cap = prod["cobalt"]["COD"] * gfac("cobalt", t)
-        f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T) / cod_cap, 1.0), 4)
-        scen.append(["drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t])
+        home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / REFINING_YIELD
+        f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home)
+                      / d.supply_cap["cobalt", "COD", t], 1.0), 4)
+        row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
+    if version_2:
+        row("indonesia_nickel_export_ban", "export_ban", None, "nickel", "IDN", stage="supply")
+        row("zimbabwe_lithium_export_ban", "export_ban", None, "lithium", "ZWE", stage="supply")
+        for t, rate in US_REFINED_COPPER_TARIFF.items():
+            for c in sorted(d.refiners["copper"] - {"USA"}):
+                row("us_refined_copper_tariff", "tariff", rate, "copper", c, t, to="USA",
+                    stage="delivery")
+    else:
+        for t in PERIODS:
+            row("indonesia_nickel_export_ban", "supply_capacity",
+                export_factor(d, "nickel", "IDN", "supply", t), "nickel", "IDN", t)
+        row("zimbabwe_lithium_export_ban", "supply_capacity",
+            export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
     for t in PERIODS:
-        scen.append(["demand_high_growth", "demand", round(
-            (1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), None, None, t])
-    src.add("ASSUMPTION", "scenarios", "export licensing squeeze halves Chinese refining "
-            "capacity available (graphite, rare earths)", value=EXPORT_LICENSING_FACTOR,
-            source="trade_measures.csv (China licensing 2023-12 graphite, 2025-04 REE)",
-            note="licences granted selectively")
-    src.add("ASSUMPTION", "scenarios", "gallium ban to US resumes 2027 (1-year suspension from "
-            "Nov 2025 ends), applied to the whole coalition", "gallium", "CHN", 0,
-            source="trade_measures.csv (2024-12 ban; lifted 1 yr Nov 2025)")
+        row("demand_high_growth", "demand",
+            round((1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), period=t)
+    if version_2:
+        v2_scenario_sources(d, src)
+    src.add("DERIVED", "scenarios", "an export measure on country c = capacity factor 1 - hit "
+            "x export share, export share = 1 - home use / capacity (refining: c's own market "
+            "demand; mining: c's own refining input)",
+            note="with China's industry in the model a plain capacity cut would also cut China's "
+                 "supply to itself; version 2 writes these as export_ban / tariff rows")
+    src.add("ASSUMPTION", "scenarios", "export licensing squeeze: licences refused for half of "
+            "China's exports of refined graphite and rare earths", value=EXPORT_LICENSING_HIT,
+            source="trade_measures.csv, bilateral_measures.csv (China licensing 2023-12 "
+            "graphite, 2025-04 REE)", note="licences granted selectively")
+    src.add("ASSUMPTION", "scenarios", "gallium ban to the US (suspended until 2026-11-27) "
+            "resumes 2027; version 1 writes the stronger case, all Chinese gallium exports "
+            "stop", "gallium", "CHN", source="bilateral_measures.csv (Announcement No. 46 of "
+            "2024, clause 2)")
     src.add("ASSUMPTION", "scenarios", "DRC export ban (Feb-Oct 2025) replayed for all of 2026",
-            "cobalt", "COD", 0, source="trade_measures.csv")
-    src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve) / DRC "
-            "capacity of the year, 2026-27", "cobalt", "COD", DRC_QUOTA_T - DRC_QUOTA_RESERVE_T,
-            "t/yr", "trade_measures.csv", "medium")
+            "cobalt", "COD", source="bilateral_measures.csv (ARECOMS decisions 2025)")
+    src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve + DRC's own "
+            "refining input) / DRC capacity of the year, 2026-27", "cobalt", "COD",
+            DRC_QUOTA_T - DRC_QUOTA_RESERVE_T, "t/yr", "bilateral_measures.csv", "high")
+    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt output at 2025 level; the in-force "
+            "quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
+            note="the calibration year is 2025; the quota is less than half of 2024 output")
+    src.add("ASSUMPTION", "scenarios", "indonesia_nickel_export_ban: no Indonesian nickel "
+            "refined abroad (the ore ban read as covering intermediates too)", "nickel", "IDN",
+            source="bilateral_measures.csv (MEMR Reg. 11/2019)",
+            note="overstates the in-force ore ban: Indonesia exports matte and MHP; shows the "
+                 "cost of all processing moving onshore")
+    src.add("SOURCED", "scenarios", "zimbabwe_lithium_export_ban: concentrate exports banned "
+            "from 2026-02-25; Zimbabwe has no lithium refining in the data", "lithium", "ZWE",
+            source="bilateral_measures.csv", confidence="high")
     src.add("ASSUMPTION", "scenarios", "demand_high_growth: +5 pp/yr over base growth",
             value=DEMAND_SURGE_EXTRA_GROWTH, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
+    return table("scenarios", rows, version_2=version_2)
 
-    # ---- risks -------------------------------------------------------------------------
-    risks = [["risk", "country", "stage", "probability", "mineral", "factor", "duration"]]
 
+def v2_scenario_sources(d: Data, src: Sources) -> None:
+    """Sources rows of the version 2 forms of the scenarios."""
+    ga = d.bilateral_measure("CHN", "gallium", "export_ban", target="USA")
+    jp = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+    gr = d.bilateral_measure("CHN", "graphite", "export_licensing")
+    re_ = d.bilateral_measure("CHN", "rare_earths", "export_licensing")
+    cu = d.bilateral_measure("USA", "copper", "tariff")
+    ind = d.bilateral_measure("IND", "rare_earths", "export_ban", target="JPN")
+    src.add("SOURCED", "scenarios", "china_gallium_export_ban (version 2): export_ban CHN -> USA, "
+            "gallium, both stages, 2027-2030: " + ga["status"], "gallium", "CHN",
+            source=ga["source_url"], confidence=ga["confidence"],
+            note="ASSUMPTION: resumes after the suspension; germanium is not in the dataset")
+    src.add("ASSUMPTION", "scenarios", "china_japan_dual_use_ban (version 2): export_ban CHN -> "
+            "JPN, " + jp["mineral"].replace("; ", ", ") + " (those in the dataset), both stages, "
+            "every period", "rare_earths, gallium, graphite", "CHN", source=jp["source_url"],
+            confidence=jp["confidence"],
+            note="the measure (in force from " + jp["effective_date"] + ") bars military users "
+                 "and uses; the scenario reads it as applied to every buyer in Japan, since "
+                 "'enhance military capability' is unclear for civilian buyers")
+    src.add("ASSUMPTION", "scenarios", "china_graphite/rare_earth_export_controls (version 2): "
+            "tariff +0.5 on every export lane from China (to blank: China's own use untouched)",
+            "graphite, rare_earths", "CHN", LICENSING_TARIFF, "tariff rate",
+            source=gr["source_url"] + " ; " + re_["source_url"], confidence="low",
+            note="licensing is in force (" + gr["effective_date"] + ", " + re_["effective_date"]
+                 + "); the squeeze is its cost to foreign buyers: delays and the premium paid "
+                   "for licensed supply")
+    src.add("SOURCED", "scenarios", "drc_cobalt_export_ban (version 2): export_ban COD, cobalt, "
+            "supply stage (the DRC's own refining open), 2026", "cobalt", "COD",
+            note="ASSUMPTION: the 2025 ban replayed for 2026")
+    src.add("SOURCED", "scenarios", "indonesia_nickel_export_ban, zimbabwe_lithium_export_ban "
+            "(version 2): export_ban at the supply stage, every destination",
+            "nickel, lithium", "IDN, ZWE", source="bilateral_measures.csv", confidence="high")
+    src.add("SOURCED", "scenarios", "us_refined_copper_tariff (version 2): tariff on refined "
+            "copper into the USA from every refiner, 15% in 2027, 30% from 2028", "copper", "USA",
+            source=cu["source_url"], confidence="low",
+            note="contemplated by Proclamation 10962 after a Commerce report due 2026-06-30; "
+                 "not enacted")
+    src.add("SOURCED", "scenarios", "India's reported suspension of IREL rare-earth supplies to "
+            "Japan NOT written: India has no rare-earth refining in the data (IREL's output is "
+            "inside ROW)", "rare_earths", "IND", source=ind["source_url"],
+            confidence=ind["confidence"])
+    src.add("ASSUMPTION", "scenarios", "probability of each scenario (version 2, for planner "
+            "hedge): " + ", ".join(f"{k} {v}" for k, v in SCENARIO_PROBABILITY.items()),
+            value=round(sum(SCENARIO_PROBABILITY.values()), 2), unit="sum",
+            note="exclusive worlds of 2026-2030, so base takes "
+                 f"{1 - sum(SCENARIO_PROBABILITY.values()):.2f}; measures in force but not in "
+                 "the base highest, suspended ones next, proposals and broad readings lower, "
+                 "replays and extensions lowest")
+
+
+def risks_sheet(d: Data, src: Sources) -> list[list]:
     def p(m):
         return round(RISK_EVENTS_2023_2025[m] / 3 * RISK_VOLUME_HIT_SHARE, 3)
 
-    risks.append(["china_graphite_licensing", "CHN", "refining", p("graphite"), "graphite",
-                  EXPORT_LICENSING_FACTOR, 1])
-    risks.append(["china_rare_earth_licensing", "CHN", "refining", p("rare_earths"),
-                  "rare_earths", EXPORT_LICENSING_FACTOR, 1])
-    risks.append(["china_gallium_ban_refining", "CHN", "refining", p("gallium"), "gallium", 0, 1])
-    risks.append(["china_gallium_ban_supply", "CHN", "supply", p("gallium"), "gallium", 0, 1])
-    risks.append(["drc_cobalt_export_ban", "COD", "supply", p("cobalt"), "cobalt", 0, 1])
+    t0 = PERIODS[0]
+    rows = [
+        {"risk": "china_graphite_licensing", "country": "CHN", "stage": "refining",
+         "probability": p("graphite"), "mineral": "graphite",
+         "factor": export_factor(d, "graphite", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "duration": 1},
+        {"risk": "china_rare_earth_licensing", "country": "CHN", "stage": "refining",
+         "probability": p("rare_earths"), "mineral": "rare_earths",
+         "factor": export_factor(d, "rare_earths", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "duration": 1},
+        {"risk": "china_gallium_export_ban", "country": "CHN", "stage": "refining",
+         "probability": p("gallium"), "mineral": "gallium",
+         "factor": export_factor(d, "gallium", "CHN", "refining", t0), "duration": 1},
+        {"risk": "drc_cobalt_export_ban", "country": "COD", "stage": "supply",
+         "probability": p("cobalt"), "mineral": "cobalt",
+         "factor": export_factor(d, "cobalt", "COD", "supply", t0), "duration": 1},
+    ]
     src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
             value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
-            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; factor 0.5 "
-                 "(licensing) or 0 (ban), 1 period")
+            note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; the hit falls on "
+                 "exports only (factor as for the version 1 scenarios, at 2026's export share), "
+                 "1 period")
+    return table("risks", rows)
 
-    # ---- settings ----------------------------------------------------------------------
-    settings = [["key", "value"], ["currency", "USD"], ["routes_default", "open"],
-                ["solver", "highs"], ["spot_premium", 0.5]]
 
-    periods = [["period", "years"]] + [[t, 1] for t in PERIODS]
-    src.add("ASSUMPTION", "periods", "periods 2026-2030, one year each; costs in constant 2025 "
-            "USD (no inflation, no price path)", value="2026-2030")
-    src.add("ASSUMPTION", "demand", "markets USA, EU, JPN, KOR, IND plan together (coalition of "
-            "ministerial / MSP partners)", value=", ".join(MARKET_SHARE_OF_WORLD_DEMAND))
-    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
-            value=0.5)
-    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt exports at 2025 mine output; the "
-            "in-force quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
-            note="the coalition's 40% of the 87 kt export quota plus other origins still "
-                 "covers its cobalt: the scenario shows a cost rise, not a shortage")
-
-    # ---- observed production, for the Concentration sheet's world columns -------------------
-    production = [["mineral", "stage", "country", "tonnes"]]
+def production_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
     for m in MINERALS:
-        for c, t in prod[m].items():
-            production.append([m, "supply", c, rnd(t)])
-        for c, pct in shares.get(m, {}).items():
-            if m in world_ref and pct > 0:
-                production.append([m, "refining", c, rnd(world_ref[m] * pct / 100)])
+        for c, t in d.prod[m].items():
+            rows.append({"mineral": m, "stage": "supply", "country": c, "tonnes": rnd(t)})
+        for c, pct in d.shares.get(m, {}).items():
+            if m in d.world_ref and pct > 0:
+                rows.append({"mineral": m, "stage": "refining", "country": c,
+                             "tonnes": rnd(d.world_ref[m] * pct / 100)})
     src.add("DERIVED", "production", "observed output 2025 by country: mine production as sourced; "
             "refining = refining share x world refining volume", confidence="medium",
             note="used only to compare the plan's concentration with the world's; not a constraint")
+    return table("production", rows, sort_key=by("mineral", "stage", "country"))
 
-    def sort_body(rows, key=None):
-        return [rows[0]] + sorted(rows[1:], key=key or (lambda r: [str(v) for v in r]))
 
-    src_rows = sort_body([Sources.HEADER] + src.rows,
-                         key=lambda r: (r[1], r[0], str(r[3]), str(r[4]), r[2]))
-    return {
-        "minerals": minerals,
-        "countries": sort_body(countries),
-        "periods": periods,
-        "supply": sort_body(supply, key=lambda r: (r[0], r[1], r[2])),
-        "refining": sort_body(refining, key=lambda r: (r[0], r[1], r[2])),
-        "demand": sort_body(demand_rows, key=lambda r: (r[0], r[1], r[2])),
-        "routes": sort_body(routes, key=lambda r: (r[0], r[1], r[2], r[3])),
-        "shares": sort_body(shares_rows, key=lambda r: (r[2], r[0], r[3])),
-        "reserve": sort_body(reserve, key=lambda r: (r[0], r[1])),
-        "reserve_targets": sort_body(targets, key=lambda r: (r[0], r[1], r[2] or 0)),
-        "scenarios": scen,
-        "risks": risks,
-        "production": sort_body(production, key=lambda r: (r[0], r[1], r[2])),
-        "settings": settings,
-        "sources": src_rows,
-    }
+def periods_sheet(d: Data, src: Sources) -> list[list]:
+    src.add("ASSUMPTION", "periods", "periods 2026-2030, one year each; costs in constant 2025 "
+            "USD (no inflation, no price path)", value="2026-2030")
+    return table("periods", [{"period": t, "years": 1} for t in PERIODS])
+
+
+def settings_sheet(d: Data, src: Sources) -> list[list]:
+    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
+            value=0.5)
+    rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
+            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5}]
+    return table("settings", rows)
+
+
+def build(ref: Path, version_2: bool | None = None) -> dict[str, list[list]]:
+    """Every sheet of the workbook, as header + rows, in SHEET_ORDER.
+
+    version_2: write the version 2 content (default: the module's VERSION_2 switch).
+    """
+    version_2 = VERSION_2 if version_2 is None else version_2
+    src = Sources()
+    d = prepare(ref, src)
+    sheets: dict[str, list[list]] = {}
+    extra_countries: set[str] = set()
+    if version_2:
+        sheets["ownership"], owners = ownership_sheet(d, src)
+        sheets["projects"], hosts = projects_sheet(d, src)
+        extra_countries = owners | hosts
+    sheets["minerals"] = minerals_sheet(d, src)
+    sheets["countries"] = countries_sheet(d, src, extra_countries)
+    sheets["periods"] = periods_sheet(d, src)
+    sheets["supply"] = supply_sheet(d, src)
+    sheets["refining"] = refining_sheet(d, src)
+    sheets["demand"] = demand_sheet(d, src)
+    sheets["routes"] = routes_sheet(d, src)
+    sheets["shares"] = shares_sheet(d, src, version_2)
+    sheets["reserve"], sheets["reserve_targets"] = reserve_sheets(d, src)
+    sheets["scenarios"] = scenarios_sheet(d, src, version_2)
+    sheets["risks"] = risks_sheet(d, src)
+    sheets["production"] = production_sheet(d, src)
+    sheets["settings"] = settings_sheet(d, src)
+    sheets["sources"] = src.table()
+    return {name: sheets[name] for name in SHEET_ORDER if name in sheets}
 
 
 def write(sheets: dict[str, list[list]], out: Path) -> None:
@@ -918,17 +1782,105 @@ def write(sheets: dict[str, list[list]], out: Path) -> None:
     tmp.replace(out)
 
 
+# ---------------------------------------------------------------------------------------
+# Calibration check: the planner's own plan without share limits against observed output
+# ---------------------------------------------------------------------------------------
+
+CALIBRATION_TOLERANCE = 0.10  # top producer's share within 10 percentage points
+
+
+def solve_without_limits(workbook: Path, workdir: Path) -> Path:
+    """Solve the base plan of `workbook` with its shares (and scenarios) removed; the plan path."""
+    from openpyxl import load_workbook
+
+    from planner.cli import main as planner_main
+
+    wb = load_workbook(workbook)
+    for name in ("shares", "scenarios"):
+        if name in wb.sheetnames:
+            del wb[name]
+    free = workdir / "no-limits.xlsx"
+    wb.save(free)
+    plan = workdir / "no-limits-plan.xlsx"
+    rc = planner_main(["solve", str(free), "-o", str(plan), "-q", "--no-explain"])
+    if rc != 0:
+        raise RuntimeError(f"planner solve exited {rc} on {free}")
+    return plan
+
+
+def calibration(workbook: Path, plan: Path, period=None):
+    """One row per (mineral, stage): observed vs planned shares in the first period.
+
+    Observed: the workbook's `production` sheet. Planned: the plan's Flows (mine output by
+    origin) and Deliveries (refined output by refiner), both sheets of the planner's contract.
+    """
+    import pandas as pd
+
+    prod = pd.read_excel(workbook, sheet_name="production")
+    flows = pd.read_excel(plan, sheet_name="Flows")
+    deliv = pd.read_excel(plan, sheet_name="Deliveries")
+    period = str(period or PERIODS[0])
+    planned = {
+        "supply": flows[(flows["scenario"] == "base") & (flows["period"].astype(str) == period)]
+        .groupby(["mineral", "origin"])["tonnes"].sum(),
+        "refining": deliv[(deliv["scenario"] == "base") & (deliv["period"].astype(str) == period)]
+        .groupby(["mineral", "refiner"])["tonnes"].sum(),
+    }
+    rows = []
+    for m in MINERALS:
+        for stage in STAGES:
+            obs = prod[(prod["mineral"] == m) & (prod["stage"] == stage)].set_index("country")
+            obs = (obs["tonnes"] / obs["tonnes"].sum()).sort_values(ascending=False)
+            pl = planned[stage].get(m, pd.Series(dtype=float))
+            pl = (pl / pl.sum()).sort_values(ascending=False)
+            top_o, top_p = obs.index[0], pl.index[0]
+            others = [c for c in list(obs.index[1:4]) if obs[c] >= 0.001]
+            rows.append({
+                "mineral": m, "stage": stage,
+                "observed_top": top_o, "observed_share": float(obs.iloc[0]),
+                "plan_top": top_p, "plan_share": float(pl.iloc[0]),
+                "difference": float(pl.iloc[0] - obs.iloc[0]),
+                "plan_share_of_observed_top": float(pl.get(top_o, 0.0)),
+                "next": [(c, float(obs[c]), float(pl.get(c, 0.0))) for c in others],
+            })
+    return rows
+
+
+def calibration_markdown(rows) -> str:
+    lines = ["| mineral | stage | observed top | share | plan top | share | difference | "
+             "next largest producers: observed / plan |",
+             "|---|---|---|---:|---|---:|---:|---|"]
+    for r in rows:
+        nxt = "; ".join(f"{c} {o * 100:.1f} / {p * 100:.1f}" for c, o, p in r["next"])
+        lines.append(f"| {r['mineral']} | {r['stage']} | {r['observed_top']} | "
+                     f"{r['observed_share'] * 100:.1f}% | {r['plan_top']} | "
+                     f"{r['plan_share'] * 100:.1f}% | {r['difference'] * 100:+.1f} | {nxt} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                     help="folder with the reference CSVs (default data/reference)")
     ap.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT,
                     help="workbook to write (default inputs/critical-minerals-2026.xlsx)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="after writing, solve the workbook without share limits and print "
+                         "the calibration table (Markdown) against its production sheet")
+    ap.add_argument("--version-2", action="store_true", default=None,
+                    help="write the version 2 content whatever VERSION_2 says (for a look at it; "
+                         "today's planner does not read it)")
     args = ap.parse_args(argv)
-    sheets = build(args.reference)
+    sheets = build(args.reference, args.version_2)
     write(sheets, args.output)
     sizes = ", ".join(f"{k} {len(v) - 1}" for k, v in sheets.items())
     print(f"wrote {args.output} ({sizes})")
+    if args.calibration:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            plan = solve_without_limits(args.output, Path(tmp))
+            print(calibration_markdown(calibration(args.output, plan)), end="")
     return 0
 
 
