@@ -9,7 +9,7 @@ and the rest of the world (ROW), with capacities calibrated so that the plan wit
 limits reproduces observed 2025 output.
 
 One function per sheet builds its rows as dicts keyed by column name; `table()` orders them
-by planner.schema's declaration of the sheet. The version 2 content (market, owner and soft
+by planner.input.schema's declaration of the sheet. The version 2 content (market, owner and soft
 share rules, `ownership`, `projects`, bilateral scenarios) is built by its own functions and
 written only when VERSION_2 is True (or with --version-2).
 
@@ -46,10 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the planner package, for its schema
 
-try:  # the layered package keeps the schema in planner.input; the flat one in planner
-    from planner.input.schema import SHEETS, STAGES  # noqa: E402
-except ImportError:
-    from planner.schema import SHEETS, STAGES  # noqa: E402
+from planner.input.schema import SHEETS, STAGES  # noqa: E402
 
 SCHEMA = {s.name: s for s in SHEETS}
 
@@ -477,7 +474,7 @@ V2_COLUMNS = {
 
 
 def sheet_columns(name: str, version_2: bool = False) -> list[str]:
-    """Column names of sheet `name`, in the order planner.schema declares them.
+    """Column names of sheet `name`, in the order planner.input.schema declares them.
 
     With version_2, the version 2 columns the schema does not know yet are appended in the
     spec's order (a version 2 sheet the schema lacks takes the spec's columns).
@@ -488,7 +485,7 @@ def sheet_columns(name: str, version_2: bool = False) -> list[str]:
     if version_2:
         cols += [c for c in V2_COLUMNS.get(name, ()) if c not in cols]
     if not cols:
-        raise KeyError(f"sheet {name!r} is in neither planner.schema nor V2_COLUMNS")
+        raise KeyError(f"sheet {name!r} is in neither planner.input.schema nor V2_COLUMNS")
     return cols
 
 
@@ -1710,8 +1707,10 @@ def periods_sheet(d: Data, src: Sources) -> list[list]:
 def settings_sheet(d: Data, src: Sources) -> list[list]:
     src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
             value=0.5)
+    # Costs over five years of world supply run to 10^12 USD: shown in millions, the cells exact.
     rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
-            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5}]
+            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5},
+            {"key": "money_unit", "value": "millions"}]
     return table("settings", rows)
 
 
