@@ -200,6 +200,7 @@ def test_charts_point_at_the_right_cells(tmp_path):
     from pathlib import Path
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     example = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
     out = tmp_path / "plan.xlsx"
@@ -212,14 +213,16 @@ def test_charts_point_at_the_right_cells(tmp_path):
     refs = [re.findall(r"<c:f>([^<]*)</c:f>", xml) for xml in charts]
     assert all(refs)
 
-    # The cost chart plots cost_change (column D) of every scenario but base (rows 3 on).
+    # The cost chart plots cost_change of every scenario but base (rows 3 on).
     assert "Change in total cost" in titles[0]
-    assert _rows(refs[0], "Scenarios", "D") == {3, len(sheet["Scenarios"])}
-    # Unmet shares: a series per mineral over its block of Scenario minerals rows, column G (unmet_share).
+    letter = get_column_letter(sheet["Scenarios"][0].index("cost_change") + 1)
+    assert _rows(refs[0], "Scenarios", letter) == {3, len(sheet["Scenarios"])}
+    # Unmet shares: a series per mineral over its block of Scenario minerals rows (column unmet_share).
     minerals = sheet["Scenario minerals"]
     unmet = next(r for t, r in zip(titles, refs) if t.startswith("Unmet demand by scenario"))
-    for first, last in zip(sorted(_rows(unmet, "Scenario minerals", "G"))[::2],
-                           sorted(_rows(unmet, "Scenario minerals", "G"))[1::2]):
+    letter = get_column_letter(minerals[0].index("unmet_share") + 1)
+    for first, last in zip(sorted(_rows(unmet, "Scenario minerals", letter))[::2],
+                           sorted(_rows(unmet, "Scenario minerals", letter))[1::2]):
         assert len({row[1] for row in minerals[first - 1:last]}) == 1  # one mineral per series
     # Scenario mix: the rows of one (scenario, mineral, stage) block each.
     mix_rows = sheet["Scenario mix"]

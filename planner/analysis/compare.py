@@ -11,8 +11,8 @@ from planner.input.data import PlannerInput
 from planner.model.build import Model
 from planner.model.objective import COMPONENTS
 
-SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_change_pct", "unmet_tonnes",
-                    "unmet_share", "unmet_change"]
+SCENARIO_COLUMNS = ["scenario", "status", "cost_change", "cost_change_pct", "unmet_change", "unmet_share",
+                    "total_cost", "unmet_tonnes"]
 MINERAL_COLUMNS = ["scenario", "mineral", "mineral_cost", "cost_change", "demand", "unmet_tonnes", "unmet_share",
                    "unmet_change", "supply_top_country", "supply_top_share", "supply_top_share_change",
                    "refining_top_country", "refining_top_share", "refining_top_share_change"]
@@ -46,7 +46,7 @@ def compare_scenarios(model: Model, data: PlannerInput, results: list[ScenarioRe
             row[f"{m} {s}"] = _top_text(top.get((m, s)), base[1].get((m, s)) if base is not None else None)
         detail += [_mineral_row(r.scenario, m, totals, top, base) for m in data.minerals]
         rows.append(row)
-    columns = SCENARIO_COLUMNS + [f"{c}_cost" for c in COMPONENTS] + [f"{m} {s}" for m, s in pairs]
+    columns = SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in COMPONENTS]
     return pd.DataFrame(rows, columns=columns), pd.DataFrame(detail, columns=MINERAL_COLUMNS)
 
 
@@ -57,12 +57,15 @@ def _measures(model: Model, r: ScenarioResult):
 
 
 def _top_text(here, there) -> str:
-    """``CHN 72%``, or ``CHN 72% (base CHN 80%)`` where the scenario moved it."""
+    """``CHN 72%``; where the scenario moves it, the base plan's in brackets: ``CHN 72% (80%)``, or
+    ``AUS 40% (CHN 55%)`` when another country leads."""
     if here is None:
         return "-"
     text = f"{here[0]} {here[1]:.0%}"
-    if there is not None and (here[0] != there[0] or abs(here[1] - there[1]) >= SHARE_MOVE):
-        text += f" (base {there[0]} {there[1]:.0%})"
+    if there is not None and here[0] != there[0]:
+        text += f" ({there[0]} {there[1]:.0%})"
+    elif there is not None and abs(here[1] - there[1]) >= SHARE_MOVE:
+        text += f" ({there[1]:.0%})"
     return text
 
 

@@ -71,7 +71,8 @@ def bar_chart(sheet: str, frame: pd.DataFrame, category: str, value: str, title:
                           "data_labels": {"value": True, "num_format": y_format}})
         _style(chart, title, y_title, legend=None, y_format=y_format)
         chart.set_x_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"reverse": True})
+        # Scenarios read top to bottom as on the sheet; the value axis stays at the bottom.
+        chart.set_y_axis({"reverse": True, "crossing": "max"})
         return chart
     return [build]
 
@@ -123,29 +124,24 @@ def _mix_chart(sheet, mix, countries, mineral, stage, idx, colours):
     return build
 
 
-def scenario_mix_charts(sheet: str, mix: pd.DataFrame, colours: dict[str, str]) -> list:
+def scenario_mix_charts(sheet: str, mix: pd.DataFrame) -> list:
     """Per scenario, mineral and stage it moves: tonnes by country over the horizon, base against scenario."""
     builders = []
     cols = list(mix.columns)
     for (scenario, mineral, stage), idx in mix.groupby(["scenario", "mineral", "stage"], sort=False).indices.items():
-        first, last = int(idx[0]) + 1, int(idx[-1]) + 1
-        points = [{"fill": {"color": colours.get(c, OTHER)}} for c in mix["country"].iloc[idx]]
-        builders.append(_scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last, points))
+        builders.append(_scenario_mix_chart(sheet, cols, scenario, mineral, stage, int(idx[0]) + 1, int(idx[-1]) + 1))
     return builders
 
 
-def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last, points):
+def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last):
     def build(wb):
         chart = wb.add_chart({"type": "column"})
         c = cols.index("country")
-        for column, colour, pts in (("base_tonnes", BASE_COLOUR, None), ("tonnes", SCENARIO_COLOUR, points)):
+        for column, colour in (("base_tonnes", BASE_COLOUR), ("tonnes", SCENARIO_COLOUR)):
             j = cols.index(column)
-            series = {"name": "base plan" if column == "base_tonnes" else literal(scenario),
-                      "categories": [sheet, first, c, last, c], "values": [sheet, first, j, last, j],
-                      "fill": {"color": colour}, "gap": 50}
-            if pts:
-                series["points"] = pts
-            chart.add_series(series)
+            chart.add_series({"name": "base plan" if column == "base_tonnes" else literal(scenario),
+                              "categories": [sheet, first, c, last, c], "values": [sheet, first, j, last, j],
+                              "fill": {"color": colour}, "gap": 50})
         verb = "mined" if stage == "supply" else "refined"
         _style(chart, f"{scenario}: {mineral} {verb} by country, against base", "tonnes over the horizon",
                legend="bottom")
@@ -276,6 +272,10 @@ def _histogram_chart(sheet, cols, mineral, first, last):
 def place_charts(builders: list):
     """A sheet drawing function that lays ``builders``' charts on a two-column grid below the notes."""
     def draw(wb, ws, _frame):
+        # Printed, three rows of charts a page, never a chart cut in two.
+        pairs = (min(len(builders), MAX_CHARTS) + 1) // 2
+        ws.set_h_pagebreaks([_slot(2 * k)[0] for k in range(3, pairs, 3)])
+        ws.fit_to_pages(1, 0)
         for n, build in enumerate(builders):
             if n >= MAX_CHARTS:
                 ws.write_string(_slot(n)[0], 0, f"{len(builders) - MAX_CHARTS} more charts left out to keep the "

@@ -260,8 +260,9 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
 OTHER_COLUMNS: dict[str, Col] = {
     "mix": Col(_T, "Tonnes of the country (mined at supply, refined output at refining)."),
     "sizing_chart_data": Col(_T, "Unmet demand of the mineral beyond the base plan."),
-    "scenarios": Col(TEXT, "The country with the largest share of this mineral and stage over the horizon, and the "
-                           "base plan's where the scenario moves it."),
+    "scenarios": Col(TEXT, "The country with the largest share of this mineral and stage over the horizon; in "
+                           "brackets the base plan's share (and country, where another leads) if the scenario moves "
+                           "it."),
 }
 
 # The Summary sheet's items: (item) -> its unit and meaning. Every item a command reports is here.

@@ -143,7 +143,7 @@ def plan_sheets(run) -> list[SheetSpec]:
               + C.grouped_by("Scenario minerals", minerals, "mineral", "scenario", "unmet_share",
                              "Unmet demand by scenario, as a share of each mineral's demand", "share of demand",
                              "0%")
-              + C.scenario_mix_charts("Scenario mix", tables["scenario_mix"], style.colours)
+              + C.scenario_mix_charts("Scenario mix", tables["scenario_mix"])
               + C.mix_charts("Mix", mix, style.colours)
               + C.reserve_charts("Reserve", tables["reserve"]))
     sheets = [

@@ -86,13 +86,14 @@ def _write(target: str, sheets: list[SheetSpec]) -> None:
     cache: dict[tuple, object] = {}
 
     def fmt(num_format: str | None, wrap: bool = False):
-        if num_format is None and not wrap:
-            return None
+        # Every cell top-aligned, so a row made tall by wrapped text reads from its top line.
         key = (num_format, wrap)
         if key not in cache:
-            props = {"num_format": num_format} if num_format else {}
+            props = {"valign": "top"}
+            if num_format:
+                props["num_format"] = num_format
             if wrap:
-                props.update(text_wrap=True, valign="top")
+                props["text_wrap"] = True
             cache[key] = wb.add_format(props)
         return cache[key]
 
@@ -134,13 +135,39 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
     # Printed (or exported to PDF) a table is one page wide with its header on every page.
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     if columns:
         ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
-    for j, col in enumerate(columns):
-        width = spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), col in spec.wrap)
+    widths = [spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), col in spec.wrap)
+              for j, col in enumerate(columns)]
+    for j, width in enumerate(widths):
         ws.set_column(j, j, width)
+    # Printed, a table is as many pages wide as it needs at a readable size (about 200 characters a
+    # landscape A4 page), its header and first columns repeated on every page.
+    ws.fit_to_pages(max(1, math.ceil(sum(widths) / PAGE_CHARACTERS)), 0)
+    if spec.freeze_columns:
+        ws.repeat_columns(0, spec.freeze_columns - 1)
+    _fit_wrapped_rows(ws, frame, spec, widths)
+
+
+LINE_HEIGHT = 15.0  # points: one line of 11-point text
+PAGE_CHARACTERS = 200
+
+
+def _fit_wrapped_rows(ws, frame: pd.DataFrame, spec: SheetSpec, widths: list[float]) -> None:
+    """Rows tall enough for their wrapped text: Excel and LibreOffice keep a written row's height."""
+    wrapped = [(j, widths[j]) for j, col in enumerate(frame.columns) if col in spec.wrap]
+    if not wrapped or len(frame) > 10_000:  # long detail tables keep one line a row
+        return
+    for i in range(len(frame)):
+        lines = 1
+        for j, width in wrapped:
+            value = frame.iat[i, j]
+            if isinstance(value, str) and value:
+                per_line = max(1, int(width * 1.1) - 1)  # characters of 11-point text in a column of `width`
+                lines = max(lines, sum(-(-len(part) // per_line) or 1 for part in value.split("\n")))
+        if lines > 1:
+            ws.set_row(i + 1, LINE_HEIGHT * lines)
 
 
 def _write_column(ws, j: int, series: pd.Series, cell_format) -> None:
