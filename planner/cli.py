@@ -159,6 +159,11 @@ def _output(args, command: str):
     return args.output or default_output(args.input, command)
 
 
+def _scenarios(n: int) -> str:
+    """``base and 3 scenarios``: every command counts scenarios the same way."""
+    return f"base and {n} scenario{'s' if n != 1 else ''}"
+
+
 def _solve(args) -> int:
     from planner import api
 
@@ -169,7 +174,7 @@ def _solve(args) -> int:
         cost = "-" if base["total_cost"] is None or base["total_cost"] != base["total_cost"] \
             else f"{base['total_cost']:,.2f}"
         print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: base total cost {cost} "
-              f"{run.data.settings.get('currency') or ''}; {len(run.tables['scenarios'])} scenario(s); plan written to "
+              f"{run.data.settings.get('currency') or ''}; {_scenarios(len(run.data.scenarios))}; plan written to "
               f"{run.report.output_path}", file=stream)
         for failure in run.outcome.failures:
             print(f"  {failure}", file=sys.stderr)
@@ -185,7 +190,7 @@ def _validate(args) -> int:
     data = api.validate(args.input)
     if not args.quiet:
         print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
-              f"{len(data.periods)} periods, {len(data.scenarios)} scenario(s).")
+              f"{len(data.periods)} periods, {_scenarios(len(data.scenarios))}.")
     return EXIT_OK
 
 

@@ -161,7 +161,7 @@ def test_python_dash_m_planner_bad_input_exit_code(tmp_path):
 def test_validate_exits_0_and_2(base, tmp_path, capsys):
     assert main(["validate", str(base)]) == 0
     out = capsys.readouterr().out
-    assert out.strip() == f"{base} is valid: 2 minerals, 3 countries, 2 periods, 2 scenario(s)."
+    assert out.strip() == f"{base} is valid: 2 minerals, 3 countries, 2 periods, base and 2 scenarios."
     assert main(["validate", str(base), "-q"]) == 0
     assert capsys.readouterr().out == ""
     bad = write_workbook(tmp_path / "bad.xlsx", set_cell(base_sheets(), "refining", 3, "yield", 0))

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from planner.errors import Issue
 from planner.input import schema as S
+from planner.input.aliases import suggest_country
 from planner.input.cells import convert_cell, did_you_mean, quote
 from planner.input.data import INF, Mineral, PlannerInput, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
 
 
@@ -52,6 +54,11 @@ class _Defined:
     def market_set(self) -> set[str]:
         return set(self.names.all("market"))
 
+    def country_hint(self, text: str) -> str:
+        """`` (did you mean 'COD'?)`` for a country written by name, alias or near spelling, else ``""``."""
+        found = suggest_country(text, self.countries, self.country_names)
+        return " (did you mean " + " or ".join(repr(c) for c in found) + "?)" if found else ""
+
 
 def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> PlannerInput:
     """Every sheet's rows, resolved into the tables the model reads."""
@@ -66,7 +73,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
                                lambda r: (r["capacity"], r["cost"], r["yield"] if r["yield"] is not None else 1.0))
     demand = {(r["mineral"], r["market"], r["period"]): r["demand"] for r in records["demand"]
               if None not in (r["mineral"], r["market"], r["period"], r["demand"])}
-    routes = _routes(records["routes"], names.all("mineral"), defined.country_set, defined.market_set, out)
+    routes = _routes(records["routes"], names.all("mineral"), defined, out)
     minerals = _minerals(records["minerals"], names, settings, supply, refining, routes)
     _check_tariff_prices(records["routes"], minerals, routes, out)
     reserves, targets = _reserves(records["reserve"], records["reserve_targets"], periods, minerals, out)
@@ -75,6 +82,9 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         markets[m].add(d)
     for (m, d) in reserves:
         markets[m].add(d)
+    check_ranges(records, out)
+    check_markets(records, out)
+    check_capacity(minerals, periods, supply, refining, demand, out)
 
     return PlannerInput(
         source=source,
@@ -163,9 +173,9 @@ def _resolve_references(records: dict[str, list[Record]], defined: _Defined, out
                 found = (value if value in country_set else None) if kind == "country" \
                     else defined.names.get(kind, value)
                 if found is None:
-                    pool = defined.countries if kind == "country" else defined.names.all(kind)
-                    out.error(rec.issue(col.name, f"got {quote(value)}; expected a {kind} on {_WHERE[kind]}"
-                                                  f"{did_you_mean(value, pool)}."))
+                    hint = defined.country_hint(value) if kind == "country" \
+                        else did_you_mean(value, defined.names.all(kind))
+                    out.error(rec.issue(col.name, f"got {quote(value)}; expected a {kind} on {_WHERE[kind]}{hint}."))
                 rec.values[col.name] = found
 
 
@@ -217,7 +227,8 @@ def _expand_periods(rows: list[Record], periods: tuple[str, ...], value) -> dict
     return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1], periods.index(kv[0][2]))))
 
 
-def _routes(rows, minerals, country_set, market_set, out) -> dict:
+def _routes(rows, minerals, defined: _Defined, out) -> dict:
+    country_set, market_set = defined.country_set, defined.market_set
     routes: dict = {}
     for specific in (False, True):
         for r in rows:
@@ -227,7 +238,7 @@ def _routes(rows, minerals, country_set, market_set, out) -> dict:
                 continue  # already reported as an unknown reference
             if r["stage"] == "supply" and r["to"] not in country_set:
                 out.error(r.issue("to", f"got {quote(r['to'])}; expected a refining country on sheet "
-                                        f"'countries'{did_you_mean(r['to'], sorted(country_set))}."))
+                                        f"'countries'{defined.country_hint(r['to'])}."))
                 continue
             if r["stage"] == "delivery" and r["to"] not in market_set:
                 out.error(r.issue("to", f"got {quote(r['to'])}; expected a market on sheet 'demand' or "
