@@ -54,6 +54,13 @@ BASE_ROWS: dict[str, list[dict[str, Any]]] = {
         {"stage": "supply", "scope": "FEOC", "mineral": "Li", "min_share": 0, "max_share": 0.6},
         {"stage": "refining", "scope": "*", "min_share": 0, "max_share": 1},
     ],
+    "ownership": [
+        {"stage": "refining", "country": "CHN", "owner": "AUS", "share": 0.2, "mineral": "Co"},
+    ],
+    "projects": [  # too dear to be built: it saves 2/t on at most 50 t a year and costs 100 x 50 a year
+        {"project": "Li mine AUS", "stage": "supply", "mineral": "Li", "country": "AUS", "capacity": 50, "cost": 8,
+         "fixed_cost": 100, "first_period": 2027},
+    ],
     "reserve": [
         {"mineral": "Li", "market": "USA", "initial_stock": 10, "max_stock": 100, "holding_cost": 1,
          "shortfall_penalty": 500},

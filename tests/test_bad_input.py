@@ -188,6 +188,8 @@ DUPLICATES = {
     "reserve_targets": dict(min_stock=1),
     "production": dict(country="aus", tonnes=3),
     "settings": dict(value="EUR"),
+    "ownership": dict(share=0.1),
+    "projects": dict(project="li mine aus", capacity=5),
 }
 assert set(DUPLICATES) == {s.name for s in S.SHEETS if s.key}, "a keyed sheet has no duplicate-key case"
 for _sheet, _changes in DUPLICATES.items():

@@ -9,7 +9,6 @@ from planner.analysis.measures import mineral_totals, stage_tonnes, top_shares
 from planner.analysis.results import ScenarioResult, noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import Model
-from planner.model.objective import COMPONENTS
 
 SCENARIO_COLUMNS = ["scenario", "status", "cost_change", "cost_change_pct", "unmet_change", "unmet_share",
                     "total_cost", "unmet_tonnes"]
@@ -40,13 +39,13 @@ def compare_scenarios(model: Model, data: PlannerInput, results: list[ScenarioRe
             change = noise_free(r.total_cost - base_total, base_total)
             row.update(cost_change=change, cost_change_pct=change / base_total if base_total else np.nan,
                        unmet_change=noise_free(unmet - float(base[0]["unmet"].sum()), demand))
-        for c in COMPONENTS:
+        for c in model.cost_components:
             row[f"{c}_cost"] = r.components.get(c)
         for m, s in pairs:
             row[f"{m} {s}"] = _top_text(top.get((m, s)), base[1].get((m, s)) if base is not None else None)
         detail += [_mineral_row(r.scenario, m, totals, top, base) for m in data.minerals]
         rows.append(row)
-    columns = SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in COMPONENTS]
+    columns = SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in model.cost_components]
     return pd.DataFrame(rows, columns=columns), pd.DataFrame(detail, columns=MINERAL_COLUMNS)
 
 

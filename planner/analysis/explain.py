@@ -85,14 +85,18 @@ def policy_rules(model: Model, data: PlannerInput) -> list[tuple[str, str, list[
 
 
 def describe_share_rule(rule) -> str:
-    """``shares row 5: refining, scope *, at most 65%, every mineral, 2030``."""
+    """``shares row 5: refining, scope * except EU, at most 65% of market EU, every mineral, 2030, by owner``."""
     bounds = []
     if rule.max_share < 1.0:
         bounds.append(f"at most {rule.max_share:.0%}")
     if rule.min_share > 0.0:
         bounds.append(f"at least {rule.min_share:.0%}")
-    return (f"shares row {rule.row}: {rule.stage}, scope {rule.scope}, {' and '.join(bounds) or 'no bound'}, "
-            f"{rule.mineral or 'every mineral'}, {rule.period or 'every period'}")
+    scope = rule.scope + (f" except {rule.excluded}" if rule.excluded else "")
+    reach = f" of market {rule.market}" if rule.market else ""
+    extras = (", by owner" if rule.basis == "owner" else "") + (
+        f", a target at {rule.penalty:,.0f} per t beyond it" if rule.penalty is not None else "")
+    return (f"shares row {rule.row}: {rule.stage}, scope {scope}, {' and '.join(bounds) or 'no bound'}{reach}, "
+            f"{rule.mineral or 'every mineral'}, {rule.period or 'every period'}{extras}")
 
 
 def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
@@ -142,7 +146,7 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
     records = []
     v = model.vars
 
-    def add(kind, mineral, period, what, scope, limit, used, row, loosen_sign, share=None, total=None):
+    def add(kind, mineral, period, what, scope, limit, used, row, loosen_sign, share=None, total=None, **more):
         dual = float(sol.row_dual[row])
         slack = (rhs[row] - activity[row]) if loosen_sign < 0 else (activity[row] - rhs[row])
         binding = abs(slack) <= BINDING_TOL * max(1.0, abs(limit))
@@ -150,7 +154,7 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
         value = value if abs(value) > 1e-9 else 0.0
         rec = {"constraint": kind, "mineral": mineral, "period": period, "stage_or_market": what,
                "scope": scope, "limit": limit, "used": used, "binding": bool(binding),
-               "value_per_t": value}
+               "value_per_t": value, **more}
         if share is not None:
             rec["share"] = share
             rec["value_per_share_point"] = value * (total or 0.0) / 100.0
@@ -169,13 +173,18 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
             continue
         rules = {r.row: r for r in data.shares}
         for key, row in zip(fam.keys, fam.rows):
-            sheet_row, m, stage, scope, t = key
-            rule = rules[sheet_row]
-            total = sol.x[v.stage_total[(m, stage, t)]]
+            rule = rules[key.row]
+            m, stage, t = key.mineral, key.stage, key.period
+            total = sol.x[v.market_total[(m, stage, key.market, t)] if key.market else v.stage_total[(m, stage, t)]]
             s = getattr(rule, bound)
-            held = activity[row] + s * total  # activity = q - s * total
+            excess_col = v.excess.get((m, key.row, stage, key.scope, key.market, bound[:3], t))
+            excess = float(sol.x[excess_col]) if excess_col is not None else 0.0
+            # activity = q - s * total - excess (a cap) or q - s * total + excess (a floor)
+            held = activity[row] + s * total - sign * excess
             share = held / total if total > BINDING_TOL else 0.0
-            add(f"{name} (shares row {sheet_row})", m, t, stage, scope, s * total, held, row, sign, share, total)
+            add(f"{name} (shares row {key.row})", m, t, stage, key.scope, s * total, held, row, sign, share, total,
+                market=key.market or None, basis=rule.basis, penalty=rule.penalty,
+                excess_tonnes=excess if excess_col is not None else None)
     fam = model.rows.get("reserve_target")
     if fam:
         for key, row in zip(fam.keys, fam.rows):
@@ -183,7 +192,7 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
             stock = sol.x[v.stock[key]]
             add("reserve_target", m, t, d, "reserve", rhs[row], stock, row, +1)
     columns = ["constraint", "mineral", "period", "stage_or_market", "scope", "limit", "used", "binding",
-               "value_per_t", "share", "value_per_share_point"]
+               "value_per_t", "share", "value_per_share_point", "market", "basis", "penalty", "excess_tonnes"]
     frame = pd.DataFrame(records)
     for c in columns:
         if c not in frame:

@@ -27,12 +27,13 @@ def stage_tonnes(model: Model, x: np.ndarray) -> pd.DataFrame:
 def _stage_groups(model: Model):
     """The (mineral, stage, period, country) groups, and for each column carrying a stage quantity its group."""
     v = model.vars
+    country = model.data.site_country  # a candidate project's tonnes are its country's
     keys, cols = [], []
-    for (m, c, _r, t), col in v.sourced():
-        keys.append((m, "supply", t, c))
+    for (m, o, _u, t), col in v.sourced():
+        keys.append((m, "supply", t, country(o)))
         cols.append(col)
-    for (m, r, t), col in v.out.items():
-        keys.append((m, "refining", t, r))
+    for (m, u, t), col in v.out.items():
+        keys.append((m, "refining", t, country(u)))
         cols.append(col)
     position: dict[tuple, int] = {}
     codes = np.fromiter((position.setdefault(k, len(position)) for k in keys), dtype=np.int64, count=len(keys))

@@ -20,9 +20,8 @@ from planner.analysis.results import ScenarioResult, plan_tables, scenario_resul
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
-from planner.model.objective import COMPONENTS
 from planner.runinfo import Stages
-from planner.solver import HighsSession
+from planner.solver import HighsSession, starting_basis
 from planner.solver.pool import SessionPool
 
 
@@ -70,7 +69,8 @@ def plan_summary(tables: dict[str, pd.DataFrame], explanation) -> list[tuple[str
         summary += [("costliest_scenario", worst["scenario"]), ("its_cost_change", worst["cost_change"]),
                     ("its_unmet_change", worst["unmet_change"])]
     summary.append(("scenarios", len(scenarios)))
-    summary += [(f"base_{c}_cost", base[f"{c}_cost"]) for c in COMPONENTS]
+    summary += [(c[:-5].join(("base_", "_cost")), base[c]) for c in scenarios.columns if c.endswith("_cost")
+                and c != "total_cost"]
     return summary
 
 
@@ -109,7 +109,7 @@ def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
     if pool is None or not base_solution.optimal:  # CBC, or no basis to start from: one after another
         solutions = (session.solve(numbers) for _data, numbers in scenario_inputs)
     else:
-        basis = session.basis()
+        basis = starting_basis(session)
         solutions = pool.solve_all([numbers for _data, numbers in scenario_inputs], basis)
     for i, (name, (scenario_data, numbers), solution) in enumerate(zip(names[1:], scenario_inputs, solutions),
                                                                    start=2):
@@ -117,7 +117,8 @@ def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
     if pool is not None and base_solution.optimal:
         # Leave the caller's session on the base numbers and basis for later solves (explanations).
         session.set_numbers(base_numbers)
-        session.set_basis(basis)
+        if basis is not None:
+            session.set_basis(basis)
     return results
 
 

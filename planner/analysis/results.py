@@ -9,7 +9,6 @@ import pandas as pd
 
 from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
-from planner.model.objective import COMPONENTS
 from planner.solver import Solution
 
 # Values below this are solver noise, not tonnes (HiGHS' primal tolerance is 1e-7).
@@ -61,17 +60,66 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         return ScenarioResult(name, solution.status, None, {}, empty, solution, numbers)
     x = np.where(np.abs(solution.x) < ZERO, 0.0, solution.x)
     v = model.vars
-    components = {c: float(numbers.components[c] @ x) for c in COMPONENTS}
+    components = {c: float(weights @ x) for c, weights in numbers.components.items()}
     tables = {
-        "flows": _flows_table(name, model, x),
-        "deliveries": _table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
-                             TABLE_COLUMNS["deliveries"]),
+        "flows": _sited(_flows_table(name, model, x), data, {"origin": "origin_project", "refiner": "refiner_project"}),
+        "deliveries": _sited(_table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
+                                    TABLE_COLUMNS["deliveries"]), data, {"refiner": "project"}),
         "unmet": _table(name, v.unmet, x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
-        "refining": _refining_table(name, model, x),
+        "refining": _sited(_refining_table(name, model, x), data, {"refiner": "project"}),
         "reserve": _reserve_table(name, model, data, x),
     }
+    if v.path:
+        tables["paths"] = _sited(_table(name, v.path, x, ["mineral", "origin", "refiner", "market", "period"],
+                                        "tonnes", PATH_COLUMNS), data,
+                                 {"origin": "origin_project", "refiner": "refiner_project"})
+    if v.excess:
+        tables["excess"] = _excess_table(name, model, data, numbers, x)
+    if v.build:
+        tables["investments"] = investments_table(name, model, data, x)
     return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables, solution,
                           numbers)
+
+
+PATH_COLUMNS = ["scenario", "mineral", "period", "origin", "refiner", "market", "tonnes"]
+EXCESS_COLUMNS = ["scenario", "shares_row", "mineral", "period", "stage", "scope", "market", "bound",
+                  "tonnes_beyond", "penalty", "cost"]
+INVESTMENT_COLUMNS = ["scenario", "project", "country", "stage", "mineral", "period", "fraction_built",
+                      "capacity_added", "fixed_cost"]
+
+
+def _sited(frame: pd.DataFrame, data: PlannerInput, columns: dict[str, str]) -> pd.DataFrame:
+    """Sites as their countries; where the workbook has projects, a column naming the project of each."""
+    if not data.projects:
+        return frame
+    for site, project in columns.items():
+        sites = frame[site]
+        frame[project] = sites.where(sites.isin(list(data.projects)), None)
+        frame[site] = sites.map(data.site_country)
+    return frame
+
+
+def _excess_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, x) -> pd.DataFrame:
+    """Every tonne beyond a soft limit, and what the plan pays for it."""
+    rows = []
+    for (m, sheet_row, stage, scope, market, bound, t), col in model.vars.excess.items():
+        if x[col] > 0:
+            penalty = numbers.components["excess"][col]
+            rows.append((scenario, sheet_row, m, t, stage, scope, market or None, bound, x[col], penalty,
+                         penalty * x[col]))
+    return pd.DataFrame(rows, columns=EXCESS_COLUMNS)
+
+
+def investments_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
+    """What is built, when, how much, and its fixed cost over the horizon."""
+    rows = []
+    for (m, name, t), col in model.vars.build.items():
+        if x[col] > 0:
+            p = data.projects[name]
+            years = sum(data.years[tt] for tt in data.periods[data.period_index[t]:])
+            rows.append((scenario, name, p.country, p.stage, m, t, x[col], x[col] * p.capacity,
+                         x[col] * p.capacity * p.fixed_cost * years))
+    return pd.DataFrame(rows, columns=INVESTMENT_COLUMNS)
 
 
 def _table(scenario, index: dict, x, key_names, value_name, columns) -> pd.DataFrame:
@@ -126,22 +174,16 @@ def _reserve_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFram
 
 def combine(results: list[ScenarioResult], table: str) -> pd.DataFrame:
     """One table over all scenarios, in scenario order."""
-    frames = [r.tables[table] for r in results if len(r.tables[table])]
+    frames = [r.tables[table] for r in results if table in r.tables and len(r.tables[table])]
     if not frames:
-        return pd.DataFrame(columns=TABLE_COLUMNS[table])
+        columns = next((r.tables[table].columns for r in results if table in r.tables), TABLE_COLUMNS.get(table, []))
+        return pd.DataFrame(columns=list(columns))
     return pd.concat(frames, ignore_index=True)
 
 
 def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
-    """Flows, Refining, Deliveries, Reserve and Unmet over every scenario."""
-    return {name: combine(results, name) for name in TABLE_COLUMNS}
-
-
-def scenarios_table(results: list[ScenarioResult]) -> pd.DataFrame:
-    rows = []
-    for r in results:
-        row = {"scenario": r.scenario, "status": r.status, "total_cost": r.total_cost}
-        for c in COMPONENTS:
-            row[f"{c}_cost"] = r.components.get(c)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "status", "total_cost"] + [f"{c}_cost" for c in COMPONENTS])
+    """Flows, Refining, Deliveries, Reserve and Unmet over every scenario; Paths, Excess and Investments
+    where the model has them."""
+    names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments")
+                                   if any(t in r.tables for r in results)]
+    return {name: combine(results, name) for name in names}

@@ -37,7 +37,12 @@ class Reserve:
 
 @dataclass(frozen=True)
 class ShareRule:
-    """One row of the shares sheet; ``mineral``/``period`` None mean every one."""
+    """One row of the shares sheet; ``mineral``/``period`` None mean every one.
+
+    ``scope`` is ``*`` (each country, or owner, on its own), a country code or a group label;
+    ``excluded`` is the X of ``* except X``. ``market`` None: the rule is on the whole plan.
+    ``penalty`` None: the limit is hard.
+    """
 
     row: int
     stage: str
@@ -46,16 +51,43 @@ class ShareRule:
     period: str | None
     min_share: float
     max_share: float
+    market: str | None = None
+    basis: str = "location"
+    penalty: float | None = None
+    excluded: str | None = None
 
 
 @dataclass(frozen=True)
 class ScenarioRow:
+    """One row of the scenarios sheet. For ``export_ban`` and ``tariff``: ``country`` is the exporter,
+    ``to`` the refining country or market it exports to, ``stage`` the route stage (None: both)."""
+
     row: int
     kind: str
-    factor: float
+    factor: float | None
     mineral: str | None
     country: str | None
     period: str | None
+    to: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A candidate mine (stage supply) or refinery (refining) the plan may build."""
+
+    name: str
+    stage: str
+    mineral: str
+    country: str
+    capacity: float
+    cost: float
+    fixed_cost: float
+    yield_: float
+    first_period: str
+    integer: bool
+    owner: str
+    row: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,6 +124,14 @@ class PlannerInput:
     risks: list[Risk]
     settings: dict[str, object]
     production: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (m, stage, c) -> t
+    # version 2: who owns capacity, candidate projects, scenario probabilities, bilateral measures
+    # (stage, m, c) -> owner -> share
+    ownership: dict[tuple[str, str, str], dict[str, float]] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    # (project, t) -> (capacity, operating cost) in every period it can stand in
+    project_terms: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    probabilities: dict[str, float] = field(default_factory=dict)  # scenario -> likelihood (base: the rest)
+    lanes: tuple[ScenarioRow, ...] = ()  # the export_ban and tariff rows in force (a scenario's)
     warnings: list = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)  # documentation sheets, skipped without a word
 
@@ -105,10 +145,41 @@ class PlannerInput:
         if not route.allowed:
             return None
         if route.tariff_rate:
-            info = self.minerals[mineral]
-            price = info.raw_price if stage == "supply" else info.refined_price
-            return route.cost + route.tariff_rate * (price or 0.0)
+            return route.cost + route.tariff_rate * self.price(stage, mineral)
         return route.cost
+
+    def price(self, stage: str, mineral: str) -> float:
+        """The customs value tariffs apply to: raw_price at supply, refined_price at delivery (0 when blank)."""
+        info = self.minerals[mineral]
+        return (info.raw_price if stage == "supply" else info.refined_price) or 0.0
+
+    def lane_measures(self, stage: str, origin: str, dest: str, mineral: str, period: str) -> tuple[bool, float]:
+        """(banned, tariff points added) on one route in one period, from the scenario's bilateral measures.
+
+        A measure with ``to`` blank leaves a country's routes to itself open: a ban stops exports,
+        not domestic use.
+        """
+        banned, points = False, 0.0
+        for row in self.lanes:
+            if (row.stage in (None, stage) and row.country in (None, origin) and row.mineral in (None, mineral)
+                    and row.period in (None, period)
+                    and (row.to == dest if row.to is not None else origin != dest)):
+                if row.kind == "export_ban":
+                    banned = True
+                else:
+                    points += row.factor
+        return banned, points
+
+    def site_country(self, site: str) -> str:
+        """The country of a supply or refining site: a country code, or a project's country."""
+        project = self.projects.get(site)
+        return project.country if project is not None else site
+
+    def owners(self, stage: str, mineral: str, country: str) -> dict[str, float]:
+        """Who owns a country's capacity at a stage: owner -> share, the rest the country's own."""
+        shares = dict(self.ownership.get((stage, mineral, country), {}))
+        shares[country] = shares.get(country, 0.0) + max(0.0, 1.0 - sum(shares.values()))
+        return shares
 
     def target(self, mineral: str, market: str, period: str) -> float:
         """Reserve target: max(min_stock, min_days x demand / (365 x years))."""

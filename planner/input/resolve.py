@@ -7,6 +7,7 @@ price. Problems are collected, never raised one by one.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,9 +15,10 @@ from planner.errors import Issue
 from planner.input import schema as S
 from planner.input.aliases import suggest_country
 from planner.input.cells import convert_cell, did_you_mean, quote
-from planner.input.data import INF, Mineral, PlannerInput, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.data import INF, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
 from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
+from planner.input.schema import LANE_KINDS
 
 
 class _Names:
@@ -82,6 +84,8 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         markets[m].add(d)
     for (m, d) in reserves:
         markets[m].add(d)
+    scenarios, probabilities = _scenarios(records["scenarios"], defined, minerals, out)
+    projects, project_terms = _projects(records["projects"], defined, out)
     check_ranges(records, out)
     check_markets(records, out)
     check_capacity(minerals, periods, supply, refining, demand, out)
@@ -102,8 +106,12 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         routes_default=settings["routes_default"],
         reserves=reserves,
         targets=targets,
-        shares=_shares(records["shares"], names, defined.country_set, out),
-        scenarios=_scenarios(records["scenarios"], names, defined.country_set, defined.market_set, out),
+        shares=_shares(records["shares"], defined, out),
+        scenarios=scenarios,
+        probabilities=probabilities,
+        ownership=_ownership(records["ownership"], list(minerals), out),
+        projects=projects,
+        project_terms=project_terms,
         risks=[Risk(r.row, r["risk"], r["country"], r["stage"], r["probability"], r["mineral"],
                     r["factor"] if r["factor"] is not None else 0.0, r["duration"] if r["duration"] else 1)
                for r in records["risks"] if r["country"] is not None and r["risk"] is not None],
@@ -297,7 +305,19 @@ def _reserves(reserve_rows, target_rows, periods, minerals: dict[str, Mineral], 
     return reserves, targets
 
 
-def _shares(rows, names, country_set, out) -> list[ShareRule]:
+_EXCEPT = re.compile(r"^\*\s*except\s+(.+)$", re.IGNORECASE)
+
+
+def _scope(text: str, defined: _Defined) -> str | None:
+    """``*``, a country code (upper-case) or a group label as first written; None when it names nothing."""
+    if text == "*":
+        return "*"
+    if text.upper() in defined.country_set:
+        return text.upper()
+    return defined.names.get("group", text)
+
+
+def _shares(rows, defined: _Defined, out) -> list[ShareRule]:
     rules = []
     for r in rows:
         if None in (r["stage"], r["scope"]):
@@ -307,42 +327,143 @@ def _shares(rows, names, country_set, out) -> list[ShareRule]:
         if lo > hi:
             out.error(r.issue("min_share", f"got {quote(lo)}; expected at most max_share ({quote(hi)})."))
             continue
-        scope = r["scope"]
-        if scope != "*":
-            if scope.upper() in country_set:
-                scope = scope.upper()
-            elif names.get("group", scope) is not None:
-                scope = names.get("group", scope)
-            else:
-                pool = sorted(country_set) + names.all("group")
-                out.error(r.issue("scope", f"got {quote(scope)}; expected '*', a country on sheet 'countries' "
-                                           f"or a group label on sheet 'countries'{did_you_mean(scope, pool)}."))
-                continue
-        rules.append(ShareRule(r.row, r["stage"], scope, r["mineral"], r["period"], lo, hi))
+        text = " ".join(r["scope"].split())
+        excepted = _EXCEPT.match(text)
+        scope = _scope(excepted.group(1).strip() if excepted else text, defined)
+        if scope is None or (excepted and scope == "*"):
+            pool = sorted(defined.country_set) + defined.names.all("group")
+            what = "the X of '* except X'" if excepted else "'*', '* except X'"
+            out.error(r.issue("scope", f"got {quote(r['scope'])}; expected {what}, a country on sheet 'countries' "
+                                       f"or a group label on sheet 'countries'"
+                                       f"{did_you_mean(excepted.group(1) if excepted else text, pool)}."))
+            continue
+        rules.append(ShareRule(r.row, r["stage"], "*" if excepted else scope, r["mineral"], r["period"], lo, hi,
+                               market=r["market"], basis=r["basis"] or "location", penalty=r["penalty"],
+                               excluded=scope if excepted else None))
     return rules
 
 
-def _scenarios(rows, names, country_set, market_set, out) -> dict[str, list[ScenarioRow]]:
-    scenarios: dict[str, list[ScenarioRow]] = {}
+def _ownership(rows, minerals: list[str], out) -> dict[tuple[str, str, str], dict[str, float]]:
+    """(stage, mineral, country) -> owner -> share; a mineral's own row overrides the blank one.
+
+    Shares of one stage, country and mineral add up to at most 1; the rest is the country's own.
+    """
+    owned: dict[tuple, dict[str, float]] = defaultdict(dict)
+    source: dict[tuple, list[Record]] = defaultdict(list)
+    for specific in (False, True):
+        for r in rows:
+            if None in (r["stage"], r["country"], r["owner"], r["share"]) or (r["mineral"] is not None) != specific:
+                continue
+            for m in ([r["mineral"]] if specific else minerals):
+                key = (r["stage"], m, r["country"])
+                owned[key][r["owner"]] = r["share"]
+                source[key] = [x for x in source[key] if x["owner"] != r["owner"]] + [r]
+    for key, shares in owned.items():
+        total = sum(shares.values())
+        if total > 1.0 + 1e-9:
+            last = max(source[key], key=lambda x: x.row)
+            rows_text = ", ".join(str(x.row) for x in sorted(source[key], key=lambda x: x.row))
+            out.error(last.issue("share", f"shares of {key[0]} capacity in {key[2]} for {key[1]} add up to "
+                                          f"{total:g} (rows {rows_text}); expected at most 1."))
+    return {k: v for k, v in owned.items() if sum(v.values()) <= 1.0 + 1e-9}
+
+
+def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tuple[str, str], tuple[float, float]]]:
+    """Candidate projects, and each one's capacity and operating cost in every period it can stand in."""
+    projects: dict[str, Project] = {}
+    terms: dict[tuple[str, str], tuple[float, float]] = {}
+    periods = defined.periods
     for r in rows:
-        if None in (r["scenario"], r["kind"], r["factor"]):
+        if None in (r["project"], r["stage"], r["mineral"], r["country"], r["capacity"], r["cost"],
+                    r["fixed_cost"]):
+            continue
+        name = r["project"]
+        if name.upper() in defined.country_set or defined.names.get("group", name) is not None:
+            out.error(r.issue("project", f"got {quote(name)}, which is also a country or group on sheet "
+                                         "'countries'; give the project a name of its own."))
+            continue
+        first = r["first_period"] or periods[0]
+        project = Project(name, r["stage"], r["mineral"], r["country"], r["capacity"], r["cost"], r["fixed_cost"],
+                          r["yield"] if r["yield"] is not None else 1.0, first, bool(r["integer"]),
+                          r["owner"] or r["country"], r.row)
+        projects[name] = project
+        for t in periods[periods.index(first):]:
+            terms[(name, t)] = (project.capacity, project.cost)
+    return projects, terms
+
+
+def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out
+               ) -> tuple[dict[str, list[ScenarioRow]], dict[str, float]]:
+    """Scenario rows by scenario (sheet order), and each scenario's probability."""
+    scenarios: dict[str, list[ScenarioRow]] = {}
+    probability: dict[str, tuple[float, int]] = {}
+    names = defined.names
+    for r in rows:
+        if None in (r["scenario"], r["kind"]):
             continue
         name = names.define("scenario", r["scenario"])
         if name.lower() == "base":
-            out.error(r.issue("scenario", "got 'base'; that name is reserved for the plan without "
+            out.error(r.issue("scenario", f"got {quote(r['scenario'])}; that name is reserved for the plan without "
                                           "scenario factors."))
             continue
-        country = r["country"]
-        if country is not None:
-            pool, what = (market_set, "market") if r["kind"] == "demand" else (country_set, "country")
-            if country not in pool:
-                where = "on sheet 'demand' or 'reserve'" if what == "market" else "on sheet 'countries'"
-                out.error(r.issue("country", f"got {quote(country)}; expected a {what} {where} for kind "
-                                             f"{r['kind']}{did_you_mean(country, sorted(pool))}."))
+        kind, factor = r["kind"], r["factor"]
+        if factor is None and kind != "export_ban":
+            out.error(r.issue("factor", f"is blank; kind {kind} needs a factor (a number >= 0)."))
+            continue
+        if not _scenario_places(r, defined, out):
+            continue
+        if kind == "tariff":
+            lacking = [m for m in ([r["mineral"]] if r["mineral"] else minerals) if m in minerals
+                       and any(getattr(minerals[m], price) is None for stage, price in
+                               (("supply", "raw_price"), ("delivery", "refined_price")) if r["stage"] in (None, stage))]
+            if lacking:
+                out.error(r.issue("factor", f"a tariff needs the mineral's price for its stage on sheet 'minerals', "
+                                            f"which is blank for {', '.join(lacking)}."))
                 continue
+        if r["probability"] is not None:
+            seen = probability.get(name)
+            if seen is not None and abs(seen[0] - r["probability"]) > 1e-12:
+                out.error(r.issue("probability", f"got {quote(r['probability'])}; row {seen[1]} gives scenario "
+                                                 f"{name!r} the probability {quote(seen[0])} (one value a scenario)."))
+            elif seen is None:
+                probability[name] = (r["probability"], r.row)
         scenarios.setdefault(name, []).append(
-            ScenarioRow(r.row, r["kind"], r["factor"], r["mineral"], country, r["period"]))
-    return scenarios
+            ScenarioRow(r.row, kind, factor, r["mineral"], r["country"], r["period"], r["to"], r["stage"]))
+    total = sum(p for p, _row in probability.values())
+    if total > 1.0 + 1e-9:
+        first = min(row for _p, row in probability.values())
+        out.error(Issue("scenarios", first, None, "probability",
+                        f"the scenarios' probabilities add up to {total:g}; base takes 1 minus their sum, so they "
+                        "may add up to at most 1."))
+    return scenarios, {name: p for name, (p, _row) in probability.items()}
+
+
+def _scenario_places(r: Record, defined: _Defined, out) -> bool:
+    """Check a scenario row's country (or market) and ``to``; report what does not exist."""
+    kind, country, to, stage = r["kind"], r["country"], r["to"], r["stage"]
+    country_set, market_set = defined.country_set, defined.market_set
+    if country is not None:
+        if kind == "demand" and country not in market_set:
+            out.error(r.issue("country", f"got {quote(country)}; expected a market on sheet 'demand' or 'reserve' "
+                                         f"for kind demand{did_you_mean(country, sorted(market_set))}."))
+            return False
+        if kind != "demand" and country not in country_set:
+            out.error(r.issue("country", f"got {quote(country)}; expected a country on sheet 'countries' for kind "
+                                         f"{kind}{defined.country_hint(country)}."))
+            return False
+    if kind not in LANE_KINDS:
+        if to is not None or stage is not None:
+            out.warn(r.issue("to" if to is not None else "stage", f"is not used by kind {kind} (only by "
+                                                                   "export_ban and tariff); ignored"))
+        return True
+    if to is not None:
+        pools = {"supply": country_set, "delivery": market_set, None: country_set | market_set}[stage]
+        if to not in pools:
+            what = {"supply": "a refining country on sheet 'countries'", "delivery": "a market on sheet 'demand' "
+                    "or 'reserve'", None: "a country or a market"}[stage]
+            out.error(r.issue("to", f"got {quote(to)}; expected {what}{did_you_mean(to, sorted(pools))}."))
+            return False
+    return True
 
 
 def _settings(rows: list[Record], out: Collector) -> dict:

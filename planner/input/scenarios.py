@@ -21,31 +21,42 @@ def _matches(row: ScenarioRow, mineral: str, place: str, period: str) -> bool:
 
 
 def apply_rows(data: PlannerInput, rows: list[ScenarioRow]) -> PlannerInput:
-    """The inputs with every row's factor applied; rows that match the same value compound."""
+    """The inputs with every row applied; rows that match the same value compound.
+
+    A capacity or cost factor scales the matching supply or refining rows and the candidate
+    projects of the same country, stage and mineral; ``export_ban`` and ``tariff`` rows are kept
+    as the bilateral measures in force, which the model reads route by route and period by period.
+    """
     if not rows:
         return data
     supply = dict(data.supply)
     refining = dict(data.refining)
     demand = dict(data.demand)
+    terms = dict(data.project_terms)
+    lanes = list(data.lanes)
     for row in rows:
         f = row.factor
-        if row.kind in ("supply_capacity", "supply_cost"):
-            col = 0 if row.kind == "supply_capacity" else 1
-            for key, value in supply.items():
+        if row.kind in ("supply_capacity", "supply_cost", "refining_capacity", "refining_cost"):
+            stage, what = row.kind.split("_")
+            col = 0 if what == "capacity" else 1
+            table = supply if stage == "supply" else refining
+            for key, value in table.items():
                 if _matches(row, *key):
-                    supply[key] = _scaled(value, col, f)
-        elif row.kind in ("refining_capacity", "refining_cost"):
-            col = 0 if row.kind == "refining_capacity" else 1
-            for key, value in refining.items():
-                if _matches(row, *key):
-                    refining[key] = _scaled(value, col, f)
+                    table[key] = _scaled(value, col, f)
+            for (name, t), value in terms.items():
+                p = data.projects[name]
+                if p.stage == stage and _matches(row, p.mineral, p.country, t):
+                    terms[(name, t)] = _scaled(value, col, f)
         elif row.kind == "demand":
             for key, value in demand.items():
                 if _matches(row, *key):
                     demand[key] = value * f
+        elif row.kind in ("export_ban", "tariff"):
+            lanes.append(row)
         else:  # validation admits only the kinds above
             raise ValueError(f"unknown scenario kind {row.kind!r}")
-    return dataclasses.replace(data, supply=supply, refining=refining, demand=demand)
+    return dataclasses.replace(data, supply=supply, refining=refining, demand=demand, project_terms=terms,
+                               lanes=tuple(lanes))
 
 
 def apply_scenario(data: PlannerInput, name: str) -> PlannerInput:

@@ -17,9 +17,11 @@ NAME, CODE, PERIOD, CHOICE, NUMBER, BOOL, TEXT = (
 
 STAGES = ("supply", "refining")
 ROUTE_STAGES = ("supply", "delivery")
-SCENARIO_KINDS = (
-    "supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand",
-)
+# Kinds that multiply an input value by the factor; then the bilateral measures (version 2).
+MULTIPLYING_KINDS = ("supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand")
+LANE_KINDS = ("export_ban", "tariff")
+SCENARIO_KINDS = MULTIPLYING_KINDS + LANE_KINDS
+BASES = ("location", "owner")
 
 # Largest magnitude accepted in a numeric cell: larger values are typos or unit errors
 # (the whole world mines about 1e10 t of everything a year), and they wreck LP scaling.
@@ -183,15 +185,37 @@ SHEETS: tuple[Sheet, ...] = (
         "shares",
         (
             Column("stage", CHOICE, True, "`supply` or `refining`.", choices=STAGES),
-            Column("scope", NAME, True, "`*` (each country on its own), a country code or a group label."),
+            Column("scope", NAME, True, "`*` (each country on its own), `* except X` (each country but those of "
+                   "country or group X), a country code or a group label (its countries together)."),
             Column("mineral", NAME, doc="Mineral; blank = every mineral.", refers_to="mineral"),
             Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
             Column("min_share", NUMBER, doc="Least share of the stage total the scope must hold.",
                    unit="fraction", default=0.0, minimum=0, maximum=1),
             Column("max_share", NUMBER, doc="Largest share of the stage total the scope may hold.",
                    unit="fraction", default=1.0, minimum=0, maximum=1),
+            Column("market", CODE, doc="Market the rule is on: its deliveries (refining) or, traced along "
+                   "each chain, the raw tonnes in them (supply). Blank = the whole plan.", refers_to="market"),
+            Column("basis", CHOICE, doc="`location`: tonnes count where they are mined or refined; `owner`: "
+                   "by who owns the capacity (sheet ownership).", default="location", choices=BASES),
+            Column("penalty", NUMBER, doc="Blank: the limit is hard. A number: the limit may be missed at this "
+                   "cost per tonne beyond it (a target, not a ban).", unit=_CUR, minimum=0),
         ),
         "Concentration limits: every matching row applies.",
+    ),
+    Sheet(
+        "ownership",
+        (
+            Column("stage", CHOICE, True, "`supply` (mines) or `refining` (refineries).", choices=STAGES),
+            Column("country", CODE, True, "Country where the capacity is.", refers_to="country"),
+            Column("owner", CODE, True, "Country whose companies own this share of it.", refers_to="country"),
+            Column("share", NUMBER, True, "Share of the country's capacity at the stage they own; the rest "
+                   "belongs to the country itself.", unit="fraction", minimum=0, maximum=1),
+            Column("mineral", NAME, doc="Mineral; blank = every mineral (a row naming one overrides it).",
+                   refers_to="mineral"),
+        ),
+        "Who owns capacity, for share rules with basis owner. Shares of one stage, country and mineral add up "
+        "to at most 1.",
+        key=("stage", "country", "owner", "mineral"),
     ),
     Sheet(
         "reserve",
@@ -226,13 +250,48 @@ SHEETS: tuple[Sheet, ...] = (
         "scenarios",
         (
             Column("scenario", NAME, True, "Scenario name (rows with the same name form one scenario)."),
-            Column("kind", CHOICE, True, "What the factor multiplies.", choices=SCENARIO_KINDS),
-            Column("factor", NUMBER, True, "Multiplier (0 = an export ban).", unit="x", minimum=0),
+            Column("kind", CHOICE, True, "What the row does: multiply a capacity, cost or demand by factor; "
+                   "`export_ban` closes the routes from country to `to`; `tariff` adds factor to their tariff "
+                   "rate.", choices=SCENARIO_KINDS),
+            Column("factor", NUMBER, doc="Multiplier (0 = all of a country's output lost); for `tariff` the "
+                   "tariff-rate points added (0.25 = 25 points). Not used by `export_ban`.", unit="x", minimum=0),
             Column("mineral", NAME, doc="Mineral; blank = every mineral.", refers_to="mineral"),
-            Column("country", CODE, doc="Country (the market for kind demand); blank = all."),
+            Column("country", CODE, doc="Country (the market for kind demand; the exporter for `export_ban` "
+                   "and `tariff`); blank = all."),
             Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
+            Column("to", CODE, doc="`export_ban`, `tariff`: the refining country (supply stage) or market "
+                   "(delivery stage) the exports go to; blank = all (a country's routes to itself stay open)."),
+            Column("stage", CHOICE, doc="`export_ban`, `tariff`: `supply` (mine to refiner) or `delivery` "
+                   "(refiner to market); blank = both.", choices=ROUTE_STAGES),
+            Column("probability", NUMBER, doc="Likelihood of the scenario, for planner hedge (on any of its rows); "
+                   "base takes 1 minus the scenarios' sum.", unit="fraction", minimum=0, maximum=1),
         ),
-        "Disruptions and shocks, each solved as its own plan.",
+        "Disruptions, shocks and bilateral measures, each solved as its own plan.",
+    ),
+    Sheet(
+        "projects",
+        (
+            Column("project", NAME, True, "Project name (not a country code)."),
+            Column("stage", CHOICE, True, "`supply` (a new mine) or `refining` (a new refinery).", choices=STAGES),
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("country", CODE, True, "Country where it would stand; it uses that country's routes.",
+                   refers_to="country"),
+            Column("capacity", NUMBER, True, "Tonnes a period once built (raw at supply, refined output at "
+                   "refining).", unit=_T, minimum=0),
+            Column("cost", NUMBER, True, "Operating cost per t.", unit=_CUR, minimum=0),
+            Column("fixed_cost", NUMBER, True, "Cost per t of capacity per year while it stands (annualised "
+                   "capital plus fixed upkeep).", unit="currency/t/year", minimum=0),
+            Column("yield", NUMBER, doc="Refining only: t of output per t of input.", unit="t/t", default=1.0,
+                   minimum=0, minimum_exclusive=True),
+            Column("first_period", PERIOD, doc="First period it can be built in; blank = the first period.",
+                   refers_to="period"),
+            Column("integer", BOOL, doc="TRUE: built whole or not at all (a mixed-integer program); FALSE: any "
+                   "fraction.", default=False),
+            Column("owner", CODE, doc="Owner for share rules with basis owner; blank = its own country.",
+                   refers_to="country"),
+        ),
+        "Candidate new mines and refineries: the plan chooses which to build, when, and how much.",
+        key=("project",),
     ),
     Sheet(
         "risks",

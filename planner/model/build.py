@@ -14,7 +14,8 @@ from planner.model.core import LinearProgram
 from planner.model.objective import cost_components
 from planner.model.variables import Variables, add_variables, stock_upper, unmet_upper
 
-# The order families are added in; it is also the order of rows in the matrix.
+# The order families are added in; it is also the order of rows in the matrix. Paths come before
+# the shares that read them; projects' rows exist only where the workbook has projects.
 FAMILIES = (
     C.add_supply_capacity,
     C.add_refining_balance,
@@ -22,7 +23,10 @@ FAMILIES = (
     C.add_dispatch,
     C.add_market_balance,
     C.add_reserve_target,
+    C.add_paths,
     C.add_shares,
+    C.add_project_capacity,
+    C.add_build_once,
 )
 
 
@@ -44,6 +48,7 @@ class Numbers:
     row_rhs: np.ndarray
     components: dict[str, np.ndarray]
     col_lower: np.ndarray | None = None  # None: every column >= 0
+    coefficients: np.ndarray | None = None  # the model's input-dependent matrix entries, in coefficient_cells order
 
 
 def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False,
@@ -106,5 +111,32 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
         upper[col] = unmet_upper(data, key)
     for key, col in v.stock.items():
         upper[col] = stock_upper(data, key)
+    if data.lanes:
+        upper[banned_columns(model, data)] = 0.0
     components = cost_components(data, v, model.num_cols)
-    return Numbers(np.sum(list(components.values()), axis=0), upper, rhs, components)
+    coefficients = None
+    if model.coefficients:
+        coefficients = np.array([family.value(data, key) for family in model.coefficients.values()
+                                 for key in family.keys], dtype=np.float64)
+    return Numbers(np.sum(list(components.values()), axis=0), upper, rhs, components, None, coefficients)
+
+
+def coefficient_cells(model: Model) -> list[tuple[int, int]]:
+    """The (row, column) of every input-dependent matrix entry, in the order ``Numbers.coefficients`` holds them."""
+    return [cell for family in model.coefficients.values() for cell in family.cells]
+
+
+def banned_columns(model: Model, data: PlannerInput) -> list[int]:
+    """Columns on routes an export ban closes in their period: flows (and spot twins) and deliveries."""
+    country = data.site_country
+    v = model.vars
+    banned = []
+    for (m, o, u, t), col in v.flow.items():
+        if data.lane_measures("supply", country(o), country(u), m, t)[0]:
+            banned.append(col)
+            if v.spot:
+                banned.append(v.spot[(m, o, u, t)])
+    for (m, u, d, t), col in v.ship.items():
+        if data.lane_measures("delivery", country(u), d, m, t)[0]:
+            banned.append(col)
+    return banned

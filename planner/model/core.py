@@ -25,10 +25,23 @@ class ColumnFamily:
     name: str
     keys: list[tuple] = field(default_factory=list)
     cols: list[int] = field(default_factory=list)
-    integer: bool = False
 
     def index(self) -> dict[tuple, int]:
         return dict(zip(self.keys, self.cols))
+
+
+@dataclass
+class CoefficientFamily:
+    """Matrix entries that depend on the inputs (a project's capacity in its capacity row).
+
+    ``value(data, key)`` gives each entry for a scenario's inputs, as a row family's ``rhs`` gives
+    its right-hand sides, so a scenario that scales a project changes numbers, not structure.
+    """
+
+    name: str
+    value: Callable
+    keys: list[tuple] = field(default_factory=list)
+    cells: list[tuple[int, int]] = field(default_factory=list)  # (row, column)
 
 
 @dataclass
@@ -53,7 +66,9 @@ class LinearProgram:
         self.name = name
         self.col_lower: list[float] = []
         self.col_upper: list[float] = []
+        self.col_integer: list[bool] = []
         self.columns: dict[str, ColumnFamily] = {}
+        self.coefficients: dict[str, CoefficientFamily] = {}
         self.rows: dict[str, RowFamily] = {}
         self._starts: list[int] = [0]
         self._index: list[int] = []
@@ -73,19 +88,31 @@ class LinearProgram:
     # -- columns -------------------------------------------------------------------------
 
     def add_columns(self, family: str, keys: Sequence[tuple], upper: Callable[[tuple], float] | None = None,
-                    integer: bool = False) -> dict[tuple, int]:
-        """Create one variable >= 0 per key (upper bound from ``upper``); return key -> column."""
-        fam = self.columns.setdefault(family, ColumnFamily(family, integer=integer))
+                    integer: Callable[[tuple], bool] | None = None) -> dict[tuple, int]:
+        """Create one variable >= 0 per key (upper bound from ``upper``, integer where ``integer`` says);
+        return key -> column."""
+        fam = self.columns.setdefault(family, ColumnFamily(family))
         keys = list(keys)
         first = len(self.col_lower)
         cols = range(first, first + len(keys))
         self.col_lower.extend([0.0] * len(keys))
         self.col_upper.extend([upper(key) for key in keys] if upper else [math.inf] * len(keys))
+        self.col_integer.extend([bool(integer(key)) for key in keys] if integer else [False] * len(keys))
         fam.keys.extend(keys)
         fam.cols.extend(cols)
         return dict(zip(keys, cols))
 
     # -- rows ----------------------------------------------------------------------------
+
+    def coefficient_family(self, name: str, value: Callable) -> CoefficientFamily:
+        if name not in self.coefficients:
+            self.coefficients[name] = CoefficientFamily(name, value)
+        return self.coefficients[name]
+
+    def add_coefficient(self, family: CoefficientFamily, key: tuple, row: int, col: int) -> None:
+        """Record that entry (row, col), already in the matrix, is ``family.value(data, key)``."""
+        family.keys.append(key)
+        family.cells.append((row, col))
 
     def row_family(self, name: str, sense: str, rhs: Callable) -> RowFamily:
         if name not in self.rows:
@@ -136,12 +163,8 @@ class LinearProgram:
         return size
 
     def integrality(self) -> np.ndarray:
-        """1 for every column of an integer family, else 0."""
-        flags = np.zeros(self.num_cols, dtype=np.int8)
-        for family in self.columns.values():
-            if family.integer:
-                flags[family.cols] = 1
-        return flags
+        """1 for every integer column, else 0."""
+        return np.asarray(self.col_integer, dtype=np.int8)
 
     def col_minerals(self) -> np.ndarray:
         """The mineral of every column (every variable's key starts with its mineral)."""

@@ -8,25 +8,45 @@ from planner.input.data import PlannerInput
 from planner.model.variables import Variables
 
 COMPONENTS = ("supply", "route", "refining", "holding", "unmet", "shortfall")
+# Components that exist only where the inputs use them: soft share limits, candidate projects.
+OPTIONAL_COMPONENTS = ("excess", "fixed")
 
 
-def _gather(keys: list[tuple], table: dict, position: int) -> np.ndarray:
-    """table[key][position] for each key, looking each distinct key up once."""
+def _site_costs(data: PlannerInput, keys: list[tuple], table: dict, position: int) -> np.ndarray:
+    """Unit cost of each (m, site, t): the supply or refining row's, or the candidate project's."""
     distinct: dict[tuple, int] = {}
     index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), dtype=np.int64, count=len(keys))
-    values = np.fromiter((table[k][position] for k in distinct), dtype=np.float64, count=len(distinct))
+    values = np.fromiter((data.project_terms[(s, t)][1] if s in data.projects else table[(m, s, t)][position]
+                          for (m, s, t) in distinct), dtype=np.float64, count=len(distinct))
     return values[index] if len(keys) else np.zeros(0)
 
 
 def _route_costs(data: PlannerInput, stage: str, pairs: list[tuple]) -> np.ndarray:
+    """Unit cost of each (from site, to, mineral, period) route, the scenario's tariffs included."""
     cache: dict[tuple, float] = {}
+    country = data.site_country
     out = np.empty(len(pairs))
-    for i, key in enumerate(pairs):
+    for i, (a, b, m, _t) in enumerate(pairs):
+        key = (country(a), b if stage == "delivery" else country(b), m)
         cost = cache.get(key)
         if cost is None:
             cost = cache[key] = data.route_unit_cost(stage, *key)
         out[i] = cost
+    if data.lanes:  # a tariff measure adds its points of the price on its routes and periods
+        for i, (a, b, m, t) in enumerate(pairs):
+            _banned, points = data.lane_measures(stage, country(a), b if stage == "delivery" else country(b), m, t)
+            out[i] += points * data.price(stage, m)
     return out
+
+
+def build_costs(data: PlannerInput, v: Variables) -> dict[int, float]:
+    """Column -> fixed cost of building project p in tau: fixed_cost x capacity x the years from tau on."""
+    costs = {}
+    for (_m, name, tau), col in v.build.items():
+        p = data.projects[name]
+        years = sum(data.years[t] for t in data.periods[data.period_index[tau]:])
+        costs[col] = p.fixed_cost * p.capacity * years
+    return costs
 
 
 def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str, np.ndarray]:
@@ -34,20 +54,26 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
 
     Formulation
     -----------
-    minimise  sum flow[m,c,r,t] * (supply_cost[m,c,t] + supply_route[c,r,m])      (supply, route)
-            + sum out[m,r,t] * refining_cost[m,r,t]                                (refining)
-            + sum ship[m,r,d,t] * delivery_route[r,d,m]                             (route)
+    minimise  sum flow[m,o,u,t] * (supply_cost[m,o,t] + supply_route[o,u,m,t])     (supply, route)
+            + sum out[m,u,t] * refining_cost[m,u,t]                                (refining)
+            + sum ship[m,u,d,t] * delivery_route[u,d,m,t]                           (route)
             + sum stock[m,d,t] * holding_cost[m,d]                                  (holding)
             + sum unmet[m,d,t] * unmet_penalty[m]                                   (unmet)
             + sum shortfall[m,d,t] * shortfall_penalty[m,d]                         (shortfall)
-            + sum spot[m,c,r,t] * (1 + spot_premium) * (supply_cost + supply_route)  (stress tests)
-    where a route's unit cost is cost + tariff_rate * price (raw_price at supply, refined_price at delivery).
+            + sum excess * penalty of its shares row                                (excess, soft limits)
+            + sum_p sum_tau build[p,tau] * fixed_cost[p] * capacity[p] * sum_{t >= tau} years[t]
+                                                                                    (fixed, projects)
+            + sum spot[m,o,u,t] * (1 + spot_premium) * (supply_cost + supply_route)  (stress tests)
+    where a route's unit cost is cost + tariff_rate * price (raw_price at supply, refined_price at
+    delivery), plus a tariff scenario's points x price on its routes and periods, and a site's
+    costs are its country's rows or its candidate project's. The fixed term is
+    sum_t fixed_cost x capacity x years[t] x online[p,t] with online[p,t] = sum_{tau <= t} build[p,tau].
     """
     c = {name: np.zeros(num_cols) for name in COMPONENTS}
     flow_keys = list(v.flow)
     flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(flow_keys))
-    supply_cost = _gather([(m, o, t) for (m, o, r, t) in flow_keys], data.supply, 1)
-    supply_route = _route_costs(data, "supply", [(o, r, m) for (m, o, r, t) in flow_keys])
+    supply_cost = _site_costs(data, [(m, o, t) for (m, o, u, t) in flow_keys], data.supply, 1)
+    supply_route = _route_costs(data, "supply", [(o, u, m, t) for (m, o, u, t) in flow_keys])
     c["supply"][flow_cols] = supply_cost
     c["route"][flow_cols] = supply_route
     if v.spot:  # spot twins share the flows' keys, in the same order
@@ -56,13 +82,22 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
         c["supply"][spot_cols] = premium * supply_cost
         c["route"][spot_cols] = premium * supply_route
     out_cols = np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))
-    c["refining"][out_cols] = _gather(list(v.out), data.refining, 1)
+    c["refining"][out_cols] = _site_costs(data, list(v.out), data.refining, 1)
     ship_cols = np.fromiter(v.ship.values(), dtype=np.int64, count=len(v.ship))
-    c["route"][ship_cols] = _route_costs(data, "delivery", [(r, d, m) for (m, r, d, t) in v.ship])
+    c["route"][ship_cols] = _route_costs(data, "delivery", [(u, d, m, t) for (m, u, d, t) in v.ship])
     for (m, d, _t), col in v.stock.items():
         c["holding"][col] = data.reserves[(m, d)].holding_cost
     for (m, _d, _t), col in v.unmet.items():
         c["unmet"][col] = data.minerals[m].unmet_penalty
     for (m, d, _t), col in v.shortfall.items():
         c["shortfall"][col] = data.reserves[(m, d)].shortfall_penalty
+    if v.excess:
+        penalties = {rule.row: rule.penalty for rule in data.shares}
+        c["excess"] = np.zeros(num_cols)
+        for key, col in v.excess.items():
+            c["excess"][col] = penalties[key[1]]
+    if v.build:
+        c["fixed"] = np.zeros(num_cols)
+        for col, cost in build_costs(data, v).items():
+            c["fixed"][col] = cost
     return c

@@ -28,6 +28,7 @@ class PulpProblem:
     prob: pulp.LpProblem
     variables: list
     constraints: list
+    cells: list = None  # (row, column) of the input-dependent entries, in Numbers.coefficients order
 
 
 def to_pulp(lp: LinearProgram, numbers=None) -> PulpProblem:
@@ -54,7 +55,8 @@ def to_pulp(lp: LinearProgram, numbers=None) -> PulpProblem:
             rhs = lp.row_rhs[row]
             constraint = expr <= rhs if family.sense == LE else expr >= rhs if family.sense == GE else expr == rhs
             constraints[row] = add_constraint(prob, constraint, name)
-    problem = PulpProblem(prob, variables, constraints)
+    problem = PulpProblem(prob, variables, constraints,
+                          [cell for family in lp.coefficients.values() for cell in family.cells])
     cost = np.asarray(lp.col_cost if lp.col_cost is not None else np.zeros(lp.num_cols))
     set_objective(prob, [(variables[i], float(cost[i])) for i in np.flatnonzero(cost)])
     if numbers is not None:
@@ -71,6 +73,9 @@ def apply_numbers(problem: PulpProblem, numbers) -> None:
     for c, rhs in zip(problem.constraints, numbers.row_rhs.tolist()):
         # CBC reads bounds of magnitude 1e30 and above as infinite (a relaxed family).
         c.changeRHS(min(max(rhs, -1e30), 1e30))
+    if numbers.coefficients is not None:
+        for (row, col), value in zip(problem.cells, numbers.coefficients.tolist()):
+            problem.constraints[row][problem.variables[col]] = value
     cost = numbers.col_cost
     set_objective(problem.prob, [(problem.variables[i], float(cost[i])) for i in np.flatnonzero(cost)])
 

@@ -1,12 +1,18 @@
 """All variables of the spec, created sparsely over the keys that exist, in sorted order.
 
 Structure comes from the base inputs: a scenario only changes numbers (a ban is a capacity
-of 0, not a missing variable), so every scenario shares the base model's columns.
+of 0 or a route's bound of 0, not a missing variable), so every scenario shares the base
+model's columns.
+
+Mines and refineries are *sites*: a country's existing capacity (the site is the country
+code) or a candidate project (the site is the project's name, in its country). Flows run
+from a supply site to a refining site over their countries' routes; outputs, deliveries and
+the paths of chain-of-custody rules are kept per site, and count as their country's tonnes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planner.input.data import PlannerInput
 from planner.model.core import LinearProgram
@@ -16,17 +22,21 @@ from planner.model.core import LinearProgram
 class Variables:
     """Column index by key for each variable family."""
 
-    flow: dict[tuple, int]  # (m, c, r, t)  raw tonnes sourced in c and refined in r
-    out: dict[tuple, int]  # (m, r, t)  refined tonnes produced in r
-    ship: dict[tuple, int]  # (m, r, d, t)  refined tonnes delivered from r to market d
+    flow: dict[tuple, int]  # (m, o, u, t)  raw tonnes mined at site o and refined at site u
+    out: dict[tuple, int]  # (m, u, t)  refined tonnes produced at site u
+    ship: dict[tuple, int]  # (m, u, d, t)  refined tonnes delivered from site u to market d
     unmet: dict[tuple, int]  # (m, d, t)  demand left unserved
     stock: dict[tuple, int]  # (m, d, t)  reserve stock at the end of t
     shortfall: dict[tuple, int]  # (m, d, t)  reserve below its target
     stage_total: dict[tuple, int]  # (m, stage, t)  stage total, only where share rows need it
-    spot: dict[tuple, int]  # (m, c, r, t)  stress tests only: tonnes bought beyond the contracts
+    spot: dict[tuple, int]  # (m, o, u, t)  stress tests only: tonnes bought beyond the contracts
+    build: dict[tuple, int] = field(default_factory=dict)  # (m, p, t)  share of project p built in t
+    path: dict[tuple, int] = field(default_factory=dict)  # (m, o, u, d, t)  flow o -> u destined for d
+    market_total: dict[tuple, int] = field(default_factory=dict)  # (m, stage, d, t)  what market d receives
+    excess: dict[tuple, int] = field(default_factory=dict)  # (m, row, stage, scope, market, bound, t)
 
     def sourced(self) -> list[tuple[tuple, int]]:
-        """(key, column) of every column that carries raw tonnes from c to r: flow, then spot."""
+        """(key, column) of every column that carries raw tonnes from o to u: flow, then spot."""
         return [*self.flow.items(), *self.spot.items()]
 
 
@@ -40,20 +50,36 @@ def stock_upper(data: PlannerInput, key: tuple) -> float:
     return data.reserves[key[:2]].max_stock
 
 
+def build_upper(data: PlannerInput, key: tuple) -> float:
+    """build[m,p,t] <= 1 (a project is built once, whole or in part)."""
+    return 1.0
+
+
+def sites(data: PlannerInput, stage: str) -> dict[tuple, list[str]]:
+    """(m, t) -> the sites of a stage: countries with capacity (sorted), then projects that may stand in t."""
+    table = data.supply if stage == "supply" else data.refining
+    found: dict[tuple, list[str]] = {}
+    for (m, c, t) in table:
+        found.setdefault((m, t), []).append(c)
+    for key in found:
+        found[key].sort()
+    for name in sorted(data.projects):
+        p = data.projects[name]
+        if p.stage != stage:
+            continue
+        for t in data.periods[data.period_index[p.first_period]:]:
+            found.setdefault((p.mineral, t), []).append(name)
+    return found
+
+
 def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) -> Variables:
-    """Create flow, out, ship, unmet, stock and shortfall where the spec creates them.
+    """Create flow, out, ship, unmet, stock, shortfall (and build for projects) where the spec creates them.
 
     With ``spot`` (stress tests), each flow gets a twin: flow is then the kept part of the
     contract (flow <= F) and spot the extra bought at the spot premium.
     """
     periods = data.periods
-    origins: dict[tuple, list[str]] = {}
-    refiners: dict[tuple, list[str]] = {}
-    for (m, c, t) in data.supply:
-        origins.setdefault((m, t), []).append(c)
-    for (m, r, t) in data.refining:
-        refiners.setdefault((m, t), []).append(r)
-
+    origins, refiners = sites(data, "supply"), sites(data, "refining")
     flow_keys, out_keys, ship_keys = [], [], []
     is_open: dict[tuple, bool] = {}  # routes do not depend on the period: decide each pair once
 
@@ -63,17 +89,20 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
             is_open[key] = data.route_unit_cost(stage, a, b, m) is not None
         return is_open[key]
 
+    country = data.site_country
     for m in data.minerals:
         markets = data.markets[m]
         for t in periods:
-            rs = sorted(refiners.get((m, t), ()))
-            for c in sorted(origins.get((m, t), ())):
-                flow_keys.extend((m, c, r, t) for r in rs if open_route("supply", c, r, m))
-            for r in rs:
-                out_keys.append((m, r, t))
-                ship_keys.extend((m, r, d, t) for d in markets if open_route("delivery", r, d, m))
+            us = refiners.get((m, t), ())
+            for o in origins.get((m, t), ()):
+                flow_keys.extend((m, o, u, t) for u in us if open_route("supply", country(o), country(u), m))
+            for u in us:
+                out_keys.append((m, u, t))
+                ship_keys.extend((m, u, d, t) for d in markets if open_route("delivery", country(u), d, m))
     market_keys = [(m, d, t) for m in data.minerals for d in data.markets[m] for t in periods]
     reserve_keys = [k for k in market_keys if k[:2] in data.reserves]
+    build_keys = [(p.mineral, name, t) for name, p in sorted(data.projects.items())
+                  for t in periods[data.period_index[p.first_period]:]]
 
     return Variables(
         flow=model.add_columns("flow", flow_keys),
@@ -84,4 +113,6 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
         shortfall=model.add_columns("shortfall", reserve_keys),
         stage_total={},
         spot=model.add_columns("spot", flow_keys) if spot else {},
+        build=model.add_columns("build", build_keys, lambda k: build_upper(data, k),
+                                lambda k: data.projects[k[1]].integer) if build_keys else {},
     )

@@ -115,12 +115,14 @@ def sheets_for(run) -> list[SheetSpec]:
             "frontier": frontier_sheets}[run.command](run)
 
 
-PLAN_TABLES = (("Flows", "flows"), ("Refining", "refining"), ("Deliveries", "deliveries"), ("Reserve", "reserve"),
-               ("Unmet", "unmet"))
+PLAN_TABLES = (("Investments", "investments"), ("Excess", "excess"), ("Flows", "flows"), ("Refining", "refining"),
+               ("Deliveries", "deliveries"), ("Paths", "paths"), ("Reserve", "reserve"), ("Unmet", "unmet"))
 
 
 def plan_tables_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
-    return [table_sheet(sheet, name, tables[name], style) for sheet, name in PLAN_TABLES]
+    """The plan's tables; Investments, Excess and Paths where the workbook uses projects, soft limits or
+    market rules on supply."""
+    return [table_sheet(sheet, name, tables[name], style) for sheet, name in PLAN_TABLES if name in tables]
 
 
 # --- planner solve -----------------------------------------------------------------------

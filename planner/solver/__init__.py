@@ -21,8 +21,9 @@ def make_solver(model: Model, solver: str = "highs", time_limit: float | None = 
 
 
 def starting_basis(session):
-    """The basis of the session's last solve, to start later solves from (None for CBC, which keeps none)."""
-    return session.basis() if isinstance(session, HighsSession) else None
+    """The basis of the session's last solve, to start later solves from (None for CBC, which keeps none,
+    and for a mixed-integer model, whose solves do not start from a basis)."""
+    return session.basis() if isinstance(session, HighsSession) and not session.mip else None
 
 
 def solve_from(session, numbers, basis) -> Solution:

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from planner.errors import SolverError
-from planner.model.build import Model, Numbers
+from planner.model.build import Model, Numbers, coefficient_cells
 from planner.solver.solution import OPTIMAL, Solution
 
 _HIGHS_STATUS = {
@@ -82,6 +82,7 @@ class HighsSession:
         if threads:
             self.h.setOptionValue("threads", int(threads))
         self.mip = bool(model.integrality().any())
+        self._cells = coefficient_cells(model)
         self._pass(model)
 
     def clone(self) -> HighsSession:
@@ -117,6 +118,8 @@ class HighsSession:
         self._current_lower = np.asarray(model.col_lower, dtype=np.float64)
         self._current_upper = np.asarray(model.col_upper, dtype=np.float64)
         self._current_rhs = np.asarray(model.row_rhs, dtype=np.float64)
+        starts, index, value = model.matrix()
+        self._current_coefficients = np.array([_entry(starts, index, value, row, col) for row, col in self._cells])
 
     def set_numbers(self, numbers: Numbers) -> None:
         """Change only the costs, bounds and right-hand sides that differ from the current ones."""
@@ -134,6 +137,11 @@ class HighsSession:
             row_lower, row_upper = self.model.row_bounds(numbers.row_rhs)
             self.h.changeRowsBounds(changed.size, changed.astype(np.int32), _finite(row_lower[changed], inf),
                                     _finite(row_upper[changed], inf))
+        if numbers.coefficients is not None:
+            for i in np.flatnonzero(numbers.coefficients != self._current_coefficients):
+                row, col = self._cells[i]
+                self.h.changeCoeff(int(row), int(col), float(numbers.coefficients[i]))
+            self._current_coefficients = numbers.coefficients.copy()
         self._current_cost = numbers.col_cost.copy()
         self._current_upper = numbers.col_upper.copy()
         self._current_lower = col_lower.copy()
@@ -179,16 +187,47 @@ class HighsSession:
         sol = self.h.getSolution()
         x = np.asarray(sol.col_value, dtype=np.float64)
         x[np.abs(x) < 1e-9] = 0.0  # below HiGHS' feasibility tolerance: noise, not tonnes
-        duals = sol.dual_valid
-        return Solution(
-            OPTIMAL,
-            objective=float(info.objective_function_value),
-            x=x,
-            row_dual=np.asarray(sol.row_dual, dtype=np.float64) if duals else None,
-            col_dual=np.asarray(sol.col_dual, dtype=np.float64) if duals else None,
-            solve_seconds=seconds,
-            iterations=info.simplex_iteration_count,
-        )
+        objective = float(info.objective_function_value)
+        if self.mip:
+            row_dual, col_dual, extra = self._duals_with_integers_fixed(x)
+            seconds += extra
+        else:
+            row_dual = np.asarray(sol.row_dual, dtype=np.float64) if sol.dual_valid else None
+            col_dual = np.asarray(sol.col_dual, dtype=np.float64) if sol.dual_valid else None
+        return Solution(OPTIMAL, objective=objective, x=x, row_dual=row_dual, col_dual=col_dual,
+                        solve_seconds=seconds, iterations=info.simplex_iteration_count, mip=self.mip)
+
+    def _duals_with_integers_fixed(self, x: np.ndarray):
+        """Duals of a mixed-integer optimum: the LP with every integer column fixed at its value.
+
+        A MIP has no duals of its own; with its integer choices fixed, the LP that remains has
+        the same optimum, and its duals price every other limit at that choice.
+        """
+        hs = self._hs
+        integer = np.flatnonzero(self.model.integrality()).astype(np.int32)
+        values = np.round(x[integer])
+        n = integer.size
+        lower, upper = self._current_lower[integer], _finite(self._current_upper[integer], hs.kHighsInf)
+        continuous = np.array([hs.HighsVarType.kContinuous] * n)
+        self.h.changeColsIntegrality(n, integer, continuous)
+        self.h.changeColsBounds(n, integer, values, values)
+        start = time.perf_counter()
+        self.h.run()
+        seconds = time.perf_counter() - start
+        sol = self.h.getSolution()
+        ok = self.h.getModelStatus() == hs.HighsModelStatus.kOptimal and sol.dual_valid
+        row_dual = np.asarray(sol.row_dual, dtype=np.float64) if ok else None
+        col_dual = np.asarray(sol.col_dual, dtype=np.float64) if ok else None
+        self.h.changeColsBounds(n, integer, lower, upper)
+        self.h.changeColsIntegrality(n, integer, np.array([hs.HighsVarType.kInteger] * n))
+        return row_dual, col_dual, seconds
+
+
+def _entry(starts, index, value, row: int, col: int) -> float:
+    """The matrix entry (row, col) of a row-wise sparse matrix."""
+    lo, hi = starts[row], starts[row + 1]
+    hits = np.flatnonzero(index[lo:hi] == col)
+    return float(value[lo + hits[0]]) if hits.size else 0.0
 
 
 def _finite(values: np.ndarray, inf: float) -> np.ndarray:

@@ -35,7 +35,8 @@ class SessionPool:
             own = idle.get()
             try:
                 own.set_numbers(job)
-                own.set_basis(basis)
+                if basis is not None:
+                    own.set_basis(basis)
                 return own.solve()
             finally:
                 idle.put(own)

@@ -18,6 +18,7 @@ class Solution:
     col_dual: np.ndarray | None = None  # reduced costs
     solve_seconds: float = 0.0  # the solver's own time
     iterations: int | None = None
+    mip: bool = False  # a mixed-integer optimum: its duals are those of the LP with the integer choices fixed
 
     @property
     def optimal(self) -> bool:

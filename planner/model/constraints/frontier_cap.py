@@ -24,7 +24,7 @@ def add_frontier_caps(model, data, v, pairs, scope: str = "*") -> dict[tuple, li
     """
     family = model.row_family("frontier_cap", LE, _zero)
     positions: dict[tuple, list[tuple[int, int]]] = {}
-    quantities = {stage: stage_quantities(v, stage) for stage in ("supply", "refining")}
+    quantities = {stage: stage_quantities(data, v, stage) for stage in ("supply", "refining")}
     members = None if scope == "*" else data.group_members(scope)
     for m, stage in pairs:
         q = quantities[stage]

@@ -12,19 +12,25 @@ def refining_capacity_rhs(data, key) -> float:
     return data.refining[key][0]
 
 
+def site_yield(data, key) -> float:
+    """Yield of a refining site (m, u, t): the refining row's, or the candidate project's."""
+    project = data.projects.get(key[1])
+    return project.yield_ if project is not None else data.refining[key][2]
+
+
 def add_refining_balance(model, data, v) -> None:
     """Refined output is the yield times the raw input.
 
     Formulation
     -----------
-    for each refining row (m, r, t):
-        out[m,r,t] - yield[m,r,t] * sum_c flow[m,c,r,t] = 0
+    for each refining site u (a country's refining row, or a candidate refinery) of (m, t):
+        out[m,u,t] - yield[m,u,t] * sum_o flow[m,o,u,t] = 0
     (in a stress test flow = kept + spot, and both columns appear)
     """
     family = model.row_family("refining_balance", EQ, refining_balance_rhs)
     inflows = group_by(v.sourced(), lambda k: (k[0], k[2], k[3]))
     for key, out_col in v.out.items():
-        y = data.refining[key][2]
+        y = site_yield(data, key)
         terms = [(out_col, 1.0)] + [(c, -y) for c in inflows.get(key, ())]
         model.add_row(family, key, terms, 0.0)
 
@@ -41,4 +47,5 @@ def add_refining_capacity(model, data, v) -> None:
     """
     family = model.row_family("refining_capacity", LE, refining_capacity_rhs)
     for key, out_col in v.out.items():
-        model.add_row(family, key, [(out_col, 1.0)], refining_capacity_rhs(data, key))
+        if key in data.refining:
+            model.add_row(family, key, [(out_col, 1.0)], refining_capacity_rhs(data, key))

@@ -14,9 +14,11 @@ def add_supply_capacity(model, data, v) -> None:
     Formulation
     -----------
     for each supply row (m, c, t) with at least one open route to a refiner:
-        sum_r flow[m,c,r,t] <= capacity[m,c,t]
-    (in a stress test flow = kept + spot, and both columns appear)
+        sum_u flow[m,c,u,t] <= capacity[m,c,t]
+    (in a stress test flow = kept + spot, and both columns appear; a candidate project's mine
+    has a capacity row of its own, see ``projects``)
     """
     family = model.row_family("supply_capacity", LE, supply_capacity_rhs)
     for key, cols in group_by(v.sourced(), lambda k: (k[0], k[1], k[3])).items():
-        model.add_row(family, key, [(c, 1.0) for c in cols], supply_capacity_rhs(data, key))
+        if key in data.supply:
+            model.add_row(family, key, [(c, 1.0) for c in cols], supply_capacity_rhs(data, key))

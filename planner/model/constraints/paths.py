@@ -1,0 +1,55 @@
+"""Chain of custody: the raw tonnes from each mine in what each market receives.
+
+Created only for the minerals and periods where a share rule on one market's supply exists, so
+models without such a rule keep their size.
+"""
+
+from planner.model.constraints._group import group_by
+from planner.model.constraints.refining import site_yield
+from planner.model.core import EQ
+
+
+def _zero(data, key) -> float:
+    return 0.0
+
+
+def path_keys(data, v) -> list[tuple]:
+    """(m, o, u, d, t) for every flow o -> u and open delivery u -> d, where a market rule on supply needs it."""
+    needed = {(m, t) for rule in data.shares if rule.market is not None and rule.stage == "supply"
+              for m in ([rule.mineral] if rule.mineral else data.minerals)
+              for t in ([rule.period] if rule.period else data.periods)}
+    if not needed:
+        return []
+    reached: dict[tuple, list[str]] = {}  # (m, u, t) -> markets u delivers to
+    for (m, u, d, t) in v.ship:
+        reached.setdefault((m, u, t), []).append(d)
+    return [(m, o, u, d, t) for (m, o, u, t) in v.flow if (m, t) in needed for d in reached.get((m, u, t), ())]
+
+
+def add_paths(model, data, v) -> None:
+    """Split each flow by the market its refined tonnes reach.
+
+    Formulation
+    -----------
+    for each (m, t) with a market-scoped supply rule, each flow[m,o,u,t] and open route u -> d:
+        path[m,o,u,d,t] >= 0
+        sum_d path[m,o,u,d,t] - flow[m,o,u,t] = 0                        (path_flow)
+        yield[m,u,t] * sum_o path[m,o,u,d,t] - ship[m,u,d,t] = 0        (path_ship)
+    (in a stress test flow = kept + spot). A refiner may assign its inputs to its customers, as
+    segregated supply contracts do.
+    """
+    keys = path_keys(data, v)
+    if not keys:
+        return
+    v.path.update(model.add_columns("path", keys))
+    flows = group_by(v.path.items(), lambda k: (k[0], k[1], k[2], k[4]))
+    family = model.row_family("path_flow", EQ, _zero)
+    for key, cols in flows.items():
+        terms = [(c, 1.0) for c in cols] + [(v.flow[key], -1.0)]
+        if key in v.spot:
+            terms.append((v.spot[key], -1.0))
+        model.add_row(family, key, terms, 0.0)
+    family = model.row_family("path_ship", EQ, _zero)
+    for (m, u, d, t), cols in group_by(v.path.items(), lambda k: (k[0], k[2], k[3], k[4])).items():
+        y = site_yield(data, (m, u, t))
+        model.add_row(family, (m, u, d, t), [(c, y) for c in cols] + [(v.ship[(m, u, d, t)], -1.0)], 0.0)
