@@ -8,6 +8,7 @@ workbooks the tests write. It shares no code with the planner, so a bug has to b
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 SCENARIO_KINDS = ("supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand")
-COMPONENTS = ("supply_cost", "route_cost", "refining_cost", "holding_cost", "unmet_cost", "shortfall_cost")
+COMPONENTS = ("supply_cost", "route_cost", "refining_cost", "holding_cost", "unmet_cost", "shortfall_cost",
+              "excess_cost", "fixed_cost")
 
 
 # --------------------------------------------------------------------------- reading the input
@@ -81,10 +83,12 @@ def _read_sheets(path: str | Path) -> dict[str, list[dict[str, Any]]]:
             continue
         header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
         records = []
-        for row in rows[1:]:
+        for excel_row, row in enumerate(rows[1:], start=2):
             if all(_blank(v) for v in row):
                 continue
-            records.append({h: v for h, v in zip(header, row) if h})
+            record = {h: v for h, v in zip(header, row) if h}
+            record["_row"] = excel_row
+            records.append(record)
         sheets[ws.title.strip().lower()] = records
     wb.close()
     return sheets
@@ -135,17 +139,34 @@ class Inputs:
         for r in g("routes"):
             self.routes[(str(r["stage"]).strip().lower(), code(r["from"]), code(r["to"]), key(r.get("mineral")))] = (
                 num(r.get("cost"), 0.0), num(r.get("tariff_rate"), 0.0), truth(r.get("allowed")))
-        self.shares = [
-            {
+        self.shares = []
+        for r in g("shares"):
+            scope = " ".join(str(r["scope"]).split())
+            excepted = re.match(r"^\*\s*except\s+(.+)$", scope, re.IGNORECASE)
+            self.shares.append({
+                "row": r["_row"],
                 "stage": str(r["stage"]).strip().lower(),
-                "scope": str(r["scope"]).strip(),
+                "scope": "*" if excepted else scope,
+                "excluded": excepted.group(1).strip() if excepted else None,
                 "mineral": key(r.get("mineral")),
                 "period": key(r.get("period")),
                 "min_share": num(r.get("min_share"), 0.0),
                 "max_share": num(r.get("max_share"), 1.0),
+                "market": code(r.get("market")),
+                "basis": "owner" if str(r.get("basis") or "").strip().lower() == "owner" else "location",
+                "penalty": num(r.get("penalty")),
+            })
+        # (stage, mineral or None, country, owner) -> share
+        self.ownership = {(str(r["stage"]).strip().lower(), key(r.get("mineral")), code(r["country"]),
+                           code(r["owner"])): num(r["share"]) for r in g("ownership")}
+        self.projects: dict[str, dict[str, Any]] = {}
+        for r in g("projects"):
+            self.projects[str(r["project"]).strip()] = {
+                "stage": str(r["stage"]).strip().lower(), "mineral": key(r["mineral"]), "country": code(r["country"]),
+                "capacity": num(r["capacity"]), "cost": num(r["cost"]), "fixed_cost": num(r["fixed_cost"]),
+                "yield": num(r.get("yield"), 1.0), "first_period": key(r.get("first_period")),
+                "integer": truth(r.get("integer"), False), "owner": code(r.get("owner")) or code(r["country"]),
             }
-            for r in g("shares")
-        ]
         self.reserve = {}
         for r in g("reserve"):
             self.reserve[(key(r["mineral"]), code(r["market"]))] = {
@@ -160,12 +181,15 @@ class Inputs:
                 num(r.get("min_stock"), 0.0), num(r.get("min_days"), 0.0))
         self.scenarios: dict[str, list[dict[str, Any]]] = {}
         for r in g("scenarios"):
+            stage = r.get("stage")
             self.scenarios.setdefault(key(r["scenario"]), []).append({
                 "kind": str(r["kind"]).strip().lower(),
-                "factor": num(r["factor"]),
+                "factor": num(r.get("factor")),
                 "mineral": key(r.get("mineral")),
                 "country": code(r.get("country")),
                 "period": key(r.get("period")),
+                "to": code(r.get("to")),
+                "stage": None if _blank(stage) else str(stage).strip().lower(),
             })
 
     # --- parameters after "specific overrides blank"
@@ -212,6 +236,60 @@ class Inputs:
         own = self.reserve[(m, d)]["shortfall_penalty"]
         return own if own is not None else self.unmet_penalty(m) / 2
 
+    # --- version 2: sites, owners, bilateral measures
+
+    def site_country(self, site):
+        return self.projects[site]["country"] if site in self.projects else site
+
+    def project_periods(self, name):
+        p = self.projects[name]
+        first = p["first_period"] or self.periods[0]
+        return self.periods[self.periods.index(first):]
+
+    def projects_at(self, stage, m, t):
+        return sorted(n for n, p in self.projects.items() if p["stage"] == stage and p["mineral"] == m
+                      and t in self.project_periods(n))
+
+    def owners(self, stage, m, c):
+        """owner -> share of c's capacity at stage for m (a mineral's own row overrides the blank one)."""
+        shares = {}
+        for (st, mm, cc, owner), share in self.ownership.items():
+            if st == stage and cc == c and mm is None:
+                shares[owner] = share
+        for (st, mm, cc, owner), share in self.ownership.items():
+            if st == stage and cc == c and mm == m:
+                shares[owner] = share
+        shares[c] = shares.get(c, 0.0) + max(0.0, 1.0 - sum(shares.values()))
+        return shares
+
+    def members(self, scope):
+        """Countries a scope names: a country code, or the countries of a group label."""
+        if scope is None:
+            return set()
+        if scope.upper() in self.groups:
+            return {scope.upper()}
+        return {c for c, labels in self.groups.items() if scope.lower() in labels}
+
+    def lane(self, scenario, stage, a, b, m, t):
+        """(banned, tariff points added) on route a -> b at stage for m in t, in the scenario."""
+        banned, points = False, 0.0
+        for row in self.scenarios.get(scenario, []):
+            if row["kind"] not in ("export_ban", "tariff"):
+                continue
+            if row["stage"] not in (None, stage) or row["country"] not in (None, a) or row["mineral"] not in (None, m) \
+                    or row["period"] not in (None, t):
+                continue
+            if (row["to"] is None and a == b) or (row["to"] is not None and row["to"] != b):
+                continue
+            if row["kind"] == "export_ban":
+                banned = True
+            else:
+                points += row["factor"]
+        return banned, points
+
+    def price(self, stage, m):
+        return self.minerals[m]["raw_price" if stage == "supply" else "refined_price"] or 0.0
+
     def factor(self, scenario, kind, m, c, t):
         f = 1.0
         for row in self.scenarios.get(scenario, []):
@@ -247,24 +325,45 @@ def _norm(col, v):
     return code(v)
 
 
+def _site(rec, country_col, project_col):
+    """A row's site: its project where the project column names one, else its country."""
+    project = rec.get(project_col)
+    return str(project).strip() if not _blank(project) else code(rec[country_col])
+
+
 def read_output(path: str | Path):
     sheets = pd.read_excel(path, sheet_name=None)
 
-    def grouped(name, cols, values):
+    def grouped(name, cols, values, sites=()):
+        """value -> key -> summed value; ``sites`` are (country column, project column) pairs read as sites."""
         df = _table(sheets, name)
         out = {v: defaultdict(float) for v in values}
         if df.empty:
             return out
+        site_of = dict(sites)
         for rec in df.to_dict("records"):
-            k = tuple(_norm(c, rec[c]) for c in cols)
+            k = tuple(_site(rec, c, site_of[c]) if c in site_of else _norm(c, rec[c]) for c in cols)
             for v in values:
                 x = rec.get(v)
                 out[v][k] += 0.0 if _blank(x) else float(x)
         return out
 
-    flows = grouped("Flows", ["scenario", "mineral", "period", "origin", "refiner"], ["tonnes"])["tonnes"]
-    refining = grouped("Refining", ["scenario", "mineral", "period", "refiner"], ["input_tonnes", "output_tonnes"])
-    deliveries = grouped("Deliveries", ["scenario", "mineral", "period", "refiner", "market"], ["tonnes"])["tonnes"]
+    flows = grouped("Flows", ["scenario", "mineral", "period", "origin", "refiner"], ["tonnes"],
+                    [("origin", "origin_project"), ("refiner", "refiner_project")])["tonnes"]
+    refining = grouped("Refining", ["scenario", "mineral", "period", "refiner"], ["input_tonnes", "output_tonnes"],
+                       [("refiner", "project")])
+    deliveries = grouped("Deliveries", ["scenario", "mineral", "period", "refiner", "market"], ["tonnes"],
+                         [("refiner", "project")])["tonnes"]
+    paths = grouped("Paths", ["scenario", "mineral", "period", "origin", "refiner", "market"], ["tonnes"],
+                    [("origin", "origin_project"), ("refiner", "refiner_project")])["tonnes"]
+    builds = defaultdict(float)
+    for rec in _table(sheets, "Investments").to_dict("records"):
+        builds[(key(rec["scenario"]), str(rec["project"]).strip(), key(rec["period"]))] += float(rec["fraction_built"])
+    excess = defaultdict(float)
+    for rec in _table(sheets, "Excess").to_dict("records"):
+        excess[(key(rec["scenario"]), int(rec["shares_row"]), key(rec["mineral"]), key(rec["period"]),
+                str(rec["scope"]).strip().lower(), code(rec.get("market")), str(rec["bound"]).strip())] \
+            += float(rec["tonnes_beyond"])
     reserve_df = _table(sheets, "Reserve")
     reserve = {}
     if not reserve_df.empty:
@@ -284,7 +383,8 @@ def read_output(path: str | Path):
     for rec in sum_df.to_dict("records"):
         summary[str(rec["item"]).strip().lower()] = rec["value"]
     return {
-        "flows": flows, "refining": refining, "deliveries": deliveries, "reserve": reserve,
+        "flows": flows, "refining": refining, "deliveries": deliveries, "reserve": reserve, "paths": paths,
+        "has_paths": "Paths" in sheets, "builds": builds, "excess": excess,
         "unmet": unmet, "scenarios": scenarios, "order": order, "summary": summary,
     }
 
@@ -294,6 +394,66 @@ def read_output(path: str | Path):
 
 def _close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def _check_share(inp: Inputs, s, m, t, row, flows, outputs, ships, paths, excess, tol, err, cost) -> None:
+    """One shares row in one mineral and period: each scope's quantity against the limits, from the tables.
+
+    The quantity is the whole plan's tonnes (flows by origin at supply, outputs at refining) or, for a
+    market rule, what that market receives (deliveries by refiner, or path tonnes by origin); counted by
+    country, or by owner (ownership shares; a project wholly for its owner). A soft row may be missed: the
+    plan's Excess sheet must show exactly the tonnes beyond, and the cost counts them at the penalty.
+    """
+    stage, market = row["stage"], row["market"]
+    by_site = defaultdict(float)
+    if market is None and stage == "supply":
+        for (mm, tt, o, _u), v in flows.items():
+            if (mm, tt) == (m, t):
+                by_site[o] += v
+    elif market is None:
+        for (mm, tt, u), v in outputs.items():
+            if (mm, tt) == (m, t):
+                by_site[u] += v
+    elif stage == "refining":
+        for (mm, tt, u, d), v in ships.items():
+            if (mm, tt, d) == (m, t, market):
+                by_site[u] += v
+    else:
+        for (mm, tt, o, _u, d), v in paths.items():
+            if (mm, tt, d) == (m, t, market):
+                by_site[o] += v
+    held = defaultdict(float)
+    for site, q in by_site.items():
+        if row["basis"] == "owner" and site in inp.projects:
+            held[inp.projects[site]["owner"]] += q
+        elif row["basis"] == "owner":
+            for owner, share in inp.owners(stage, m, site).items():
+                held[owner] += share * q
+        else:
+            held[inp.site_country(site)] += q
+    total = sum(by_site.values())
+    if row["scope"] == "*":
+        excluded = inp.members(row["excluded"])
+        scopes = [(h, {h}) for h in sorted(held) if h not in excluded]
+    else:
+        scopes = [(row["scope"], inp.members(row["scope"]))]
+    for name, members in scopes:
+        qs = sum(held[h] for h in members)
+        slack = tol * max(1.0, total)
+        for bound, limit, sign in (("max", row["max_share"], 1.0), ("min", row["min_share"], -1.0)):
+            if (bound == "max" and limit >= 1.0) or (bound == "min" and limit <= 0.0):
+                continue
+            beyond = sign * (qs - limit * total)  # > 0: the limit is missed by this many tonnes
+            label = f"scenario {s!r}, mineral {m!r}, period {t!r}: {stage} share of {name} = {qs}/{total}" + (
+                f" in market {market}" if market else "")
+            if row["penalty"] is None:
+                if beyond > slack:
+                    err(f"{label} {'above max_share' if bound == 'max' else 'below min_share'} {limit}")
+                continue
+            recorded = excess.get((row["row"], m, t, name.lower(), market, bound), 0.0)
+            if not _close(max(0.0, beyond), recorded, tol) and abs(max(0.0, beyond) - recorded) > slack:
+                err(f"{label}: {max(0.0, beyond)} t beyond its soft {bound}_share {limit}, Excess shows {recorded}")
+            cost["excess_cost"] += recorded * row["penalty"]
 
 
 def check_plan(input_path: str | Path, output_path: str | Path, tol: float = 1e-6) -> None:
@@ -331,20 +491,24 @@ def check_plan(input_path: str | Path, output_path: str | Path, tol: float = 1e-
 
 
 def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
-    flows = {k[1:]: v for k, v in out["flows"].items() if k[0] == s}             # (m, t, c, r)
-    outputs = {k[1:]: v for k, v in out["refining"]["output_tonnes"].items() if k[0] == s}  # (m, t, r)
+    flows = {k[1:]: v for k, v in out["flows"].items() if k[0] == s}             # (m, t, o, u) by site
+    outputs = {k[1:]: v for k, v in out["refining"]["output_tonnes"].items() if k[0] == s}  # (m, t, u)
     inputs = {k[1:]: v for k, v in out["refining"]["input_tonnes"].items() if k[0] == s}
-    ships = {k[1:]: v for k, v in out["deliveries"].items() if k[0] == s}        # (m, t, r, d)
+    ships = {k[1:]: v for k, v in out["deliveries"].items() if k[0] == s}        # (m, t, u, d)
+    paths = {k[1:]: v for k, v in out["paths"].items() if k[0] == s}             # (m, t, o, u, d)
     unmet = {k[1:]: v for k, v in out["unmet"].items() if k[0] == s}             # (m, d, t)
     reserve = {k[1:]: v for k, v in out["reserve"].items() if k[0] == s}         # (m, d, t)
+    builds = {k[1:]: v for k, v in out["builds"].items() if k[0] == s}           # (project, t)
+    excess = {k[1:]: v for k, v in out["excess"].items() if k[0] == s}
     cost = dict.fromkeys(COMPONENTS, 0.0)
+    country = inp.site_country
 
     def where(m, t):
         return f"scenario {s!r}, mineral {m!r}, period {t!r}"
 
     # every quantity >= 0
     for name, table in (("Flows", flows), ("Refining output", outputs), ("Refining input", inputs),
-                        ("Deliveries", ships), ("Unmet", unmet)):
+                        ("Deliveries", ships), ("Unmet", unmet), ("Paths", paths)):
         for k, v in table.items():
             if v < -tol:
                 err(f"{name} {k} in scenario {s!r} is negative: {v}")
@@ -360,104 +524,141 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
             if k[idx] not in known_m and abs(v) > tol:
                 err(f"{name} row {k} in scenario {s!r} names an unknown mineral")
 
+    # projects: built in [0, 1] in all, never before their first period; fixed costs while they stand
+    online = {}
+    for name, p in inp.projects.items():
+        total_built = 0.0
+        for t in inp.periods:
+            b = builds.get((name, t), 0.0)
+            if b < -tol or (b > tol and t not in inp.project_periods(name)):
+                err(f"scenario {s!r}: project {name!r} built {b} in {t}, before its first period or below 0")
+            total_built += b
+            online[(name, t)] = total_built
+            cost["fixed_cost"] += b * p["fixed_cost"] * p["capacity"] * sum(
+                inp.years[tt] for tt in inp.periods[inp.periods.index(t):])
+            if p["integer"] and min(abs(b), abs(b - 1)) > tol:
+                err(f"scenario {s!r}: all-or-nothing project {name!r} built {b} in {t}")
+        if total_built > 1 + tol:
+            err(f"scenario {s!r}: project {name!r} built {total_built} times (at most once)")
+
     for m in inp.minerals:
         for t in inp.periods:
             W = where(m, t)
             sup_c = inp.countries_with(inp.supply, m, t)
             ref_r = inp.countries_with(inp.refining, m, t)
+            sup_sites = sup_c + inp.projects_at("supply", m, t)
+            ref_sites = ref_r + inp.projects_at("refining", m, t)
 
-            # flows: only where c supplies, r refines and the route is open; supply capacity
+            # flows: only between sites of this period, on routes open in it; supply and project capacity
             by_origin = defaultdict(float)
             by_refiner = defaultdict(float)
-            for (mm, tt, c, r), v in flows.items():
+            for (mm, tt, o, u), v in flows.items():
                 if (mm, tt) != (m, t) or abs(v) <= tol:
                     continue
-                by_origin[c] += v
-                by_refiner[r] += v
-                if c not in sup_c:
-                    err(f"{W}: flow {c}->{r} = {v} but {c} has no supply row")
+                by_origin[o] += v
+                by_refiner[u] += v
+                if o not in sup_sites:
+                    err(f"{W}: flow {o}->{u} = {v} but {o} has no supply row or project standing")
                     continue
-                if r not in ref_r:
-                    err(f"{W}: flow {c}->{r} = {v} but {r} has no refining row")
-                is_open, unit = inp.route("supply", c, r, m)
-                if not is_open:
-                    err(f"{W}: flow {c}->{r} = {v} on a closed supply route")
-                cost["supply_cost"] += v * inp.supply_row(m, c, t)[1] * inp.factor(s, "supply_cost", m, c, t)
-                cost["route_cost"] += v * unit
+                if u not in ref_sites:
+                    err(f"{W}: flow {o}->{u} = {v} but {u} has no refining row or project standing")
+                is_open, unit = inp.route("supply", country(o), country(u), m)
+                banned, points = inp.lane(s, "supply", country(o), country(u), m, t)
+                if not is_open or banned:
+                    err(f"{W}: flow {o}->{u} = {v} on a {'banned' if banned else 'closed'} supply route")
+                if o in inp.projects:
+                    unit_cost = inp.projects[o]["cost"] * inp.factor(s, "supply_cost", m, country(o), t)
+                else:
+                    unit_cost = inp.supply_row(m, o, t)[1] * inp.factor(s, "supply_cost", m, o, t)
+                cost["supply_cost"] += v * unit_cost
+                cost["route_cost"] += v * (unit + points * inp.price("supply", m))
             for c in sup_c:
                 cap = inp.supply_row(m, c, t)[0] * inp.factor(s, "supply_capacity", m, c, t)
                 if by_origin[c] > cap + tol * max(1.0, cap):
                     err(f"{W}: supply from {c} = {by_origin[c]} exceeds capacity {cap}")
+            for name in inp.projects_at("supply", m, t):
+                cap = inp.projects[name]["capacity"] * inp.factor(s, "supply_capacity", m, country(name), t)
+                if by_origin[name] > cap * online[(name, t)] + tol * max(1.0, cap):
+                    err(f"{W}: project {name!r} mines {by_origin[name]} beyond {cap} x built {online[(name, t)]}")
 
             # refining: yield, capacity; dispatch
-            refiners = set(ref_r) | {r for (mm, tt, r) in outputs if (mm, tt) == (m, t)} | set(by_refiner)
+            refiners = set(ref_sites) | {u for (mm, tt, u) in outputs if (mm, tt) == (m, t)} | set(by_refiner)
             shipped = defaultdict(float)
-            for (mm, tt, r, d), v in ships.items():
+            for (mm, tt, u, d), v in ships.items():
                 if (mm, tt) == (m, t):
-                    shipped[r] += v
-                    refiners.add(r)
-            for r in sorted(refiners):
-                o = outputs.get((m, t, r), 0.0)
-                row = inp.refining_row(m, r, t)
-                if row is None:
-                    if abs(o) > tol or shipped[r] > tol:
-                        err(f"{W}: refiner {r} has output {o} / deliveries {shipped[r]} but no refining row")
-                    continue
-                cap, rcost, yld = row
-                cap *= inp.factor(s, "refining_capacity", m, r, t)
-                if (m, t, r) in inputs and not _close(inputs[(m, t, r)], by_refiner[r], tol):
-                    err(f"{W}: refiner {r} input_tonnes {inputs[(m, t, r)]} != sum of flows into it {by_refiner[r]}")
-                if not _close(o, yld * by_refiner[r], tol):
-                    err(f"{W}: refiner {r} output {o} != yield {yld} x input {by_refiner[r]}")
+                    shipped[u] += v
+                    refiners.add(u)
+            for u in sorted(refiners):
+                o = outputs.get((m, t, u), 0.0)
+                if u in inp.projects and u in ref_sites:
+                    p = inp.projects[u]
+                    cap = p["capacity"] * inp.factor(s, "refining_capacity", m, p["country"], t) * online[(u, t)]
+                    rcost = p["cost"] * inp.factor(s, "refining_cost", m, p["country"], t)
+                    yld = p["yield"]
+                else:
+                    row = inp.refining_row(m, u, t)
+                    if row is None:
+                        if abs(o) > tol or shipped[u] > tol:
+                            err(f"{W}: refiner {u} has output {o} / deliveries {shipped[u]} but no refining row")
+                        continue
+                    cap, rcost, yld = row
+                    cap *= inp.factor(s, "refining_capacity", m, u, t)
+                    rcost *= inp.factor(s, "refining_cost", m, u, t)
+                if (m, t, u) in inputs and not _close(inputs[(m, t, u)], by_refiner[u], tol):
+                    err(f"{W}: refiner {u} input_tonnes {inputs[(m, t, u)]} != sum of flows into it {by_refiner[u]}")
+                if not _close(o, yld * by_refiner[u], tol):
+                    err(f"{W}: refiner {u} output {o} != yield {yld} x input {by_refiner[u]}")
                 if o > cap + tol * max(1.0, cap):
-                    err(f"{W}: refiner {r} output {o} exceeds capacity {cap}")
-                if not _close(shipped[r], o, tol):
-                    err(f"{W}: refiner {r} delivers {shipped[r]} but produces {o}")
-                cost["refining_cost"] += o * rcost * inp.factor(s, "refining_cost", m, r, t)
+                    err(f"{W}: refiner {u} output {o} exceeds capacity {cap}")
+                if not _close(shipped[u], o, tol):
+                    err(f"{W}: refiner {u} delivers {shipped[u]} but produces {o}")
+                cost["refining_cost"] += o * rcost
 
             # deliveries: open routes, known markets
             markets = inp.markets(m)
             received = defaultdict(float)
-            for (mm, tt, r, d), v in ships.items():
+            for (mm, tt, u, d), v in ships.items():
                 if (mm, tt) != (m, t) or abs(v) <= tol:
                     continue
                 received[d] += v
                 if d not in markets:
-                    err(f"{W}: delivery {r}->{d} = {v} to a market without demand or reserve")
-                is_open, unit = inp.route("delivery", r, d, m)
-                if not is_open:
-                    err(f"{W}: delivery {r}->{d} = {v} on a closed delivery route")
-                cost["route_cost"] += v * unit
+                    err(f"{W}: delivery {u}->{d} = {v} to a market without demand or reserve")
+                is_open, unit = inp.route("delivery", country(u), d, m)
+                banned, points = inp.lane(s, "delivery", country(u), d, m, t)
+                if not is_open or banned:
+                    err(f"{W}: delivery {u}->{d} = {v} on a {'banned' if banned else 'closed'} delivery route")
+                cost["route_cost"] += v * (unit + points * inp.price("delivery", m))
             for (mm, d, tt), v in unmet.items():
                 if (mm, tt) == (m, t) and d not in markets and abs(v) > tol:
                     err(f"{W}: unmet {v} reported for market {d} without demand or reserve")
 
-            # share limits recomputed from the flows / outputs
+            # chain of custody: every flow split over the markets its refiner serves, in the yield's proportion
+            market_rule = any(r["market"] is not None and r["stage"] == "supply" and r["mineral"] in (None, m)
+                              and r["period"] in (None, t) for r in inp.shares)
+            if market_rule:
+                if not out["has_paths"]:
+                    err(f"{W}: a market rule on supply applies but the plan has no Paths sheet")
+                split = defaultdict(float)
+                reach = defaultdict(float)
+                for (mm, tt, o, u, d), v in paths.items():
+                    if (mm, tt) == (m, t):
+                        split[(o, u)] += v
+                        reach[(u, d)] += v
+                for (mm, tt, o, u), v in flows.items():
+                    if (mm, tt) == (m, t) and not _close(split[(o, u)], v, tol):
+                        err(f"{W}: paths from {o} through {u} carry {split[(o, u)]} but the flow is {v}")
+                for (mm, tt, u, d), v in ships.items():
+                    if (mm, tt) == (m, t):
+                        yld = inp.projects[u]["yield"] if u in inp.projects else inp.refining_row(m, u, t)[2]
+                        if not _close(yld * reach[(u, d)], v, tol):
+                            err(f"{W}: paths through {u} to {d} x yield {yld} = {yld * reach[(u, d)]} but {v} is "
+                                "delivered")
+
+            # share limits recomputed from the flows, outputs, deliveries or paths
             for row in inp.shares:
                 if row["mineral"] not in (None, m) or row["period"] not in (None, t):
                     continue
-                if row["stage"] == "supply":
-                    q = dict(by_origin)
-                    everyone = sup_c
-                else:
-                    q = {r: outputs.get((m, t, r), 0.0) for r in refiners}
-                    everyone = ref_r
-                total = sum(q.values())
-                scope = row["scope"]
-                if scope == "*":
-                    scopes = [(c, {c}) for c in sorted(set(everyone) | set(q))]
-                elif scope.upper() in inp.groups:
-                    scopes = [(scope.upper(), {scope.upper()})]
-                else:
-                    members = {c for c, labels in inp.groups.items() if scope.lower() in labels}
-                    scopes = [(scope, members)]
-                for name, members in scopes:
-                    qs = sum(q.get(c, 0.0) for c in members)
-                    slack = tol * max(1.0, total)
-                    if qs > row["max_share"] * total + slack:
-                        err(f"{W}: {row['stage']} share of {name} = {qs}/{total} above max_share {row['max_share']}")
-                    if qs < row["min_share"] * total - slack:
-                        err(f"{W}: {row['stage']} share of {name} = {qs}/{total} below min_share {row['min_share']}")
+                _check_share(inp, s, m, t, row, flows, outputs, ships, paths, excess, tol, err, cost)
 
         # market balance, with or without a reserve, over the periods in order
         for d in inp.markets(m):
