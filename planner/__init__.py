@@ -8,7 +8,7 @@ The package is imported lazily, so ``import planner`` stays cheap.
 
 from planner._version import __version__
 
-_API = ("solve", "stress", "sweep", "frontier", "validate", "build", "template")
+_API = ("solve", "stress", "sweep", "frontier", "hedge", "validate", "build", "template")
 _ERRORS = ("InputError", "Issue", "PlannerError", "SolverError", "UsageError")
 
 __all__ = ["__version__", *_API, *_ERRORS]

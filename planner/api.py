@@ -68,6 +68,17 @@ def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Seque
                        frontier_stages=tuple(stages), scope=scope, step=step)
 
 
+def hedge(input: PathLike, output: PathLike | None = None, *, progress: Progress | None = None,
+          hooks: tuple[Hook, ...] = ()) -> Run:
+    """One set of builds for the base and every scenario, weighted by the scenarios' probabilities.
+
+    Tables: ``scenarios`` (probability, cost with the hedged builds and with the base plan's own),
+    ``investments`` (the hedge's builds and the base plan's), and the plan tables under the hedge.
+    Summary: ``expected_cost``, ``value_of_hedging``.
+    """
+    return run_command("hedge", input, output, progress, hooks)
+
+
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:
     """Read and validate a workbook; raise :class:`~planner.errors.InputError` listing every problem."""
     return load(input, Stages(progress))

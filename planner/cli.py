@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the results (default outputs/<input name>-sweep.xlsx)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
+    p = sub.add_parser("hedge", help="choose one set of builds for the base and every scenario, by probability")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
+                   help="where to write the results (default outputs/<input name>-hedge.xlsx)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
     p.add_argument("output", metavar="OUTPUT.xlsx")
     return parser
@@ -231,6 +237,21 @@ def _sweep(args) -> int:
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
+def _hedge(args) -> int:
+    from planner import api
+
+    run = api.hedge(args.input, _output(args, "hedge"), progress=_progress(args))
+    summary = dict(run.outcome.summary)
+    if not args.quiet or not run.ok:
+        expected = summary.get("expected_cost")
+        text = "-" if expected is None else f"{expected:,.2f}"
+        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: expected cost {text} "
+              f"{run.data.settings.get('currency') or ''}; value of hedging {summary.get('value_of_hedging', 0):,.2f}; "
+              f"backed: {summary.get('projects_backed', '-')}; results written to {run.report.output_path}",
+              file=sys.stdout if run.ok else sys.stderr)
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
+
+
 def _template(args) -> int:
     from pathlib import Path
 
@@ -245,4 +266,4 @@ def _template(args) -> int:
 
 
 _COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier,
-             "stress": _stress, "sweep": _sweep}
+             "stress": _stress, "sweep": _sweep, "hedge": _hedge}

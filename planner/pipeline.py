@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.analysis.frontier import choose_scope, frontier_curve, frontier_pairs
+from planner.analysis.hedge import hedge_plan
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
@@ -73,6 +74,7 @@ COMMANDS: dict[str, Command] = {
     "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _highs),
     "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _highs,
                         build_options=("minerals", "frontier_stages", "scope")),
+    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _highs),
 }
 
 

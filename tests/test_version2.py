@@ -237,3 +237,76 @@ def test_a_project_cannot_stand_before_its_first_period(tmp_path):
     built = out["Investments"]
     assert list(built["period"]) == [2027] and built["fraction_built"].iloc[0] == pytest.approx(0.5)
     assert out["Unmet"].set_index("period")["tonnes"][2026] == pytest.approx(50)
+
+
+# --- hedge ------------------------------------------------------------------------------------------------------
+
+
+def hedge_book(probability, integer=False):
+    # Mine AUS 10/t; refinery CHN 2/t; the USA needs 100 t. A candidate refinery in KOR: 100 t at 3/t, fixed
+    # 50 per t of capacity a year (5,000 a year whole). Scenario "ban": China stops refined exports to the USA.
+    return {
+        "countries": table("country", ("AUS",), ("CHN",), ("KOR",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 1000, 10)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 2)),
+        "demand": table("mineral, market, period, demand", ("li", "USA", 2026, 100)),
+        "projects": table("project, stage, mineral, country, capacity, cost, fixed_cost, integer",
+                          ("KOR refinery", "refining", "li", "KOR", 100, 3, 50, integer)),
+        "scenarios": table("scenario, kind, mineral, country, to, stage, probability",
+                           ("ban", "export_ban", "li", "CHN", "USA", "delivery", probability)),
+    }
+
+
+def hedge(tmp_path, sheets, name="hedge"):
+    inp = write_workbook(tmp_path / f"{name}.xlsx", {"minerals": LI, "periods": P1, **sheets})
+    out = tmp_path / f"{name}-out.xlsx"
+    assert main(["hedge", str(inp), "-o", str(out), "-q"]) == 0
+    return pd.read_excel(out, sheet_name=None)
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_a_ten_percent_ban_makes_the_project_worth_building(tmp_path, integer):
+    # Building a share b of KOR costs 5,000 b a year in every scenario. Base: China refines, 100 x 12 = 1,200.
+    # Ban: KOR refines 100 b at 13/t, the rest goes unmet at 1,000/t. Expected cost:
+    # 5,000 b + 0.9 x 1,200 + 0.1 x (1,300 b + 100,000 (1 - b)) = const + b (5,000 - 9,870): build it all.
+    # With it: base 1,200 + 5,000 = 6,200, ban 1,300 + 5,000 = 6,300; expected 0.9 x 6,200 + 0.1 x 6,300 = 6,210.
+    # The base plan alone builds nothing: base 1,200, ban 100,000, expected 1,080 + 10,000 = 11,080.
+    # Value of hedging: 11,080 - 6,210 = 4,870.
+    out = hedge(tmp_path, hedge_book(0.1, integer))
+    summary = out["Summary"].set_index("item")["value"]
+    assert float(summary["expected_cost"]) == pytest.approx(6210)
+    assert float(summary["value_of_hedging"]) == pytest.approx(4870)
+    scenarios = out["Scenarios"].set_index("scenario")
+    assert list(scenarios.index) == ["base", "ban"]
+    assert scenarios.loc["base", "probability"] == pytest.approx(0.9)
+    assert scenarios.loc["base", "total_cost"] == pytest.approx(6200)
+    assert scenarios.loc["ban", "total_cost"] == pytest.approx(6300)
+    assert scenarios.loc["ban", "cost_with_base_builds"] == pytest.approx(100_000)
+    built = out["Investments"]
+    hedged = built[built["scenario"] == "hedge"].iloc[0]
+    assert hedged["project"] == "KOR refinery" and hedged["fraction_built"] == pytest.approx(1)
+    assert built[built["scenario"] == "base plan's own"].empty
+
+
+def test_a_one_percent_ban_does_not_and_hedging_is_worth_nothing(tmp_path):
+    # At 1%: b (5,000 - 987) > 0, build nothing; the hedge's builds are the base plan's: value exactly 0.
+    # Expected cost 0.99 x 1,200 + 0.01 x 100,000 = 1,188 + 1,000 = 2,188.
+    out = hedge(tmp_path, hedge_book(0.01))
+    summary = out["Summary"].set_index("item")["value"]
+    assert float(summary["expected_cost"]) == pytest.approx(2188)
+    assert float(summary["value_of_hedging"]) == 0
+    assert out["Investments"].empty
+
+
+def test_solve_plans_each_scenario_with_its_own_builds_and_stress_commits_the_base_plans(tmp_path):
+    # With foresight the ban scenario builds KOR itself: 1,300 + 5,000 = 6,300 (building beats 100,000 unmet).
+    # Hit by surprise, the committed base plan (nothing built) cannot add one: 100 t unmet, 100,000.
+    sheets = hedge_book(0.1)
+    out = solve(tmp_path, sheets)
+    assert cost(out) == pytest.approx(1200) and cost(out, "ban") == pytest.approx(6300)
+    inp = write_workbook(tmp_path / "stress.xlsx", {"minerals": LI, "periods": P1, **sheets})
+    stress_out = tmp_path / "stress-out.xlsx"
+    assert main(["stress", str(inp), "-o", str(stress_out), "-q"]) == 0
+    stress = pd.read_excel(stress_out, sheet_name="Stress").set_index("scenario")
+    assert stress.loc["ban", "total_cost"] == pytest.approx(100_000)
+    assert stress.loc["ban", "unmet_tonnes"] == pytest.approx(100)

@@ -16,7 +16,7 @@ import pandas as pd
 from planner.analysis.compare import compare_scenarios, scenario_mix
 from planner.analysis.explain import explain
 from planner.analysis.outcome import Outcome
-from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
+from planner.analysis.results import ScenarioResult, capacity_built, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
@@ -41,6 +41,9 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
                                            "scenario_mix": scenario_mix(model, results)}
         tables.update(plan_tables(results))
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
+        if "investments" in tables:
+            base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
+            tables["capacity_built"] = capacity_built(base_builds, list(data.periods))
         if explanation is not None:
             tables.update(explanation.tables())
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]

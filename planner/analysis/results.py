@@ -187,3 +187,16 @@ def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
     names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments")
                                    if any(t in r.tables for r in results)]
     return {name: combine(results, name) for name in names}
+
+
+def capacity_built(investments: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    """Capacity added by country in each period, one block of rows per plan (scenario), a column per country."""
+    if investments.empty:
+        return pd.DataFrame(columns=["scenario", "period"])
+    wide = investments.pivot_table(index=["scenario", "period"], columns="country", values="capacity_added",
+                                   aggfunc="sum", fill_value=0.0, sort=False)
+    plans = list(dict.fromkeys(investments["scenario"]))
+    full = pd.MultiIndex.from_tuples([(s, t) for s in plans for t in periods], names=["scenario", "period"])
+    wide = wide.reindex(full, fill_value=0.0)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()

@@ -23,7 +23,7 @@ from planner.analysis.outcome import Outcome
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import BASE, apply_scenario, first_affected_period
-from planner.model.build import Model, Numbers, numbers_for
+from planner.model.build import Model, Numbers, banned_columns, numbers_for
 from planner.model.objective import cost_components
 from planner.runinfo import Stages
 from planner.solver import solve_from, starting_basis
@@ -44,7 +44,9 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     for t < t0: every column fixed at its base-plan value
     for t >= t0: 0 <= kept[m,c,r,t] <= F[m,c,r,t] at the base plan's unit cost,
                  spot[m,c,r,t] >= 0 at (1 + spot_premium) x the scenario's unit cost,
-                 everything else as the scenario's model.
+                 everything else as the scenario's model;
+    every period: build[p,t] fixed at the base plan's (its builds are committed, none added);
+    a route the scenario bans carries neither contract nor spot tonnes in the periods it is banned.
     """
     v = model.vars
     numbers = numbers_for(model, scenario_data)
@@ -56,15 +58,20 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     upper = numbers.col_upper.copy()
     lower = np.zeros(model.num_cols)
     contracts = np.clip(base_x[flow_cols], 0.0, None)
-    upper[flow_cols] = contracts
+    upper[flow_cols] = np.minimum(contracts, numbers.col_upper[flow_cols])  # 0 where the scenario bans the route
     spot_cols = np.fromiter(v.spot.values(), dtype=np.int64, count=len(v.spot))
     upper[spot_cols] = np.inf
+    if scenario_data.lanes:
+        upper[banned_columns(model, scenario_data)] = 0.0
     order = base_data.period_index
     before = np.array([order[t] < order[first_period] for t in model.col_periods()], dtype=bool)
     fixed = np.clip(base_x[before], 0.0, None)
     lower[before] = fixed
     upper[before] = fixed
-    return Numbers(np.sum(list(components.values()), axis=0), upper, numbers.row_rhs, components, lower)
+    builds = np.fromiter(v.build.values(), dtype=np.int64, count=len(v.build))
+    lower[builds] = upper[builds] = np.clip(base_x[builds], 0.0, 1.0)
+    return Numbers(np.sum(list(components.values()), axis=0), upper, numbers.row_rhs, components, lower,
+                   numbers.coefficients)
 
 
 def with_reserve_days(data: PlannerInput, days: float) -> PlannerInput:

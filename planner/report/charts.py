@@ -149,6 +149,30 @@ def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last):
     return build
 
 
+def capacity_built_charts(sheet: str, built: pd.DataFrame, colours: dict[str, str]) -> list:
+    """Stacked columns of capacity added by country in each period, one chart per plan."""
+    countries = [c for c in built.columns if c not in ("scenario", "period")]
+    builders = []
+    for plan, idx in built.groupby("scenario", sort=False).indices.items():
+        block = built.iloc[idx]
+        used = [(j, c) for j, c in enumerate(built.columns) if c in countries and block[c].sum() > 0]
+        if used:
+            builders.append(_capacity_chart(sheet, plan, int(idx[0]) + 1, int(idx[-1]) + 1, used, colours))
+    return builders
+
+
+def _capacity_chart(sheet, plan, first, last, used, colours):
+    def build(wb):
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for j, country in used:
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 1, last, 1],
+                              "values": [sheet, first, j, last, j], "gap": 60,
+                              "fill": {"color": colours.get(country, OTHER)}})
+        _style(chart, f"Capacity built by country and period ({literal(plan)} builds)", "tonnes a period added")
+        return chart
+    return build
+
+
 def reserve_charts(sheet: str, reserve: pd.DataFrame) -> list:
     """Stock against target over the periods, per mineral and market of the base plan, where they differ.
 

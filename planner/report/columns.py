@@ -228,6 +228,7 @@ COLUMNS: dict[str, Col] = {
     "fraction_built": Col(_S, "Share of the project built in this period (1 = all of it)."),
     "capacity_added": Col(_T, "Capacity it adds from this period on, per period: fraction_built x capacity."),
     "probability": Col(_S, "The scenario's likelihood (base: 1 minus the scenarios' sum)."),
+    "builds": Col(TEXT, "Which builds: the hedge's, or the base plan's own."),
     # scenario mix and scenario minerals
     "base_tonnes": Col(_T, "Tonnes of the country in the base plan, over the horizon."),
     "change": Col(_T, "tonnes minus base_tonnes.", change=True),
@@ -263,6 +264,11 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
                  "unmet_tonnes": Col(_T, "Demand for the mineral left unserved over all periods at this cap."),
                  "scope": Col(TEXT, "What is capped: * = any single country; else a country or group.")},
     "sample_unmet": {"unmet_tonnes": Col(_T, "Demand of the market left unserved over the horizon in the sample.")},
+    "hedge_scenarios": {
+        "total_cost": Col(_M, "The scenario's optimum with the hedge's builds fixed, operations re-planned."),
+        "cost_with_base_builds": Col(_M, "Its optimum with the base plan's own builds fixed instead."),
+        "hedging_saves": Col(_M, "cost_with_base_builds minus total_cost.", change=True)},
+    "hedge_costs": {"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario.")},
     "investments": {"fixed_cost": Col(_M, "Its fixed cost over the horizon: capacity_added x fixed_cost x the "
                                           "years it stands.")},
     "paths": {"tonnes": Col(_T, "Raw tonnes from the origin, refined by the refiner, in what the market receives.")},
@@ -279,6 +285,7 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
 OTHER_COLUMNS: dict[str, Col] = {
     "mix": Col(_T, "Tonnes of the country (mined at supply, refined output at refining)."),
     "sizing_chart_data": Col(_T, "Unmet demand of the mineral beyond the base plan."),
+    "capacity_built": Col(_T, "Capacity the country's projects add in this period (t a period)."),
     "scenarios": Col(TEXT, "The country with the largest share of this mineral and stage over the horizon; in "
                            "brackets the base plan's share (and country, where another leads) if the scenario moves "
                            "it."),
@@ -320,6 +327,12 @@ SUMMARY: dict[str, Col] = {
     "p_any_unmet": Col(_S, "Share of samples that leave any demand unmet (95% interval on sheet Risk summary)."),
     "mean_extra_cost": Col(_M, "Mean cost above the base plan over the samples."),
     "scope": Col(TEXT, "Whose share is capped."),
+    "expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario, with the hedge's builds."),
+    "value_of_hedging": Col(_M, "Expected cost with the base plan's own builds minus with the hedge's (>= 0)."),
+    "expected_cost_with_base_builds": Col(_M, "Expected cost when the base plan's own builds are fixed and each "
+                                              "scenario re-plans its operations."),
+    "base_probability": Col(_S, "Probability of the base scenario: 1 minus the scenarios' sum."),
+    "projects_backed": Col(TEXT, "The projects the hedge builds, how much and when.", wrap=True),
     "steps": Col(COUNT, "Caps solved."),
     "currency": Col(TEXT, "Currency of every cost."),
     "money_shown_in": Col(TEXT, "Unit money is shown in (setting money_unit); cells hold exact values."),

@@ -112,7 +112,7 @@ def chart_sheet(title: str, text: str, builders: list) -> SheetSpec:
 def sheets_for(run) -> list[SheetSpec]:
     """The sheets of ``run``'s command, in the workbook's fixed order."""
     return {"solve": plan_sheets, "stress": stress_sheets, "sweep": sweep_sheets,
-            "frontier": frontier_sheets}[run.command](run)
+            "frontier": frontier_sheets, "hedge": hedge_sheets}[run.command](run)
 
 
 PLAN_TABLES = (("Investments", "investments"), ("Excess", "excess"), ("Flows", "flows"), ("Refining", "refining"),
@@ -146,6 +146,8 @@ def plan_sheets(run) -> list[SheetSpec]:
                              "Unmet demand by scenario, as a share of each mineral's demand", "share of demand",
                              "0%")
               + C.scenario_mix_charts("Scenario mix", tables["scenario_mix"])
+              + (C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
+                 if "capacity_built" in tables else [])
               + C.mix_charts("Mix", mix, style.colours)
               + C.reserve_charts("Reserve", tables["reserve"]))
     sheets = [
@@ -161,6 +163,8 @@ def plan_sheets(run) -> list[SheetSpec]:
     ]
     if "policy_costs" in tables:
         sheets += explanation_sheets(tables, style)
+    if "capacity_built" in tables:
+        sheets.append(table_sheet("Capacity built", "capacity_built", tables["capacity_built"], style))
     sheets += [table_sheet("Scenario mix", "scenario_mix", tables["scenario_mix"], style),
                table_sheet("Mix", "mix", mix, style),
                run_info_sheet(run)]
@@ -308,3 +312,35 @@ def sweep_sheets(run) -> list[SheetSpec]:
             table_sheet("Unmet distribution", "unmet_distribution", hist, style),
         ]
     return sheets + [run_info_sheet(run)]
+
+
+# --- planner hedge -----------------------------------------------------------------------
+
+HEDGE_QUESTION = ("Which candidate projects should be backed, and when, before anyone knows which disruption comes: "
+                  "one set of builds for the base plan and every scenario, weighted by their probabilities; and "
+                  "what that insurance is worth against building only what the base plan would.")
+
+
+def hedge_sheets(run) -> list[SheetSpec]:
+    style = Style.of(run)
+    tables = run.outcome.tables
+    sheets = [summary_sheet(run, HEDGE_QUESTION, "Scenarios gives each scenario's cost with the hedge's builds and "
+                            "with the base plan's own (each re-planning its operations); value_of_hedging is the "
+                            "difference of their expected costs. Investments lists both sets of builds.", style)]
+    if not tables:
+        return sheets + [run_info_sheet(run)]
+    charts = (C.bar_chart("Expected costs", tables["hedge_costs"], "builds", "expected_cost",
+                          "Expected cost with the hedge's builds and with the base plan's own",
+                          f"expected cost ({style.money})", style.money_format())
+              + C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours))
+    sheets += [
+        table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, freeze_columns=1),
+        table_sheet("Investments", "investments", tables["investments"], style),
+        chart_sheet("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
+                    "period.", charts),
+        table_sheet("Expected costs", "hedge_costs", tables["hedge_costs"], style),
+        table_sheet("Capacity built", "capacity_built", tables["capacity_built"], style),
+        *[s for s in plan_tables_sheets(tables, style) if s.name != "Investments"],
+        run_info_sheet(run),
+    ]
+    return sheets
