@@ -173,6 +173,51 @@ CELL_CASES = [
      ["routes_default", "got 'shut'", "'open', 'closed'"]),
     ("non-integer duration", edit(("risks", 2, "duration", 1.5)), cell("risks", 2, "duration"), "duration",
      ["got 1.5", "whole number"]),
+    # version 2: market rules, ownership, soft limits, bilateral measures, projects, probabilities
+    ("unknown share market", edit(("shares", 2, "market", "USAA")), cell("shares", 2, "market"), "market",
+     ["got 'USAA'", "expected a market", "did you mean 'USA'?"]),
+    ("unknown basis", edit(("shares", 2, "basis", "owners")), cell("shares", 2, "basis"), "basis",
+     ["got 'owners'", "'location', 'owner'", "did you mean 'owner'?"]),
+    ("penalty < 0", edit(("shares", 2, "penalty", -3)), cell("shares", 2, "penalty"), "penalty", ["got -3", ">= 0"]),
+    ("except names nothing", edit(("shares", 3, "scope", "* except FEOX")), cell("shares", 3, "scope"), "scope",
+     ["got '* except FEOX'", "the X of '* except X'", "did you mean 'FEOC'?"]),
+    ("ownership share > 1", edit(("ownership", 2, "share", 1.2)), cell("ownership", 2, "share"), "share",
+     ["got 1.2", "<= 1"]),
+    ("unknown owner", edit(("ownership", 2, "owner", "AUZ")), cell("ownership", 2, "owner"), "owner",
+     ["got 'AUZ'", "did you mean 'AUS'?"]),
+    ("unknown ownership stage", edit(("ownership", 2, "stage", "mine")), cell("ownership", 2, "stage"), "stage",
+     ["got 'mine'", "'supply', 'refining'"]),
+    ("export_ban to a market at supply", edit(("scenarios", 2, "kind", "export_ban"), ("scenarios", 2, "to", "EU"),
+                                              ("scenarios", 2, "stage", "supply"), ("scenarios", 2, "factor", None)),
+     cell("scenarios", 2, "to"), "to", ["got 'EU'", "expected a refining country"]),
+    ("tariff without factor", edit(("scenarios", 2, "kind", "tariff"), ("scenarios", 2, "factor", None)),
+     cell("scenarios", 2, "factor"), "factor", ["is blank", "kind tariff needs a factor"]),
+    ("multiplying kind without factor", edit(("scenarios", 3, "factor", None)), cell("scenarios", 3, "factor"),
+     "factor", ["is blank", "kind demand needs a factor"]),
+    ("tariff without a price", edit(("scenarios", 2, "kind", "tariff"), ("scenarios", 2, "mineral", "Co"),
+                                    ("scenarios", 2, "factor", 0.1)),
+     cell("scenarios", 2, "factor"), "factor", ["a tariff needs the mineral's price", "Co"]),
+    ("scenario probability > 1", edit(("scenarios", 2, "probability", 1.5)), cell("scenarios", 2, "probability"),
+     "probability", ["got 1.5", "<= 1"]),
+    ("probabilities of one scenario differ", edit(("scenarios", 2, "scenario", "surge"),
+                                                  ("scenarios", 2, "probability", 0.2),
+                                                  ("scenarios", 3, "probability", 0.3)),
+     cell("scenarios", 3, "probability"), "probability", ["got 0.3", "row 2 gives scenario 'surge' the probability 0.2"]),
+    ("probabilities above 1 in sum", edit(("scenarios", 2, "probability", 0.7), ("scenarios", 3, "probability", 0.6)),
+     cell("scenarios", 2, "probability"), "probability", ["add up to 1.3", "at most 1"]),
+    ("scenario named Base", edit(("scenarios", 2, "scenario", "Base")), cell("scenarios", 2, "scenario"), "scenario",
+     ["got 'Base'", "reserved for the plan without scenario factors"]),
+    ("unknown project first period", edit(("projects", 2, "first_period", 2031)), cell("projects", 2, "first_period"),
+     "first_period", ["got '2031'", "expected a period"]),
+    ("project named as a country", edit(("projects", 2, "project", "CHN")), cell("projects", 2, "project"), "project",
+     ["got 'CHN'", "also a country or group"]),
+    ("project fixed_cost < 0", edit(("projects", 2, "fixed_cost", -1)), cell("projects", 2, "fixed_cost"),
+     "fixed_cost", ["got -1", ">= 0"]),
+    ("project yield 0", edit(("projects", 2, "yield", 0)), cell("projects", 2, "yield"), "yield", ["got 0", "> 0"]),
+    ("bad integer flag", edit(("projects", 2, "integer", "sometimes")), cell("projects", 2, "integer"), "integer",
+     ["got 'sometimes'", "TRUE or FALSE"]),
+    ("unknown project owner", edit(("projects", 2, "owner", "AUZ")), cell("projects", 2, "owner"), "owner",
+     ["got 'AUZ'", "did you mean 'AUS'?"]),
 ]
 
 # Two rows with the same key on each keyed sheet (case and number/text spelling do not make keys differ).
@@ -322,3 +367,16 @@ def test_unknown_names_are_matched_case_insensitively_before_refusing(tmp_path, 
 def test_write_base_is_valid(tmp_path, capsys):
     inp = write_base(tmp_path / "base.xlsx")
     assert main(["validate", str(inp), "-q"]) == 0, capsys.readouterr().err
+
+
+def test_ownership_shares_above_one_in_sum_are_refused(tmp_path, capsys):
+    # AUS owns 0.6 and USA 0.5 of China's cobalt refining: 1.1 of it. The blank-mineral row for USA applies to Co
+    # too; the Co row for AUS overrides the blank AUS row, so only the rows in effect add up (Li: 0.4 + 0.5).
+    sheets = base_sheets()
+    sheets["ownership"] = [columns("ownership"),
+                           ["refining", "CHN", "AUS", 0.6, "Co"],
+                           ["refining", "CHN", "USA", 0.5, None],
+                           ["refining", "CHN", "AUS", 0.4, None]]  # overridden by row 2 for Co
+    problems = run_refused(tmp_path, capsys, sheets)
+    assert problems == ["  ownership!D2  column 'share': shares of refining capacity in CHN for Co add up to 1.1 "
+                        "(rows 2, 3); expected at most 1."]

@@ -310,3 +310,14 @@ def test_solve_plans_each_scenario_with_its_own_builds_and_stress_commits_the_ba
     stress = pd.read_excel(stress_out, sheet_name="Stress").set_index("scenario")
     assert stress.loc["ban", "total_cost"] == pytest.approx(100_000)
     assert stress.loc["ban", "unmet_tonnes"] == pytest.approx(100)
+
+
+def test_a_project_left_out_says_how_much_cheaper_it_must_be(tmp_path):
+    # Without a share limit the KOR refinery (3/t) never beats China (2/t): building it in full adds its fixed
+    # 100 x 1 = 100 and saves nothing, so its reduced cost is 100 per whole project, 1 per t a year: it must be
+    # 1 per t a year cheaper (fixed_cost 0) and then some to enter.
+    out = solve(tmp_path, project_book(shares=False))
+    assert cost(out) == pytest.approx(1200)
+    value = out["Project values"].iloc[0]
+    assert value["fraction_built"] == 0 and value["reduced_cost"] == pytest.approx(100)
+    assert value["cheaper_by_per_t_year"] == pytest.approx(1) and value["duals_from"] == "the LP"

@@ -12,6 +12,7 @@ equally valid duals, so a row's value is exact only at its own margin (see the E
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,9 +32,14 @@ class Explanation:
     policy_costs: pd.DataFrame  # per mineral: cost with and without each policy
     concentration: pd.DataFrame  # per mineral, stage, period: top share, countries, HHI
 
+    project_values: pd.DataFrame | None = None  # per candidate project and period (where the workbook has projects)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"policy_costs": self.policy_costs, "shadow_prices": self.shadow_prices,
-                "marginal_costs": self.marginal_costs, "concentration": self.concentration}
+        tables = {"policy_costs": self.policy_costs, "shadow_prices": self.shadow_prices,
+                  "marginal_costs": self.marginal_costs, "concentration": self.concentration}
+        if self.project_values is not None:
+            tables["project_values"] = self.project_values
+        return tables
 
 
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
@@ -45,7 +51,59 @@ def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, ba
         marginal_costs=marginal_costs(model, data, base),
         policy_costs=policy_costs,
         concentration=concentration(model, data, base, unlimited),
+        project_values=project_values(model, data, session, base_numbers, base) if model.vars.build else None,
     )
+
+
+PROJECT_COLUMNS = ["project", "country", "stage", "mineral", "period", "fraction_built", "reduced_cost",
+                   "cheaper_by_per_t_year", "duals_from"]
+
+
+# A sliver of each project's capacity, free, in the re-solve that prices projects: see project_values.
+SLIVER = 1e-6
+
+
+def project_values(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution) -> pd.DataFrame:
+    """What each candidate project is worth to the base plan, period by period.
+
+    ``reduced_cost`` is the objective's change per whole project built in that period (its build
+    column's reduced cost). A project left out has a reduced cost >= 0: it would have to be that
+    much cheaper, over its life, to enter the plan; ``cheaper_by_per_t_year`` is the same per t of
+    capacity per year, comparable with its fixed_cost. For a mixed-integer plan the reduced costs are
+    those of the LP with the integer choices fixed (``duals_from``).
+
+    A project not built and not used sits on a tie: its capacity row holds with both sides 0, and
+    any dual in a range is optimal, down to one that makes building look free. The reduced costs are
+    therefore read from the base plan solved again with a sliver of every project's capacity free
+    (SLIVER x capacity): a project worth nothing then leaves its sliver unused, its row slack and its
+    capacity valued at 0, while a project worth having uses it and its row prices the capacity.
+    """
+    rows_of = model.rows["project_capacity"]
+    rhs = base_numbers.row_rhs.copy()
+    for (_m, name, _t), row in zip(rows_of.keys, rows_of.rows):
+        rhs[row] = SLIVER * data.projects[name].capacity
+    fixed = base_numbers
+    if base.mip:  # price the integer choice made: builds fixed at the plan's
+        builds = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
+        lower = np.zeros(model.num_cols) if base_numbers.col_lower is None else base_numbers.col_lower.copy()
+        upper = base_numbers.col_upper.copy()
+        lower[builds] = upper[builds] = np.round(base.x[builds])
+        fixed = dataclasses.replace(base_numbers, col_lower=lower, col_upper=upper)
+    basis = starting_basis(session)
+    sol = solve_from(session, dataclasses.replace(fixed, row_rhs=rhs), basis)
+    rows = []
+    for (m, name, t), col in model.vars.build.items():
+        p = data.projects[name]
+        years = sum(data.years[tt] for tt in data.periods[data.period_index[t]:])
+        d = float(sol.col_dual[col]) if sol.col_dual is not None else np.nan
+        d = 0.0 if abs(d) < 1e-9 else d
+        rows.append((name, p.country, p.stage, m, t, float(base.x[col]), d,
+                     d / (p.capacity * years) if p.capacity > 0 and years > 0 else np.nan,
+                     "the LP with the integer choices fixed" if base.mip else "the LP"))
+    if basis is not None:  # leave the session as it was found, for later solves
+        session.set_numbers(base_numbers)
+        session.set_basis(basis)
+    return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
 
 
 POLICY_COLUMNS = ["policy", "rule", "mineral", "cost_with", "cost_without", "rule_cost", "unmet_without"]

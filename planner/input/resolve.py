@@ -396,7 +396,7 @@ def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out
                ) -> tuple[dict[str, list[ScenarioRow]], dict[str, float]]:
     """Scenario rows by scenario (sheet order), and each scenario's probability."""
     scenarios: dict[str, list[ScenarioRow]] = {}
-    probability: dict[str, tuple[float, int]] = {}
+    probability: dict[str, tuple[float, Record]] = {}
     names = defined.names
     for r in rows:
         if None in (r["scenario"], r["kind"]):
@@ -423,19 +423,18 @@ def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out
         if r["probability"] is not None:
             seen = probability.get(name)
             if seen is not None and abs(seen[0] - r["probability"]) > 1e-12:
-                out.error(r.issue("probability", f"got {quote(r['probability'])}; row {seen[1]} gives scenario "
+                out.error(r.issue("probability", f"got {quote(r['probability'])}; row {seen[1].row} gives scenario "
                                                  f"{name!r} the probability {quote(seen[0])} (one value a scenario)."))
             elif seen is None:
-                probability[name] = (r["probability"], r.row)
+                probability[name] = (r["probability"], r)
         scenarios.setdefault(name, []).append(
             ScenarioRow(r.row, kind, factor, r["mineral"], r["country"], r["period"], r["to"], r["stage"]))
-    total = sum(p for p, _row in probability.values())
+    total = sum(p for p, _record in probability.values())
     if total > 1.0 + 1e-9:
-        first = min(row for _p, row in probability.values())
-        out.error(Issue("scenarios", first, None, "probability",
-                        f"the scenarios' probabilities add up to {total:g}; base takes 1 minus their sum, so they "
-                        "may add up to at most 1."))
-    return scenarios, {name: p for name, (p, _row) in probability.items()}
+        first = min((record for _p, record in probability.values()), key=lambda record: record.row)
+        out.error(first.issue("probability", f"the scenarios' probabilities add up to {total:g}; base takes 1 minus "
+                                             "their sum, so they may add up to at most 1."))
+    return scenarios, {name: p for name, (p, _record) in probability.items()}
 
 
 def _scenario_places(r: Record, defined: _Defined, out) -> bool:

@@ -229,6 +229,11 @@ COLUMNS: dict[str, Col] = {
     "capacity_added": Col(_T, "Capacity it adds from this period on, per period: fraction_built x capacity."),
     "probability": Col(_S, "The scenario's likelihood (base: 1 minus the scenarios' sum)."),
     "builds": Col(TEXT, "Which builds: the hedge's, or the base plan's own."),
+    "reduced_cost": Col(_M, "Objective change per whole project built in this period (its reduced cost).",
+                        change=True),
+    "cheaper_by_per_t_year": Col(_MT, "reduced_cost per t of capacity per year standing: how much lower its "
+                                      "fixed_cost would have to be to enter the plan (per t a year)."),
+    "duals_from": Col(TEXT, "Where the reduced costs come from: the LP, or the LP with integer choices fixed."),
     # scenario mix and scenario minerals
     "base_tonnes": Col(_T, "Tonnes of the country in the base plan, over the horizon."),
     "change": Col(_T, "tonnes minus base_tonnes.", change=True),

@@ -201,6 +201,12 @@ EXPLAIN_TEXT = [
                       "is highly concentrated), for the base plan (plan_), the base plan without share limits "
                       "(unlimited_), the input's capacities (capacity_) and, where sheet production holds them, "
                       "observed world output (world_)."),
+    ("Project values", "Where the workbook has candidate projects: for each project and period it may be built "
+                       "in, its build's reduced cost, the objective's change per whole project built then. A project "
+                       "left out has a reduced cost >= 0: it would have to be that much cheaper over its life to "
+                       "enter the plan (cheaper_by_per_t_year: per t of capacity a year, comparable with its "
+                       "fixed_cost). A mixed-integer plan has no duals of its own: they are those of the LP with "
+                       "the integer choices fixed."),
     ("Degeneracy", "Duals come from one optimal basis. Where the optimum is degenerate (ties between equally "
                    "cheap sources, limits that bind exactly at a corner) other bases give other, equally valid "
                    "values: a value_per_t is then exact only for a small loosening in one direction. Policy "
@@ -217,6 +223,8 @@ def explanation_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[Sh
         table_sheet("Shadow prices", "shadow_prices", tables["shadow_prices"], style),
         table_sheet("Marginal costs", "marginal_costs", tables["marginal_costs"], style),
         table_sheet("Concentration", "concentration", tables["concentration"], style, freeze_columns=3),
+        *([table_sheet("Project values", "project_values", tables["project_values"], style)]
+          if "project_values" in tables else []),
         table_sheet("Explain", "explain", pd.DataFrame(EXPLAIN_TEXT, columns=["sheet", "meaning"]), style,
                     widths={"sheet": 34, "meaning": 120}),
     ]
