@@ -378,5 +378,5 @@ def test_ownership_shares_above_one_in_sum_are_refused(tmp_path, capsys):
                            ["refining", "CHN", "USA", 0.5, None],
                            ["refining", "CHN", "AUS", 0.4, None]]  # overridden by row 2 for Co
     problems = run_refused(tmp_path, capsys, sheets)
-    assert problems == ["  ownership!D2  column 'share': shares of refining capacity in CHN for Co add up to 1.1 "
+    assert problems == ["  ownership!D3  column 'share': shares of refining capacity in CHN for Co add up to 1.1 "
                         "(rows 2, 3); expected at most 1."]
