@@ -109,8 +109,13 @@ def _r(x: float, digits: int = 2) -> float:
 
 
 def build_tables(minerals: int, countries: int, periods: int, markets: int, scenarios: int,
-                 seed: int = 1) -> dict[str, list[list]]:
-    """The workbook's sheets as rows (header first), all values plain Python."""
+                 seed: int = 1, version: int = 2) -> dict[str, list[list]]:
+    """The workbook's sheets as rows (header first), all values plain Python.
+
+    ``version`` 1 writes only what the first version of the spec knew (the same workbook, byte for
+    byte, as before version 2 existed); 2 adds market rules, ownership, soft limits, bilateral
+    measures, candidate projects and probabilities, from a random stream of their own.
+    """
     if minerals < 1 or countries < 3 or periods < 1 or markets < 1 or scenarios < 0:
         raise ValueError("need minerals >= 1, countries >= 3, periods >= 1, markets >= 1, scenarios >= 0")
     rng = random.Random(seed)
@@ -239,7 +244,71 @@ def build_tables(minerals: int, countries: int, periods: int, markets: int, scen
                        [f"{info[mins[0]]['dominant_s']} strike", info[mins[0]]["dominant_s"], "supply", 0.1,
                         mins[0], 0.5, 1],
                        [f"{ctys[1]} cyclone", ctys[1], "supply", 0.08, None, 0.7, None]]
+    if version >= 2:
+        _version_2(random.Random(seed * 7919 + 2), sheets, mins, ctys, mkts, pers, info, hub, groups)
     return sheets
+
+
+def _version_2(rng, sheets, mins, ctys, mkts, pers, info, hub, groups) -> None:
+    """Every version 2 feature on top of the version 1 workbook.
+
+    - shares: the EU benchmark on market mkts[0] at both stages (``* except EU member``, or partners where no
+      EU member is drawn, 65%, every mineral:
+      chain-of-custody paths for that market); a FEOC owner rule on mkts[1]'s refining; a soft 70% target
+      on mining at 500 per t;
+    - ownership: the hub's companies own part of the refining of three other large refiners, and of two mines;
+    - scenarios: an export ban from the hub to mkts[0] and a tariff on the hub's ore, from the middle period;
+      a probability on every scenario;
+    - projects: five for every three minerals (50 in the world preset), every fifth all-or-nothing.
+    """
+    T = len(pers)
+    shares = sheets["shares"]
+    shares[0] += ["market", "basis", "penalty"]
+    for row in shares[1:]:
+        row += [None, None, None]
+    exempt = "EU member" if any("EU member" in g for g in groups.values()) else "partner"
+    shares += [["refining", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None],
+               ["supply", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None],
+               ["supply", "*", None, None, None, 0.7, None, None, 500]]
+    if len(mkts) > 1:
+        shares.append(["refining", "FEOC", None, None, None, 0.5, mkts[1], "owner", None])
+
+    refiners = sorted({r for m in mins for r in info[m]["refiners"] if r != hub and "FEOC" not in groups[r]})
+    miners = sorted({c for m in mins for c in info[m]["miners"] if c != hub and "FEOC" not in groups[c]})
+    ownership = [["stage", "country", "owner", "share", "mineral"]]
+    for r in rng.sample(refiners, min(3, len(refiners))):
+        ownership.append(["refining", r, hub, _r(rng.uniform(0.3, 0.8)), None])
+    for c in rng.sample(miners, min(2, len(miners))):
+        ownership.append(["supply", c, hub, _r(rng.uniform(0.2, 0.6)), mins[0]])
+    sheets["ownership"] = ownership
+
+    scenarios = sheets["scenarios"]
+    scenarios[0] += ["to", "stage", "probability"]
+    for row in scenarios[1:]:
+        row += [None, None, None]
+    mid = int(pers[T // 2])
+    scenarios += [[f"{hub} export ban to {mkts[0]}", "export_ban", None, None, hub, mid, mkts[0], "delivery", None],
+                  [f"tariff on {hub} ore", "tariff", 0.25, None, hub, mid, None, "supply", None]]
+    names = list(dict.fromkeys(row[0] for row in scenarios[1:]))
+    probability = {name: _r(rng.uniform(0.02, 0.08), 3) for name in names}
+    for row in scenarios[1:]:
+        row[-1] = probability[row[0]]
+
+    projects = [["project", "stage", "mineral", "country", "capacity", "cost", "fixed_cost", "yield", "first_period",
+                 "integer", "owner"]]
+    for i in range(round(5 * len(mins) / 3)):
+        m = mins[i % len(mins)]
+        stage = "refining" if i % 2 == 0 else "supply"
+        country = rng.choice([c for c in ctys if c != hub])
+        price = info[m]["refined_price"]
+        capacity = _r(info[m]["base_demand"] * rng.uniform(0.03, 0.12))
+        cost = _r(price * rng.uniform(0.15, 0.35) if stage == "refining" else price * rng.uniform(0.25, 0.5))
+        fixed = _r(price * rng.uniform(0.02, 0.12))
+        first = int(pers[rng.randrange(0, max(1, T // 2))])
+        owner = hub if i % 7 == 3 else None
+        projects.append([f"P{i + 1:02d} {stage} {m} {country}", stage, m, country, capacity, cost, fixed,
+                         _r(rng.uniform(0.85, 0.98), 3) if stage == "refining" else None, first, i % 5 == 4, owner])
+    sheets["projects"] = projects
 
 
 def _weights(rng: random.Random, names: list[str], dominant: str, share: float) -> dict[str, float]:
@@ -372,13 +441,13 @@ def write_xlsx(path: str | Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def generate(path: str | Path, minerals: int, countries: int, periods: int, markets: int, scenarios: int,
-             seed: int = 1) -> Path:
+             seed: int = 1, version: int = 2) -> Path:
     """Write a valid input workbook of the given size to ``path``; return the path."""
-    return write_xlsx(path, build_tables(minerals, countries, periods, markets, scenarios, seed))
+    return write_xlsx(path, build_tables(minerals, countries, periods, markets, scenarios, seed, version))
 
 
-def generate_preset(path: str | Path, preset: str, seed: int = 1) -> Path:
-    return generate(path, **PRESETS[preset], seed=seed)
+def generate_preset(path: str | Path, preset: str, seed: int = 1, version: int = 2) -> Path:
+    return generate(path, **PRESETS[preset], seed=seed, version=version)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("minerals", "countries", "periods", "markets", "scenarios"):
         p.add_argument(f"--{name}", type=int)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--version", type=int, choices=(1, 2), default=2,
+                   help="1: only what the first version of the spec knew; 2 (default): every feature")
     p.add_argument("-o", "--output", required=True, help="the .xlsx to write")
     args = p.parse_args(argv)
     sizes = dict(PRESETS[args.preset or "small"])
@@ -395,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     for k in sizes:
         if getattr(args, k) is not None:
             sizes[k] = getattr(args, k)
-    path = generate(args.output, **sizes, seed=args.seed)
+    path = generate(args.output, **sizes, seed=args.seed, version=args.version)
     print(f"wrote {path}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f", seed {args.seed}")
     return 0
 

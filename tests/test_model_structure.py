@@ -117,3 +117,24 @@ def test_cbc_setting_end_to_end(tmp_path):
     b = pd.read_excel(out_highs, sheet_name="Scenarios")["total_cost"]
     assert a.to_numpy() == pytest.approx(b.to_numpy(), rel=1e-7)
     assert pd.read_excel(out_cbc, sheet_name="Run info").set_index("item").loc["solver", "value"] == "cbc"
+
+
+# Sizes of the models these workbooks built before version 2 existed (planner at tag pre-v2): a workbook
+# that uses no version 2 feature must build exactly the same model, columns, rows and nonzeros.
+SIZES_BEFORE_VERSION_2 = {
+    ("example", False): (168, 157, 426),
+    ("example", True): (222, 157, 555),
+    ("small", False): (631, 409, 2044),
+    ("small", True): (977, 409, 3330),
+    ("medium", False): (21201, 6254, 70815),
+    ("medium", True): (37083, 6254, 127409),
+}
+
+
+@pytest.mark.parametrize("workbook, spot", sorted(SIZES_BEFORE_VERSION_2))
+def test_a_workbook_without_version_2_features_builds_the_same_model(tmp_path, workbook, spot):
+    from benchmarks.generate import generate_preset
+
+    path = EXAMPLE if workbook == "example" else generate_preset(tmp_path / f"{workbook}.xlsx", workbook, 1, version=1)
+    model = build_model(validate_workbook(path), spot=spot)
+    assert (model.num_cols, model.num_rows, model.num_nonzeros) == SIZES_BEFORE_VERSION_2[(workbook, spot)]

@@ -202,3 +202,15 @@ def test_checker_fails_on_a_closed_route(tmp_path):
     closed = write_workbook(tmp_path / "closed.xlsx", sheets)
     with pytest.raises(AssertionError, match="closed"):
         check_plan(closed, out)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_version_2_workbooks_pass_the_checker(tmp_path, seed):
+    # Every version 2 feature at once (market rules with chain of custody, * except X, ownership, a soft target,
+    # an export ban and a tariff, candidate projects, some all-or-nothing), on drawn workbooks.
+    from benchmarks.generate import generate
+
+    inp = generate(tmp_path / "v2.xlsx", minerals=3, countries=12, periods=3, markets=3, scenarios=2, seed=seed)
+    out = tmp_path / "plan.xlsx"
+    assert solve(inp, out) == 0
+    check_plan(inp, out)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
+from planner.model.constraints.paths import ruled_markets
 from planner.solver import Solution
 
 # Values below this are solver noise, not tonnes (HiGHS' primal tolerance is 1e-7).
@@ -69,9 +70,8 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         "refining": _sited(_refining_table(name, model, x), data, {"refiner": "project"}),
         "reserve": _reserve_table(name, model, data, x),
     }
-    if v.path:
-        tables["paths"] = _sited(_table(name, v.path, x, ["mineral", "origin", "refiner", "market", "period"],
-                                        "tonnes", PATH_COLUMNS), data,
+    if ruled_markets(data):
+        tables["paths"] = _sited(_paths_table(name, model, x), data,
                                  {"origin": "origin_project", "refiner": "refiner_project"})
     if v.excess:
         tables["excess"] = _excess_table(name, model, data, numbers, x)
@@ -86,6 +86,32 @@ EXCESS_COLUMNS = ["scenario", "shares_row", "mineral", "period", "stage", "scope
                   "tonnes_beyond", "penalty", "cost"]
 INVESTMENT_COLUMNS = ["scenario", "project", "country", "stage", "mineral", "period", "fraction_built",
                       "capacity_added", "fixed_cost"]
+
+
+def _paths_table(scenario, model: Model, x) -> pd.DataFrame:
+    """Raw tonnes from each origin, through each refiner, in what each market receives.
+
+    The model traces the ruled markets (``paths``); what a flow sends elsewhere is split over the
+    refiner's other markets in proportion to what each of them receives from it.
+    """
+    v = model.vars
+    traced = {key: x[col] for key, col in v.path.items()}
+    ruled_of = ruled_markets(model.data)
+    flows = {k: x[col] + (x[v.spot[k]] if k in v.spot else 0.0) for k, col in v.flow.items()
+             if (k[0], k[3]) in ruled_of}
+    others: dict[tuple, dict[str, float]] = {}
+    for (m, u, d, t), col in v.ship.items():
+        if (m, t) in ruled_of and d not in ruled_of[(m, t)] and x[col] > 0:
+            others.setdefault((m, u, t), {})[d] = x[col]
+    rows = [(scenario, m, t, o, u, d, q) for (m, o, u, d, t), q in traced.items() if q > 0]
+    for (m, o, u, t), f in flows.items():
+        rest = f - sum(traced.get((m, o, u, d, t), 0.0) for d in ruled_of[(m, t)])
+        receivers = others.get((m, u, t), {})
+        total = sum(receivers.values())
+        if rest > ZERO and total > 0:
+            rows += [(scenario, m, t, o, u, d, rest * q / total) for d, q in receivers.items()]
+    rows.sort(key=lambda r: (r[1], r[2], r[3], r[4], r[5]))
+    return pd.DataFrame(rows, columns=PATH_COLUMNS)
 
 
 def _sited(frame: pd.DataFrame, data: PlannerInput, columns: dict[str, str]) -> pd.DataFrame:

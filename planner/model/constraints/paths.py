@@ -1,50 +1,66 @@
-"""Chain of custody: the raw tonnes from each mine in what each market receives.
+"""Chain of custody: the raw tonnes from each mine in what a ruled market receives.
 
-Created only for the minerals and periods where a share rule on one market's supply exists, so
-models without such a rule keep their size.
+Created only for the minerals, periods and markets where a share rule on one market's supply
+exists, so models without such a rule keep their size.
 """
 
 from planner.model.constraints._group import group_by
 from planner.model.constraints.refining import site_yield
-from planner.model.core import EQ
+from planner.model.core import EQ, LE
 
 
 def _zero(data, key) -> float:
     return 0.0
 
 
+def ruled_markets(data) -> dict[tuple, set[str]]:
+    """(m, t) -> the markets a share rule on supply covers in that mineral and period."""
+    ruled: dict[tuple, set[str]] = {}
+    for rule in data.shares:
+        if rule.market is None or rule.stage != "supply":
+            continue
+        for m in ([rule.mineral] if rule.mineral else data.minerals):
+            for t in ([rule.period] if rule.period else data.periods):
+                ruled.setdefault((m, t), set()).add(rule.market)
+    return ruled
+
+
 def path_keys(data, v) -> list[tuple]:
-    """(m, o, u, d, t) for every flow o -> u and open delivery u -> d, where a market rule on supply needs it."""
-    needed = {(m, t) for rule in data.shares if rule.market is not None and rule.stage == "supply"
-              for m in ([rule.mineral] if rule.mineral else data.minerals)
-              for t in ([rule.period] if rule.period else data.periods)}
-    if not needed:
+    """(m, o, u, d, t) for every flow o -> u and open delivery u -> d to a ruled market d."""
+    ruled = ruled_markets(data)
+    if not ruled:
         return []
-    reached: dict[tuple, list[str]] = {}  # (m, u, t) -> markets u delivers to
+    reached: dict[tuple, list[str]] = {}  # (m, u, t) -> ruled markets u delivers to
     for (m, u, d, t) in v.ship:
-        reached.setdefault((m, u, t), []).append(d)
-    return [(m, o, u, d, t) for (m, o, u, t) in v.flow if (m, t) in needed for d in reached.get((m, u, t), ())]
+        if d in ruled.get((m, t), ()):
+            reached.setdefault((m, u, t), []).append(d)
+    return [(m, o, u, d, t) for (m, o, u, t) in v.flow for d in reached.get((m, u, t), ())]
 
 
 def add_paths(model, data, v) -> None:
-    """Split each flow by the market its refined tonnes reach.
+    """Split each flow by the ruled market its refined tonnes reach.
 
     Formulation
     -----------
-    for each (m, t) with a market-scoped supply rule, each flow[m,o,u,t] and open route u -> d:
-        path[m,o,u,d,t] >= 0
-        sum_d path[m,o,u,d,t] - flow[m,o,u,t] = 0                        (path_flow)
-        yield[m,u,t] * sum_o path[m,o,u,d,t] - ship[m,u,d,t] = 0        (path_ship)
+    The spec's paths: for each (m, t) with a market-scoped supply rule, each flow[m,o,u,t] and
+    open route u -> d, path[m,o,u,d,t] >= 0 with
+        sum_d path[m,o,u,d,t] = flow[m,o,u,t]                 and
+        yield[m,u,t] * sum_o path[m,o,u,d,t] = ship[m,u,d,t]  for every d.
+    Only the ruled markets D* need their own paths: the rest of each flow can always be split over
+    the other markets in proportion to what they receive (both sums hold for any such split), so
+    the same plans are feasible with
+        sum_{d in D*} path[m,o,u,d,t] - flow[m,o,u,t] <= 0                       (path_flow)
+        yield[m,u,t] * sum_o path[m,o,u,d,t] - ship[m,u,d,t] = 0   for d in D*   (path_ship)
     (in a stress test flow = kept + spot). A refiner may assign its inputs to its customers, as
-    segregated supply contracts do.
+    segregated supply contracts do. The output's Paths table completes the split for the other
+    markets, in proportion.
     """
     keys = path_keys(data, v)
     if not keys:
         return
     v.path.update(model.add_columns("path", keys))
-    flows = group_by(v.path.items(), lambda k: (k[0], k[1], k[2], k[4]))
-    family = model.row_family("path_flow", EQ, _zero)
-    for key, cols in flows.items():
+    family = model.row_family("path_flow", LE, _zero)
+    for key, cols in group_by(v.path.items(), lambda k: (k[0], k[1], k[2], k[4])).items():
         terms = [(c, 1.0) for c in cols] + [(v.flow[key], -1.0)]
         if key in v.spot:
             terms.append((v.spot[key], -1.0))
