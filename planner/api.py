@@ -4,6 +4,10 @@ A run's ``tables`` are plain pandas DataFrames by name, ``status`` says whether 
 reached an optimum, and ``report`` holds the input's hash, the model's size, the solver, the
 seconds of every stage and the package versions. Pass ``output`` to also write the workbook.
 
+Minerals are solved as independent blocks: in this process for a small workbook, else in
+``workers`` local processes (one per core by default) or on the Dask cluster at ``scheduler``
+(``tcp://host:8786``); ``joint=True`` solves one model instead (the same plans).
+
     >>> import planner
     >>> run = planner.solve("inputs/example.xlsx")
     >>> run.status, run.tables["scenarios"][["scenario", "total_cost"]]
@@ -27,16 +31,18 @@ PathLike = str | os.PathLike
 
 
 def solve(input: PathLike, output: PathLike | None = None, *, explain: bool = True, workers: int | None = None,
-          progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
+          scheduler: str | None = None, joint: bool = False, progress: Progress | None = None,
+          hooks: tuple[Hook, ...] = ()) -> Run:
     """Plan the base scenario and every scenario with foresight; explain the base plan.
 
     Tables: ``scenarios``, ``flows``, ``refining``, ``deliveries``, ``reserve``, ``unmet``, ``mix``
     and, with ``explain``, ``policy_costs``, ``shadow_prices``, ``marginal_costs``, ``concentration``.
     """
-    return run_command("solve", input, output, progress, hooks, explain_plan=explain, workers=workers)
+    return run_command("solve", input, output, progress, hooks, joint, workers, scheduler, explain_plan=explain)
 
 
 def stress(input: PathLike, output: PathLike | None = None, *, reserve_days: Sequence[float] | None = None,
+           workers: int | None = None, scheduler: str | None = None, joint: bool = False,
            progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
     """Hit the committed base plan with each scenario; with ``reserve_days``, size the reserves.
 
@@ -44,7 +50,7 @@ def stress(input: PathLike, output: PathLike | None = None, *, reserve_days: Seq
     with ``reserve_days`` ``reserve_sizing``, ``sizing_runs``, ``sizing_chart_data``.
     """
     days = sorted(set(float(d) for d in reserve_days)) if reserve_days else None
-    return run_command("stress", input, output, progress, hooks, reserve_days=days)
+    return run_command("stress", input, output, progress, hooks, joint, workers, scheduler, reserve_days=days)
 
 
 def sweep(input: PathLike, output: PathLike | None = None, *, samples: int, seed: int = 1,
@@ -54,21 +60,23 @@ def sweep(input: PathLike, output: PathLike | None = None, *, samples: int, seed
 
     Tables: ``risk_summary``, ``risk_drivers``, ``samples``, ``sample_unmet``, ``unmet_distribution``.
     """
-    return run_command("sweep", input, output, progress, hooks, n_samples=samples, seed=seed, workers=workers,
-                       scheduler=scheduler)
+    return run_command("sweep", input, output, progress, hooks, False, workers, scheduler, n_samples=samples,
+                       seed=seed)
 
 
 def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Sequence[str] | None = None,
              stages: Sequence[str] = ("supply", "refining"), scope: str = "*", step: float = 0.05,
+             workers: int | None = None, scheduler: str | None = None, joint: bool = False,
              progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
     """The price of de-risking: the plan's cost as the cap on ``scope``'s share tightens (``*``: any single
     country; else a country code or group label). Tables: ``frontier``, ``frontier_summary`` (the curve at
     the workbook's own caps)."""
-    return run_command("frontier", input, output, progress, hooks, minerals=list(minerals or ()),
-                       frontier_stages=tuple(stages), scope=scope, step=step)
+    return run_command("frontier", input, output, progress, hooks, joint, workers, scheduler,
+                       minerals=list(minerals or ()), frontier_stages=tuple(stages), scope=scope, step=step)
 
 
-def hedge(input: PathLike, output: PathLike | None = None, *, progress: Progress | None = None,
+def hedge(input: PathLike, output: PathLike | None = None, *, workers: int | None = None,
+          scheduler: str | None = None, joint: bool = False, progress: Progress | None = None,
           hooks: tuple[Hook, ...] = ()) -> Run:
     """One set of builds for the base and every scenario, weighted by the scenarios' probabilities.
 
@@ -76,7 +84,7 @@ def hedge(input: PathLike, output: PathLike | None = None, *, progress: Progress
     ``investments`` (the hedge's builds and the base plan's), and the plan tables under the hedge.
     Summary: ``expected_cost``, ``value_of_hedging``.
     """
-    return run_command("hedge", input, output, progress, hooks)
+    return run_command("hedge", input, output, progress, hooks, joint, workers, scheduler)
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:

@@ -25,6 +25,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _where(p) -> None:
+    """Options that say where the independent blocks (minerals) are solved."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="local worker processes for the blocks (default: one per core on large workbooks)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="solve the blocks on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--joint", action="store_true", help="solve every mineral in one model (the same plans)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="planner", description="Plan critical-mineral sourcing and refining at least cost "
                                                  "under concentration and reserve limits.")
@@ -37,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the plan (default outputs/<input name>-plan.xlsx)")
     p.add_argument("--no-explain", action="store_true",
                    help="skip the explanation sheets (duals, policy costs, concentration): faster on huge models")
+    _where(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     p = sub.add_parser("validate", help="check a workbook without solving")
@@ -55,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how much the cap tightens per step (default 0.05 = 5 percentage points)")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the curve (default outputs/<input name>-frontier.xlsx)")
+    _where(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     p = sub.add_parser("stress", help="stress-test the base plan against every scenario; size reserves")
@@ -64,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reserve-days", type=_days_list, metavar="D1,D2,...",
                    help="also rerun the base plan and every stress test with every reserve target set to each "
                         "number of days of demand, e.g. 0,30,60,90,120")
+    _where(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     p = sub.add_parser("sweep", help="risk sweep: stress-test the base plan against sampled disruptions")
@@ -83,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT.xlsx")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the results (default outputs/<input name>-hedge.xlsx)")
+    _where(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
@@ -173,7 +187,8 @@ def _scenarios(n: int) -> str:
 def _solve(args) -> int:
     from planner import api
 
-    run = api.solve(args.input, _output(args, "solve"), explain=not args.no_explain, progress=_progress(args))
+    run = api.solve(args.input, _output(args, "solve"), explain=not args.no_explain, workers=args.workers,
+                    scheduler=args.scheduler, joint=args.joint, progress=_progress(args))
     base = run.tables["scenarios"].iloc[0]
     if not args.quiet or not run.ok:
         stream = sys.stdout if run.ok else sys.stderr
@@ -205,7 +220,8 @@ def _frontier(args) -> int:
 
     stages = ("supply", "refining") if args.stage == "both" else (args.stage,)
     run = api.frontier(args.input, _output(args, "frontier"), minerals=args.mineral, stages=stages, scope=args.scope,
-                       step=args.step, progress=_progress(args))
+                       step=args.step, workers=args.workers, scheduler=args.scheduler, joint=args.joint,
+                       progress=_progress(args))
     if not args.quiet:
         print(f"{len(run.tables['frontier'])} steps solved; curve written to {run.report.output_path}")
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
@@ -214,7 +230,8 @@ def _frontier(args) -> int:
 def _stress(args) -> int:
     from planner import api
 
-    run = api.stress(args.input, _output(args, "stress"), reserve_days=args.reserve_days, progress=_progress(args))
+    run = api.stress(args.input, _output(args, "stress"), reserve_days=args.reserve_days, workers=args.workers,
+                     scheduler=args.scheduler, joint=args.joint, progress=_progress(args))
     if not args.quiet:
         print(f"base plan and {len(run.tables['stress'])} stress test(s) solved; results written to "
               f"{run.report.output_path}")
@@ -240,7 +257,8 @@ def _sweep(args) -> int:
 def _hedge(args) -> int:
     from planner import api
 
-    run = api.hedge(args.input, _output(args, "hedge"), progress=_progress(args))
+    run = api.hedge(args.input, _output(args, "hedge"), workers=args.workers, scheduler=args.scheduler,
+                    joint=args.joint, progress=_progress(args))
     summary = dict(run.outcome.summary)
     if not args.quiet or not run.ok:
         expected = summary.get("expected_cost")

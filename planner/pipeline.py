@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.analysis.frontier import choose_scope, frontier_curve, frontier_pairs
-from planner.analysis.hedge import hedge_plan
+from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
+from planner.analysis.hedge import hedge_plan, require_projects
+from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
-from planner.analysis.sweep import risk_sweep
+from planner.analysis.sweep import require_risks, risk_sweep
 from planner.errors import UsageError
+from planner.input.blocks import independent_blocks, restrict
 from planner.input.data import PlannerInput
 from planner.input.read import read_workbook
 from planner.input.schema import STAGES
@@ -32,11 +34,17 @@ from planner.report.sheets import sheets_for
 from planner.report.xlsx import write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
 from planner.solver import HighsSession, make_solver
+from planner.solver.executors import make_executor
 
 
 @dataclass(frozen=True)
 class Command:
-    """What differs between commands: the model built, the session used, the solves made."""
+    """What differs between commands: the model built, the session used, the solves made.
+
+    A command with ``merge`` runs block by block (the minerals no rule ties together, solved apart)
+    and merges the blocks' outcomes; ``check`` refuses what the command cannot run on before any
+    solve; ``select`` keeps only the blocks the options ask about.
+    """
 
     name: str
     output_suffix: str  # default output: outputs/<input name>-<suffix>.xlsx
@@ -44,6 +52,9 @@ class Command:
     analyse: Callable[..., Outcome]  # (model, data, session, stages, **other options) -> Outcome
     session: Callable[[Model, PlannerInput], object]
     build_options: tuple[str, ...] = ()  # the options that shape the model; the rest go to the analysis
+    merge: Callable[[PlannerInput, list[Outcome]], Outcome] | None = None
+    check: Callable[[PlannerInput, dict], None] | None = None
+    select: Callable[[PlannerInput, tuple, dict], bool] | None = None
 
 
 def _settings_solver(model: Model, data: PlannerInput):
@@ -64,17 +75,32 @@ def _stress_model(data: PlannerInput) -> Model:
 
 
 def _frontier_model(data: PlannerInput, minerals=None, frontier_stages=STAGES, scope=None) -> Model:
-    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, minerals, frontier_stages),
+    chosen = [m for m in (minerals or ()) if m in data.minerals] or None
+    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, chosen, frontier_stages),
                        frontier_scope=choose_scope(data, scope))
 
 
+def _frontier_check(data: PlannerInput, options: dict) -> None:
+    """Name a mineral or scope that does not exist before anything is solved; keep the minerals as written."""
+    if options.get("minerals"):
+        options["minerals"] = choose_minerals(data, options["minerals"])
+    choose_scope(data, options.get("scope"))
+
+
+def _frontier_select(data: PlannerInput, block: tuple, options: dict) -> bool:
+    return not options.get("minerals") or any(m in block for m in options["minerals"])
+
+
 COMMANDS: dict[str, Command] = {
-    "solve": Command("solve", "plan", _plan_model, solve_plan, _settings_solver),
-    "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver),
-    "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _highs),
+    "solve": Command("solve", "plan", _plan_model, solve_plan, _settings_solver, merge=merge_plan),
+    "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver, merge=merge_stress),
+    "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _highs,
+                     check=lambda data, options: require_risks(data)),
     "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _highs,
-                        build_options=("minerals", "frontier_stages", "scope")),
-    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _highs),
+                        build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,
+                        check=_frontier_check, select=_frontier_select),
+    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _highs, merge=merge_hedge,
+                     check=lambda data, options: require_projects(data)),
 }
 
 
@@ -114,23 +140,39 @@ def load(path: str | os.PathLike, stages: Stages) -> PlannerInput:
 
 
 def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathLike | None = None,
-                progress: Progress | None = None, hooks: tuple[Hook, ...] = (), **options) -> Run:
-    """Run command ``name`` on the workbook at ``input_path``; write the result to ``output`` if given."""
+                progress: Progress | None = None, hooks: tuple[Hook, ...] = (), joint: bool = False,
+                block_workers: int | None = None, scheduler: str | None = None, **options) -> Run:
+    """Run command ``name`` on the workbook at ``input_path``; write the result to ``output`` if given.
+
+    The minerals no rule ties together are solved as separate blocks (``joint`` solves one model
+    instead): in this process for a small workbook, else in ``block_workers`` local processes (one
+    per core by default), or on the Dask cluster at ``scheduler``.
+    """
     command = COMMANDS[name]
     output = check_output(input_path, output) if output is not None else None
     stages = Stages(progress, hooks)
     data = load(input_path, stages)
+    if command.check:
+        command.check(data, options)
+    if command.merge is None:  # the command spreads its own work (a sweep's samples) over the workers
+        options.update(workers=block_workers, scheduler=scheduler)
     build_options = {k: options.pop(k) for k in command.build_options if k in options}
-    with stages.stage("build"):
-        model = command.build(data, **build_options)
-    stages.progress("build", f"{model.num_cols:,} variables, {model.num_rows:,} constraints, "
-                             f"{model.num_nonzeros:,} nonzeros in {stages.seconds['build']:.2f}s")
-    with stages.stage("hand-off"):
-        session = command.session(model, data)
-    outcome = command.analyse(model, data, session, stages, **options)
+    groups = [tuple(data.minerals)] if joint or command.merge is None else independent_blocks(data)
+    if command.select:
+        groups = [g for g in groups if command.select(data, g, build_options)]
+    model = None
+    if len(groups) == 1:
+        block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])
+        outcome, model, solver = run_block(command, block, build_options, options, stages)
+        size, how = model.size, "one model"
+    else:
+        outcome, size, solver, how = run_blocks(command, data, groups, build_options, options, stages,
+                                                block_workers, scheduler)
+    outcome.tables = reading_order(data, outcome.tables)
     with stages.stage("run report"):
-        report = RunReport(name, str(input_path), file_sha256(input_path), getattr(session, "name", "highs"),
-                           model.size, stages.seconds, list(data.skipped_sheets), versions=package_versions())
+        report = RunReport(name, str(input_path), file_sha256(input_path), solver, size, stages.seconds,
+                           list(data.skipped_sheets), versions=package_versions())
+        report.blocks = (len(groups), how)
     run = Run(name, data, outcome, report, model)
     if output is not None:
         with stages.stage("sheets"):
@@ -141,6 +183,94 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
         stages.progress("write", f"{output} in {stages.seconds['write']:.2f}s")
     stages.progress.end()
     return run
+
+
+def run_block(command: Command, data: PlannerInput, build_options: dict, options: dict, stages: Stages
+              ) -> tuple[Outcome, Model, str]:
+    """Build, hand off and analyse one block (or the whole workbook as one model)."""
+    with stages.stage("build"):
+        model = command.build(data, **build_options)
+    stages.progress("build", f"{'+'.join(data.minerals) if len(data.minerals) < 4 else len(data.minerals)} "
+                             f"minerals: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
+                             f"{model.num_nonzeros:,} nonzeros")
+    with stages.stage("hand-off"):
+        session = command.session(model, data)
+    outcome = command.analyse(model, data, session, stages, **options)
+    return outcome, model, getattr(session, "name", "highs")
+
+
+# A workbook this small (flows summed over minerals and periods) runs its blocks in this process:
+# starting worker processes would take longer than solving.
+SMALL_FLOWS = 20_000
+
+
+def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_options: dict, options: dict,
+               stages: Stages, workers: int | None, scheduler: str | None) -> tuple[Outcome, dict, str, str]:
+    """Every block as its own task; their outcomes merged as the joint solve's would be."""
+    tasks = [(command.name, restrict(data, g), build_options, options) for g in groups]
+    serial = not scheduler and (workers == 1 or (workers is None and _flow_count(data) < SMALL_FLOWS))
+    results: list[BlockResult] = []
+    if serial:
+        for task in tasks:
+            results.append(_solve_block(None, task, stages))
+        how = f"{len(tasks)} blocks in this process"
+    else:
+        if command.name == "solve":
+            options = {**options, "workers": 1}  # a block's scenarios share its worker's core
+            tasks = [(n, d, b, options) for n, d, b, _o in tasks]
+        executor = make_executor(_no_state, (), min(workers or os.cpu_count() or 1, len(tasks)), scheduler)
+        how = f"{len(tasks)} blocks on {executor.description}"
+        counter = stages.progress.counter("blocks", len(tasks), "blocks")
+        try:
+            with stages.stage("solve blocks"):
+                for result in executor.map(_solve_block, tasks):
+                    results.append(result)
+                    counter.update(1)
+        finally:
+            executor.close()
+            stages.progress.end()
+        order = {tuple(g): i for i, g in enumerate(groups)}
+        results.sort(key=lambda r: order[r.minerals])
+        for r in results:
+            for stage, seconds in r.seconds.items():
+                stages.add(stage, seconds)
+    size: dict[str, int] = {}
+    for r in results:
+        for k, v in r.size.items():
+            size[k] = size.get(k, 0) + v
+    return command.merge(data, [r.outcome for r in results]), size, results[0].solver, how
+
+
+@dataclass
+class BlockResult:
+    minerals: tuple
+    outcome: Outcome
+    size: dict
+    solver: str
+    seconds: dict
+
+
+def _no_state():
+    return None
+
+
+def _solve_block(_state, task, stages: Stages | None = None) -> BlockResult:
+    """One block, in this process (with the run's stages) or in a worker (with its own)."""
+    name, data, build_options, options = task
+    own = stages or Stages()
+    outcome, model, solver = run_block(COMMANDS[name], data, build_options, dict(options), own)
+    return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds))
+
+
+def _flow_count(data: PlannerInput) -> int:
+    """How many flow columns the model would have, roughly: origins x refiners, summed over minerals and periods."""
+    origins: dict[tuple, int] = {}
+    refiners: dict[tuple, int] = {}
+    for (m, _c, t) in data.supply:
+        origins[(m, t)] = origins.get((m, t), 0) + 1
+    for (m, _r, t) in data.refining:
+        refiners[(m, t)] = refiners.get((m, t), 0) + 1
+    return sum(n * refiners.get(key, 0) for key, n in origins.items())
 
 
 def default_output(input_path: str | os.PathLike, command: str) -> Path:

@@ -60,12 +60,14 @@ class RunReport:
     skipped_sheets: list[str] = field(default_factory=list)
     output_path: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    blocks: tuple[int, str] = (1, "one model")  # how many independent blocks, and where they ran
 
     def items(self) -> list[tuple[str, object]]:
         """The report as (item, value) rows, in the order the ``Run info`` sheet shows them."""
         rows: list[tuple[str, object]] = [("command", self.command), ("input_file", self.input_path),
                                           ("input_sha256", self.input_sha256), ("solver", self.solver)]
         rows += [(f"model_{k}", v) for k, v in self.model_size.items()]
+        rows += [("blocks", self.blocks[0]), ("blocks_solved_by", self.blocks[1])]
         rows += [(f"{k}_seconds", round(v, 4)) for k, v in self.timings.items()]
         if self.skipped_sheets:
             rows.append(("documentation_sheets_skipped", ", ".join(self.skipped_sheets)))

@@ -92,12 +92,15 @@ MIX_COLUMNS = ["scenario", "mineral", "stage", "country", "base_tonnes", "tonnes
 MIX_MOVE = 0.01
 
 
-def scenario_mix(model: Model, results: list[ScenarioResult]) -> pd.DataFrame:
+def scenario_mix(model: Model, data: PlannerInput, results: list[ScenarioResult]) -> pd.DataFrame:
     """Tonnes by country over the horizon, base against each scenario, for the stages a scenario moves.
 
     A (scenario, mineral, stage) appears when its tonnes by country differ from the base plan's by
     more than MIX_MOVE of the stage total; countries with no tonnes in either plan are left out.
+    Rows run scenario by scenario, minerals in sheet order, supply before refining, the base plan's
+    largest countries first.
     """
+    mineral_order = {m: i for i, m in enumerate(data.minerals)}
     base = results[0]
     if not base.optimal:
         return pd.DataFrame(columns=MIX_COLUMNS)
@@ -113,6 +116,9 @@ def scenario_mix(model: Model, results: list[ScenarioResult]) -> pd.DataFrame:
         total = both.groupby(["mineral", "stage"])["base_tonnes"].transform("sum").clip(lower=1e-9)
         moved = (both["change"].abs() / total).groupby([both["mineral"], both["stage"]]).transform("sum") > MIX_MOVE
         both = both[moved]
+        both = both.assign(_m=both["mineral"].map(mineral_order), _s=both["stage"].map({"supply": 0, "refining": 1}))
+        both = both.sort_values(["_m", "_s", "base_tonnes", "tonnes", "country"],
+                                ascending=[True, True, False, False, True], kind="stable")
         both.insert(0, "scenario", r.scenario)
         frames.append(both[MIX_COLUMNS])
     if not frames:

@@ -91,6 +91,8 @@ def project_values(model: Model, data: PlannerInput, session, base_numbers: Numb
         fixed = dataclasses.replace(base_numbers, col_lower=lower, col_upper=upper)
     basis = starting_basis(session)
     sol = solve_from(session, dataclasses.replace(fixed, row_rhs=rhs), basis)
+    # Integer choices fix only their own mineral's plan: another mineral's duals come from its plain LP.
+    integer_minerals = {p.mineral for p in data.projects.values() if p.integer} if base.mip else set()
     rows = []
     for (m, name, t), col in model.vars.build.items():
         p = data.projects[name]
@@ -99,7 +101,7 @@ def project_values(model: Model, data: PlannerInput, session, base_numbers: Numb
         d = 0.0 if abs(d) < 1e-9 else d
         rows.append((name, p.country, p.stage, m, t, float(base.x[col]), d,
                      d / (p.capacity * years) if p.capacity > 0 and years > 0 else np.nan,
-                     "the LP with the integer choices fixed" if base.mip else "the LP"))
+                     "the LP with the integer choices fixed" if m in integer_minerals else "the LP"))
     if basis is not None:  # leave the session as it was found, for later solves
         session.set_numbers(base_numbers)
         session.set_basis(basis)
@@ -112,29 +114,31 @@ POLICY_COLUMNS = ["policy", "rule", "mineral", "cost_with", "cost_without", "rul
 def policy_rules(model: Model, data: PlannerInput) -> list[tuple[str, str, list[int], list[str]]]:
     """(policy, rule, rows, minerals) for every rule whose cost is reported.
 
-    Share limits: all of them, each stage's (where both stages have some) and each shares row
-    (where there are several); reserve targets: all of them.
+    Share limits: all of them, each stage's and each shares row's; a mineral is reported under a
+    stage (a shares row) only where its limits span both stages (several rows), else that line
+    would repeat its "all share limits" line. Reserve targets: all of them. Each mineral's lines
+    depend on its own rules alone, so a mineral solved apart reads the same.
     """
     rules = []
     share_rows = [(key, row) for name in POLICIES["share_limits"] if name in model.rows
                   for key, row in zip(model.rows[name].keys, model.rows[name].rows)]
 
-    def minerals(pairs, position):
-        return sorted({key[position] for key, _row in pairs}, key=list(data.minerals).index)
+    def minerals(pairs, position, spread_over=None):
+        found = {key[position] for key, _row in pairs}
+        if spread_over is not None:  # only minerals whose share rows take several values at this position
+            found = {m for m in found if len({k[spread_over] for k, _r in share_rows if k[1] == m}) > 1}
+        return sorted(found, key=list(data.minerals).index)
 
     if share_rows:
         rules.append(("share limits", "all share limits", [r for _k, r in share_rows], minerals(share_rows, 1)))
-        stages = sorted({key[2] for key, _row in share_rows})
-        if len(stages) > 1:
-            for stage in stages:
-                pairs = [(k, r) for k, r in share_rows if k[2] == stage]
-                rules.append(("share limits", f"share limits at {stage}", [r for _k, r in pairs], minerals(pairs, 1)))
-        sheet_rows = sorted({key[0] for key, _row in share_rows})
-        if len(sheet_rows) > 1:
-            described = {rule.row: describe_share_rule(rule) for rule in data.shares}
-            for sheet_row in sheet_rows:
-                pairs = [(k, r) for k, r in share_rows if k[0] == sheet_row]
-                rules.append(("share limits", described[sheet_row], [r for _k, r in pairs], minerals(pairs, 1)))
+        for stage in sorted({key[2] for key, _row in share_rows}):
+            pairs = [(k, r) for k, r in share_rows if k[2] == stage]
+            rules.append(("share limits", f"share limits at {stage}", [r for _k, r in pairs], minerals(pairs, 1, 2)))
+        described = {rule.row: describe_share_rule(rule) for rule in data.shares}
+        for sheet_row in sorted({key[0] for key, _row in share_rows}):
+            pairs = [(k, r) for k, r in share_rows if k[0] == sheet_row]
+            rules.append(("share limits", described[sheet_row], [r for _k, r in pairs], minerals(pairs, 1, 0)))
+        rules = [rule for rule in rules if rule[3]]
     targets = model.rows.get("reserve_target")
     if targets is not None and targets.rows:
         rules.append(("reserve targets", "all reserve targets", list(targets.rows),

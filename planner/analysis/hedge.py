@@ -35,6 +35,11 @@ from planner.solver import HighsSession, solve_from, starting_basis
 SCENARIO_COLUMNS = ["scenario", "probability", "total_cost", "cost_with_base_builds", "hedging_saves"]
 
 
+def require_projects(data: PlannerInput) -> None:
+    if not data.projects:
+        raise UsageError(f"{data.source} has no rows on sheet 'projects': a hedge chooses which of them to build")
+
+
 def probabilities(data: PlannerInput) -> list[float]:
     """Each scenario's probability, base first: 1 minus the scenarios' sum."""
     names = scenario_names(data)
@@ -53,8 +58,6 @@ def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
 
 def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Outcome:
     """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too."""
-    if not data.projects:
-        raise UsageError(f"{data.source} has no rows on sheet 'projects': a hedge chooses which of them to build")
     names = scenario_names(data)
     weights = probabilities(data)
     progress = stages.progress

@@ -59,15 +59,16 @@ def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "p
 def mineral_totals(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFrame:
     """Per mineral: its cost, its unmet demand and its demand (t), over every market and period.
 
-    Demand is read from the numbers (unmet[m,d,t] <= demand[m,d,t]), so a scenario's factors count.
+    Demand is the scenario's (read from the numbers), over every period, also those a stress test fixes.
     """
     codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
     unmet = np.asarray(list(model.vars.unmet.values()), dtype=np.int64)
+    demand = numbers.demand if numbers.demand is not None else numbers.col_upper[unmet]
     n = len(minerals)
     frame = pd.DataFrame({
         "cost": np.bincount(codes, weights=numbers.col_cost * x, minlength=n),
         "unmet": np.bincount(codes[unmet], weights=x[unmet], minlength=n) if len(unmet) else np.zeros(n),
-        "demand": np.bincount(codes[unmet], weights=numbers.col_upper[unmet], minlength=n) if len(unmet)
+        "demand": np.bincount(codes[unmet], weights=demand, minlength=n) if len(unmet)
         else np.zeros(n),
     }, index=pd.Index(minerals, name="mineral"))
     return frame

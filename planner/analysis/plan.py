@@ -38,7 +38,7 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
     with stages.stage("tables"):
         scenarios, minerals = compare_scenarios(model, data, results)
         tables: dict[str, pd.DataFrame] = {"scenarios": scenarios, "scenario_minerals": minerals,
-                                           "scenario_mix": scenario_mix(model, results)}
+                                           "scenario_mix": scenario_mix(model, data, results)}
         tables.update(plan_tables(results))
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
         if "investments" in tables:
@@ -47,7 +47,7 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
         if explanation is not None:
             tables.update(explanation.tables())
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
-    return Outcome(tables, plan_summary(tables, explanation), failures)
+    return Outcome(tables, plan_summary(tables, explanation is not None), failures)
 
 
 QUESTION = ("What is the least-cost plan, and what does each scenario cost if it is known in advance and the plan "
@@ -55,14 +55,15 @@ QUESTION = ("What is the least-cost plan, and what does each scenario cost if it
             "planner stress.")
 
 
-def plan_summary(tables: dict[str, pd.DataFrame], explanation) -> list[tuple[str, object]]:
+def plan_summary(tables: dict[str, pd.DataFrame], explained: bool) -> list[tuple[str, object]]:
     """The Summary sheet's answers: base cost and unmet demand, what the rules cost, the worst scenario."""
     scenarios = tables["scenarios"]
     base = scenarios.iloc[0]
-    summary = [("total_cost", base["total_cost"]), ("unmet_tonnes", base["unmet_tonnes"]),
-               ("unmet_share", base["unmet_share"]), ("minerals_short", short_minerals(tables["scenario_minerals"]))]
-    if explanation is not None:
-        costs = explanation.policy_costs
+    summary = [("total_cost", base.get("total_cost")), ("unmet_tonnes", base.get("unmet_tonnes")),
+               ("unmet_share", base.get("unmet_share")),
+               ("minerals_short", short_minerals(tables["scenario_minerals"]))]
+    if explained and "policy_costs" in tables:
+        costs = tables["policy_costs"]
         for policy in costs["policy"].unique():
             whole = costs[(costs["policy"] == policy) & costs["rule"].str.startswith("all ")]
             summary.append((f"{policy.replace(' ', '_')}_cost", float(whole["rule_cost"].sum())))

@@ -71,7 +71,7 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     builds = np.fromiter(v.build.values(), dtype=np.int64, count=len(v.build))
     lower[builds] = upper[builds] = np.clip(base_x[builds], 0.0, 1.0)
     return Numbers(np.sum(list(components.values()), axis=0), upper, numbers.row_rhs, components, lower,
-                   numbers.coefficients)
+                   numbers.coefficients, numbers.demand)
 
 
 def with_reserve_days(data: PlannerInput, days: float) -> PlannerInput:
@@ -110,12 +110,12 @@ def stress_plan(model: Model, data: PlannerInput, session, stages: Stages,
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
     if reserve_days:
         failures += [f"sizing {row[1]} {row[0]:g} days: {row[3]}" for row in sizing_rows if row[3] != "Optimal"]
-    return Outcome(tables, stress_summary(base, tables["stress"], data), failures)
+    return Outcome(tables, stress_summary_rows(base.total_cost, tables["stress"], data), failures)
 
 
-def stress_summary(base: ScenarioResult, stress: pd.DataFrame, data: PlannerInput) -> list[tuple[str, object]]:
+def stress_summary_rows(base_total: float | None, stress: pd.DataFrame, data: PlannerInput) -> list[tuple]:
     """The base plan's cost, and the disruption that costs the committed plan most."""
-    summary = [("total_cost", base.total_cost), ("scenarios", len(stress)),
+    summary = [("total_cost", base_total), ("scenarios", len(stress)),
                ("spot_premium", data.settings.get("spot_premium"))]
     solved = stress.dropna(subset=["extra_cost"])
     if len(solved):
@@ -235,4 +235,7 @@ def sizing_chart_data(sizing: pd.DataFrame, minerals: list[str]) -> pd.DataFrame
     """Unmet tonnes beyond the base plan, one row per (scenario, reserve days), a column per mineral."""
     wide = sizing.pivot_table(index=["scenario", "reserve_days"], columns="mineral",
                               values="unmet_above_base_tonnes", aggfunc="sum", sort=False).reset_index()
-    return wide[["scenario", "reserve_days", *[m for m in minerals if m in wide.columns]]]
+    scenario_order = {s: i for i, s in enumerate(dict.fromkeys(sizing["scenario"]))}
+    wide = wide.sort_values(["scenario", "reserve_days"], kind="stable",
+                            key=lambda c: c.map(scenario_order) if c.name == "scenario" else c)
+    return wide[["scenario", "reserve_days", *[m for m in minerals if m in wide.columns]]].reset_index(drop=True)

@@ -49,6 +49,9 @@ class Numbers:
     components: dict[str, np.ndarray]
     col_lower: np.ndarray | None = None  # None: every column >= 0
     coefficients: np.ndarray | None = None  # the model's input-dependent matrix entries, in coefficient_cells order
+    # demand[m,d,t] of the scenario, per unmet column (in vars.unmet order): the bound a stress test's
+    # fixed past overrides, kept for the measures that divide by demand
+    demand: np.ndarray | None = None
 
 
 def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False,
@@ -107,8 +110,9 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
     v = model.vars
     if v.spot:  # outside a stress test nothing is bought on the spot market
         upper[list(v.spot.values())] = 0.0
-    for key, col in v.unmet.items():
-        upper[col] = unmet_upper(data, key)
+    demand = np.fromiter((unmet_upper(data, key) for key in v.unmet), dtype=float, count=len(v.unmet))
+    if len(demand):
+        upper[np.fromiter(v.unmet.values(), dtype=np.int64, count=len(v.unmet))] = demand
     for key, col in v.stock.items():
         upper[col] = stock_upper(data, key)
     if data.lanes:
@@ -118,7 +122,7 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
     if model.coefficients:
         coefficients = np.array([family.value(data, key) for family in model.coefficients.values()
                                  for key in family.keys], dtype=np.float64)
-    return Numbers(np.sum(list(components.values()), axis=0), upper, rhs, components, None, coefficients)
+    return Numbers(np.sum(list(components.values()), axis=0), upper, rhs, components, None, coefficients, demand)
 
 
 def coefficient_cells(model: Model) -> list[tuple[int, int]]:

@@ -35,8 +35,7 @@ __all__ = ["risk_sweep"]
 def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samples: int, seed: int = 1,
                workers: int | None = None, scheduler: str | None = None) -> Outcome:
     """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each."""
-    if not data.risks:
-        raise UsageError(f"{data.source} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
+    require_risks(data)
     with stages.stage("solve"):
         numbers = numbers_for(model, data)
         base = session.solve(numbers)
@@ -66,6 +65,11 @@ def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samp
                ("samples_per_second", round(rate, 3) if rate else None)]
     failures = [f"sample {r.index} {r.status}" for r in results if r.status != "Optimal"]
     return Outcome(tables, summary, failures, partial)
+
+
+def require_risks(data: PlannerInput) -> None:
+    if not data.risks:
+        raise UsageError(f"{data.source} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
 
 
 def _run_samples(data: PlannerInput, base_x, base_total: float, samples: list[Sample], workers, scheduler,

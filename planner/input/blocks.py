@@ -1,0 +1,61 @@
+"""Independent blocks: the minerals whose plans can be solved apart.
+
+Every constraint of the model (capacities, balances, shares, reserves, market rules, ownership,
+projects) involves a single mineral, so the linear program falls apart into one block per
+mineral, and a scenario of one block does not move another. A rule that coupled minerals (a
+shared reserve budget, say) would merge the blocks it touches: ``COUPLINGS`` lists what does;
+today nothing does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from planner.input.data import PlannerInput
+
+# Functions data -> groups of minerals that one rule ties together; their blocks are merged.
+COUPLINGS: tuple = ()
+
+
+def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:
+    """Groups of minerals, in the minerals sheet's order, that no rule ties to another group."""
+    parent = {m: m for m in data.minerals}
+
+    def root(m: str) -> str:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for coupling in COUPLINGS:
+        for group in coupling(data):
+            first, *rest = list(group)
+            for m in rest:
+                parent[root(m)] = root(first)
+    blocks: dict[str, list[str]] = {}
+    for m in data.minerals:
+        blocks.setdefault(root(m), []).append(m)
+    return [tuple(b) for b in blocks.values()]
+
+
+def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
+    """The inputs of ``minerals`` alone: every table keeps only their rows (rows for every mineral stay)."""
+    keep = set(minerals)
+
+    def first(table: dict) -> dict:
+        return {k: v for k, v in table.items() if k[0] in keep}
+
+    projects = {name: p for name, p in data.projects.items() if p.mineral in keep}
+    return dataclasses.replace(
+        data,
+        minerals={m: v for m, v in data.minerals.items() if m in keep},
+        supply=first(data.supply), refining=first(data.refining), demand=first(data.demand),
+        markets={m: v for m, v in data.markets.items() if m in keep},
+        routes={k: v for k, v in data.routes.items() if k[3] in keep},
+        reserves=first(data.reserves), targets=first(data.targets),
+        shares=[rule for rule in data.shares if rule.mineral is None or rule.mineral in keep],
+        production=first(data.production),
+        ownership={k: v for k, v in data.ownership.items() if k[1] in keep},
+        projects=projects,
+        project_terms={k: v for k, v in data.project_terms.items() if k[0] in projects},
+    )
