@@ -208,6 +208,8 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
                stages: Stages, workers: int | None, scheduler: str | None) -> tuple[Outcome, dict, str, str]:
     """Every block as its own task; their outcomes merged as the joint solve's would be."""
     tasks = [(command.name, restrict(data, g), build_options, options) for g in groups]
+    # Largest blocks first: a worker left with one big block at the end would idle the others.
+    tasks.sort(key=lambda task: -_flow_count(task[1]))
     serial = not scheduler and (workers == 1 or (workers is None and _flow_count(data) < SMALL_FLOWS))
     results: list[BlockResult] = []
     if serial:
@@ -229,11 +231,11 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
         finally:
             executor.close()
             stages.progress.end()
-        order = {tuple(g): i for i, g in enumerate(groups)}
-        results.sort(key=lambda r: order[r.minerals])
         for r in results:
             for stage, seconds in r.seconds.items():
                 stages.add(stage, seconds)
+    order = {tuple(g): i for i, g in enumerate(groups)}
+    results.sort(key=lambda r: order[r.minerals])
     size: dict[str, int] = {}
     for r in results:
         for k, v in r.size.items():

@@ -78,22 +78,43 @@ def _resembling(code: str, candidates: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def check_capacity(minerals, periods, supply, refining, demand, out: Collector) -> None:
-    """Warn where a mineral's capacity cannot meet its demand in a period, whatever the plan does."""
+def check_capacity(minerals, periods, supply, refining, demand, out: Collector, stocked=frozenset()) -> None:
+    """Warn where a mineral's capacity cannot meet its demand, whatever the plan does: one warning
+    per mineral, naming its short periods and the worst of them. A mineral with reserves (``stocked``)
+    may carry earlier tonnes into a short period, so its warning says so."""
+    need: dict[tuple, float] = {}
+    for (m, _d, t), q in demand.items():
+        need[(m, t)] = need.get((m, t), 0.0) + q
+    refine: dict[tuple, float] = {}
+    best_yield: dict[tuple, float] = {}
+    for (m, _r, t), (cap, _c, y) in refining.items():
+        refine[(m, t)] = refine.get((m, t), 0.0) + cap
+        best_yield[(m, t)] = max(best_yield.get((m, t), 0.0), y)
+    mined: dict[tuple, float] = {}
+    for (m, _c, t), (cap, _cost) in supply.items():
+        mined[(m, t)] = mined.get((m, t), 0.0) + cap
     for m in minerals:
+        short = []
         for t in periods:
-            need = sum(q for (mm, _d, tt), q in demand.items() if mm == m and tt == t)
-            if need <= 0:
+            q = need.get((m, t), 0.0)
+            if q <= 0:
                 continue
-            refine = sum(cap for (mm, _r, tt), (cap, _c, _y) in refining.items() if mm == m and tt == t)
-            best_yield = max((y for (mm, _r, tt), (_cap, _c, y) in refining.items() if mm == m and tt == t),
-                             default=0.0)
-            mine = sum(cap for (mm, _c, tt), (cap, _cost) in supply.items() if mm == m and tt == t) * best_yield
-            short = [(what, amount) for what, amount in (("refining capacity", refine),
-                                                         ("supply capacity x the best yield", mine))
-                     if amount < need * (1 - 1e-9)]
-            if short:
-                what, amount = min(short, key=lambda s: s[1])
-                gap = need - amount
-                out.warn(Issue("demand", message=f"{m} {t}: {what} is {amount:,.0f} t against demand of {need:,.0f} t: "
-                                                 f"at least {gap:,.0f} t ({gap / need:.1%}) will go unmet"))
+            limits = (("refining capacity", refine.get((m, t), 0.0)),
+                      ("supply capacity x the best yield", mined.get((m, t), 0.0) * best_yield.get((m, t), 0.0)))
+            what, amount = min(limits, key=lambda item: item[1])
+            if amount < q * (1 - 1e-9):
+                short.append((t, what, amount, q))
+        if not short:
+            continue
+        t, what, amount, q = max(short, key=lambda s: (s[3] - s[2]) / s[3])
+        gap = q - amount
+        message = f"{m} {t}: {what} is {amount:,.0f} t against demand of {q:,.0f} t: at least {gap:,.0f} t " \
+                  f"({gap / q:.1%}) will go unmet"
+        if len(short) > 1:
+            total_gap = sum(qq - a for _t, _w, a, qq in short)
+            total_need = sum(need.get((m, tt), 0.0) for tt in periods)
+            message += (f"; short in {len(short)} of {len(periods)} periods ({', '.join(s[0] for s in short)}), "
+                        f"at least {total_gap:,.0f} t ({total_gap / total_need:.1%} of {m}'s demand) in all")
+        if m in stocked:
+            message += ", less what its reserves carry over from earlier periods"
+        out.warn(Issue("demand", message=message))

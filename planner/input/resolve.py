@@ -88,7 +88,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     projects, project_terms = _projects(records["projects"], defined, out)
     check_ranges(records, out)
     check_markets(records, out)
-    check_capacity(minerals, periods, supply, refining, demand, out)
+    check_capacity(minerals, periods, supply, refining, demand, out, stocked={m for (m, _d) in reserves})
 
     return PlannerInput(
         source=source,
