@@ -65,6 +65,22 @@ def test_market_rule_caps_what_that_market_receives(tmp_path):
     assert eu["CHN"] == pytest.approx(65) and eu["USA"] == pytest.approx(35)
 
 
+def test_market_bills_say_who_pays_for_a_market_rule(tmp_path):
+    # The case above. With the rule, one more tonne for the EU comes 65% from CHN (12/t delivered) and
+    # 35% from USA (15/t): its marginal cost is 0.65 x 12 + 0.35 x 15 = 13.05, its bill 100 x 13.05 = 1305;
+    # without the rule it is 12, a bill of 1200. The rule adds 105 to the EU's bill, what it costs the plan
+    # (35 t x 3 = 105), and nothing to the USA's (12/t either way: 1200).
+    out = solve(tmp_path, eu_rule_book(CHN=2, USA=5))
+    bills = out["Market bills"].set_index("market")
+    assert set(bills["rule"]) == {"all share limits"}
+    assert bills.loc["EU", "bill_with"] == pytest.approx(1305)
+    assert bills.loc["EU", "bill_without"] == pytest.approx(1200)
+    assert bills.loc["EU", "rule_bill"] == pytest.approx(105)
+    assert bills.loc["USA", ["bill_with", "bill_without", "rule_bill"]].tolist() == pytest.approx([1200, 1200, 0])
+    policy = out["Policy costs"].set_index("rule")
+    assert policy.loc["all share limits", "rule_cost"] == pytest.approx(105)
+
+
 def test_except_leaves_the_members_of_x_free(tmp_path):
     # FRA (an EU member) refines at 2/t, CHN at 4/t; the rule on the EU market exempts EU members: FRA
     # serves all 200 t, the rule never binds: 200 x 12 = 2400. Applied to EU members by mistake, FRA would

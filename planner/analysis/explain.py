@@ -30,12 +30,14 @@ class Explanation:
     shadow_prices: pd.DataFrame  # every share-limit, capacity and reserve-target row
     marginal_costs: pd.DataFrame  # market balance duals
     policy_costs: pd.DataFrame  # per mineral: cost with and without each policy
+    market_bills: pd.DataFrame  # per mineral and market: demand x marginal cost with and without each policy
     concentration: pd.DataFrame  # per mineral, stage, period: top share, countries, HHI
 
     project_values: pd.DataFrame | None = None  # per candidate project and period (where the workbook has projects)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        tables = {"policy_costs": self.policy_costs, "shadow_prices": self.shadow_prices,
+        tables = {"policy_costs": self.policy_costs, "market_bills": self.market_bills,
+                  "shadow_prices": self.shadow_prices,
                   "marginal_costs": self.marginal_costs, "concentration": self.concentration}
         if self.project_values is not None:
             tables["project_values"] = self.project_values
@@ -45,11 +47,12 @@ class Explanation:
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
             progress=None) -> Explanation:
     """Duals of the base plan, what each rule costs (re-solving without it), and concentration."""
-    policy_costs, unlimited = rule_costs(model, data, session, base_numbers, base, progress)
+    policy_costs, bills, unlimited = rule_costs(model, data, session, base_numbers, base, progress)
     return Explanation(
         shadow_prices=shadow_prices(model, data, base_numbers, base),
         marginal_costs=marginal_costs(model, data, base),
         policy_costs=policy_costs,
+        market_bills=bills,
         concentration=concentration(model, data, base, unlimited),
         project_values=project_values(model, data, session, base_numbers, base) if model.vars.build else None,
     )
@@ -162,35 +165,78 @@ def describe_share_rule(rule) -> str:
 
 
 def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
-               progress=None) -> tuple[pd.DataFrame, Solution | None]:
-    """What each rule costs, per mineral: the base plan re-solved with the rule off, from the base basis.
+               progress=None) -> tuple[pd.DataFrame, pd.DataFrame, Solution | None]:
+    """What each rule costs, per mineral, and what it adds to each market's bill.
 
-    Returns the table and the solution without any share limit (for the concentration sheet).
+    Each rule's cost is the base plan re-solved with the rule off, from the base basis. A rule
+    whose rows the base plan's duals all price at 0 costs nothing and is not re-solved: in a
+    linear program those duals still prove the base plan optimal once the rows are gone, so the
+    optimum, and every market's marginal cost, stays (not so with integer choices, which are
+    re-solved).
+
+    A market's bill is its demand at its marginal cost: sum_t demand[m,d,t] x dual of
+    market_balance[m,d,t], with the rule and without it. Returns the policy costs, the bills and
+    the solution without any share limit (for the concentration sheet).
     """
     with_rules = mineral_totals(model, base_numbers, base.x)
-    rows, unlimited = [], None
+    bills_with = market_bills(model, data, base)
+    integer_minerals = {p.mineral for p in data.projects.values() if p.integer} if base.mip else set()
+    rows, bills, unlimited = [], [], None
     rules = policy_rules(model, data)
     basis = starting_basis(session)
+    resolved = False
     for policy, rule, row_ids, minerals in rules:
-        relaxed = without_rows(base_numbers, model, row_ids)
-        solution = solve_from(session, relaxed, basis)
-        if progress:
-            progress("explain", f"base plan without {rule}: {solution.status}")
+        if (base.row_dual is not None and not integer_minerals.intersection(minerals)
+                and np.all(np.abs(base.row_dual[row_ids]) <= ZERO_DUAL)):
+            solution, without, bills_without = base, with_rules, bills_with
+        else:
+            relaxed = without_rows(base_numbers, model, row_ids)
+            solution = solve_from(session, relaxed, basis)
+            resolved = True
+            if progress:
+                progress("explain", f"base plan without {rule}: {solution.status}")
+            without = mineral_totals(model, relaxed, solution.x) if solution.optimal else None
+            bills_without = market_bills(model, data, solution) if solution.optimal else None
         if rule == "all share limits" and solution.optimal:
             unlimited = solution
-        without = mineral_totals(model, relaxed, solution.x) if solution.optimal else None
         for m in minerals:
             cost = float(with_rules.at[m, "cost"])
             if without is None:
                 rows.append((policy, rule, m, cost, np.nan, np.nan, np.nan))
-                continue
-            other = float(without.at[m, "cost"])
-            rows.append((policy, rule, m, cost, other, noise_free(cost - other, cost), float(without.at[m, "unmet"])))
-    if rules and basis is not None:  # leave the session on the base numbers and basis, for later solves
+            else:
+                other = float(without.at[m, "cost"])
+                rows.append((policy, rule, m, cost, other, noise_free(cost - other, cost),
+                             float(without.at[m, "unmet"])))
+            for (mm, d), (demand, bill) in bills_with.items():
+                if mm != m:
+                    continue
+                other = bills_without[(mm, d)][1] if bills_without is not None else np.nan
+                bills.append((policy, rule, m, d, demand, bill, other,
+                              noise_free(bill - other, bill) if other == other else np.nan))
+    if resolved and basis is not None:  # leave the session on the base numbers and basis, for later solves
         session.set_numbers(base_numbers)
         session.set_basis(basis)
-    return pd.DataFrame(rows, columns=POLICY_COLUMNS), unlimited
+    return pd.DataFrame(rows, columns=POLICY_COLUMNS), pd.DataFrame(bills, columns=BILL_COLUMNS), unlimited
 
+
+# A dual this small prices its row at 0: the rule is not re-solved (see rule_costs).
+ZERO_DUAL = 1e-9
+
+BILL_COLUMNS = ["policy", "rule", "mineral", "market", "demand", "bill_with", "bill_without", "rule_bill"]
+
+
+def market_bills(model: Model, data: PlannerInput, sol: Solution) -> dict[tuple, tuple[float, float]]:
+    """(mineral, market) -> (demand over the horizon, sum_t demand[m,d,t] x marginal cost[m,d,t])."""
+    fam = model.rows["market_balance"]
+    out: dict[tuple, list[float]] = {}
+    for (m, d, t), row in zip(fam.keys, fam.rows):
+        q = data.demand.get((m, d, t), 0.0)
+        if q <= 0:
+            continue
+        total = out.setdefault((m, d), [0.0, 0.0])
+        total[0] += q
+        total[1] += q * float(sol.row_dual[row])
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solution) -> pd.DataFrame:

@@ -145,6 +145,11 @@ COLUMNS: dict[str, Col] = {
     "cost_without": Col(_M, "The mineral's cost with this rule switched off."),
     "rule_cost": Col(_M, "cost_with minus cost_without: what the rule costs.", change=True),
     "unmet_without": Col(_T, "Unmet demand of the mineral with the rule switched off."),
+    "bill_with": Col(_M, "The market's demand over the horizon at its marginal cost, every rule applied: what its "
+                         "buyers pay where the last tonne sets the price."),
+    "bill_without": Col(_M, "The same with this rule switched off."),
+    "rule_bill": Col(_M, "bill_with minus bill_without: what the rule adds to this market's bill (who pays).",
+                     change=True),
     # concentration
     "plan_total": Col(_T, "Stage total in the base plan."),
     "plan_top_country": Col(TEXT, "Largest country of the stage in the base plan."),

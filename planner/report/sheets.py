@@ -187,6 +187,13 @@ EXPLAIN_TEXT = [
                      "one). Rules: all share limits; the share limits of each stage; each row of sheet shares; "
                      "all reserve targets. The LP separates by mineral, so the split per mineral is exact. Rules "
                      "overlap, so the costs of single rows do not add up to the cost of all of them."),
+    ("Market bills", "Who pays: for every rule of Policy costs and every market of the minerals it touches, the "
+                     "market's bill (its demand over the horizon at its marginal cost, the dual of its market "
+                     "balance) with every rule and with this rule off. rule_bill is what the rule adds to what "
+                     "that market's buyers pay where the last tonne sets the price: what the EU's benchmark "
+                     "costs the EU, or what it costs the markets it does not rule. A bill is a price times a "
+                     "quantity, not a cost of the plan: a rule that moves the marginal tonne can raise one "
+                     "market's bill by more than it costs the plan, and lower another's."),
     ("Shadow prices", "One row per capacity, share-limit and reserve-target constraint of the base plan. "
                       "value_per_t is the objective's DECREASE per tonne by which the limit is loosened: one more "
                       "tonne of capacity, one more tonne a scope may hold above its max_share (or below its "
@@ -220,6 +227,8 @@ def explanation_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[Sh
     return [
         table_sheet("Policy costs", "policy_costs", tables["policy_costs"], style, widths={"rule": 60},
                     freeze_columns=2),
+        *([table_sheet("Market bills", "market_bills", tables["market_bills"], style, widths={"rule": 60},
+                       freeze_columns=2)] if "market_bills" in tables else []),
         table_sheet("Shadow prices", "shadow_prices", tables["shadow_prices"], style),
         table_sheet("Marginal costs", "marginal_costs", tables["marginal_costs"], style),
         table_sheet("Concentration", "concentration", tables["concentration"], style, freeze_columns=3),
