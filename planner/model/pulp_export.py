@@ -160,13 +160,14 @@ def cbc_command(time_limit: float | None = None):
     PuLP 4 finds the CBC of the ``cbcbox`` package (``pulp[cbc]``) through COIN_CMD; PuLP 3.3
     bundles its own CBC behind PULP_CBC_CMD, deprecated there only because 4.0 drops it.
     """
-    cmd = pulp.COIN_CMD(msg=False, timeLimit=time_limit)
+    # The same MIP gap as HiGHS' (solver.highs.MIP_REL_GAP): a policy cost is a difference of optima.
+    cmd = pulp.COIN_CMD(msg=False, timeLimit=time_limit, gapRel=1e-9)
     if cmd.available():
         return cmd
     if hasattr(pulp, "PULP_CBC_CMD"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+            cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=1e-9)
         if cmd.available():
             return cmd
     return None
