@@ -10,8 +10,9 @@ limits reproduces observed 2025 output.
 
 One function per sheet builds its rows as dicts keyed by column name; `table()` orders them
 by planner.input.schema's declaration of the sheet. The version 2 content (market, owner and soft
-share rules, `ownership`, `projects`, bilateral scenarios) is built by its own functions and
-written only when VERSION_2 is True (or with --version-2).
+share rules, `ownership`, `projects`, bilateral scenarios) is built by its own functions; with
+--version-1 the workbook holds the version 1 form instead (whole-plan share rows, no ownership,
+projects or lane measures), for comparison with the rules a version 1 planner could express.
 
 Every number that is not read from the reference files is a named constant below, with the
 reason for its value. The `sources` sheet of the workbook lists every figure used with its
@@ -23,7 +24,7 @@ created/modified properties and zip entry dates are fixed, so the same inputs gi
 bytes.
 
 Usage:  python scripts/build_default_workbook.py [--reference DIR] [--output FILE]
-                [--version-2] [--calibration]
+                [--version-1] [--calibration]
 """
 
 from __future__ import annotations
@@ -53,12 +54,11 @@ SCHEMA = {s.name: s for s in SHEETS}
 DEFAULT_REFERENCE = REPO / "data" / "reference"
 DEFAULT_OUTPUT = REPO / "inputs" / "critical-minerals-2026.xlsx"
 
-# The switch for the version 2 content (market-scoped, owner-based and soft share rules, the
-# `ownership` and `projects` sheets, bilateral scenarios with probabilities). With False the
-# workbook holds only what today's planner reads (version 1) and validates cleanly; with True
-# the version 2 rows and columns are written too, in the order data/README.md describes.
-# The planner must read version 2 before this is turned on (it refuses the new kinds today).
-VERSION_2 = False
+# The version 2 content (market-scoped, owner-based and soft share rules, the `ownership` and
+# `projects` sheets, bilateral scenarios with probabilities), as data/README.md describes it.
+# False writes the version 1 form (the coalition's rules as whole-plan rows, no ownership,
+# projects or lane measures): what `--version-1` asks for.
+VERSION_2 = True
 
 # Fixed document date written into the workbook properties (the day of the Critical
 # Minerals Ministerial), so rebuilding never changes the file.
@@ -1866,11 +1866,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calibration", action="store_true",
                     help="after writing, solve the workbook without share limits and print "
                          "the calibration table (Markdown) against its production sheet")
-    ap.add_argument("--version-2", action="store_true", default=None,
-                    help="write the version 2 content whatever VERSION_2 says (for a look at it; "
-                         "today's planner does not read it)")
+    ap.add_argument("--version-1", action="store_true",
+                    help="write the version 1 form: the coalition's rules as whole-plan share rows, no "
+                         "ownership, projects or lane measures")
     args = ap.parse_args(argv)
-    sheets = build(args.reference, args.version_2)
+    sheets = build(args.reference, False if args.version_1 else None)
     write(sheets, args.output)
     sizes = ", ".join(f"{k} {len(v) - 1}" for k, v in sheets.items())
     print(f"wrote {args.output} ({sizes})")

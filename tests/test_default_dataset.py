@@ -6,8 +6,10 @@
 (c) calibration: the base plan without share limits reproduces observed 2025 output (the
     workbook's `production` sheet): the top producer's share of each of the 14 (mineral,
     stage) pairs within 10 percentage points in the first period;
-(d) the share rows are the coalition's market rules in whole-plan form: they hold in the plan
-    and never cap China's own consumption.
+(d) the share rows are the coalition's rules as governments write them (version 2): each on the
+    market it governs, never on China's own industry or the rest of the world; the plan obeys
+    every one of them (the independent checker recomputes market, owner and soft shares);
+(e) the version 2 sheets hold the reference data's ownership, projects and bilateral measures.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main
+from tests.checks import check_plan
 
 REPO = Path(__file__).resolve().parent.parent
 WORKBOOK = REPO / "inputs" / "critical-minerals-2026.xlsx"
@@ -136,19 +139,20 @@ def _stage_by_country(book: dict[str, pd.DataFrame], row) -> pd.Series:
     return df.groupby(who)["tonnes"].sum()
 
 
-def test_share_rows_hold_and_spare_china_own_use(plans):
+def test_rules_sit_on_the_markets_they_govern_and_hold(plans):
     (rc_free, _), (rc_lim, limited) = plans["free"], plans["limits"]
     assert rc_free == 0 and rc_lim == 0
-    shares = pd.read_excel(WORKBOOK, sheet_name="shares")
-    assert len(shares) > 0 and set(shares["scope"]) == {"*"}
-    # Version 1 reads a share row on the whole plan: each row is the coalition's rules in
-    # whole-plan form, never tighter than 1 - (1 - 0.65) x the coalition's 25% of demand, so
-    # no row can cap China's own consumption.
-    assert (shares["max_share"] >= 1 - 0.35 * 0.25 - 1e-9).all()
-    book = pd.read_excel(limited, sheet_name=["Flows", "Deliveries"])
-    for row in shares.itertuples():
-        by_country = _stage_by_country(book, row)
-        assert by_country.max() <= row.max_share * by_country.sum() + 1e-6, row
+    script = _build_script()
+    shares = _rows(_sheets(WORKBOOK), "shares")
+    assert shares and {r["market"] for r in shares} <= set(script.COALITION)  # never CHN's or ROW's demand
+    eu_law = [r for r in shares if r["market"] == "EU" and r["penalty"] is None]
+    assert {r["stage"] for r in eu_law} == {"supply", "refining"}
+    assert all(r["scope"] == "* except EU" and r["max_share"] == 0.65 and r["period"] == 2030 for r in eu_law)
+    feoc = [r for r in shares if r["basis"] == "owner"]
+    assert feoc and all(r["scope"] == "FEOC" and r["market"] == "USA" and r["penalty"] is None for r in feoc)
+    soft = [r for r in shares if r["penalty"] is not None]
+    assert soft and all(r["penalty"] > 0 and r["market"] in script.COALITION for r in soft)
+    check_plan(WORKBOOK, limited)  # market, owner and soft shares recomputed from the plan's paths
     cost = {k: pd.read_excel(p, sheet_name="Scenarios").set_index("scenario")
             .loc["base", "total_cost"] for k, (_, p) in plans.items()}
     assert cost["limits"] >= cost["free"] - 1e-6 * abs(cost["free"])
@@ -159,27 +163,9 @@ def _rows(sheets: dict, name: str) -> list[dict]:
     return [dict(zip(header, r)) for r in body]
 
 
-def test_version_2_content_is_prepared_but_switched_off():
-    """The version 2 rows are built from the reference data; the shipped workbook leaves them out."""
-    script = _build_script()
-    assert script.VERSION_2 is False
-    shipped = _sheets(WORKBOOK)
-    assert "ownership" not in shipped and "projects" not in shipped
-    assert {"market", "basis", "penalty"}.isdisjoint(shipped["shares"][0])
-    assert {"to", "stage", "probability"}.isdisjoint(shipped["scenarios"][0])
-
-    v2 = script.build(script.DEFAULT_REFERENCE, version_2=True)
+def test_ownership_projects_and_bilateral_measures_come_from_the_reference_data():
+    v2 = _sheets(WORKBOOK)
     countries = {r["country"] for r in _rows(v2, "countries")}
-
-    shares = _rows(v2, "shares")
-    eu_law = [r for r in shares if r["market"] == "EU" and r["penalty"] is None]
-    assert {r["stage"] for r in eu_law} == {"supply", "refining"}
-    assert all(r["scope"] == "* except EU" and r["max_share"] == 0.65 for r in eu_law)
-    feoc = [r for r in shares if r["basis"] == "owner"]
-    assert feoc and all(r["scope"] == "FEOC" and r["market"] == "USA" and r["penalty"] is None
-                        for r in feoc)
-    soft = [r for r in shares if r["penalty"] is not None]
-    assert soft and all(r["penalty"] > 0 and r["market"] in script.COALITION for r in soft)
 
     own = _rows(v2, "ownership")
     by_key = {(r["stage"], r["country"], r["mineral"], r["owner"]): r["share"] for r in own}
@@ -213,3 +199,12 @@ def test_version_2_content_is_prepared_but_switched_off():
     assert {True, False} == {p["integer"] for p in projects}
     thacker = next(p for p in projects if p["project"] == "thacker_pass_phase_1")
     assert thacker["capacity"] == pytest.approx(40000 / 5.323, rel=1e-3)  # t Li, not t LCE
+
+
+def test_the_version_1_form_still_builds_and_validates(tmp_path):
+    out = tmp_path / "v1.xlsx"
+    assert _build_script().main(["--output", str(out), "--version-1"]) == 0
+    sheets = _sheets(out)
+    assert "ownership" not in sheets and "projects" not in sheets
+    assert {r["scope"] for r in _rows(sheets, "shares")} == {"*"}
+    assert main(["validate", str(out)]) == 0
