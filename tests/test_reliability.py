@@ -1,0 +1,150 @@
+"""Reliability, second round: what the solver would silently change, and the reader's blind spots.
+
+Each test pins one finding of the review: before its fix the planner gave a wrong answer with exit 0
+(or refused valid input); now it reads the input faithfully or refuses it by name.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl.utils import get_column_letter
+
+from planner.api import validate as validate_workbook
+from planner.cli import main
+from planner.input.read import read_workbook
+from tests.bad_workbooks import base_sheets, sheet_xml, write_with_sheet_xml
+from tests.checks import check_plan
+from tests.test_hand_solved import book
+from tests.workbooks import write_workbook
+
+
+def run_solve(path: Path, capsys, *extra: str) -> tuple[int, str, Path]:
+    out = path.with_name(path.stem + "-plan.xlsx")
+    rc = main(["solve", str(path), "-o", str(out), "-q", *extra])
+    return rc, capsys.readouterr().err, out
+
+
+def base_cost(out: Path) -> float:
+    return float(pd.read_excel(out, sheet_name="Scenarios").set_index("scenario").loc["base", "total_cost"])
+
+
+def far(header: list, at: int, name: str, rows: list[list], values: list) -> tuple[list, list[list]]:
+    """``header`` and ``rows`` with one more column ``name`` at column number ``at`` (blank columns between)."""
+    pad = at - 1 - len(header)
+    return header + [None] * pad + [name], [r + [None] * pad + [v] for r, v in zip(rows, values)]
+
+
+# --- 1. columns beyond column 100 ------------------------------------------------------------
+
+
+def test_optional_columns_beyond_column_100_are_read(tmp_path, capsys):
+    """yield at column 102 and allowed at column 130 (column 100's header blank): both count.
+
+    AUS (10/t) is the cheap origin, but its route to USA is closed at column 130, so CHN (12/t)
+    supplies; yield 0.5 in USA doubles the raw tonnes: 200 * 12 + 100 * 5 = 2,900. Read only up to
+    column 100, the plan was 100 * 10 + 100 * 5 = 1,500.
+    """
+    ref_header, ref_rows = far(["mineral", "country", "capacity", "cost"], 102, "yield",
+                               [["Li", "USA", 1000, 5]], [0.5])
+    route_header, route_rows = far(["stage", "from", "to"], 130, "allowed", [["supply", "AUS", "USA"]], [False])
+    path = write_workbook(tmp_path / "wide.xlsx", book(refining=[ref_header, *ref_rows],
+                                                       routes=[route_header, *route_rows]))
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert base_cost(out) == pytest.approx(2900)
+    check_plan(path, out)
+
+
+def test_required_column_beyond_column_100_is_found(tmp_path, capsys):
+    header, rows = far(["mineral", "country", "period", "capacity"], 150, "cost",
+                       [["Li", "AUS", None, 1000], ["Li", "CHN", None, 1000]], [10, 12])
+    path = write_workbook(tmp_path / "wide.xlsx", book(supply=[header, *rows]))
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert "required column 'cost' is missing" not in err
+    assert base_cost(out) == pytest.approx(100 * 10 + 100 * 5)
+
+
+def test_a_header_the_planner_reads_at_xfd_costs_no_more_than_its_cells(tmp_path):
+    """'cost' typed at XFD1 over 20,000 rows: read in seconds, not as 20,000 rows 16,384 wide."""
+    n = 20_000
+    xml = sheet_xml([["mineral", "country", "period", "capacity"]]).replace("</row>", (
+        '<c r="XFD1" t="inlineStr"><is><t>cost</t></is></c></row>'), 1).replace("</sheetData>", "".join(
+            f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>Li</t></is></c><c r="B{i}" t="inlineStr"><is><t>AUS'
+            f'</t></is></c><c r="D{i}"><v>{i}</v></c><c r="XFD{i}"><v>10</v></c></row>'
+            for i in range(2, n + 2)) + "</sheetData>")
+    path = write_with_sheet_xml(tmp_path / "xfd.xlsx", "supply", xml)
+    start = time.perf_counter()
+    sheet = read_workbook(path).sheets["supply"]
+    assert time.perf_counter() - start < 10
+    assert sheet.headers[16384] == "cost" and len(sheet.rows) == n
+    row, values = sheet.rows[-1]
+    assert (row, len(values), values[0], values[3], values[16383]) == (n + 1, 16384, "Li", n + 1, 10)
+
+
+def test_stray_cells_far_right_stay_cheap_and_are_reported(tmp_path, capsys):
+    """A value at XFD on every data row (no header there): read at the cost of its cells, and warned about."""
+    sheets = base_sheets()
+    header = sheets["supply"][0]
+    rows = "".join(
+        f'<row r="{i}">' + "".join(
+            f'<c r="{get_column_letter(j)}{i}"><v>{v}</v></c>' if isinstance(v, (int, float)) else
+            (f'<c r="{get_column_letter(j)}{i}" t="inlineStr"><is><t>{v}</t></is></c>' if v is not None else "")
+            for j, v in enumerate(row, start=1)) + f'<c r="XFD{i}"><v>1</v></c></row>'
+        for i, row in enumerate(sheets["supply"][1:], start=2))
+    xml = sheet_xml([header]).replace("</sheetData>", rows + "</sheetData>")
+    path = write_with_sheet_xml(tmp_path / "stray.xlsx", "supply", xml)
+    data = validate_workbook(path)
+    assert data.supply[("Li", "AUS", "2026")] == (1000.0, 10.0)
+    warnings = [w.describe() for w in data.warnings]
+    assert "supply!XFD1  column XFD has no header in row 1 but holds values (rows 2, 3, 4); they are ignored. " \
+           "Give the column a header, or clear the cells" in warnings, warnings
+
+
+# --- 2. data under a blank header ---------------------------------------------------------------
+
+
+def test_values_under_a_blank_header_are_warned_about(tmp_path, capsys):
+    """The spec: columns the planner does not know are ignored with a warning; one without a header too."""
+    sheets = base_sheets()
+    sheets["supply"][0] += [None, None]
+    sheets["supply"][1] += [None, 950]  # G2: the 'real' capacity someone typed beside the table
+    sheets["supply"][3] += ["n/a", None]  # F4
+    path = write_workbook(tmp_path / "blank-header.xlsx", sheets)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert "warning: supply!F1  column F has no header in row 1 but holds values (row 4); they are ignored" in err
+    assert "warning: supply!G1  column G has no header in row 1 but holds values (row 2); they are ignored" in err
+
+
+def test_a_row_holding_only_values_under_a_blank_header_is_not_a_data_row(tmp_path, capsys):
+    sheets = base_sheets()
+    sheets["supply"].append([None] * len(sheets["supply"][0]) + [None, "total 3000"])
+    path = write_workbook(tmp_path / "note-row.xlsx", sheets)
+    data = validate_workbook(path)
+    assert [w.describe() for w in data.warnings if w.sheet == "supply"] == [
+        "supply!G1  column G has no header in row 1 but holds values (row 5); they are ignored. Give the column a "
+        "header, or clear the cells"]
+
+
+# --- 6. sheets the planner does not read may share a name ------------------------------------
+
+
+def test_unread_sheets_whose_names_differ_only_in_spaces_are_ignored(tmp_path, capsys):
+    sheets = base_sheets()
+    sheets["Notes"] = [["what"], ["first notes"]]
+    sheets["Notes "] = [["what"], ["second notes"]]
+    sheets["Scratch"] = [["x"], [1]]
+    sheets["scratch "] = [["x"], [2]]
+    path = write_workbook(tmp_path / "notes.xlsx", sheets)
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert "warning: Scratch  sheet is not one the planner reads; ignored" in err
+    assert "warning: scratch   sheet is not one the planner reads; ignored" in err
+    skipped = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]["documentation_sheets_skipped"]
+    assert skipped == "Notes, Notes "
+
