@@ -148,3 +148,35 @@ def test_unread_sheets_whose_names_differ_only_in_spaces_are_ignored(tmp_path, c
     skipped = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]["documentation_sheets_skipped"]
     assert skipped == "Notes, Notes "
 
+
+# --- 5. text numbers: one rule -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1 000", "1\u00a0000", "1\u202f000", "100_000", "1,000", "1'000", "1\u2019000",
+                                  "1.000,5", "1,5"])
+def test_every_thousands_separator_is_refused_with_the_same_hint(tmp_path, capsys, text):
+    sheets = base_sheets()
+    sheets["supply"][1][3] = text
+    path = write_workbook(tmp_path / "sep.xlsx", sheets)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 2, err
+    assert f"supply!D2  column 'capacity': got {text!r}; expected a number >= 0 (t) (write numbers without " \
+           "thousands separators or decimal commas, e.g. 1000 or 0.5)." in err, err
+
+
+@pytest.mark.parametrize("text, number", [("1000", 1000), (" 1000 ", 1000), ("\u00a01000\u00a0", 1000), ("+2.5", 2.5),
+                                          ("-0", 0), (".5", 0.5), ("5.", 5), ("1e3", 1000), ("2.5E-1", 0.25)])
+def test_plain_text_numbers_are_read(tmp_path, text, number):
+    sheets = base_sheets()
+    sheets["supply"][1][4] = text
+    data = validate_workbook(write_workbook(tmp_path / "num.xlsx", sheets))
+    assert data.supply[("Li", "AUS", "2026")][1] == number
+
+
+@pytest.mark.parametrize("text", ["１０００", "0x10", "1.2.3", "1e", "--1", "½"])
+def test_other_text_is_not_a_number(tmp_path, capsys, text):
+    sheets = base_sheets()
+    sheets["supply"][1][4] = text
+    path = write_workbook(tmp_path / "num.xlsx", sheets)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 2 and f"supply!E2  column 'cost': got {text!r}; expected a number >= 0 (currency/t)." in err, err

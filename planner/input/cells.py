@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 
 from planner.input import schema as S
 from planner.input.read import FormulaWithoutValue
@@ -82,7 +83,23 @@ _PERCENT_UNITS = {"fraction"}
 MIN_MAGNITUDE = 1e-9
 
 
+# A number typed as text: digits with an optional sign, at most one decimal point and an optional
+# exponent ("1000", "-0.5", ".5", "1e3", "2.5E-3"); ASCII digits only.
+_TEXT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Thousands separators and digit groupings: space, no-break and narrow or thin spaces, comma, underscore,
+# apostrophes. A text number holding any of them is refused, whichever it is (one rule, one hint).
+_SEPARATORS = " \u00a0\u202f\u2009\u2007,_'\u2019"
+_SEPARATOR_HINT = " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
+
+
 def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
+    """A cell as a number, or (None, a hint why not).
+
+    Number cells are numbers. Text is a number only as digits with an optional sign, one decimal
+    point and an exponent (``1000``, ``-2.5``, ``1e3``), or with a trailing ``%`` in a share or rate
+    column (``65%`` = 0.65); surrounding spaces are ignored. Text with a thousands separator (space,
+    no-break space, comma, underscore, apostrophe) is refused with the same hint.
+    """
     if isinstance(value, bool):
         return None, " (a TRUE/FALSE cell is not a number)"
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -90,17 +107,22 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text = str(value).strip().replace("\u00a0", "")
-        if "," in text:
-            return None, " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
+        text = str(value).strip()
         scale = 1.0
         if text.endswith("%"):
             if not percent:
                 return None, " (a percentage only fits a share or rate column; write the number itself)"
             text, scale = text[:-1].strip(), 0.01
+        if not _TEXT_NUMBER.fullmatch(text):
+            if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+                return None, " (not a finite number)"
+            grouped = text.translate({ord(ch): None for ch in _SEPARATORS})
+            if grouped != text and _TEXT_NUMBER.fullmatch(grouped):
+                return None, _SEPARATOR_HINT
+            return None, ""
         try:
             number = float(text) * scale
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError):  # pragma: no cover - the pattern admits only what float() reads
             return None, ""
     if math.isnan(number) or math.isinf(number):
         return None, " (not a finite number)"
