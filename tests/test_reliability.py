@@ -18,8 +18,8 @@ from planner.cli import main
 from planner.input.read import read_workbook
 from tests.bad_workbooks import base_sheets, sheet_xml, write_with_sheet_xml
 from tests.checks import check_plan
-from tests.test_hand_solved import book
-from tests.workbooks import write_workbook
+from tests.test_hand_solved import book, supply
+from tests.workbooks import table, write_workbook
 
 
 def run_solve(path: Path, capsys, *extra: str) -> tuple[int, str, Path]:
@@ -147,6 +147,38 @@ def test_unread_sheets_whose_names_differ_only_in_spaces_are_ignored(tmp_path, c
     assert "warning: scratch   sheet is not one the planner reads; ignored" in err
     skipped = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]["documentation_sheets_skipped"]
     assert skipped == "Notes, Notes "
+
+
+def test_period_labels_are_reported_as_first_written(tmp_path, capsys):
+    """'01' and '+3' still match 1 and 3, and the plan shows them as typed on the periods sheet."""
+    sheets = book(periods=table("period", ("01",), ("+3",)),
+                  demand=table("mineral, market, period, demand", ("Li", "USA", 1, 100), ("Li", "USA", "3.0", 50)),
+                  supply=supply(("Li", "AUS", "1", 1000, 10), ("Li", "AUS", 3, 1000, 10)))
+    path = write_workbook(tmp_path / "labels.xlsx", sheets)
+    data = validate_workbook(path)
+    assert data.periods == ("01", "+3")
+    assert data.demand == {("Li", "USA", "01"): 100.0, ("Li", "USA", "+3"): 50.0}
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 0, err
+    deliveries = pd.read_excel(out, sheet_name="Deliveries", dtype={"period": str})
+    assert sorted(deliveries["period"]) == ["+3", "01"]
+
+
+def test_the_same_period_written_two_ways_is_one_key(tmp_path, capsys):
+    """'1' and '01' are one period, so two demand rows for them repeat a key (no silent "last one wins")."""
+    sheets = book(periods=table("period", ("01",)), supply=supply(("Li", "AUS", None, 1000, 10)),
+                  demand=table("mineral, market, period, demand", ("Li", "USA", "01", 100), ("Li", "USA", 1, 50)))
+    path = write_workbook(tmp_path / "twice.xlsx", sheets)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 2 and "demand!A3  column 'mineral': repeats the key of row 2" in err, err
+
+
+def test_a_scenario_named_base_is_quoted_as_written(tmp_path, capsys):
+    sheets = book(scenarios=table("scenario, kind, factor", ("Base", "demand", 2)))
+    path = write_workbook(tmp_path / "base.xlsx", sheets)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 2
+    assert "scenarios!A2  column 'scenario': got 'Base'; that name is reserved" in err, err
 
 
 # --- 5. text numbers: one rule -------------------------------------------------------------------

@@ -134,19 +134,28 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
 
 
 def period_label(value) -> str:
-    """The canonical text of a period label: 2026, 2026.0 and "2026" are all "2026"."""
+    """A period label as written: a number cell as Excel shows it (2026.0 is "2026"), text as typed.
+
+    Labels are matched by ``label_key``, so "01", "+1" and 1 are one period, reported as first written.
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (int, float)):
         return str(value)
-    text = str(value).strip()
-    try:
+    return str(value).strip()
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def label_key(label: str) -> str:
+    """What a label is matched by: ignoring case, and a plain number by its value ("2026.0", "+2026" = "2026")."""
+    text = label.strip()
+    if _PLAIN_NUMBER.fullmatch(text):
         number = float(text)
-    except ValueError:
-        return text
-    if math.isfinite(number) and number.is_integer() and text.replace(".", "", 1).lstrip("+-").isdigit():
-        return str(int(number))
-    return text
+        if math.isfinite(number):
+            return str(int(number)) if number.is_integer() else repr(number)
+    return text.lower()
 
 
 def text_value(value) -> str:
