@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from planner.api import validate as validate_workbook
 from planner.cli import main
 from planner.input.read import read_workbook
-from tests.bad_workbooks import base_sheets, sheet_xml, write_with_sheet_xml
+from tests.bad_workbooks import base_sheets, sheet_xml, write_base, write_with_sheet_xml
 from tests.checks import check_plan
 from tests.test_hand_solved import book, supply
 from tests.workbooks import table, write_workbook
@@ -212,3 +212,21 @@ def test_other_text_is_not_a_number(tmp_path, capsys, text):
     path = write_workbook(tmp_path / "num.xlsx", sheets)
     rc, err, _out = run_solve(path, capsys)
     assert rc == 2 and f"supply!E2  column 'cost': got {text!r}; expected a number >= 0 (currency/t)." in err, err
+
+
+# --- 6. the stress workbook lists its scenarios ----------------------------------------------------
+
+
+def test_stress_workbook_has_the_scenarios_sheet(tmp_path, capsys):
+    """The output contract lists Scenarios (scenario, status, total_cost; base first) for every plan workbook."""
+    path = write_base(tmp_path / "in.xlsx")
+    out = tmp_path / "stress.xlsx"
+    assert main(["stress", str(path), "-o", str(out), "-q"]) == 0, capsys.readouterr().err
+    book_ = pd.read_excel(out, sheet_name=None)
+    scenarios, stress = book_["Scenarios"], book_["Stress"]
+    assert list(scenarios.columns[:3]) == ["scenario", "status", "total_cost"]
+    assert list(scenarios["scenario"]) == ["base", *stress["scenario"]]
+    assert set(scenarios["status"]) == {"Optimal"}
+    summary = book_["Summary"].set_index("item")["value"]
+    assert scenarios["total_cost"].iloc[0] == pytest.approx(float(summary["total_cost"]))
+    assert list(scenarios["total_cost"].iloc[1:]) == pytest.approx(list(stress["total_cost"]))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analysis.outcome import Outcome
-from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
+from planner.analysis.results import ScenarioResult, plan_tables, scenario_result, scenarios_table
 from planner.input.data import PlannerInput
 from planner.input.scenarios import BASE, apply_scenario, first_affected_period
 from planner.model.build import Model, Numbers, numbers_for
@@ -89,7 +89,8 @@ def stress_plan(model: Model, data: PlannerInput, session, stages: Stages,
             sizing_rows += day_rows
     with stages.stage("tables"):
         results = [base, *stressed]
-        tables = {"stress": pd.DataFrame([_stress_row(r) for r in stressed], columns=STRESS_COLUMNS),
+        tables = {"scenarios": scenarios_table(results),  # the stress-tested totals, base first
+                  "stress": pd.DataFrame([_stress_row(r) for r in stressed], columns=STRESS_COLUMNS),
                   "stress_by_mineral": pd.DataFrame(rows, columns=BY_MINERAL_COLUMNS).drop(columns=["reserve_days"])}
         if reserve_days:
             sizing = pd.DataFrame(sizing_rows, columns=BY_MINERAL_COLUMNS)

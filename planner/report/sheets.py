@@ -205,6 +205,7 @@ def stress_sheets(run) -> list[SheetSpec]:
                       "period on: contracts are kept up to what remains available, extra supply is bought at "
                       "(1 + spot_premium) x the scenario's unit cost, reserves may fall below target and demand "
                       "may go unmet.", width=100),
+        SheetSpec("Scenarios", tables["scenarios"], notes=notes),
         SheetSpec("Stress", tables["stress"], notes=notes),
         SheetSpec("Stress by mineral", tables["stress_by_mineral"], notes=notes),
     ]
