@@ -28,7 +28,7 @@ from planner.input.validate import validate
 from planner.model.build import Model, build_model
 from planner.progress import Progress
 from planner.report.sheets import sheets_for
-from planner.report.xlsx import write_workbook
+from planner.report.xlsx import check_writable, write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
 from planner.solver import HighsSession, make_solver
 
@@ -158,4 +158,5 @@ def check_output(input_path, output_path) -> Path:
         raise UsageError(f"output {output} is the input file; choose another output path (-o)")
     if output.exists() and output.is_dir():
         raise UsageError(f"output {output} is a folder; give a file name ending in .xlsx")
+    check_writable(output)  # before any work: a read-only plan is refused, not silently replaced
     return output

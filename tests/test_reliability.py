@@ -230,3 +230,85 @@ def test_stress_workbook_has_the_scenarios_sheet(tmp_path, capsys):
     summary = book_["Summary"].set_index("item")["value"]
     assert scenarios["total_cost"].iloc[0] == pytest.approx(float(summary["total_cost"]))
     assert list(scenarios["total_cost"].iloc[1:]) == pytest.approx(list(stress["total_cost"]))
+
+
+# --- 4. output files ----------------------------------------------------------------------------
+
+
+def _previous(tmp_path, mode=None):
+    path = write_base(tmp_path / "in.xlsx")
+    out = tmp_path / "out" / "plan.xlsx"
+    out.parent.mkdir()
+    out.write_bytes(b"the previous plan")
+    if mode is not None:
+        out.chmod(mode)
+    return path, out
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_a_read_only_output_is_refused_not_replaced(tmp_path, capsys, mode):
+    """os.replace ignores the target's mode, so a write-protected plan was silently replaced.
+
+    Tests run as root, which the kernel lets write anything: what is tested is the check on the mode bits.
+    """
+    path, out = _previous(tmp_path, mode)
+    for command in ("solve", "stress"):
+        assert main([command, str(path), "-o", str(out), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: output {out} is read-only;"), err
+        assert out.read_bytes() == b"the previous plan"
+        assert [p.name for p in out.parent.iterdir()] == ["plan.xlsx"]
+    assert main(["template", str(out)]) == 2
+    assert f"output {out} is read-only" in capsys.readouterr().err
+
+
+def test_a_writable_output_is_still_replaced(tmp_path, capsys):
+    path, out = _previous(tmp_path, 0o640)
+    assert main(["solve", str(path), "-o", str(out), "-q"]) == 0, capsys.readouterr().err
+    assert out.read_bytes()[:2] == b"PK" and out.stat().st_mode & 0o777 == 0o640
+
+
+def test_errors_name_the_output_not_the_temporary_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import planner.report.xlsx as write_mod
+
+    path, out = _previous(tmp_path)
+
+    def denied(src, dst):  # what the kernel says: the source (the .part file) first
+        raise PermissionError(errno.EACCES, "Permission denied", str(src), None, str(dst))
+
+    monkeypatch.setattr(write_mod.os, "replace", denied)
+    assert main(["solve", str(path), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write or read {out}: Permission denied\n", err
+    monkeypatch.undo()
+
+    real_write = write_mod._write
+
+    def disk_full(target, sheets):
+        real_write(target, sheets[:1])
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(write_mod, "_write", disk_full)
+    assert main(["solve", str(path), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write or read {out}: No space left on device\n", err
+    assert ".part" not in err and out.read_bytes() == b"the previous plan"
+
+
+def test_xlsxwriter_refusing_to_create_the_file_is_reported_by_name(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import xlsxwriter.workbook
+    from xlsxwriter.exceptions import FileCreateError
+
+    path, out = _previous(tmp_path)
+
+    def cannot_create(self):
+        raise FileCreateError(PermissionError(errno.EACCES, "Permission denied", self.filename))
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "close", cannot_create)
+    assert main(["solve", str(path), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write or read {out}: Permission denied\n", err
