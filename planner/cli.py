@@ -176,8 +176,12 @@ def _solve(args) -> int:
 
 def _validate(args) -> int:
     from planner import api
+    from planner.model.build import build_model
+    from planner.pipeline import check_model
+    from planner.progress import Progress
 
     data = api.validate(args.input)
+    check_model(build_model(data), data, Progress(quiet=True))  # numbers the solver would change
     if not args.quiet:
         print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
               f"{len(data.periods)} periods, {len(data.scenarios)} scenario(s).")

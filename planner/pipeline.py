@@ -20,12 +20,14 @@ from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
 from planner.analysis.sweep import risk_sweep
-from planner.errors import UsageError
+from planner.errors import InputError, UsageError
 from planner.input.data import PlannerInput
 from planner.input.read import read_workbook
+from planner.input.scenarios import apply_scenario
 from planner.input.schema import STAGES
 from planner.input.validate import validate
-from planner.model.build import Model, build_model
+from planner.model.build import Model, build_model, numbers_for
+from planner.model.numerics import check_numbers
 from planner.progress import Progress
 from planner.report.sheets import sheets_for
 from planner.report.xlsx import check_writable, write_workbook
@@ -122,6 +124,8 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
         model = command.build(data, **build_options)
     stages.progress("build", f"{model.num_cols:,} variables, {model.num_rows:,} constraints, "
                              f"{model.num_nonzeros:,} nonzeros in {stages.seconds['build']:.2f}s")
+    with stages.stage("check"):
+        check_model(model, data, stages.progress)
     with stages.stage("hand-off"):
         session = command.session(model, data)
     outcome = command.analyse(model, data, session, stages, **options)
@@ -138,6 +142,22 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
         stages.progress("write", f"{output} in {stages.seconds['write']:.2f}s")
     stages.progress.end()
     return run
+
+
+def check_model(model: Model, data: PlannerInput, progress: Progress) -> None:
+    """Refuse numbers HiGHS would change, in the base model and every scenario's; warn of bad scaling.
+
+    Raises InputError naming each number's sheet, row and column (or its model entry) and what the
+    solver can take; warnings go to ``progress`` (see ``planner.model.numerics``).
+    """
+    problems, warnings = check_numbers(model, data)
+    for name in data.scenarios:
+        found, _ = check_numbers(model, data, numbers_for(model, apply_scenario(data, name)), scenario=name)
+        problems += found
+    if problems:
+        raise InputError(data.source, list(dict.fromkeys(problems)))
+    for warning in warnings:
+        progress.warn(warning)
 
 
 def default_output(input_path: str | os.PathLike, command: str) -> Path:

@@ -296,6 +296,17 @@ def _close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
+# Relative checks: a balance holds to RTOL of its largest term, however small its terms are (the
+# checks above allow an absolute error of tol, which hides a demand of 1e-7 t neither delivered nor
+# counted unmet). ATOL is the planner's own rounding: it writes solver values below 1e-9 as 0.
+RTOL = 1e-6
+ATOL = 1e-8
+
+
+def _rel_close(a: float, b: float, *terms: float) -> bool:
+    return abs(a - b) <= RTOL * max(abs(a), abs(b), *(abs(t) for t in terms)) + ATOL
+
+
 def check_plan(input_path: str | Path, output_path: str | Path, tol: float = 1e-6) -> None:
     """Assert that the plan in ``output_path`` obeys every rule of the spec for ``input_path``.
 
@@ -369,6 +380,12 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
             # flows: only where c supplies, r refines and the route is open; supply capacity
             by_origin = defaultdict(float)
             by_refiner = defaultdict(float)
+            every_origin = defaultdict(float)  # every flow counted, however small (for the relative checks)
+            every_refiner = defaultdict(float)
+            for (mm, tt, c, r), v in flows.items():
+                if (mm, tt) == (m, t):
+                    every_origin[c] += v
+                    every_refiner[r] += v
             for (mm, tt, c, r), v in flows.items():
                 if (mm, tt) != (m, t) or abs(v) <= tol:
                     continue
@@ -388,6 +405,8 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 cap = inp.supply_row(m, c, t)[0] * inp.factor(s, "supply_capacity", m, c, t)
                 if by_origin[c] > cap + tol * max(1.0, cap):
                     err(f"{W}: supply from {c} = {by_origin[c]} exceeds capacity {cap}")
+                elif every_origin[c] > cap + RTOL * cap + ATOL:
+                    err(f"{W}: supply from {c} = {every_origin[c]} exceeds capacity {cap} (relative)")
 
             # refining: yield, capacity; dispatch
             refiners = set(ref_r) | {r for (mm, tt, r) in outputs if (mm, tt) == (m, t)} | set(by_refiner)
@@ -409,10 +428,19 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                     err(f"{W}: refiner {r} input_tonnes {inputs[(m, t, r)]} != sum of flows into it {by_refiner[r]}")
                 if not _close(o, yld * by_refiner[r], tol):
                     err(f"{W}: refiner {r} output {o} != yield {yld} x input {by_refiner[r]}")
+                elif not _rel_close(o, yld * every_refiner[r]):
+                    err(f"{W}: refiner {r} output {o} != yield {yld} x input {every_refiner[r]} (relative)")
+                if (m, t, r) in inputs and not _rel_close(inputs[(m, t, r)], every_refiner[r]):
+                    err(f"{W}: refiner {r} input_tonnes {inputs[(m, t, r)]} != sum of flows into it "
+                        f"{every_refiner[r]} (relative)")
                 if o > cap + tol * max(1.0, cap):
                     err(f"{W}: refiner {r} output {o} exceeds capacity {cap}")
+                elif o > cap + RTOL * cap + ATOL:
+                    err(f"{W}: refiner {r} output {o} exceeds capacity {cap} (relative)")
                 if not _close(shipped[r], o, tol):
                     err(f"{W}: refiner {r} delivers {shipped[r]} but produces {o}")
+                elif not _rel_close(shipped[r], o):
+                    err(f"{W}: refiner {r} delivers {shipped[r]} but produces {o} (relative)")
                 cost["refining_cost"] += o * rcost * inp.factor(s, "refining_cost", m, r, t)
 
             # deliveries: open routes, known markets
@@ -472,9 +500,13 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 cost["unmet_cost"] += un * pen
                 if un > dem + tol * max(1.0, dem):
                     err(f"{W}: unmet {un} exceeds demand {dem}")
+                elif un > dem + RTOL * dem + ATOL:
+                    err(f"{W}: unmet {un} exceeds demand {dem} (relative)")
                 if res is None:
                     if not _close(got + un, dem, tol):
                         err(f"{W}: deliveries {got} + unmet {un} != demand {dem}")
+                    elif not _rel_close(got + un, dem, got, un):
+                        err(f"{W}: deliveries {got} + unmet {un} != demand {dem} (relative)")
                     continue
                 r = reserve.get((m, d, t))
                 if r is None:
@@ -483,6 +515,9 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 stock = r["stock"]
                 if not _close(stock, prev + got + un - dem, tol):
                     err(f"{W}: stock {stock} != previous {prev} + deliveries {got} + unmet {un} - demand {dem}")
+                elif not _rel_close(stock, prev + got + un - dem, prev, got, un, dem):
+                    err(f"{W}: stock {stock} != previous {prev} + deliveries {got} + unmet {un} - demand {dem} "
+                        "(relative)")
                 if stock > res["max_stock"] + tol * max(1.0, stock):
                     err(f"{W}: stock {stock} above max_stock {res['max_stock']}")
                 target = inp.target(s, m, d, t)
@@ -490,6 +525,8 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                     err(f"{W}: Reserve target {r['target']}, expected {target}")
                 if stock + r["shortfall"] < target - tol * max(1.0, target):
                     err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target}")
+                elif stock + r["shortfall"] < target - RTOL * target - ATOL:
+                    err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target} (relative)")
                 cost["holding_cost"] += stock * res["holding_cost"]
                 cost["shortfall_cost"] += r["shortfall"] * inp.shortfall_penalty(m, d)
                 prev = stock

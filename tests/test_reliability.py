@@ -312,3 +312,140 @@ def test_xlsxwriter_refusing_to_create_the_file_is_reported_by_name(tmp_path, ca
     assert main(["solve", str(path), "-o", str(out), "-q"]) == 2
     err = capsys.readouterr().err
     assert err == f"error: cannot write or read {out}: Permission denied\n", err
+
+
+# --- 3. numbers the solver would change -----------------------------------------------------------
+
+
+def test_highs_limits_are_the_installed_highs_defaults():
+    """planner.input.limits states HiGHS's defaults; a HiGHS that changes them must change the checks too."""
+    from planner.input import limits as L
+    from planner.solver.highs import new_highs
+
+    h = new_highs()
+    for option, value in (("small_matrix_value", L.SMALL_MATRIX_VALUE), ("large_matrix_value", L.LARGE_MATRIX_VALUE),
+                          ("infinite_cost", L.INFINITE_COST), ("infinite_bound", L.INFINITE_BOUND),
+                          ("primal_feasibility_tolerance", L.PRIMAL_FEASIBILITY_TOLERANCE)):
+        assert h.getOptionValue(option)[1] == value, option
+    assert L.MAX_RANGE == pytest.approx(1e10)
+
+
+def refused_with(path: Path, capsys, *texts: str) -> str:
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 2 and "Traceback" not in err and not out.exists(), err
+    for text in texts:
+        assert text in err, f"{text!r} not in:\n{err}"
+    assert main(["validate", str(path)]) == 2  # validate finds it too, without solving
+    capsys.readouterr()
+    return err
+
+
+def test_a_yield_the_solver_would_drop_is_refused(tmp_path, capsys):
+    """HiGHS drops matrix entries of at most 1e-9: a yield of exactly 1e-9 left every tonne unmet."""
+    path = write_workbook(tmp_path / "y.xlsx", book(refining=table("mineral, country, capacity, cost, yield",
+                                                                   ("Li", "USA", 1e12, 5, 1e-9))))
+    refused_with(path, capsys, "refining!E2  column 'yield': got 1e-09; expected a number > 0 (t/t) (non-zero and "
+                               "at most 1e-09, which the solver drops from its constraints as 0")
+
+
+@pytest.mark.parametrize("demand", [1e-7, 5e-8, 1e-9])
+def test_a_demand_the_solver_would_read_as_zero_is_refused(tmp_path, capsys, demand):
+    """A demand at or below HiGHS's feasibility tolerance (1e-7) was neither delivered nor counted unmet."""
+    path = write_workbook(tmp_path / "d.xlsx", book(demand=table("mineral, market, period, demand",
+                                                                 ("Li", "USA", 2026, demand))))
+    refused_with(path, capsys, f"demand!D2  column 'demand': got {demand:g}; expected a number >= 0 (t) (non-zero "
+                               "and at most 1e-07 t, the solver's feasibility tolerance")
+
+
+def test_a_demand_just_above_the_tolerance_is_planned_exactly(tmp_path, capsys):
+    path = write_workbook(tmp_path / "d.xlsx", book(demand=table("mineral, market, period, demand",
+                                                                 ("Li", "USA", 2026, 2e-7))))
+    rc, err, out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert base_cost(out) == pytest.approx(2e-7 * 15, rel=1e-9)
+    tables = pd.read_excel(out, sheet_name=None)
+    assert list(tables["Deliveries"]["tonnes"]) == [pytest.approx(2e-7, rel=1e-12)]
+    assert list(tables["Flows"]["tonnes"]) == [pytest.approx(2e-7, rel=1e-12)]
+    assert tables["Unmet"].empty
+
+
+def test_a_tariff_that_makes_an_infinite_cost_is_refused_by_name(tmp_path, capsys):
+    """tariff_rate 1e9 on a price of 1e12: a route cost of 1e21, which HiGHS reads as infinite ("Not solved: Unknown")."""
+    path = write_workbook(tmp_path / "t.xlsx", book(
+        supply=supply(("Li", "AUS", None, 1000, 10)),
+        minerals=table("mineral, raw_price", ("Li", 1e12)),
+        routes=table("stage, from, to, tariff_rate", ("supply", "AUS", "USA", 1e9))))
+    err = refused_with(
+        path, capsys,
+        "routes!2:2  column 'tariff_rate': the unit cost of the supply route AUS -> USA for Li (cost 0 + tariff_rate "
+        "1e+09 x raw_price 1e+12) is 1e+21: the cost of flow[Li, AUS, USA, 2026]; HiGHS treats a cost of 1e+20 or more "
+        "as infinite (its option infinite_cost).",
+        "minerals  column 'unmet_penalty', the unmet penalty of Li",
+        "is 1e+22: the cost of unmet[Li, USA, 2026];")
+    assert err.splitlines()[0].endswith("has 2 problems:")
+
+
+@pytest.mark.parametrize("demand, min_days, value, rule", [
+    (100, 1e-7, "2.73973e-08", "primal_feasibility_tolerance"),
+    (1e12, 1e12, "2.73973e+21", "infinite_bound"),
+])
+def test_a_reserve_target_the_solver_would_change_is_refused(tmp_path, capsys, demand, min_days, value, rule):
+    """Days of demand make a target (min_days x demand / (365 x years)) too small or too large to reach HiGHS."""
+    path = write_workbook(tmp_path / "r.xlsx", book(
+        demand=table("mineral, market, period, demand", ("Li", "USA", 2026, demand)),
+        reserve=table("mineral, market", ("Li", "USA")),
+        reserve_targets=table("mineral, market, min_days", ("Li", "USA", min_days))))
+    refused_with(path, capsys, "reserve_targets  column 'min_days', the reserve target of Li for USA in 2026",
+                 f"is {value}: the right-hand side of reserve_target[Li, USA, 2026];", rule)
+
+
+def test_a_scenario_factor_the_solver_would_change_is_refused_naming_the_scenario(tmp_path, capsys):
+    path = write_workbook(tmp_path / "s.xlsx", book(
+        demand=table("mineral, market, period, demand", ("Li", "USA", 2026, 1)),
+        supply=supply(("Li", "AUS", None, 1000, 1e12), ("Li", "CHN", None, 1000, 1e12)),
+        scenarios=table("scenario, kind, factor, country", ("trickle", "demand", 1e-8, None),
+                        ("dear", "supply_cost", 1e9, "AUS"))))
+    err = refused_with(
+        path, capsys,
+        "demand  column 'demand', the demand for Li in USA in 2026 in scenario 'trickle' is 1e-08: the upper bound "
+        "of unmet[Li, USA, 2026] (and 1 more); HiGHS meets a bound broken by at most 1e-07",
+        "supply  column 'cost', the supply cost of Li in AUS in 2026 in scenario 'dear' is 1e+21: the cost of "
+        "flow[Li, AUS, USA, 2026]; HiGHS treats a cost of 1e+20 or more as infinite")
+    assert err.splitlines()[0].endswith("has 2 problems:"), err
+
+
+def test_badly_scaled_models_are_warned_about_naming_the_rows(tmp_path, capsys):
+    path = write_workbook(tmp_path / "y.xlsx", book(refining=table("mineral, country, capacity, cost, yield",
+                                                                   ("Li", "USA", 1000, 5, 1e11))))
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert "warning: the model is badly scaled: its matrix entries span a factor of 1.0e+11, from 1 (" in err, err
+    assert "to 1e+11 (the coefficient of flow[Li, AUS, USA, 2026] in refining_balance[Li, USA, 2026])" in err, err
+    path = write_workbook(tmp_path / "c.xlsx", book(minerals=table("mineral, unmet_penalty", ("Li", 1e12))))
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 0, err
+    assert "warning: the model is badly scaled: its costs span a factor of 2.0e+11, from 5 (the cost of " \
+           "out[Li, USA, 2026]) to 1e+12 (the cost of unmet[Li, USA, 2026])" in err, err
+
+
+def test_the_shipped_workbooks_are_well_scaled(capsys):
+    root = Path(__file__).resolve().parents[1]
+    for name in ("critical-minerals-2026.xlsx", "example.xlsx"):
+        assert main(["validate", str(root / "inputs" / name)]) == 0
+        assert "badly scaled" not in capsys.readouterr().err
+
+
+def test_the_checker_confirms_balances_to_a_relative_tolerance(tmp_path, capsys):
+    """The plan of a demand of 1e-7 t as the solver made it (nothing delivered, nothing unmet) fails the checker.
+
+    Its absolute checks (tolerance 1e-6 t) passed it; the relative ones hold each balance to 1e-6 of its terms.
+    """
+    tiny = write_workbook(tmp_path / "tiny.xlsx", book(demand=table("mineral, market, period, demand",
+                                                                    ("Li", "USA", 2026, 1e-7))))
+    zero = write_workbook(tmp_path / "zero.xlsx", book(demand=table("mineral, market, period, demand",
+                                                                    ("Li", "USA", 2026, 0))))
+    rc, err, out = run_solve(zero, capsys)
+    assert rc == 0, err
+    check_plan(zero, out)
+    with pytest.raises(AssertionError, match=r"deliveries 0(\.0)? \+ unmet 0(\.0)? != demand 1e-07 \(relative\)"):
+        check_plan(tiny, out)

@@ -11,6 +11,7 @@ import difflib
 import math
 import re
 
+from planner.input import limits as L
 from planner.input import schema as S
 from planner.input.read import FormulaWithoutValue
 
@@ -41,6 +42,9 @@ def convert_cell(col: S.Column, value):
                 or (col.maximum is not None and number > col.maximum) \
                 or (col.integer and not float(number).is_integer()):
             return None, f"{got}; expected {col.expected()}."
+        floor = solver_floor_problem(col, number)
+        if floor:
+            return None, f"{got}; expected {col.expected()}{floor}."
         return (int(number) if col.integer else number), None
     if col.kind == S.BOOL:
         if isinstance(value, bool):
@@ -131,6 +135,27 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
     if number != 0 and abs(number) < MIN_MAGNITUDE:
         return None, f" (non-zero magnitude below {MIN_MAGNITUDE:g}; check the units, or write 0)"
     return number, ""
+
+
+# Columns whose values reach the solver as they are, by unit: quantities become right-hand sides and
+# bounds, yields and shares matrix entries. A non-zero value at or below the solver's threshold would be
+# planned as 0 (see ``limits``): refused where it is typed. (Rates such as tariffs only scale a price
+# into a cost, which the model checks.)
+_SOLVER_FLOORS = {
+    "t": (L.PRIMAL_FEASIBILITY_TOLERANCE, "the solver's feasibility tolerance: it would plan as if it were 0"),
+    "t/t": (L.SMALL_MATRIX_VALUE, "which the solver drops from its constraints as 0"),
+}
+_SHARE_COLUMNS = {"min_share", "max_share"}
+_NOT_SOLVED = {"tonnes"}  # the production sheet's observed output is compared with the plan, never solved
+
+
+def solver_floor_problem(col: S.Column, number: float) -> str:
+    """Why a non-zero ``number`` in ``col`` would reach the solver as 0, or ""."""
+    floor = _SOLVER_FLOORS.get(col.unit) or (_SOLVER_FLOORS["t/t"] if col.name in _SHARE_COLUMNS else None)
+    if floor is None or col.name in _NOT_SOLVED or number == 0 or abs(number) > floor[0]:
+        return ""
+    unit = " t" if col.unit == "t" else ""
+    return f" (non-zero and at most {floor[0]:g}{unit}, {floor[1]}; check the units, or write 0)"
 
 
 def period_label(value) -> str:
