@@ -449,3 +449,39 @@ def test_the_checker_confirms_balances_to_a_relative_tolerance(tmp_path, capsys)
     check_plan(zero, out)
     with pytest.raises(AssertionError, match=r"deliveries 0(\.0)? \+ unmet 0(\.0)? != demand 1e-07 \(relative\)"):
         check_plan(tiny, out)
+
+
+# --- the fuzz script ------------------------------------------------------------------------------
+
+
+def _fuzz_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_inputs", Path(__file__).resolve().parents[1] / "scripts"
+                                                  / "fuzz_inputs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fuzz_script_runs_the_property_with_fresh_randomness(capsys):
+    fuzz = _fuzz_script()
+    assert fuzz.main(["--examples", "6"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: 6 examples in ") and "solved" in out and "refused" in out
+
+
+def test_fuzz_script_reports_a_failure_shrunk(capsys, monkeypatch):
+    fuzz = _fuzz_script()
+
+    def fails_on_two_steps(mutated, folder):
+        assert len(mutated.steps) < 2, f"steps: {mutated.steps}"
+        return 0
+
+    monkeypatch.setattr(fuzz, "check_mutated", fails_on_two_steps)
+    assert fuzz.main(["--minutes", "1", "--seed", "3"]) == 1
+    captured = capsys.readouterr()
+    assert "FAILED in batch 1" in captured.err and captured.out.startswith("failed: ")
+    shown = [line for line in captured.err.splitlines() if line.startswith("AssertionError: steps:")
+             or line.startswith("steps:")]
+    assert shown, captured.err
