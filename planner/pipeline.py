@@ -21,9 +21,9 @@ from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
 from planner.analysis.sweep import risk_sweep
 from planner.errors import InputError, UsageError
-from planner.input.data import PlannerInput
+from planner.input.data import PlannerInput, ScenarioRow
 from planner.input.read import read_workbook
-from planner.input.scenarios import apply_scenario
+from planner.input.scenarios import apply_rows, apply_scenario
 from planner.input.schema import STAGES
 from planner.input.validate import validate
 from planner.model.build import Model, build_model, numbers_for
@@ -125,7 +125,7 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     stages.progress("build", f"{model.num_cols:,} variables, {model.num_rows:,} constraints, "
                              f"{model.num_nonzeros:,} nonzeros in {stages.seconds['build']:.2f}s")
     with stages.stage("check"):
-        check_model(model, data, stages.progress)
+        check_model(model, data, stages.progress, risks=name == "sweep")
     with stages.stage("hand-off"):
         session = command.session(model, data)
     outcome = command.analyse(model, data, session, stages, **options)
@@ -144,15 +144,25 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     return run
 
 
-def check_model(model: Model, data: PlannerInput, progress: Progress) -> None:
+def check_model(model: Model, data: PlannerInput, progress: Progress, risks: bool = False) -> None:
     """Refuse numbers HiGHS would change, in the base model and every scenario's; warn of bad scaling.
 
-    Raises InputError naming each number's sheet, row and column (or its model entry) and what the
-    solver can take; warnings go to ``progress`` (see ``planner.model.numerics``).
+    With ``risks`` (a risk sweep) also the capacities the risks can make: every risk that shrinks
+    capacity hitting at once, and every one that grows it (a sample compounds at most these). Raises
+    InputError naming each number's sheet, row and column (or its model entry) and what the solver can
+    take; warnings go to ``progress`` (see ``planner.model.numerics``).
     """
     problems, warnings = check_numbers(model, data)
-    for name in data.scenarios:
-        found, _ = check_numbers(model, data, numbers_for(model, apply_scenario(data, name)), scenario=name)
+    variants = [(name, apply_scenario(data, name)) for name in data.scenarios]
+    if risks:
+        for label, hits in (("every risk below factor 1 at once", lambda f: f < 1),
+                            ("every risk above factor 1 at once", lambda f: f > 1)):
+            rows = [ScenarioRow(r.row, f"{r.stage}_capacity", r.factor, r.mineral, r.country, None)
+                    for r in data.risks if hits(r.factor)]
+            if rows:
+                variants.append((f"risk sweep: {label}", apply_rows(data, rows)))
+    for name, variant in variants:
+        found, _ = check_numbers(model, data, numbers_for(model, variant), scenario=name)
         problems += found
     if problems:
         raise InputError(data.source, list(dict.fromkeys(problems)))

@@ -59,8 +59,9 @@ def test_optional_columns_beyond_column_100_are_read(tmp_path, capsys):
     check_plan(path, out)
 
 
-def test_required_column_beyond_column_100_is_found(tmp_path, capsys):
-    header, rows = far(["mineral", "country", "period", "capacity"], 150, "cost",
+@pytest.mark.parametrize("at", [150, 16384])
+def test_required_column_beyond_column_100_is_found(tmp_path, capsys, at):
+    header, rows = far(["mineral", "country", "period", "capacity"], at, "cost",
                        [["Li", "AUS", None, 1000], ["Li", "CHN", None, 1000]], [10, 12])
     path = write_workbook(tmp_path / "wide.xlsx", book(supply=[header, *rows]))
     rc, err, out = run_solve(path, capsys)
@@ -485,3 +486,17 @@ def test_fuzz_script_reports_a_failure_shrunk(capsys, monkeypatch):
     shown = [line for line in captured.err.splitlines() if line.startswith("AssertionError: steps:")
              or line.startswith("steps:")]
     assert shown, captured.err
+
+
+def test_a_risk_that_would_shrink_a_capacity_below_the_tolerance_is_refused_for_a_sweep(tmp_path, capsys):
+    """A sweep's samples multiply capacities by the risks' factors: those numbers reach the solver too."""
+    path = write_workbook(tmp_path / "risk.xlsx", book(
+        supply=supply(("Li", "AUS", None, 1, 10), ("Li", "CHN", None, 1000, 12)),
+        risks=table("risk, country, stage, probability, factor", ("dust", "AUS", "supply", 0.5, 1e-8))))
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 0, err  # planner solve does not use the risks
+    out = tmp_path / "sweep.xlsx"
+    assert main(["sweep", str(path), "--samples", "3", "--workers", "1", "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "supply  column 'capacity', the supply capacity of Li in AUS in 2026 in scenario 'risk sweep: every " \
+           "risk below factor 1 at once' is 1e-08: the right-hand side of supply_capacity[Li, AUS, 2026]" in err, err
