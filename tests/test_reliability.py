@@ -500,3 +500,29 @@ def test_a_risk_that_would_shrink_a_capacity_below_the_tolerance_is_refused_for_
     err = capsys.readouterr().err
     assert "supply  column 'capacity', the supply capacity of Li in AUS in 2026 in scenario 'risk sweep: every " \
            "risk below factor 1 at once' is 1e-08: the right-hand side of supply_capacity[Li, AUS, 2026]" in err, err
+
+
+# --- found by the fuzzer ----------------------------------------------------------------------------
+
+
+def test_warnings_with_and_without_a_row_on_one_sheet_sort(tmp_path, capsys):
+    """A hidden sheet (a warning without a row) with an unknown column (a warning in row 1) was exit 3:
+    sorting the warnings compared None with 1. Found by scripts/fuzz_inputs.py: 'blank minerals header 3',
+    'hide sheet minerals'."""
+    import openpyxl
+
+    sheets = base_sheets()
+    sheets["minerals"][0].append("notes")
+    sheets["minerals"][1].append("checked")
+    sheets["minerals"][0][2] = None  # refined_price's header blank: its values have no header
+    path = write_workbook(tmp_path / "hidden.xlsx", sheets)
+    book_ = openpyxl.load_workbook(path)
+    book_["minerals"].sheet_state = "hidden"
+    book_.save(path)
+    rc, err, _out = run_solve(path, capsys)
+    assert rc == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("warning: minerals")]
+    assert lines == ["warning: minerals  sheet is hidden in Excel; it is read all the same",
+                     "warning: minerals!C1  column C has no header in row 1 but holds values (row 2); they are "
+                     "ignored. Give the column a header, or clear the cells",
+                     "warning: minerals!E1  column 'notes' is not one the planner reads; ignored"], err
