@@ -526,3 +526,14 @@ def test_warnings_with_and_without_a_row_on_one_sheet_sort(tmp_path, capsys):
                      "warning: minerals!C1  column C has no header in row 1 but holds values (row 2); they are "
                      "ignored. Give the column a header, or clear the cells",
                      "warning: minerals!E1  column 'notes' is not one the planner reads; ignored"], err
+
+
+def test_a_long_column_without_a_header_is_summarised(tmp_path):
+    sheets = base_sheets()
+    for row in sheets["supply"][1:]:
+        row += [None, "note"]
+    sheets["supply"] += [[None] * 6 + [f"note {i}"] for i in range(10)]
+    data = validate_workbook(write_workbook(tmp_path / "notes.xlsx", sheets))
+    assert [w.message for w in data.warnings if w.sheet == "supply"] == [
+        "column G has no header in row 1 but holds values (rows 2, 3, 4 and 10 more); they are ignored. Give the "
+        "column a header, or clear the cells"]

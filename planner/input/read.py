@@ -181,7 +181,7 @@ def _read_sheet(ws, scan: _Scan, issues: list[Issue]) -> RawSheet:
     head.append((1, _dense(header, max(header, default=0))))
     sheet.headers = {col: str(v).strip() for col, v in sorted(header.items()) if _holds_value(v)}
     width = _data_width(ws.title, sheet.headers)
-    unheaded: dict[int, list[int]] = {}  # column without a header -> rows where it holds a value
+    unheaded: dict[int, list[int]] = {}  # column without a header -> [rows holding a value, the first three]
     for excel_row, cells in rows:
         cells = _with_formulas(cells, formulas.get(excel_row))
         if excel_row <= HEAD_ROWS:
@@ -196,7 +196,10 @@ def _read_sheet(ws, scan: _Scan, issues: list[Issue]) -> RawSheet:
         filled = [col for col, v in cells.items() if _holds_value(v)]
         for col in filled:
             if col not in sheet.headers:
-                unheaded.setdefault(col, []).append(excel_row)
+                found = unheaded.setdefault(col, [0])
+                found[0] += 1
+                if len(found) <= 3:
+                    found.append(excel_row)
         if any(col in sheet.headers for col in filled):
             sheet.rows.append((excel_row, _dense(cells, width) if width <= MAX_DENSE_WIDTH
                                else SparseRow(cells, width)))
@@ -262,8 +265,9 @@ def _data_width(title: str, headers: dict[int, str]) -> int:
 
 def _unheaded_issue(title: str, col: int, found: list[int]) -> Issue:
     letter = get_column_letter(col)
-    shown = ", ".join(str(r) for r in found[:3]) + (f" and {len(found) - 3:,} more" if len(found) > 3 else "")
-    rows = "row" if len(found) == 1 else "rows"
+    count, first = found[0], found[1:]
+    shown = ", ".join(str(r) for r in first) + (f" and {count - len(first):,} more" if count > len(first) else "")
+    rows = "row" if count == 1 else "rows"
     return Issue(title, 1, col, None, f"column {letter} has no header in row 1 but holds values ({rows} {shown}); "
                                       "they are ignored. Give the column a header, or clear the cells")
 
