@@ -6,7 +6,7 @@
     python benchmarks/run.py --preset world --cold --cli --json benchmarks/out/world.json
 
 What runs is the pipeline users run (``planner.api.solve``), observed through its stage hook: the
-pipeline calls the hook before and after each stage (read, validate, build, hand-off, solve,
+pipeline calls the hook before and after each stage (read, validate, build, check, hand-off, solve,
 explain, tables, sheets, write), and the hook records wall seconds, CPU seconds and peak memory.
 Inside the solve stage the pipeline itself records renumbering, results and the solver's own
 seconds (the run report's timings), which this script prints beside the stages.

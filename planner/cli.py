@@ -207,8 +207,11 @@ def _solve(args) -> int:
 
 def _validate(args) -> int:
     from planner import api
+    from planner.pipeline import check_workbook
 
     data = api.validate(args.input)
+    for warning in check_workbook(data):  # numbers the solver would change are refused here
+        print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:
         print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
               f"{len(data.periods)} periods, {_scenarios(len(data.scenarios))}.")

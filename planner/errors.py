@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Issue:
     """One problem in the input, located as precisely as the input allows.
 
     ``row`` is the Excel row (1 = header row) and ``col`` the 1-based column index;
-    either may be None when the problem concerns a whole sheet or column.
+    either may be None when the problem concerns a whole sheet or column. Issues sort by
+    sheet, row and column, a whole-sheet issue first (the generated field order compared
+    None with numbers and failed for a sheet with both kinds).
     """
 
     sheet: str
@@ -20,6 +22,9 @@ class Issue:
     col: int | None = None
     column: str | None = None
     message: str = ""
+
+    def __lt__(self, other: Issue) -> bool:
+        return _issue_order(self) < _issue_order(other)
 
     @property
     def location(self) -> str:
@@ -66,4 +71,4 @@ class SolverError(PlannerError):
 
 
 def _issue_order(issue: Issue):
-    return (issue.sheet.lower(), issue.row or 0, issue.col or 0, issue.message)
+    return (issue.sheet.lower(), issue.row or 0, issue.col or 0, issue.message, issue.sheet, issue.column or "")

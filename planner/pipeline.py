@@ -22,16 +22,18 @@ from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
 from planner.analysis.sweep import require_risks, risk_sweep
-from planner.errors import UsageError
+from planner.errors import InputError, UsageError
 from planner.input.blocks import independent_blocks, restrict
-from planner.input.data import PlannerInput
+from planner.input.data import PlannerInput, ScenarioRow
 from planner.input.read import read_workbook
+from planner.input.scenarios import apply_rows, apply_scenario
 from planner.input.schema import STAGES
 from planner.input.validate import validate
-from planner.model.build import Model, build_model
+from planner.model.build import Model, build_model, numbers_for
+from planner.model.numerics import check_numbers
 from planner.progress import Progress
 from planner.report.sheets import sheets_for
-from planner.report.xlsx import write_workbook
+from planner.report.xlsx import check_writable, write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
 from planner.solver import HighsSession, make_solver
 from planner.solver.executors import make_executor
@@ -163,8 +165,10 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     model = None
     if len(groups) == 1:
         block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])
-        outcome, model, solver = run_block(command, block, build_options, options, stages)
+        outcome, model, solver, warnings = run_block(command, block, build_options, options, stages)
         size, how = model.size, "one model"
+        for warning in warnings:
+            stages.progress.warn(warning)
     else:
         outcome, size, solver, how = run_blocks(command, data, groups, build_options, options, stages,
                                                 block_workers, scheduler)
@@ -186,17 +190,23 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
 
 
 def run_block(command: Command, data: PlannerInput, build_options: dict, options: dict, stages: Stages
-              ) -> tuple[Outcome, Model, str]:
-    """Build, hand off and analyse one block (or the whole workbook as one model)."""
+              ) -> tuple[Outcome, Model, str, list[str]]:
+    """Build, check, hand off and analyse one block (or the whole workbook as one model).
+
+    Returns the outcome, the model, the solver's name and the check's warnings (for the caller to
+    print: a worker process has no terminal). Raises InputError where the check refuses a number.
+    """
     with stages.stage("build"):
         model = command.build(data, **build_options)
     stages.progress("build", f"{'+'.join(data.minerals) if len(data.minerals) < 4 else len(data.minerals)} "
                              f"minerals: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
                              f"{model.num_nonzeros:,} nonzeros")
+    with stages.stage("check"):
+        warnings = check_model(model, data, risks=command.name == "sweep")
     with stages.stage("hand-off"):
         session = command.session(model, data)
     outcome = command.analyse(model, data, session, stages, **options)
-    return outcome, model, getattr(session, "name", "highs")
+    return outcome, model, getattr(session, "name", "highs"), warnings
 
 
 # A workbook this small (flows summed over minerals and periods) runs its blocks in this process:
@@ -236,6 +246,11 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
                 stages.add(stage, seconds)
     order = {tuple(g): i for i, g in enumerate(groups)}
     results.sort(key=lambda r: order[r.minerals])
+    problems = [issue for r in results for issue in r.problems]
+    if problems:  # every block's, at once, as validation lists them
+        raise InputError(data.source, list(dict.fromkeys(problems)))
+    for warning in dict.fromkeys(w for r in results for w in r.warnings):
+        stages.progress.warn(warning)
     size: dict[str, int] = {}
     for r in results:
         for k, v in r.size.items():
@@ -246,10 +261,12 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
 @dataclass
 class BlockResult:
     minerals: tuple
-    outcome: Outcome
+    outcome: Outcome | None  # None where the check refused the block's numbers
     size: dict
     solver: str
     seconds: dict
+    warnings: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)  # the check's refusals (Issues), for the main process to raise
 
 
 def _no_state():
@@ -260,8 +277,11 @@ def _solve_block(_state, task, stages: Stages | None = None) -> BlockResult:
     """One block, in this process (with the run's stages) or in a worker (with its own)."""
     name, data, build_options, options = task
     own = stages or Stages()
-    outcome, model, solver = run_block(COMMANDS[name], data, build_options, dict(options), own)
-    return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds))
+    try:
+        outcome, model, solver, warnings = run_block(COMMANDS[name], data, build_options, dict(options), own)
+    except InputError as error:  # an exception with issues does not survive the trip back from a worker
+        return BlockResult(tuple(data.minerals), None, {}, "", dict(own.seconds), problems=error.issues)
+    return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds), warnings)
 
 
 def _flow_count(data: PlannerInput) -> int:
@@ -273,6 +293,45 @@ def _flow_count(data: PlannerInput) -> int:
     for (m, _r, t) in data.refining:
         refiners[(m, t)] = refiners.get((m, t), 0) + 1
     return sum(n * refiners.get(key, 0) for key, n in origins.items())
+
+
+def check_workbook(data: PlannerInput) -> list[str]:
+    """``check_model`` on every block's model in turn (one block in memory at a time); the warnings."""
+    problems, warnings = [], []
+    for group in independent_blocks(data):
+        block = restrict(data, group)
+        try:
+            warnings += check_model(build_model(block), block, risks=bool(block.risks))
+        except InputError as error:
+            problems += error.issues
+    if problems:
+        raise InputError(data.source, list(dict.fromkeys(problems)))
+    return list(dict.fromkeys(warnings))
+
+
+def check_model(model: Model, data: PlannerInput, risks: bool = False) -> list[str]:
+    """Refuse numbers HiGHS would change, in the base model and every scenario's; return scaling warnings.
+
+    With ``risks`` (a risk sweep) also the capacities the risks can make: every risk that shrinks
+    capacity hitting at once, and every one that grows it (a sample compounds at most these). Raises
+    InputError naming each number's sheet, row and column (or its model entry) and what the solver can
+    take (see ``planner.model.numerics``).
+    """
+    problems, warnings = check_numbers(model, data)
+    variants = [(name, apply_scenario(data, name)) for name in data.scenarios]
+    if risks:
+        for label, hits in (("every risk below factor 1 at once", lambda f: f < 1),
+                            ("every risk above factor 1 at once", lambda f: f > 1)):
+            rows = [ScenarioRow(r.row, f"{r.stage}_capacity", r.factor, r.mineral, r.country, None)
+                    for r in data.risks if hits(r.factor)]
+            if rows:
+                variants.append((f"risk sweep: {label}", apply_rows(data, rows)))
+    for name, variant in variants:
+        found, _ = check_numbers(model, data, numbers_for(model, variant), scenario=name)
+        problems += found
+    if problems:
+        raise InputError(data.source, list(dict.fromkeys(problems)))
+    return warnings
 
 
 def default_output(input_path: str | os.PathLike, command: str) -> Path:
@@ -293,4 +352,5 @@ def check_output(input_path, output_path) -> Path:
         raise UsageError(f"output {output} is the input file; choose another output path (-o)")
     if output.exists() and output.is_dir():
         raise UsageError(f"output {output} is a folder; give a file name ending in .xlsx")
+    check_writable(output)  # before any work: a read-only plan is refused, not silently replaced
     return output

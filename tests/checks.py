@@ -456,6 +456,17 @@ def _check_share(inp: Inputs, s, m, t, row, flows, outputs, ships, paths, excess
             cost["excess_cost"] += recorded * row["penalty"]
 
 
+# Relative checks: a balance holds to RTOL of its largest term, however small its terms are (the
+# checks above allow an absolute error of tol, which hides a demand of 1e-7 t neither delivered nor
+# counted unmet). ATOL is the planner's own rounding: it writes solver values below 1e-9 as 0.
+RTOL = 1e-6
+ATOL = 1e-8
+
+
+def _rel_close(a: float, b: float, *terms: float) -> bool:
+    return abs(a - b) <= RTOL * max(abs(a), abs(b), *(abs(t) for t in terms)) + ATOL
+
+
 def check_plan(input_path: str | Path, output_path: str | Path, tol: float = 1e-6) -> None:
     """Assert that the plan in ``output_path`` obeys every rule of the spec for ``input_path``.
 
@@ -552,6 +563,12 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
             # flows: only between sites of this period, on routes open in it; supply and project capacity
             by_origin = defaultdict(float)
             by_refiner = defaultdict(float)
+            every_origin = defaultdict(float)  # every flow counted, however small (for the relative checks)
+            every_refiner = defaultdict(float)
+            for (mm, tt, o, u), v in flows.items():
+                if (mm, tt) == (m, t):
+                    every_origin[o] += v
+                    every_refiner[u] += v
             for (mm, tt, o, u), v in flows.items():
                 if (mm, tt) != (m, t) or abs(v) <= tol:
                     continue
@@ -576,6 +593,8 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 cap = inp.supply_row(m, c, t)[0] * inp.factor(s, "supply_capacity", m, c, t)
                 if by_origin[c] > cap + tol * max(1.0, cap):
                     err(f"{W}: supply from {c} = {by_origin[c]} exceeds capacity {cap}")
+                elif every_origin[c] > cap + RTOL * cap + ATOL:
+                    err(f"{W}: supply from {c} = {every_origin[c]} exceeds capacity {cap} (relative)")
             for name in inp.projects_at("supply", m, t):
                 cap = inp.projects[name]["capacity"] * inp.factor(s, "supply_capacity", m, country(name), t)
                 if by_origin[name] > cap * online[(name, t)] + tol * max(1.0, cap):
@@ -608,10 +627,19 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                     err(f"{W}: refiner {u} input_tonnes {inputs[(m, t, u)]} != sum of flows into it {by_refiner[u]}")
                 if not _close(o, yld * by_refiner[u], tol):
                     err(f"{W}: refiner {u} output {o} != yield {yld} x input {by_refiner[u]}")
+                elif not _rel_close(o, yld * every_refiner[u]):
+                    err(f"{W}: refiner {u} output {o} != yield {yld} x input {every_refiner[u]} (relative)")
+                if (m, t, u) in inputs and not _rel_close(inputs[(m, t, u)], every_refiner[u]):
+                    err(f"{W}: refiner {u} input_tonnes {inputs[(m, t, u)]} != sum of flows into it "
+                        f"{every_refiner[u]} (relative)")
                 if o > cap + tol * max(1.0, cap):
                     err(f"{W}: refiner {u} output {o} exceeds capacity {cap}")
+                elif o > cap + RTOL * cap + ATOL:
+                    err(f"{W}: refiner {u} output {o} exceeds capacity {cap} (relative)")
                 if not _close(shipped[u], o, tol):
                     err(f"{W}: refiner {u} delivers {shipped[u]} but produces {o}")
+                elif not _rel_close(shipped[u], o):
+                    err(f"{W}: refiner {u} delivers {shipped[u]} but produces {o} (relative)")
                 cost["refining_cost"] += o * rcost
 
             # deliveries: open routes, known markets
@@ -673,9 +701,13 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 cost["unmet_cost"] += un * pen
                 if un > dem + tol * max(1.0, dem):
                     err(f"{W}: unmet {un} exceeds demand {dem}")
+                elif un > dem + RTOL * dem + ATOL:
+                    err(f"{W}: unmet {un} exceeds demand {dem} (relative)")
                 if res is None:
                     if not _close(got + un, dem, tol):
                         err(f"{W}: deliveries {got} + unmet {un} != demand {dem}")
+                    elif not _rel_close(got + un, dem, got, un):
+                        err(f"{W}: deliveries {got} + unmet {un} != demand {dem} (relative)")
                     continue
                 r = reserve.get((m, d, t))
                 if r is None:
@@ -684,6 +716,9 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 stock = r["stock"]
                 if not _close(stock, prev + got + un - dem, tol):
                     err(f"{W}: stock {stock} != previous {prev} + deliveries {got} + unmet {un} - demand {dem}")
+                elif not _rel_close(stock, prev + got + un - dem, prev, got, un, dem):
+                    err(f"{W}: stock {stock} != previous {prev} + deliveries {got} + unmet {un} - demand {dem} "
+                        "(relative)")
                 if stock > res["max_stock"] + tol * max(1.0, stock):
                     err(f"{W}: stock {stock} above max_stock {res['max_stock']}")
                 target = inp.target(s, m, d, t)
@@ -691,6 +726,8 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                     err(f"{W}: Reserve target {r['target']}, expected {target}")
                 if stock + r["shortfall"] < target - tol * max(1.0, target):
                     err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target}")
+                elif stock + r["shortfall"] < target - RTOL * target - ATOL:
+                    err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target} (relative)")
                 cost["holding_cost"] += stock * res["holding_cost"]
                 cost["shortfall_cost"] += r["shortfall"] * inp.shortfall_penalty(m, d)
                 prev = stock

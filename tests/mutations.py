@@ -36,6 +36,9 @@ NASTY_VALUES = [
     "Li", "li", "Co", "Ni", "AUS", "aus", "CHN", "XXX", "EU", "*", "FEOC", "partner", "supply", "delivery",
     "refining", "demand", "supply_capacity", "mining", "2026", 2026, 2027, 2026.0, "2026.0", "2030",
     "Évora", "锂", "x" * 300, "open", "closed", "currency", "time_limit", "routes_default", "unmet_penalty",
+    # thousands separators, numbers at the solver's limits, labels written two ways
+    "1 000", "1\u00a0000", "100_000", "1'000", "1,5", 1e-7, 2e-7, 1e-8, 1e-9, 2e-9, 1e9, 1e11, 1e12, "01", "+3",
+    "Base", "BASE",
 ]
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
@@ -55,6 +58,7 @@ class Mutated:
     steps: list[str] = field(default_factory=list)
     merges: list[tuple[str, str]] = field(default_factory=list)  # (sheet, "A2:A3")
     hidden: set[str] = field(default_factory=set)
+    far: dict[str, list[tuple[int, list]]] = field(default_factory=dict)  # sheet -> (column, values by row)
 
     def __repr__(self) -> str:  # hypothesis prints this for a failing example
         return "Mutated(steps=" + repr(self.steps) + ")"
@@ -74,6 +78,7 @@ def mutation(draw, wb: Mutated) -> None:
         "delete_row", "blank_row", "duplicate_row", "add_row",
         "delete_column", "blank_header", "duplicate_column", "rename_header", "retype_column",
         "delete_sheet", "duplicate_sheet", "rename_sheet", "empty_sheet", "merge", "hide_sheet",
+        "move_column_far", "value_beyond_headers",
     ]))
     if not names:
         sheets["Sheet"] = [[]]
@@ -189,6 +194,20 @@ def mutation(draw, wb: Mutated) -> None:
     elif kind == "hide_sheet":
         wb.hidden.add(name)
         wb.steps.append(f"hide sheet {name}")
+    elif kind == "move_column_far":  # a column (header and values) moved far to the right, beyond column 100
+        c = pick_col()
+        if c is not None:
+            target = draw(st.sampled_from([101, 102, 130, 16384]))
+            values = [row.pop(c) if c < len(row) else None for row in rows]
+            wb.far.setdefault(name, []).append((target, values))
+            wb.steps.append(f"move {name} column {c + 1} to column {target}")
+    elif kind == "value_beyond_headers":  # a value in a column without a header
+        r = pick_row(1)
+        if r is not None:
+            target = draw(st.sampled_from([width + 1, width + 2, 100, 16384]))
+            value = draw(CELL_VALUES)
+            wb.far.setdefault(name, []).append((target, [None] * r + [value]))
+            wb.steps.append(f"{name}[{r + 1},{target}] = {value!r} (no header)")
 
 
 @st.composite
@@ -216,6 +235,10 @@ def _write(path: Path, wb: Mutated) -> None:
         ws = book.create_sheet(name)
         for row in rows:
             ws.append([_writable(v) for v in row])
+        for column, values in wb.far.get(name, ()):
+            for i, v in enumerate(values, start=1):
+                if v is not None:
+                    ws.cell(i, column).value = _writable(v)
         for sheet, span in wb.merges:
             if sheet == name and not any(span == str(m) for m in ws.merged_cells.ranges):
                 try:

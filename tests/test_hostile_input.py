@@ -3,7 +3,7 @@ accepted with the right values, never a traceback; the output is written safely 
 deterministically; solver faults are reported, never passed off as a plan.
 
 A property-based fuzz test at the bottom mutates the valid workbook; scripts/fuzz_inputs.py runs
-it longer (``--examples 5000``).
+it with fresh randomness for longer (``--minutes 20`` or ``--examples 5000``).
 """
 
 from __future__ import annotations

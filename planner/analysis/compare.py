@@ -10,8 +10,9 @@ from planner.analysis.results import ScenarioResult, noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import Model
 
-SCENARIO_COLUMNS = ["scenario", "status", "cost_change", "cost_change_pct", "unmet_change", "unmet_share",
-                    "total_cost", "unmet_tonnes"]
+# The contract's three first (scenario, status, total_cost), then what the scenario changes.
+SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_change_pct", "unmet_tonnes",
+                    "unmet_change", "unmet_share"]
 MINERAL_COLUMNS = ["scenario", "mineral", "mineral_cost", "cost_change", "demand", "unmet_tonnes", "unmet_share",
                    "unmet_change", "supply_top_country", "supply_top_share", "supply_top_share_change",
                    "refining_top_country", "refining_top_share", "refining_top_share_change"]

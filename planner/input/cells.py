@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 
+from planner.input import limits as L
 from planner.input import schema as S
 from planner.input.read import FormulaWithoutValue
 
@@ -40,6 +42,9 @@ def convert_cell(col: S.Column, value):
                 or (col.maximum is not None and number > col.maximum) \
                 or (col.integer and not float(number).is_integer()):
             return None, f"{got}; expected {col.expected()}."
+        floor = solver_floor_problem(col, number)
+        if floor:
+            return None, f"{got}; expected {col.expected()}{floor}."
         return (int(number) if col.integer else number), None
     if col.kind == S.BOOL:
         if isinstance(value, bool):
@@ -82,7 +87,23 @@ _PERCENT_UNITS = {"fraction"}
 MIN_MAGNITUDE = 1e-9
 
 
+# A number typed as text: digits with an optional sign, at most one decimal point and an optional
+# exponent ("1000", "-0.5", ".5", "1e3", "2.5E-3"); ASCII digits only.
+_TEXT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Thousands separators and digit groupings: space, no-break and narrow or thin spaces, comma, underscore,
+# apostrophes. A text number holding any of them is refused, whichever it is (one rule, one hint).
+_SEPARATORS = " \u00a0\u202f\u2009\u2007,_'\u2019"
+_SEPARATOR_HINT = " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
+
+
 def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
+    """A cell as a number, or (None, a hint why not).
+
+    Number cells are numbers. Text is a number only as digits with an optional sign, one decimal
+    point and an exponent (``1000``, ``-2.5``, ``1e3``), or with a trailing ``%`` in a share or rate
+    column (``65%`` = 0.65); surrounding spaces are ignored. Text with a thousands separator (space,
+    no-break space, comma, underscore, apostrophe) is refused with the same hint.
+    """
     if isinstance(value, bool):
         return None, " (a TRUE/FALSE cell is not a number)"
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -90,17 +111,22 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text = str(value).strip().replace("\u00a0", "")
-        if "," in text:
-            return None, " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
+        text = str(value).strip()
         scale = 1.0
         if text.endswith("%"):
             if not percent:
                 return None, " (a percentage only fits a share or rate column; write the number itself)"
             text, scale = text[:-1].strip(), 0.01
+        if not _TEXT_NUMBER.fullmatch(text):
+            if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+                return None, " (not a finite number)"
+            grouped = text.translate({ord(ch): None for ch in _SEPARATORS})
+            if grouped != text and _TEXT_NUMBER.fullmatch(grouped):
+                return None, _SEPARATOR_HINT
+            return None, ""
         try:
             number = float(text) * scale
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError):  # pragma: no cover - the pattern admits only what float() reads
             return None, ""
     if math.isnan(number) or math.isinf(number):
         return None, " (not a finite number)"
@@ -111,20 +137,50 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
     return number, ""
 
 
+# Columns whose values reach the solver as they are, by unit: quantities become right-hand sides and
+# bounds, yields and shares matrix entries. A non-zero value at or below the solver's threshold would be
+# planned as 0 (see ``limits``): refused where it is typed. (Rates such as tariffs only scale a price
+# into a cost, which the model checks.)
+_SOLVER_FLOORS = {
+    "t": (L.PRIMAL_FEASIBILITY_TOLERANCE, "the solver's feasibility tolerance: it would plan as if it were 0"),
+    "t/t": (L.SMALL_MATRIX_VALUE, "which the solver drops from its constraints as 0"),
+}
+_SHARE_COLUMNS = {"min_share", "max_share"}
+_NOT_SOLVED = {"tonnes"}  # the production sheet's observed output is compared with the plan, never solved
+
+
+def solver_floor_problem(col: S.Column, number: float) -> str:
+    """Why a non-zero ``number`` in ``col`` would reach the solver as 0, or ""."""
+    floor = _SOLVER_FLOORS.get(col.unit) or (_SOLVER_FLOORS["t/t"] if col.name in _SHARE_COLUMNS else None)
+    if floor is None or col.name in _NOT_SOLVED or number == 0 or abs(number) > floor[0]:
+        return ""
+    unit = " t" if col.unit == "t" else ""
+    return f" (non-zero and at most {floor[0]:g}{unit}, {floor[1]}; check the units, or write 0)"
+
+
 def period_label(value) -> str:
-    """The canonical text of a period label: 2026, 2026.0 and "2026" are all "2026"."""
+    """A period label as written: a number cell as Excel shows it (2026.0 is "2026"), text as typed.
+
+    Labels are matched by ``label_key``, so "01", "+1" and 1 are one period, reported as first written.
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (int, float)):
         return str(value)
-    text = str(value).strip()
-    try:
+    return str(value).strip()
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def label_key(label: str) -> str:
+    """What a label is matched by: ignoring case, and a plain number by its value ("2026.0", "+2026" = "2026")."""
+    text = label.strip()
+    if _PLAIN_NUMBER.fullmatch(text):
         number = float(text)
-    except ValueError:
-        return text
-    if math.isfinite(number) and number.is_integer() and text.replace(".", "", 1).lstrip("+-").isdigit():
-        return str(int(number))
-    return text
+        if math.isfinite(number):
+            return str(int(number)) if number.is_integer() else repr(number)
+    return text.lower()
 
 
 def text_value(value) -> str:

@@ -10,11 +10,13 @@ value (openpyxl reports them as blank) and merged cells.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +26,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as _safe_fromstring
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from planner.errors import InputError, Issue
 
@@ -40,7 +43,8 @@ MAX_ROWS_PER_SHEET = 1_048_576  # Excel's own limit; openpyxl would read more.
 # ten times what a world-scale workbook (30 minerals x 60 countries x 12 periods) holds.
 MAX_CELLS_PER_SHEET = 1_000_000
 HEAD_ROWS = 10  # rows kept as found, to explain a header that is not in row 1
-HEAD_COLS = 100
+# A data row wider than this (a header the planner reads far to the right) is kept sparse, not as a tuple.
+MAX_DENSE_WIDTH = 256
 
 FILE = "(file)"  # the "sheet" of problems that concern the whole file
 
@@ -65,12 +69,17 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (min_col, min_row, max_col, max_row)
     head: list[tuple[int, tuple]] = field(default_factory=list)  # first rows as found, empty ones included
     read: bool = True  # False for a sheet the planner does not use (not read beyond its name)
+    warnings: list[Issue] = field(default_factory=list)  # what was found but is not read (values without a header)
 
 
 @dataclass
 class RawWorkbook:
     path: str
     sheets: dict[str, RawSheet]  # normalised (lower-case, trimmed) name -> sheet
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [w for sheet in self.sheets.values() for w in sheet.warnings]
 
 
 def _known_sheets() -> set[str]:
@@ -121,9 +130,12 @@ def _read_all(wb, source: str, wanted: set[str], scans: dict[str, _Scan]) -> Raw
     issues: list[Issue] = []
     for ws in wb.worksheets:
         key = ws.title.strip().lower()
-        if key in sheets:
+        if key in sheets and key in wanted:
             issues.append(Issue(ws.title, message=f"sheet name repeats '{sheets[key].name}' "
                                 "(names are matched ignoring case and spaces)"))
+            continue
+        if key in sheets:  # a second sheet the planner does not read ("Notes" and "Notes "): only its name counts
+            sheets[f"{key}\0{len(sheets)}"] = RawSheet(ws.title, {}, hidden=_hidden(ws), read=False)
             continue
         if key in wanted:
             scan = scans.get(ws.title) or _Scan()
@@ -150,38 +162,144 @@ def _hidden(ws) -> bool:
 
 
 def _read_sheet(ws, scan: _Scan, issues: list[Issue]) -> RawSheet:
-    # The stored dimension may claim a million rows or 16,384 columns; read what is there instead.
-    ws.reset_dimensions()
-    no_value = scan.no_value
-    # One pass, rows padded or cut to HEAD_COLS columns: a stray cell far to the right cannot make
-    # every row 16,384 wide. Only a header row that reaches that far is read again, at its width.
+    """Every column with a header in row 1, wherever it is, and the data rows below.
+
+    Only the cells a sheet stores are read (never rows padded to a fixed width), so a stray cell at
+    XFD costs one cell, not 16,384 per row. A data row keeps its values up to the last column whose
+    header the planner reads: as a tuple, or beyond MAX_DENSE_WIDTH as a sparse row. Values under a
+    column without a header are reported as warnings, since nothing reads them.
+    """
+    formulas = _formulas_by_row(scan.no_value)
     head: list[tuple[int, tuple]] = []
     sheet = RawSheet(ws.title, {}, hidden=_hidden(ws), merged=scan.merged, head=head)
-    rows = ws.iter_rows(max_col=HEAD_COLS, values_only=True)
-    header_row = next(rows, None) or ()
-    head.append((1, tuple(header_row)))
-    if len(header_row) >= HEAD_COLS and header_row[HEAD_COLS - 1] is not None:
-        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
-        rows = ws.iter_rows(min_row=2, max_col=len(header_row), values_only=True)
-    sheet.headers = {i + 1: str(v).strip() for i, v in enumerate(header_row) if v is not None and str(v).strip()}
-    width = max(sheet.headers, default=0)
-    for excel_row, values in enumerate(rows, start=2):
+    rows = _sparse_rows(ws)
+    first = next(rows, None)
+    if first is not None and first[0] != 1:  # the sheet has no row 1: no headers
+        rows = itertools.chain([first], rows)
+        first = None
+    header = first[1] if first else {}  # a header formula without a saved value reads as blank, as before
+    head.append((1, _dense(header, max(header, default=0))))
+    sheet.headers = {col: str(v).strip() for col, v in sorted(header.items()) if _holds_value(v)}
+    width = _data_width(ws.title, sheet.headers)
+    unheaded: dict[int, list[int]] = {}  # column without a header -> [rows holding a value, the first three]
+    for excel_row, cells in rows:
+        cells = _with_formulas(cells, formulas.get(excel_row))
         if excel_row <= HEAD_ROWS:
-            head.append((excel_row, tuple(values)))
-        elif not width:
+            head.extend((r, ()) for r in range(head[-1][0] + 1, excel_row))  # empty rows, as found
+            head.append((excel_row, _dense(cells, max(cells, default=0))))
+        elif not sheet.headers:
             break
         if excel_row > MAX_ROWS_PER_SHEET:
             issues.append(Issue(ws.title, message=f"has rows beyond row {MAX_ROWS_PER_SHEET:,}, Excel's limit; "
                                 "split the data or remove the extra rows"))
             break
-        values = values[:width]
-        if no_value:
-            values = tuple(FormulaWithoutValue(no_value[(excel_row, j)])
-                           if v is None and (excel_row, j) in no_value else v
-                           for j, v in enumerate(values, start=1))
-        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
-            sheet.rows.append((excel_row, tuple(values)))
+        filled = [col for col, v in cells.items() if _holds_value(v)]
+        for col in filled:
+            if col not in sheet.headers:
+                found = unheaded.setdefault(col, [0])
+                found[0] += 1
+                if len(found) <= 3:
+                    found.append(excel_row)
+        if any(col in sheet.headers for col in filled):
+            sheet.rows.append((excel_row, _dense(cells, width) if width <= MAX_DENSE_WIDTH
+                               else SparseRow(cells, width)))
+    sheet.warnings = [_unheaded_issue(ws.title, col, found) for col, found in sorted(unheaded.items())]
     return sheet
+
+
+def _sparse_rows(ws):
+    """(Excel row, {column: value}) for every row the sheet's XML holds, with only the cells it stores.
+
+    openpyxl's ``iter_rows`` pads each row to a width; this runs the same parser with the same
+    settings as openpyxl's read-only worksheet, without the padding. As there, a row that repeats
+    or goes back to an earlier row number is skipped.
+    """
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        last = 0
+        for excel_row, cells in parser.parse():
+            if excel_row <= last:
+                continue
+            last = excel_row
+            yield excel_row, {cell["column"]: cell["value"] for cell in cells}
+
+
+def _formulas_by_row(no_value: dict[tuple[int, int], str]) -> dict[int, dict[int, str]]:
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, col), formula in no_value.items():
+        by_row.setdefault(row, {})[col] = formula
+    return by_row
+
+
+def _with_formulas(cells: dict, formulas: dict[int, str] | None) -> dict:
+    """The row's cells, a formula without a saved value marked as such (openpyxl reads it as blank)."""
+    for col, formula in (formulas or {}).items():
+        if cells.get(col) is None:
+            cells[col] = FormulaWithoutValue(formula)
+    return cells
+
+
+def _holds_value(v) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
+
+
+def _dense(cells: dict, width: int) -> tuple:
+    """The row as a tuple of ``width`` values (column 1 first), blank cells as None."""
+    values = [None] * width
+    for col, v in cells.items():
+        if col <= width:
+            values[col - 1] = v
+    return tuple(values)
+
+
+def _data_width(title: str, headers: dict[int, str]) -> int:
+    """The last column a data row needs: the last header the planner reads (every header on other sheets)."""
+    from planner.input.schema import SHEET_BY_NAME
+
+    spec = SHEET_BY_NAME.get(title.strip().lower())
+    known = {c.name for c in spec.columns} if spec else None
+    return max((col for col, h in headers.items() if known is None or h.strip().lower() in known), default=0)
+
+
+def _unheaded_issue(title: str, col: int, found: list[int]) -> Issue:
+    letter = get_column_letter(col)
+    count, first = found[0], found[1:]
+    shown = ", ".join(str(r) for r in first) + (f" and {count - len(first):,} more" if count > len(first) else "")
+    rows = "row" if count == 1 else "rows"
+    return Issue(title, 1, col, None, f"column {letter} has no header in row 1 but holds values ({rows} {shown}); "
+                                      "they are ignored. Give the column a header, or clear the cells")
+
+
+class SparseRow(Sequence):
+    """A wide data row kept as its cells only: ``row[i]`` is column i + 1's value, None where blank."""
+
+    __slots__ = ("_cells", "_width")
+
+    def __init__(self, cells: dict, width: int):
+        self._cells = {col: v for col, v in cells.items() if col <= width}
+        self._width = width
+
+    def __len__(self) -> int:
+        return self._width
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._width)))
+        if index < 0:
+            index += self._width
+        if not 0 <= index < self._width:
+            raise IndexError(index)
+        return self._cells.get(index + 1)
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, (tuple, SparseRow)) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"SparseRow({self._cells!r}, width={self._width})"
 
 
 @dataclass

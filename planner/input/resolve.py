@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from planner.errors import Issue
 from planner.input import schema as S
 from planner.input.aliases import suggest_country
-from planner.input.cells import convert_cell, did_you_mean, quote
+from planner.input.cells import convert_cell, did_you_mean, label_key, quote
 from planner.input.data import INF, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
 from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
@@ -28,10 +28,10 @@ class _Names:
         self.by_kind: dict[str, dict[str, str]] = defaultdict(dict)
 
     def define(self, kind: str, label: str) -> str:
-        return self.by_kind[kind].setdefault(label.lower(), label)
+        return self.by_kind[kind].setdefault(label_key(label), label)
 
     def get(self, kind: str, label: str) -> str | None:
-        return self.by_kind[kind].get(label.lower())
+        return self.by_kind[kind].get(label_key(label))
 
     def all(self, kind: str) -> list[str]:
         return list(self.by_kind[kind].values())
@@ -209,7 +209,7 @@ def _check_keys(records: dict[str, list[Record]], out: Collector) -> None:
             continue
         seen: dict[tuple, int] = {}
         for rec in records[spec.name]:
-            key = tuple((rec[k].lower() if isinstance(rec[k], str) else rec[k]) for k in spec.key)
+            key = tuple((label_key(rec[k]) if isinstance(rec[k], str) else rec[k]) for k in spec.key)
             if any(rec[k] is None for k in spec.key if spec.column(k).required):
                 continue
             if key in seen:

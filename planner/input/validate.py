@@ -37,7 +37,10 @@ def validate(raw: RawWorkbook) -> PlannerInput:
 
 def _read_sheets(raw: RawWorkbook, out: Collector) -> dict[str, list[Record]]:
     records: dict[str, list[Record]] = {}
-    for key, sheet in raw.sheets.items():
+    for w in raw.warnings:  # what the reader found but does not read (values under a blank header)
+        out.warn(w)
+    for sheet in raw.sheets.values():
+        key = sheet.name.strip().lower()  # two unread sheets may share it ("Notes", "Notes ")
         if key in S.DOCUMENTATION_SHEETS:
             out.skipped.append(sheet.name)
         elif key not in S.SHEET_BY_NAME:

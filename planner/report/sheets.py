@@ -28,7 +28,9 @@ from planner.report.columns import (
 )
 from planner.report.xlsx import SheetSpec
 
-NOISE = 1e-6  # tonnes, money and shares within this of zero are solver noise, written as 0
+# Tonnes, money and shares within this of zero are solver noise, written as 0: the solver's values are
+# cleaned at the same 1e-9 (analysis.results.ZERO), and inputs refuse nonzero quantities at or below 1e-7.
+NOISE = 1e-9
 
 
 @dataclass

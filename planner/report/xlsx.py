@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
+
+from planner.errors import UsageError
 
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -41,8 +45,13 @@ class SheetSpec:
 
 
 def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
-    """Write ``sheets`` in order to ``path`` atomically; return the path."""
+    """Write ``sheets`` in order to ``path`` atomically; return the path.
+
+    A failure is reported as an OSError naming ``path`` (never the temporary file beside it), and an
+    existing ``path`` that is read-only is refused before anything is written.
+    """
     path = Path(path)
+    check_writable(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=folder)
@@ -51,13 +60,44 @@ def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
         _write(tmp, sheets)
         os.chmod(tmp, _file_mode(path))  # mkstemp makes the file private (0600); a plan is for sharing
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        named = _naming_output(exc, path)
+        if named is not None:
+            raise named from exc
         raise
     return path
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Refuse an existing output that is read-only.
+
+    Replacing a file needs only a writable folder (``os.replace`` ignores the file's own mode), so a
+    write-protected plan would be silently replaced; and the kernel lets root write anything. So the
+    file's mode bits decide: no write permission for anyone, or none for this user, is read-only.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return  # nothing there yet (or nothing readable: the write itself will say)
+    if not stat.S_ISREG(st.st_mode):
+        return
+    if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise UsageError(f"output {path} is read-only; make it writable or choose another output path (-o)")
+
+
+def _naming_output(exc: BaseException, path: Path) -> OSError | None:
+    """The failure as an OSError about ``path`` (the temporary file is ours, not the user's), else None."""
+    if isinstance(exc, FileCreateError):  # xlsxwriter wraps the OSError of creating the file
+        inner = exc.args[0] if exc.args else None
+        exc = inner if isinstance(inner, OSError) else OSError(None, str(inner or exc))
+    if not isinstance(exc, OSError):
+        return None
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def _file_mode(path: Path) -> int:
