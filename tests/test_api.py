@@ -60,3 +60,17 @@ def test_build_returns_the_model_and_its_pulp_problem():
     model = planner.build(EXAMPLE)
     problem = to_pulp(model)
     assert len(problem.variables) == model.num_cols and len(problem.constraints) == model.num_rows
+
+
+def test_a_script_without_a_main_guard_can_use_worker_processes(tmp_path):
+    # Spawned workers import the parent's __main__; the planner's workers must not re-run the script.
+    import subprocess
+    import sys
+
+    script = tmp_path / "plan.py"
+    script.write_text("import planner\n"
+                      f"run = planner.solve({str(EXAMPLE)!r}, workers=2)\n"
+                      "print(run.status, run.report.blocks[1])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Optimal") and "local worker processes" in done.stdout

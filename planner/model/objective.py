@@ -12,30 +12,37 @@ COMPONENTS = ("supply", "route", "refining", "holding", "unmet", "shortfall")
 OPTIONAL_COMPONENTS = ("excess", "fixed")
 
 
-def _site_costs(data: PlannerInput, keys: list[tuple], table: dict, position: int) -> np.ndarray:
-    """Unit cost of each (m, site, t): the supply or refining row's, or the candidate project's."""
-    distinct: dict[tuple, int] = {}
-    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), dtype=np.int64, count=len(keys))
+def _site_costs(data: PlannerInput, v: Variables, name: str, keys, table: dict, position: int) -> np.ndarray:
+    """Unit cost of each (m, site, t) ``keys()`` lists: the supply or refining row's, or the candidate project's."""
+    distinct, index = v.indexed(name, keys)
     values = np.fromiter((data.project_terms[(s, t)][1] if s in data.projects else table[(m, s, t)][position]
                           for (m, s, t) in distinct), dtype=np.float64, count=len(distinct))
-    return values[index] if len(keys) else np.zeros(0)
+    return values[index] if len(index) else np.zeros(0)
 
 
-def _route_costs(data: PlannerInput, stage: str, pairs: list[tuple]) -> np.ndarray:
-    """Unit cost of each (from site, to, mineral, period) route, the scenario's tariffs included."""
-    cache: dict[tuple, float] = {}
+def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs) -> np.ndarray:
+    """Unit cost of each (from site, to, mineral, period) route ``pairs()`` lists, the scenario's tariffs included.
+
+    A route's cost depends on its countries and mineral (and a tariff measure's on the period): it is
+    worked out once per distinct (countries, mineral[, period]) and gathered for every column.
+    """
     country = data.site_country
-    out = np.empty(len(pairs))
-    for i, (a, b, m, _t) in enumerate(pairs):
-        key = (country(a), b if stage == "delivery" else country(b), m)
-        cost = cache.get(key)
-        if cost is None:
-            cost = cache[key] = data.route_unit_cost(stage, *key)
-        out[i] = cost
+
+    def routes():
+        return [(country(a), b if stage == "delivery" else country(b), m) for (a, b, m, _t) in pairs()]
+
+    distinct, index = v.indexed(f"{name} routes", routes)
+    costs = np.fromiter((data.route_unit_cost(stage, *key) for key in distinct), dtype=np.float64,
+                        count=len(distinct))
+    out = costs[index] if len(index) else np.zeros(0)
     if data.lanes:  # a tariff measure adds its points of the price on its routes and periods
-        for i, (a, b, m, t) in enumerate(pairs):
-            _banned, points = data.lane_measures(stage, country(a), b if stage == "delivery" else country(b), m, t)
-            out[i] += points * data.price(stage, m)
+        def lanes():
+            return [(country(a), b if stage == "delivery" else country(b), m, t) for (a, b, m, t) in pairs()]
+
+        distinct, index = v.indexed(f"{name} lanes", lanes)
+        points = np.fromiter((data.lane_measures(stage, *key)[1] * data.price(stage, key[2]) for key in distinct),
+                             dtype=np.float64, count=len(distinct))
+        out = out + points[index]
     return out
 
 
@@ -70,21 +77,21 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
     sum_t fixed_cost x capacity x years[t] x online[p,t] with online[p,t] = sum_{tau <= t} build[p,tau].
     """
     c = {name: np.zeros(num_cols) for name in COMPONENTS}
-    flow_keys = list(v.flow)
-    flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(flow_keys))
-    supply_cost = _site_costs(data, [(m, o, t) for (m, o, u, t) in flow_keys], data.supply, 1)
-    supply_route = _route_costs(data, "supply", [(o, u, m, t) for (m, o, u, t) in flow_keys])
+    flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(v.flow))
+    supply_cost = _site_costs(data, v, "flow sites", lambda: [(m, o, t) for (m, o, _u, t) in v.flow], data.supply, 1)
+    supply_route = _route_costs(data, v, "supply", "flow", lambda: [(o, u, m, t) for (m, o, u, t) in v.flow])
     c["supply"][flow_cols] = supply_cost
     c["route"][flow_cols] = supply_route
     if v.spot:  # spot twins share the flows' keys, in the same order
         premium = 1.0 + float(data.settings.get("spot_premium") or 0.0)
-        spot_cols = np.fromiter((v.spot[k] for k in flow_keys), dtype=np.int64, count=len(flow_keys))
+        spot_cols = np.fromiter((v.spot[k] for k in v.flow), dtype=np.int64, count=len(v.flow))
         c["supply"][spot_cols] = premium * supply_cost
         c["route"][spot_cols] = premium * supply_route
     out_cols = np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))
-    c["refining"][out_cols] = _site_costs(data, list(v.out), data.refining, 1)
+    c["refining"][out_cols] = _site_costs(data, v, "out sites", lambda: list(v.out), data.refining, 1)
     ship_cols = np.fromiter(v.ship.values(), dtype=np.int64, count=len(v.ship))
-    c["route"][ship_cols] = _route_costs(data, "delivery", [(u, d, m, t) for (m, u, d, t) in v.ship])
+    c["route"][ship_cols] = _route_costs(data, v, "delivery", "ship",
+                                         lambda: [(u, d, m, t) for (m, u, d, t) in v.ship])
     for (m, d, _t), col in v.stock.items():
         c["holding"][col] = data.reserves[(m, d)].holding_cost
     for (m, _d, _t), col in v.unmet.items():

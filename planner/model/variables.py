@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from planner.input.data import PlannerInput
 from planner.model.core import LinearProgram
 
@@ -34,6 +36,23 @@ class Variables:
     path: dict[tuple, int] = field(default_factory=dict)  # (m, o, u, d, t)  flow o -> u destined for d
     market_total: dict[tuple, int] = field(default_factory=dict)  # (m, stage, d, t)  what market d receives
     excess: dict[tuple, int] = field(default_factory=dict)  # (m, row, stage, scope, market, bound, t)
+    # Keys derived from the columns once per model (every scenario's numbers reuse them): see ``indexed``.
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def indexed(self, name: str, keys) -> tuple[list, np.ndarray]:
+        """(distinct keys, each item's position among them) of the keys ``keys()`` lists, made once per model.
+
+        A per-column number that depends on a few distinct keys (a route's cost on its countries and
+        mineral, a site's cost on its row) is then computed once per distinct key and gathered.
+        """
+        hit = self.cache.get(name)
+        if hit is None:
+            items = keys()
+            distinct: dict = {}
+            index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in items), dtype=np.int64,
+                                count=len(items))
+            hit = self.cache[name] = (list(distinct), index)
+        return hit
 
     def sourced(self) -> list[tuple[tuple, int]]:
         """(key, column) of every column that carries raw tonnes from o to u: flow, then spot."""

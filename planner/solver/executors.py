@@ -8,8 +8,10 @@ callers key them by their own index.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -40,6 +42,28 @@ def _init_process(init: Callable, args: tuple) -> None:
     _STATE["state"] = init(*args)
 
 
+@contextlib.contextmanager
+def _main_script_hidden():
+    """Start spawned workers without re-running the caller's script in each of them.
+
+    A spawned process imports the parent's ``__main__`` before it runs a task; a script that calls
+    ``planner.solve`` at top level (no ``if __name__ == "__main__"`` guard) would then start its
+    own work again in every worker and fail. Every task and initialiser here lives in ``planner``,
+    so the workers never need the script: while the pool starts, ``__main__`` shows no file to import.
+    """
+    main = sys.modules.get("__main__")
+    spec, file = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    main.__spec__ = None  # multiprocessing reads it unguarded
+    if file is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if file is not None:
+            main.__file__ = file
+
+
 def _call_in_process(job: tuple) -> object:
     fn, chunk = job
     return fn(_STATE["state"], chunk)
@@ -52,8 +76,9 @@ class LocalProcesses:
     def __init__(self, workers: int, init: Callable, args: tuple):
         import multiprocessing
 
-        self.pool = multiprocessing.get_context("spawn").Pool(processes=workers, initializer=_init_process,
-                                                              initargs=(init, args))
+        with _main_script_hidden():
+            self.pool = multiprocessing.get_context("spawn").Pool(processes=workers, initializer=_init_process,
+                                                                  initargs=(init, args))
         self.description = f"{workers} local worker processes"
 
     def map(self, fn: Callable, chunks: Iterable) -> Iterator:
