@@ -20,20 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import planner  # noqa: E402
-from planner.analysis.stress import stress_numbers  # noqa: E402
 from planner.analysis.sweep.sampling import draw_samples, sample_rows  # noqa: E402
 from planner.analysis.sweep.worker import SweepWorker  # noqa: E402
-from planner.input.scenarios import apply_rows  # noqa: E402
-from planner.model.build import build_model, numbers_for  # noqa: E402
-from planner.solver import HighsSession  # noqa: E402
 
 
 def one_sample(data, samples) -> tuple[float, float]:
-    """Seconds per sample on a built worker, and of the bare HiGHS warm solve inside it (first 40 hit samples)."""
-    model = build_model(data, "sweep", spot=True)
-    numbers = numbers_for(model, data)
-    base = HighsSession(model).solve(numbers)
-    worker = SweepWorker(data, base.x, float(numbers.col_cost @ base.x))
+    """Seconds per sample on a built worker, and of the bare HiGHS warm solves inside it (first 40 hit samples).
+
+    The bare solves are the touched blocks' stress LPs, each from its block's base basis: the least a
+    sample can cost.
+    """
+    worker = SweepWorker(data)
     hit = [s for s in samples if s.events][:40]
     start = time.perf_counter()
     for s in hit:
@@ -43,9 +40,10 @@ def one_sample(data, samples) -> tuple[float, float]:
     for s in hit:
         rows = sample_rows(data, s)
         first = min((r.period for r in rows), key=data.period_index.__getitem__)
-        worker.session.set_numbers(stress_numbers(worker.model, data, apply_rows(data, rows), base.x, first))
-        worker.session.set_basis(worker.basis)
-        highs += worker.session.solve().solve_seconds
+        for block in worker.blocks:
+            hits = [r for r in rows if r.mineral is None or r.mineral in block.minerals]
+            if hits:
+                highs += block.stress(hits, first)[0].solve_seconds
     return per_sample, highs / max(1, len(hit))
 
 

@@ -68,6 +68,10 @@ def _highs(model: Model, data: PlannerInput):
     return HighsSession(model, data.settings.get("time_limit"))
 
 
+def _no_session(model: Model, data: PlannerInput):
+    return None  # a sweep solves block by block in its workers (analysis.sweep.worker)
+
+
 def _plan_model(data: PlannerInput) -> Model:
     return build_model(data)
 
@@ -96,7 +100,7 @@ def _frontier_select(data: PlannerInput, block: tuple, options: dict) -> bool:
 COMMANDS: dict[str, Command] = {
     "solve": Command("solve", "plan", _plan_model, solve_plan, _settings_solver, merge=merge_plan),
     "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver, merge=merge_stress),
-    "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _highs,
+    "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _no_session,
                      check=lambda data, options: require_risks(data)),
     "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _highs,
                         build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,

@@ -13,6 +13,7 @@ re-solves from the base plan's basis.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -50,7 +51,10 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     """
     v = model.vars
     numbers = numbers_for(model, scenario_data)
-    base_costs = cost_components(base_data, v, model.num_cols)
+    # The base plan's costs and each column's period are the same for every stress test of this model
+    # (the cache holds base_data itself, so its id cannot be reused by another while cached).
+    base_costs = model.derived(("base costs", id(base_data)),
+                               lambda: (base_data, cost_components(base_data, v, model.num_cols)))[1]
     flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(v.flow))
     components = {k: a.copy() for k, a in numbers.components.items()}
     for name in ("supply", "route"):
@@ -64,7 +68,9 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     if scenario_data.lanes:
         upper[banned_columns(model, scenario_data)] = 0.0
     order = base_data.period_index
-    before = np.array([order[t] < order[first_period] for t in model.col_periods()], dtype=bool)
+    col_period = model.derived("column period index", lambda: np.array([order[t] for t in model.col_periods()],
+                                                                         dtype=np.int64))
+    before = col_period < order[first_period]
     fixed = np.clip(base_x[before], 0.0, None)
     lower[before] = fixed
     upper[before] = fixed
@@ -138,31 +144,48 @@ def _stress_all(model, data, session, names, days, stages: Stages):
         return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals]
     basis = starting_basis(session)
     base_by_mineral = _by_mineral(model, base_numbers, solution.x, data)
-    for i, name in enumerate(names, start=1):
-        scenario_data = apply_scenario(data, name)
-        first = first_affected_period(data, name)
-        numbers = stress_numbers(model, data, scenario_data, solution.x, first)
-        sol = solve_from(session, numbers, basis)
-        stages.add("highs", sol.solve_seconds)
-        result = scenario_result(name, model, scenario_data, numbers, sol)
-        result.measures["first_period"] = first
-        if sol.optimal:
-            result.measures.update(_stress_measures(model, data, sol.x, solution.x))
-            result.measures["extra_cost"] = noise_free(result.total_cost - base.total_cost, result.total_cost)
-            stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
-            for m in data.minerals:
-                b, s = base_by_mineral[m], stress_by_mineral[m]
-                extra = noise_free(s["cost"] - b["cost"], s["cost"])
-                rows.append((days, name, m, sol.status, b["cost"], s["cost"], extra, b["holding"], s["unmet"],
-                             max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"], s["drawn"]))
-        else:
-            rows += [(days, name, m, sol.status) + (np.nan,) * 9 for m in data.minerals]
-        stressed.append(result)
-        stages.progress("stress", f"scenario {i} of {len(names)} '{name}'{label} from {first}: {result.status}")
+    with _builds_committed(session):
+        for i, name in enumerate(names, start=1):
+            result, scenario_rows = _stress_one(name, model, data, session, basis, solution, base, base_by_mineral,
+                                                days)
+            stages.add("highs", result.solution.solve_seconds)
+            stressed.append(result)
+            rows += scenario_rows
+            stages.progress("stress", f"scenario {i} of {len(names)} '{name}'{label} from "
+                                      f"{result.measures['first_period']}: {result.status}")
     if basis is not None:  # the next base solve (another reserve size) starts from this base plan
         session.set_numbers(base_numbers)
         session.set_basis(basis)
     return base, stressed, rows
+
+
+def _builds_committed(session):
+    """The stress tests fix every build at the base plan's: an LP, where the session can solve one."""
+    as_lp = getattr(session, "as_lp", None)
+    return as_lp() if as_lp is not None else contextlib.nullcontext()
+
+
+def _stress_one(name: str, model, data, session, basis, solution, base, base_by_mineral, days
+                ) -> tuple[ScenarioResult, list[tuple]]:
+    """The base plan stressed against scenario ``name``: its result and its rows by mineral."""
+    scenario_data = apply_scenario(data, name)
+    first = first_affected_period(data, name)
+    numbers = stress_numbers(model, data, scenario_data, solution.x, first)
+    sol = solve_from(session, numbers, basis)
+    result = scenario_result(name, model, scenario_data, numbers, sol)
+    result.measures["first_period"] = first
+    if not sol.optimal:
+        return result, [(days, name, m, sol.status) + (np.nan,) * 9 for m in data.minerals]
+    result.measures.update(_stress_measures(model, data, sol.x, solution.x))
+    result.measures["extra_cost"] = noise_free(result.total_cost - base.total_cost, result.total_cost)
+    stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
+    rows = []
+    for m in data.minerals:
+        b, s = base_by_mineral[m], stress_by_mineral[m]
+        extra = noise_free(s["cost"] - b["cost"], s["cost"])
+        rows.append((days, name, m, sol.status, b["cost"], s["cost"], extra, b["holding"], s["unmet"],
+                     max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"], s["drawn"]))
+    return result, rows
 
 
 def _stress_measures(model, data, x, base_x) -> dict:

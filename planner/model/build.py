@@ -106,13 +106,13 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
             rhs[family.rows] = np.inf if family.sense == "<=" else -np.inf
             continue
         rhs[family.rows] = [family.rhs(data, key) for key in family.keys]
-    upper = np.asarray(model.col_upper, dtype=float).copy()
+    upper = model.derived("column upper bounds", lambda: np.asarray(model.col_upper, dtype=float)).copy()
     v = model.vars
     if v.spot:  # outside a stress test nothing is bought on the spot market
-        upper[list(v.spot.values())] = 0.0
+        upper[model.derived("spot columns", lambda: np.fromiter(v.spot.values(), dtype=np.int64))] = 0.0
     demand = np.fromiter((unmet_upper(data, key) for key in v.unmet), dtype=float, count=len(v.unmet))
     if len(demand):
-        upper[np.fromiter(v.unmet.values(), dtype=np.int64, count=len(v.unmet))] = demand
+        upper[model.derived("unmet columns", lambda: np.fromiter(v.unmet.values(), dtype=np.int64))] = demand
     for key, col in v.stock.items():
         upper[col] = stock_upper(data, key)
     if data.lanes:

@@ -84,7 +84,10 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
     c["route"][flow_cols] = supply_route
     if v.spot:  # spot twins share the flows' keys, in the same order
         premium = 1.0 + float(data.settings.get("spot_premium") or 0.0)
-        spot_cols = np.fromiter((v.spot[k] for k in v.flow), dtype=np.int64, count=len(v.flow))
+        spot_cols = v.cache.get("spot columns")
+        if spot_cols is None:
+            spot_cols = v.cache["spot columns"] = np.fromiter((v.spot[k] for k in v.flow), dtype=np.int64,
+                                                              count=len(v.flow))
         c["supply"][spot_cols] = premium * supply_cost
         c["route"][spot_cols] = premium * supply_route
     out_cols = np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))

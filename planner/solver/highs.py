@@ -205,6 +205,33 @@ class HighsSession:
         return Solution(OPTIMAL, objective=objective, x=x, row_dual=row_dual, col_dual=col_dual,
                         solve_seconds=seconds, iterations=info.simplex_iteration_count, mip=self.mip)
 
+    @contextlib.contextmanager
+    def as_lp(self):
+        """Solve as a linear program while the integer columns are fixed by their bounds.
+
+        A stress test or a risk sample commits the base plan's builds (lower = upper), so the
+        integrality changes nothing but the method: as a MIP every sample would pay for presolve,
+        a search and a second solve for its duals, and start from no basis.
+        """
+        if not self.mip:
+            yield self
+            return
+        self.set_integrality(False)
+        try:
+            yield self
+        finally:
+            self.set_integrality(True)
+
+    def set_integrality(self, integer: bool) -> None:
+        """Declare the model's integer columns integer (its own) or continuous (see ``as_lp``)."""
+        hs = self._hs
+        columns = np.flatnonzero(self.model.integrality()).astype(np.int32)
+        if not columns.size:
+            return
+        kind = hs.HighsVarType.kInteger if integer else hs.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(columns.size, columns, np.array([kind] * columns.size))
+        self.mip = integer
+
     def _duals_with_integers_fixed(self, x: np.ndarray):
         """Duals of a mixed-integer optimum: the LP with every integer column fixed at its value.
 

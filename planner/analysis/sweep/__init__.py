@@ -25,7 +25,7 @@ from planner.analysis.sweep.stats import (
 from planner.analysis.sweep.worker import SampleResult, SweepWorker, run_chunk
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
-from planner.model.build import Model, numbers_for
+from planner.model.build import Model
 from planner.runinfo import Stages
 from planner.solver.executors import make_executor
 
@@ -34,19 +34,21 @@ __all__ = ["risk_sweep"]
 
 def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samples: int, seed: int = 1,
                workers: int | None = None, scheduler: str | None = None) -> Outcome:
-    """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each."""
+    """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each.
+
+    The sweep works block by block (``SweepWorker``): the pipeline's whole ``model`` only had its
+    numbers checked, and ``session`` is None.
+    """
     require_risks(data)
     with stages.stage("solve"):
-        numbers = numbers_for(model, data)
-        base = session.solve(numbers)
-        stages.add("highs", base.solve_seconds)
-        stages.progress("sweep", f"base plan: {base.status}")
+        plans = SweepWorker(data)
+        stages.progress("sweep", f"base plan: {plans.status}")
         samples = draw_samples(data, n_samples, seed)
         summary = [("seed", seed), ("samples", n_samples)]
-        if not base.optimal:
-            return Outcome({}, [("total_cost", None), *summary], [f"base plan {base.status}"])
-        total = float(numbers.col_cost @ base.x)
-        results, partial, how, seconds = _run_samples(data, base.x, total, samples, workers, scheduler, stages)
+        if plans.status != "Optimal":
+            return Outcome({}, [("total_cost", None), *summary], [f"base plan {plans.status}"])
+        total = plans.base_total
+        results, partial, how, seconds = _run_samples(data, plans, samples, workers, scheduler, stages)
     stages.add("samples", seconds)
     with stages.stage("tables"):
         long = sample_unmet_table(data, results)
@@ -67,15 +69,25 @@ def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samp
     return Outcome(tables, summary, failures, partial)
 
 
+def _these(plans: SweepWorker) -> SweepWorker:
+    return plans
+
+
 def require_risks(data: PlannerInput) -> None:
     if not data.risks:
         raise UsageError(f"{data.source} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
 
 
-def _run_samples(data: PlannerInput, base_x, base_total: float, samples: list[Sample], workers, scheduler,
+def _run_samples(data: PlannerInput, plans: SweepWorker, samples: list[Sample], workers, scheduler,
                  stages: Stages) -> tuple[list[SampleResult], str | None, str, float]:
-    """Solve every sample; Ctrl-C stops cleanly and returns what finished, with the reason it is partial."""
-    executor = make_executor(SweepWorker, (data, base_x, base_total), workers, scheduler)
+    """Solve every sample; Ctrl-C stops cleanly and returns what finished, with the reason it is partial.
+
+    One worker is this process, with the base plans already solved; other workers solve their own.
+    """
+    if not scheduler and (workers or os.cpu_count() or 1) <= 1:
+        executor = make_executor(_these, (plans,), 1)
+    else:
+        executor = make_executor(SweepWorker, (data,), workers, scheduler)
     per_worker = 1 if scheduler else max(1, workers or os.cpu_count() or 1)
     size = max(1, min(25, math.ceil(len(samples) / (per_worker * 8))))
     chunks = [samples[i:i + size] for i in range(0, len(samples), size)]
