@@ -126,14 +126,19 @@ class StageMeter:
 # --- runs ---------------------------------------------------------------------------------
 
 
-def run_pipeline(path: Path, output: Path, cold: bool = False, explain: bool = True) -> dict:
-    """``planner.api.solve`` on ``path`` with the stage meter hooked in."""
+def run_pipeline(path: Path, output: Path, cold: bool = False, explain: bool = True, workers: int | None = None,
+                 joint: bool = False) -> dict:
+    """``planner.api.solve`` on ``path`` with the stage meter hooked in.
+
+    Blocks solved in worker processes report their stages' seconds summed over the workers (the
+    run report's timings); the meter sees this process's stages, "solve blocks" among them.
+    """
     import planner.api  # imported before the clock starts: a long-running process has it already
 
     meter = StageMeter()
     load_before = os.getloadavg()
     start = time.perf_counter()
-    run = planner.solve(path, output, explain=explain, hooks=(meter,))
+    run = planner.solve(path, output, explain=explain, hooks=(meter,), workers=workers, joint=joint)
     whole = time.perf_counter() - start
     timings = run.report.timings
     scenarios = run.tables["scenarios"]
@@ -147,6 +152,9 @@ def run_pipeline(path: Path, output: Path, cold: bool = False, explain: bool = T
         "load_after": os.getloadavg(),
         "stages": {k: {"seconds": s.seconds, "cpu": s.cpu, "peak_gb": s.peak_bytes / GB}
                    for k, s in meter.stages.items()},
+        "blocks": run.report.blocks,
+        "worker_stages": {k: timings.get(k, 0.0) for k in ("build", "check", "hand-off", "solve", "explain",
+                                                            "tables")},
         "inside_solve": {k: timings.get(k, 0.0) for k in ("renumber", "highs", "results")},
         "highs_by_scenario": {name: timings.get(f"highs[{name}]", 0.0) for name in scenarios["scenario"]},
         "whole_seconds": whole,
@@ -162,18 +170,26 @@ def run_pipeline(path: Path, output: Path, cold: bool = False, explain: bool = T
 
 
 def cold_solves(run) -> list[dict]:
-    """The base and every scenario solved again from scratch, each in a fresh HiGHS instance."""
+    """The base and every scenario solved again from scratch, block by block as the run solved them (or
+    as one model for a joint run), each in a fresh HiGHS instance; seconds summed over the blocks."""
+    from planner.input.blocks import independent_blocks, restrict
     from planner.input.scenarios import apply_scenario, scenario_names
-    from planner.model.build import numbers_for
+    from planner.model.build import build_model, numbers_for
     from planner.solver import HighsSession
 
-    cold = []
-    for name in scenario_names(run.data):
-        numbers = numbers_for(run.model, apply_scenario(run.data, name))
-        solution = HighsSession(run.model).solve(numbers)
-        cold.append({"label": name, "highs": solution.solve_seconds, "status": solution.status,
-                     "iterations": solution.iterations})
-    return cold
+    groups = [tuple(run.data.minerals)] if run.model is not None else independent_blocks(run.data)
+    cold = {name: {"label": name, "highs": 0.0, "status": "Optimal", "iterations": 0}
+            for name in scenario_names(run.data)}
+    for group in groups:
+        block = run.data if run.model is not None else restrict(run.data, group)
+        model = run.model or build_model(block)
+        for name in cold:
+            solution = HighsSession(model).solve(numbers_for(model, apply_scenario(block, name)))
+            cold[name]["highs"] += solution.solve_seconds
+            cold[name]["iterations"] += solution.iterations or 0
+            if not solution.optimal:
+                cold[name]["status"] = solution.status
+    return list(cold.values())
 
 
 def run_cli(path: Path, output: Path) -> dict:
@@ -260,6 +276,8 @@ def report(r: dict) -> str:
         lines.append(f"{k:<10} {st['seconds']:>9.2f} {st['cpu']:>8.2f} {st['seconds'] / r['whole_seconds']:>6.1%} "
                      f"{st['peak_gb']:>8.2f}")
     lines.append(f"{'whole run':<10} {r['whole_seconds']:>9.2f} {'':>8} {'':>7} {r['peak_gb']:>8.2f}")
+    lines.append(f"  solved as {r['blocks'][0]} block(s), {r['blocks'][1]}; their stages, summed over workers: "
+                 + ", ".join(f"{k} {v:.2f}" for k, v in r["worker_stages"].items()))
     inside = r["inside_solve"]
     lines.append(f"  inside solve and explain: HiGHS {inside['highs']:.2f} s, renumbering {inside['renumber']:.2f} s, "
                  f"results {inside['results']:.2f} s")
@@ -288,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-explain", action="store_true", help="skip the explanation sheets")
     p.add_argument("--profile", metavar="FILE.prof", help="run under cProfile (timings inflated) and save stats")
     p.add_argument("--json", metavar="FILE", help="write the measurements as JSON")
+    p.add_argument("--workers", type=int, help="worker processes for the blocks (default: the planner's)")
+    p.add_argument("--joint", action="store_true", help="solve every mineral in one model, as before blocks")
     args = p.parse_args(argv)
     if bool(args.workbook) == bool(args.preset):
         p.error("give a workbook or --preset, not both")
@@ -306,11 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         import pstats
 
         prof = cProfile.Profile()
-        result = prof.runcall(run_pipeline, path, output, args.cold, not args.no_explain)
+        result = prof.runcall(run_pipeline, path, output, args.cold, not args.no_explain, args.workers, args.joint)
         prof.dump_stats(args.profile)
         pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     else:
-        result = run_pipeline(path, output, cold=args.cold, explain=not args.no_explain)
+        result = run_pipeline(path, output, cold=args.cold, explain=not args.no_explain, workers=args.workers,
+                              joint=args.joint)
     result["machine"] = machine()
     if args.cli:
         result["cli"] = run_cli(path, OUT / f"{tag}-cli-plan.xlsx")

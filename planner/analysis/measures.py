@@ -48,11 +48,11 @@ def concentration_metrics(quantities: pd.DataFrame, keys=("mineral", "stage", "p
         return pd.DataFrame(columns=[*keys, "total", "top_country", "top_share", "countries", "hhi"])
     q["total"] = q.groupby(list(keys), sort=False)["tonnes"].transform("sum")
     q["share"] = q["tonnes"] / q["total"]
+    q["points_squared"] = (100.0 * q["share"]) ** 2
     q = q.sort_values([*keys, "share", "country"], ascending=[True] * len(keys) + [False, True], kind="stable")
     grouped = q.groupby(list(keys), sort=False)
     out = grouped.agg(total=("tonnes", "sum"), top_country=("country", "first"), top_share=("share", "first"),
-                      countries=("country", "count"))
-    out["hhi"] = grouped["share"].apply(lambda s: float(((100.0 * s) ** 2).sum()))
+                      countries=("country", "count"), hhi=("points_squared", "sum"))
     return out.reset_index()
 
 

@@ -64,9 +64,9 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
     components = {c: float(weights @ x) for c, weights in numbers.components.items()}
     tables = {
         "flows": _sited(_flows_table(name, model, x), data, {"origin": "origin_project", "refiner": "refiner_project"}),
-        "deliveries": _sited(_table(name, v.ship, x, ["mineral", "refiner", "market", "period"], "tonnes",
+        "deliveries": _sited(_table(name, v, "ship", x, ["mineral", "refiner", "market", "period"], "tonnes",
                                     TABLE_COLUMNS["deliveries"]), data, {"refiner": "project"}),
-        "unmet": _table(name, v.unmet, x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
+        "unmet": _table(name, v, "unmet", x, ["mineral", "market", "period"], "tonnes", TABLE_COLUMNS["unmet"]),
         "refining": _sited(_refining_table(name, model, x), data, {"refiner": "project"}),
         "reserve": _reserve_table(name, model, data, x),
     }
@@ -148,12 +148,11 @@ def investments_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataF
     return pd.DataFrame(rows, columns=INVESTMENT_COLUMNS)
 
 
-def _table(scenario, index: dict, x, key_names, value_name, columns) -> pd.DataFrame:
+def _table(scenario, v, family: str, x, key_names, value_name, columns) -> pd.DataFrame:
     """Rows of the keys whose column is above zero (most flows of a plan are zero)."""
-    cols = np.fromiter(index.values(), dtype=np.int64, count=len(index))
+    keys, cols = v.keys_and_columns(family)
     values = x[cols] if len(cols) else np.zeros(0)
     keep = np.flatnonzero(values > 0)
-    keys = list(index)
     frame = pd.DataFrame([keys[i] for i in keep], columns=key_names)
     frame[value_name] = values[keep]
     frame.insert(0, "scenario", scenario)
@@ -165,10 +164,12 @@ def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
     v = model.vars
     columns = TABLE_COLUMNS["flows"]
     if not v.spot:
-        return _table(scenario, v.flow, x, ["mineral", "origin", "refiner", "period"], "tonnes", columns)
-    keys = list(v.flow)
-    kept = x[np.fromiter(v.flow.values(), dtype=np.int64, count=len(keys))]
-    spot = x[np.fromiter((v.spot[k] for k in keys), dtype=np.int64, count=len(keys))]
+        return _table(scenario, v, "flow", x, ["mineral", "origin", "refiner", "period"], "tonnes", columns)
+    keys, flow_cols = v.keys_and_columns("flow")
+    spot_cols = v.cache.get("spot columns")
+    if spot_cols is None:
+        spot_cols = v.cache["spot columns"] = np.fromiter((v.spot[k] for k in keys), dtype=np.int64, count=len(keys))
+    kept, spot = x[flow_cols], x[spot_cols]
     keep = np.flatnonzero(kept + spot > 0)
     frame = pd.DataFrame([keys[i] for i in keep], columns=["mineral", "origin", "refiner", "period"])
     frame["tonnes"], frame["kept_tonnes"], frame["spot_tonnes"] = kept[keep] + spot[keep], kept[keep], spot[keep]
@@ -178,14 +179,17 @@ def _flows_table(scenario, model: Model, x) -> pd.DataFrame:
 
 def _refining_table(scenario, model: Model, x) -> pd.DataFrame:
     v = model.vars
-    position = {key: i for i, key in enumerate(v.out)}
-    sourced = v.sourced()
-    into = np.fromiter((position[(m, r, t)] for (m, _c, r, t), _col in sourced), dtype=np.int64,
-                       count=len(sourced))
-    carried = x[np.fromiter((col for _key, col in sourced), dtype=np.int64, count=len(sourced))]
-    inflow = np.bincount(into, weights=carried, minlength=len(position)) if len(position) else np.zeros(0)
-    output = x[np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))]
-    keys = list(v.out)
+    keys, out_cols = v.keys_and_columns("out")
+
+    def inflow_index():  # which output each flow (then spot) column feeds, and the columns
+        position = {key: i for i, key in enumerate(keys)}
+        sourced = v.sourced()
+        return (np.fromiter((position[(m, r, t)] for (m, _c, r, t), _col in sourced), dtype=np.int64,
+                            count=len(sourced)),
+                np.fromiter((col for _key, col in sourced), dtype=np.int64, count=len(sourced)))
+    into, sourced_cols = model.derived("refining inflow index", inflow_index)
+    inflow = np.bincount(into, weights=x[sourced_cols], minlength=len(keys)) if len(keys) else np.zeros(0)
+    output = x[out_cols]
     rows = [(scenario, keys[i][0], keys[i][2], keys[i][1], inflow[i], output[i])
             for i in np.flatnonzero((output > 0) | (inflow > 0))]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["refining"])

@@ -39,6 +39,15 @@ class Variables:
     # Keys derived from the columns once per model (every scenario's numbers reuse them): see ``indexed``.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def keys_and_columns(self, family: str) -> tuple[list[tuple], np.ndarray]:
+        """The keys of variable ``family`` (``flow``, ``ship`` ...) and their columns, made once per model."""
+        hit = self.cache.get(("columns", family))
+        if hit is None:
+            index = getattr(self, family)
+            hit = self.cache[("columns", family)] = (list(index), np.fromiter(index.values(), dtype=np.int64,
+                                                                              count=len(index)))
+        return hit
+
     def indexed(self, name: str, keys) -> tuple[list, np.ndarray]:
         """(distinct keys, each item's position among them) of the keys ``keys()`` lists, made once per model.
 
