@@ -97,6 +97,38 @@ def build(input: PathLike) -> Model:
     return build_model(validate(input))
 
 
+def export(input: PathLike, output: PathLike, *, scenario: str | None = None) -> Path:
+    """Write the base plan's model (or ``scenario``'s numbers on it) as an LP file, or MPS for ``.mps``.
+
+    The file is the LP the planner hands HiGHS for that plan, every mineral in one model, for use in
+    another solver; it is written beside its destination and moved into place when complete.
+    """
+    import tempfile
+
+    from planner.errors import UsageError
+    from planner.input.scenarios import apply_scenario, scenario_names
+    from planner.model.build import numbers_for
+    from planner.model.pulp_export import write_model
+
+    data = validate(input)
+    name = scenario or "base"
+    if name not in scenario_names(data):
+        raise UsageError(f"scenario {name!r} is not on sheet 'scenarios' of {input}; it has: "
+                         f"{', '.join(scenario_names(data))}")
+    model = build_model(data)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix, dir=output.parent)
+    os.close(fd)
+    try:
+        write_model(model, tmp, numbers_for(model, apply_scenario(data, name)))
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return output
+
+
 def template(output: PathLike) -> Path:
     """Write an empty input workbook: every sheet with its headers, and a ``columns`` sheet."""
     return write_workbook(output, template_sheets())

@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write an empty input workbook with every sheet and column")
     p.add_argument("output", metavar="OUTPUT.xlsx")
+
+    p = sub.add_parser("export", help="write the base plan's model (or a scenario's) as an LP or MPS file, "
+                                      "for another solver")
+    p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("output", metavar="MODEL.lp|MODEL.mps", help="the file to write; .mps writes MPS, else LP")
+    p.add_argument("--scenario", metavar="NAME", help="the model with this scenario's numbers (default base)")
     return parser
 
 
@@ -286,5 +292,18 @@ def _template(args) -> int:
     return EXIT_OK
 
 
+def _export(args) -> int:
+    from pathlib import Path
+
+    from planner import api
+    from planner.errors import UsageError
+
+    if Path(args.output).suffix.lower() not in (".lp", ".mps"):
+        raise UsageError(f"output {args.output} must end in .lp or .mps")
+    path = api.export(args.input, args.output, scenario=args.scenario)
+    print(f"model written to {path}")
+    return EXIT_OK
+
+
 _COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier,
-             "stress": _stress, "sweep": _sweep, "hedge": _hedge}
+             "stress": _stress, "sweep": _sweep, "hedge": _hedge, "export": _export}

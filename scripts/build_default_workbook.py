@@ -1402,12 +1402,14 @@ def project_capex(r: dict) -> tuple[float | None, str]:
 def slug(text: str, limit: int = 40) -> str:
     """A project id from its name: lower-case words joined by _, cut at a word boundary."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*?\)", "", text).lower())
-    out = words[0]
+    kept = words[:1]
     for w in words[1:]:
-        if len(out) + 1 + len(w) > limit:
+        if len("_".join(kept)) + 1 + len(w) > limit:
             break
-        out += "_" + w
-    return out
+        kept.append(w)
+    while len(kept) > 1 and kept[-1] in ("of", "at", "the", "and", "for", "in"):  # a name cut mid-phrase
+        kept.pop()
+    return "_".join(kept)
 
 
 def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:

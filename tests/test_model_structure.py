@@ -48,7 +48,8 @@ def test_pulp_problem_equals_the_arrays(example):
 
 def test_names_are_unique_and_safe(example):
     _data, model = example
-    names = [v.name for v in to_pulp(model).variables]
+    problem = to_pulp(model)  # PuLP 4's variables live only as long as their problem: keep it
+    names = [v.name for v in problem.variables]
     assert len(set(names)) == len(names) == model.num_cols
     assert all(" " not in n and "-" not in n for n in names)
 
@@ -138,3 +139,28 @@ def test_a_workbook_without_version_2_features_builds_the_same_model(tmp_path, w
     path = EXAMPLE if workbook == "example" else generate_preset(tmp_path / f"{workbook}.xlsx", workbook, 1, version=1)
     model = build_model(validate_workbook(path), spot=spot)
     assert (model.num_cols, model.num_rows, model.num_nonzeros) == SIZES_BEFORE_VERSION_2[(workbook, spot)]
+
+
+def test_export_command_writes_a_scenario_model_another_solver_reads(tmp_path, capsys):
+    # `planner export --scenario` writes that scenario's LP: a fresh HiGHS reading it finds the cost the
+    # planner reports for the scenario, not the base plan's.
+    import highspy
+    import pandas as pd
+
+    from planner.cli import main
+
+    plan = tmp_path / "plan.xlsx"
+    assert main(["solve", str(EXAMPLE), "-o", str(plan), "-q", "--no-explain"]) == 0
+    costs = pd.read_excel(plan, sheet_name="Scenarios").set_index("scenario")["total_cost"]
+    scenario = costs.index[1]
+    path = tmp_path / "scenario.mps"
+    assert main(["export", str(EXAMPLE), str(path), "--scenario", scenario]) == 0
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(path)) == highspy.HighsStatus.kOk
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(costs[scenario], rel=1e-9)
+    assert costs[scenario] != pytest.approx(costs["base"], rel=1e-6)
+    assert main(["export", str(EXAMPLE), str(tmp_path / "x.lp"), "--scenario", "nope"]) == 2
+    assert "is not on sheet 'scenarios'" in capsys.readouterr().err
+    assert main(["export", str(EXAMPLE), str(tmp_path / "x.txt")]) == 2

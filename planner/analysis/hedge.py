@@ -131,5 +131,11 @@ def _tables(model, data, names, weights, priced, against, joint, hedged, base_on
 
 def _backed(model: Model, data: PlannerInput, builds: np.ndarray) -> str:
     """``KOR refinery 40% in 2027; ...`` or ``none``."""
-    parts = [f"{name} {b:.0%} in {t}" for (_m, name, t), b in zip(model.vars.build, builds) if b > 1e-6]
+    # Builds below 0.1% are an LP's slivers, not decisions: Investments lists them, this line does not.
+    parts = [f"{name} {_percent(b)} in {t}" for (_m, name, t), b in zip(model.vars.build, builds) if b >= 1e-3]
     return "; ".join(parts) or "none"
+
+
+def _percent(fraction: float) -> str:
+    """``100%``, ``74%``, ``0.4%``: a small part built never reads as 0%."""
+    return f"{fraction:.0%}" if fraction >= 0.01 else f"{fraction:.1%}" if fraction >= 0.001 else "<0.1%"

@@ -35,7 +35,8 @@ def to_pulp(lp: LinearProgram, numbers=None) -> PulpProblem:
     """The PuLP problem of ``lp`` (with ``numbers``' costs, bounds and right-hand sides, if given).
 
     Names are ``family_key1_key2...`` with every character PuLP would rewrite replaced by ``_``;
-    a clash gets a numbered suffix.
+    a clash gets a numbered suffix. Keep the returned problem while using its variables: PuLP 4's
+    variables hold their problem weakly and fail once it is gone.
     """
     prob = pulp.LpProblem(_safe(lp.name), pulp.LpMinimize)
     names = _Names()
