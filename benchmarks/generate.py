@@ -109,11 +109,12 @@ def _r(x: float, digits: int = 2) -> float:
 
 
 def build_tables(minerals: int, countries: int, periods: int, markets: int, scenarios: int,
-                 seed: int = 1, version: int = 2) -> dict[str, list[list]]:
+                 seed: int = 1, version: int = 2, market_rules_only: bool = False) -> dict[str, list[list]]:
     """The workbook's sheets as rows (header first), all values plain Python.
 
     ``version`` 1 writes only what the first version of the spec knew (the same workbook, byte for
-    byte, as before version 2 existed); 2 adds market rules, ownership, soft limits, bilateral
+    byte, as before version 2 existed), with ``market_rules_only`` plus the EU benchmark as market
+    rules on every mineral (``market_rules``); 2 adds market rules, ownership, soft limits, bilateral
     measures, candidate projects and probabilities, from a random stream of their own.
     """
     if minerals < 1 or countries < 3 or periods < 1 or markets < 1 or scenarios < 0:
@@ -246,7 +247,22 @@ def build_tables(minerals: int, countries: int, periods: int, markets: int, scen
                        [f"{ctys[1]} cyclone", ctys[1], "supply", 0.08, None, 0.7, None]]
     if version >= 2:
         _version_2(random.Random(seed * 7919 + 2), sheets, mins, ctys, mkts, pers, info, hub, groups)
+    elif market_rules_only:
+        market_rules(sheets, mkts, groups)
     return sheets
+
+
+def market_rules(sheets, mkts, groups) -> list[list]:
+    """The EU benchmark on market mkts[0], every mineral, both stages (``* except EU member``, or partners
+    where no EU member is drawn, 65%): market-scoped shares and chain-of-custody paths. Returns the shares."""
+    shares = sheets["shares"]
+    shares[0] += ["market", "basis", "penalty"]
+    for row in shares[1:]:
+        row += [None, None, None]
+    exempt = "EU member" if any("EU member" in g for g in groups.values()) else "partner"
+    shares += [["refining", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None],
+               ["supply", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None]]
+    return shares
 
 
 def _version_2(rng, sheets, mins, ctys, mkts, pers, info, hub, groups) -> None:
@@ -262,14 +278,8 @@ def _version_2(rng, sheets, mins, ctys, mkts, pers, info, hub, groups) -> None:
     - projects: five for every three minerals (50 in the world preset), every fifth all-or-nothing.
     """
     T = len(pers)
-    shares = sheets["shares"]
-    shares[0] += ["market", "basis", "penalty"]
-    for row in shares[1:]:
-        row += [None, None, None]
-    exempt = "EU member" if any("EU member" in g for g in groups.values()) else "partner"
-    shares += [["refining", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None],
-               ["supply", f"* except {exempt}", None, None, None, 0.65, mkts[0], None, None],
-               ["supply", "*", None, None, None, 0.7, None, None, 500]]
+    shares = market_rules(sheets, mkts, groups)
+    shares.append(["supply", "*", None, None, None, 0.7, None, None, 500])
     if len(mkts) > 1:
         shares.append(["refining", "FEOC", None, None, None, 0.5, mkts[1], "owner", None])
 
@@ -441,9 +451,10 @@ def write_xlsx(path: str | Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def generate(path: str | Path, minerals: int, countries: int, periods: int, markets: int, scenarios: int,
-             seed: int = 1, version: int = 2) -> Path:
+             seed: int = 1, version: int = 2, market_rules_only: bool = False) -> Path:
     """Write a valid input workbook of the given size to ``path``; return the path."""
-    return write_xlsx(path, build_tables(minerals, countries, periods, markets, scenarios, seed, version))
+    return write_xlsx(path, build_tables(minerals, countries, periods, markets, scenarios, seed, version,
+                                         market_rules_only))
 
 
 def generate_preset(path: str | Path, preset: str, seed: int = 1, version: int = 2) -> Path:
@@ -458,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--version", type=int, choices=(1, 2), default=2,
                    help="1: only what the first version of the spec knew; 2 (default): every feature")
+    p.add_argument("--market-rules-only", action="store_true",
+                   help="with --version 1: add only the EU benchmark as market rules on every mineral")
     p.add_argument("-o", "--output", required=True, help="the .xlsx to write")
     args = p.parse_args(argv)
     sizes = dict(PRESETS[args.preset or "small"])
@@ -466,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     for k in sizes:
         if getattr(args, k) is not None:
             sizes[k] = getattr(args, k)
-    path = generate(args.output, **sizes, seed=args.seed, version=args.version)
+    path = generate(args.output, **sizes, seed=args.seed, version=args.version,
+                    market_rules_only=args.market_rules_only)
     print(f"wrote {path}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f", seed {args.seed}")
     return 0
 
