@@ -37,7 +37,8 @@ from tests.bad_workbooks import (
     write_base,
     write_with_sheet_xml,
 )
-from tests.mutations import check_mutated, mutated_workbooks
+from tests.mutations import Mutated, check_mutated, mutated_workbooks
+from tests.mutations import base_sheets as mutation_base
 from tests.workbooks import write_workbook
 
 
@@ -825,3 +826,15 @@ def test_missing_cbc_solver(tmp_path, capsys, monkeypatch):
 def test_mutated_workbooks_solve_or_are_refused(tmp_path_factory, mutated):
     """Hundreds of mutations (several per example): the planner solves, or refuses with exit 2 naming a sheet."""
     check_mutated(mutated, tmp_path_factory.mktemp("fuzz"))
+
+
+def test_found_by_fuzzing_no_period_beside_candidate_projects(tmp_path):
+    """scripts/fuzz_inputs.py, batch seed 4070472087: both period rows deleted, with a projects sheet.
+
+    A project without a valid first_period starts in the first period, and there was none: an
+    IndexError and exit 3. Now the empty periods sheet is refused by name like any other problem.
+    """
+    wb = Mutated(mutation_base(), steps=["delete periods row 2", "delete periods row 2"])
+    wb.sheets["periods"] = wb.sheets["periods"][:1]
+    assert wb.sheets["projects"][1:], "the case needs a candidate project"
+    assert check_mutated(wb, tmp_path) == 2

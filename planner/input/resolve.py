@@ -373,6 +373,8 @@ def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tu
     projects: dict[str, Project] = {}
     terms: dict[tuple[str, str], tuple[float, float]] = {}
     periods = defined.periods
+    if not periods:  # no period to stand in; the empty periods sheet is reported on its own
+        return projects, terms
     for r in rows:
         if None in (r["project"], r["stage"], r["mineral"], r["country"], r["capacity"], r["cost"],
                     r["fixed_cost"]):
