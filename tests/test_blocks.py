@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import planner
@@ -152,8 +152,12 @@ def test_solve_on_a_dask_cluster_gives_the_local_plan():
     assert_same_tables(local, remote)
 
 
-@settings(max_examples=6, deadline=None)
+# Derandomized, as CI's fuzz test is: a landing never depends on a fresh draw. Seed 1246 leaves all of a
+# market's nickel demand unmet, where the balance's dual is not unique (the joint model and the block
+# returned different ones until Marginal costs and Market bills priced demand with its bound).
+@settings(max_examples=6, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000))
+@example(seed=1246)
 def test_random_workbooks_give_the_joint_tables(tmp_path_factory, seed):
     path = generate(tmp_path_factory.mktemp("random") / "w.xlsx", minerals=3, countries=10, periods=3, markets=2,
                     scenarios=2, seed=seed, version=1)

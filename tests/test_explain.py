@@ -6,10 +6,12 @@ duals are unique and can be asserted; the arithmetic is in the comments.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -292,3 +294,41 @@ def test_rules_priced_at_zero_are_not_resolved_and_cost_nothing(tmp_path, monkey
     for name in ("policy_costs", "market_bills"):
         pd.testing.assert_frame_equal(pruned.tables[name], every.tables[name], check_exact=False, rtol=1e-9,
                                       atol=1e-6)
+
+
+def test_demand_left_wholly_unmet_is_priced_at_the_unmet_penalty(tmp_path):
+    # No refinery can take li, so all 100 t of EU demand go unmet at the penalty of 1,000/t: 100,000.
+    # One more tonne of demand is one more unmet tonne: 1,000. (The balance's dual alone is not
+    # unique here: any value >= 1,000 is optimal, the bound unmet <= demand taking up the rest.)
+    sheets = two_sources(refining=table("mineral, country, capacity, cost", ("li", "CHN", 0, 0)),
+                         settings=table("key, value", ("unmet_penalty", 1000)))
+    out = solve(tmp_path, sheets)
+    assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(100_000)
+    assert out["Marginal costs"]["marginal_cost"].iloc[0] == pytest.approx(1000)
+
+
+def test_demand_price_is_the_same_for_every_optimal_dual(tmp_path):
+    """The joint model and a mineral's block returned different balance duals for the same plan
+    (a random workbook, seed 1246: 148,980.55 against 148,930.08 with all of a market's demand
+    unmet); the price of demand must not depend on which of the optimal duals the solver returns."""
+    from planner.analysis.explain import demand_prices
+    from planner.api import validate
+    from planner.model.build import build_model
+    from planner.solver.highs import HighsSession
+
+    sheets = two_sources(refining=table("mineral, country, capacity, cost", ("li", "CHN", 0, 0)),
+                         settings=table("key, value", ("unmet_penalty", 1000)))
+    model = build_model(validate(write_workbook(tmp_path / "in.xlsx", sheets)))
+    sol = HighsSession(model).solve()
+    row = model.rows["market_balance"].rows[0]
+    unmet = model.vars.unmet[("li", "EU", "2026")]
+    # Raise the balance's dual by 50 and lower unmet's reduced cost by 50: still dual feasible
+    # (unmet sits at its upper bound, where a negative reduced cost is allowed), still optimal.
+    other = dataclasses.replace(sol, row_dual=sol.row_dual.copy(), col_dual=sol.col_dual.copy())
+    other.row_dual[row] += 50
+    other.col_dual[unmet] -= 50
+    assert demand_prices(model, sol)[0] == pytest.approx(1000)
+    assert demand_prices(model, other)[0] == pytest.approx(1000)
+    # A solver without reduced costs (CBC): c - A^T y, computed from the model, gives the same.
+    np.testing.assert_allclose(model.reduced_costs(sol.row_dual), sol.col_dual, atol=1e-9)
+    assert demand_prices(model, dataclasses.replace(other, col_dual=None))[0] == pytest.approx(1000)

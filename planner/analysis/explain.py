@@ -228,15 +228,35 @@ BILL_COLUMNS = ["policy", "rule", "mineral", "market", "demand", "bill_with", "b
 def market_bills(model: Model, data: PlannerInput, sol: Solution) -> dict[tuple, tuple[float, float]]:
     """(mineral, market) -> (demand over the horizon, sum_t demand[m,d,t] x marginal cost[m,d,t])."""
     fam = model.rows["market_balance"]
+    price = demand_prices(model, sol)
     out: dict[tuple, list[float]] = {}
-    for (m, d, t), row in zip(fam.keys, fam.rows):
+    for (m, d, t), p in zip(fam.keys, price):
         q = data.demand.get((m, d, t), 0.0)
         if q <= 0:
             continue
         total = out.setdefault((m, d), [0.0, 0.0])
         total[0] += q
-        total[1] += q * float(sol.row_dual[row])
+        total[1] += q * float(p)
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def demand_prices(model: Model, sol: Solution) -> np.ndarray:
+    """Per market balance (m, d, t): the cost of one more tonne of demand,  y_balance + min(0, rc_unmet).
+
+    Demand is both the balance's right-hand side and the bound unmet[m,d,t] <= demand[m,d,t]. Where a
+    plan leaves all of a market's demand unmet, that bound binds and the balance's dual alone is not
+    unique: any value above the unmet penalty is optimal, the bound's multiplier taking up the rest,
+    and two solves of the same plan (joint or by block) may return different ones. Raising demand
+    moves both, so its price is the dual plus the bound's multiplier, which is unmet's reduced cost
+    where that is negative (at its upper bound); elsewhere it is the dual.
+    """
+    fam = model.rows["market_balance"]
+    dual = sol.row_dual[np.asarray(fam.rows, dtype=np.int64)]
+    unmet = model.vars.unmet
+    cols = np.array([unmet.get(key, -1) for key in fam.keys], dtype=np.int64)
+    reduced = sol.col_dual if sol.col_dual is not None else model.reduced_costs(sol.row_dual)
+    bound = np.where(cols >= 0, np.minimum(0.0, reduced[np.maximum(cols, 0)]), 0.0)
+    return dual + bound
 
 
 def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solution) -> pd.DataFrame:
@@ -309,10 +329,10 @@ def shadow_prices(model: Model, data: PlannerInput, numbers: Numbers, sol: Solut
 
 
 def marginal_costs(model: Model, data: PlannerInput, sol: Solution) -> pd.DataFrame:
-    """Dual of each market balance: the cost of one more tonne of demand."""
+    """The cost of one more tonne of demand in each market and period (``demand_prices``)."""
     fam = model.rows["market_balance"]
-    rows = [(m, d, t, data.demand.get((m, d, t), 0.0), float(sol.row_dual[row]))
-            for (m, d, t), row in zip(fam.keys, fam.rows)]
+    rows = [(m, d, t, data.demand.get((m, d, t), 0.0), float(p))
+            for (m, d, t), p in zip(fam.keys, demand_prices(model, sol))]
     return pd.DataFrame(rows, columns=["mineral", "market", "period", "demand", "marginal_cost"])
 
 

@@ -186,6 +186,13 @@ class LinearProgram:
         rows = np.repeat(np.arange(self.num_rows), np.diff(starts))
         return np.bincount(rows, weights=value * x[index], minlength=self.num_rows)
 
+    def reduced_costs(self, row_dual: np.ndarray, cost: np.ndarray | None = None) -> np.ndarray:
+        """c - A^T y, one value per column (for solvers that report row duals only)."""
+        starts, index, value = self.matrix()
+        rows = np.repeat(np.arange(self.num_rows), np.diff(starts))
+        cost = self.col_cost if cost is None else cost
+        return cost - np.bincount(index, weights=value * row_dual[rows], minlength=self.num_cols)
+
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row-wise sparse matrix as (starts, column indices, values)."""
         return (np.asarray(self._starts, dtype=np.int32), np.asarray(self._index, dtype=np.int32),
