@@ -136,9 +136,11 @@ def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path, workers):
     import time
 
     out = tmp_path / "partial.xlsx"
+    # The child gets Ctrl-C's default disposition: a test suite started in the background by a shell
+    # runs with SIGINT ignored, and a Python started that way keeps ignoring it (as nohup intends).
     proc = subprocess.Popen([sys.executable, "-m", "planner", "sweep", str(EXAMPLE), "--samples", "100000",
                              "--workers", workers, "-o", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Wait for the first progress line: the base plan is solved and samples are running.
     assert proc.stderr.readline()
     deadline = time.time() + 60

@@ -28,7 +28,7 @@ from planner.solver import Solution, solve_from, starting_basis
 @dataclass
 class Explanation:
     shadow_prices: pd.DataFrame  # every share-limit, capacity and reserve-target row
-    marginal_costs: pd.DataFrame  # market balance duals
+    marginal_costs: pd.DataFrame  # the price of one more tonne of demand (demand_prices)
     policy_costs: pd.DataFrame  # per mineral: cost with and without each policy
     market_bills: pd.DataFrame  # per mineral and market: demand x marginal cost with and without each policy
     concentration: pd.DataFrame  # per mineral, stage, period: top share, countries, HHI

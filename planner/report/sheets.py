@@ -190,8 +190,8 @@ EXPLAIN_TEXT = [
                      "all reserve targets. The LP separates by mineral, so the split per mineral is exact. Rules "
                      "overlap, so the costs of single rows do not add up to the cost of all of them."),
     ("Market bills", "Who pays: for every rule of Policy costs and every market of the minerals it touches, the "
-                     "market's bill (its demand over the horizon at its marginal cost, the dual of its market "
-                     "balance) with every rule and with this rule off. rule_bill is what the rule adds to what "
+                     "market's bill (its demand over the horizon at its marginal cost, see Marginal costs) "
+                     "with every rule and with this rule off. rule_bill is what the rule adds to what "
                      "that market's buyers pay where the last tonne sets the price: what the EU's benchmark "
                      "costs the EU, or what it costs the markets it does not rule. A bill is a price times a "
                      "quantity, not a cost of the plan: a rule that moves the marginal tonne can raise one "
@@ -202,9 +202,11 @@ EXPLAIN_TEXT = [
                       "min_share), one tonne less of reserve target. It is >= 0 and is 0 where the limit does "
                       "not bind. value_per_share_point is the same for loosening a share limit by one percentage "
                       "point of the stage total."),
-    ("Marginal costs", "The dual of each market balance: the objective's INCREASE per extra tonne of demand in "
-                       "that market and period (the marginal cost of supply, in currency per t). A market that "
-                       "leaves demand unmet has the mineral's unmet_penalty as its marginal cost."),
+    ("Marginal costs", "The objective's INCREASE per extra tonne of demand in that market and period (the "
+                       "marginal cost of supply, in currency per t): the dual of its market balance, plus that "
+                       "of the bound unmet <= demand, which moves with demand. A market that leaves demand unmet "
+                       "has the mineral's unmet_penalty as its marginal cost (where all of it goes unmet the "
+                       "balance's dual alone could be any value above the penalty; this one cannot)."),
     ("Concentration", "Per mineral, stage and period: the top country and its share, how many countries are used "
                       "and the Herfindahl-Hirschman index (sum of squared percentage shares, 0-10,000; above 2,500 "
                       "is highly concentrated), for the base plan (plan_), the base plan without share limits "
