@@ -120,6 +120,36 @@ def test_cbc_setting_end_to_end(tmp_path):
     assert pd.read_excel(out_cbc, sheet_name="Run info").set_index("item").loc["solver", "value"] == "cbc"
 
 
+def test_cbc_and_highs_agree_with_projects_and_a_mineral_with_nothing(tmp_path):
+    """CBC re-solves after setting a project's capacity coefficients (PuLP 3.3 keeps a constraint's
+    terms in ``expr``: setting them on the constraint was a TypeError, exit 3); and a mineral listed
+    with no data at all is a block with nothing in it, optimal at 0 (HiGHS calls it "Empty")."""
+    import pandas as pd
+
+    from planner.cli import main
+    from tests.bad_workbooks import base_sheets, set_cell
+    from tests.workbooks import write_workbook
+
+    sheets = base_sheets()
+    assert len(sheets["projects"]) > 1
+    sheets["minerals"].append(["Ga"])
+    highs_in = write_workbook(tmp_path / "highs.xlsx", sheets)
+    settings_row = len(sheets["settings"])
+    sheets["settings"].append([None, None])
+    set_cell(sheets, "settings", settings_row + 1, "key", "solver")
+    set_cell(sheets, "settings", settings_row + 1, "value", "cbc")
+    cbc_in = write_workbook(tmp_path / "cbc.xlsx", sheets)
+    totals = []
+    for inp in (highs_in, cbc_in):
+        out = tmp_path / f"{inp.stem}-plan.xlsx"
+        assert main(["solve", str(inp), "-o", str(out), "-q"]) == 0
+        totals.append(pd.read_excel(out, sheet_name="Scenarios")["total_cost"].to_numpy())
+        minerals = pd.read_excel(out, sheet_name="Scenario minerals")
+        ga = minerals[minerals["mineral"] == "Ga"]
+        assert len(ga) and (ga["mineral_cost"].fillna(0) == 0).all()  # nothing to plan: blank or 0
+    assert totals[1] == pytest.approx(totals[0], rel=1e-7)
+
+
 # Sizes of the models these workbooks built before version 2 existed (planner at tag pre-v2): a workbook
 # that uses no version 2 feature must build exactly the same model, columns, rows and nonzeros.
 SIZES_BEFORE_VERSION_2 = {

@@ -76,7 +76,7 @@ def apply_numbers(problem: PulpProblem, numbers) -> None:
         c.changeRHS(min(max(rhs, -1e30), 1e30))
     if numbers.coefficients is not None:
         for (row, col), value in zip(problem.cells, numbers.coefficients.tolist()):
-            problem.constraints[row][problem.variables[col]] = value
+            set_coefficient(problem.constraints[row], problem.variables[col], value)
     cost = numbers.col_cost
     set_objective(problem.prob, [(problem.variables[i], float(cost[i])) for i in np.flatnonzero(cost)])
 
@@ -137,6 +137,14 @@ def add_constraint(prob: pulp.LpProblem, constraint, name: str):
     if stored is None:  # PuLP 3.3 stores the object it was given
         stored = constraint
     return stored
+
+
+def set_coefficient(constraint, variable, value: float) -> None:
+    """Set one matrix entry of a stored constraint: PuLP 3.3 keeps the expression in ``expr``."""
+    if PULP_4:
+        constraint[variable] = value
+    else:
+        constraint.expr[variable] = value
 
 
 def set_objective(prob: pulp.LpProblem, pairs: list[tuple]) -> None:

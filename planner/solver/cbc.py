@@ -9,7 +9,7 @@ import numpy as np
 from planner.errors import SolverError
 from planner.model import pulp_export
 from planner.model.build import Model, Numbers
-from planner.solver.solution import OPTIMAL, Solution
+from planner.solver.solution import OPTIMAL, Solution, empty_program
 
 
 class CbcSession:
@@ -29,6 +29,9 @@ class CbcSession:
         self._cost = np.asarray(model.col_cost)
 
     def solve(self, numbers: Numbers | None = None) -> Solution:
+        empty = empty_program(self.model.num_cols, self.model.num_rows)
+        if empty is not None:
+            return empty
         if numbers is not None:
             pulp_export.apply_numbers(self.problem, numbers)
             self._cost = np.asarray(numbers.col_cost)

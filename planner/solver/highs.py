@@ -17,7 +17,7 @@ import numpy as np
 
 from planner.errors import SolverError
 from planner.model.build import Model, Numbers, coefficient_cells
-from planner.solver.solution import OPTIMAL, Solution
+from planner.solver.solution import OPTIMAL, Solution, empty_program
 
 _HIGHS_STATUS = {
     "Optimal": OPTIMAL,
@@ -176,6 +176,9 @@ class HighsSession:
             self.h.changeCoeff(int(row), int(col), float(value))
 
     def solve(self, numbers: Numbers | None = None) -> Solution:
+        empty = empty_program(self.model.num_cols, self.model.num_rows)
+        if empty is not None:
+            return empty
         if numbers is not None:
             self.set_numbers(numbers)
         start = time.perf_counter()
