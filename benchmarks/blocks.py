@@ -120,6 +120,16 @@ def one_run(path: Path, mode: str) -> dict:
                                                           "explain", "sheets", "write", "highs")}}
 
 
+def in_child(script: str, path: Path, mode: str) -> dict | None:
+    """Run ``script --one path mode`` in a fresh Python and return the figures it prints (None: it failed)."""
+    proc = subprocess.run([sys.executable, script, "--one", str(path), mode], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode != 0:
+        print(f"{path.name} {mode}: failed\n{proc.stderr[-2000:]}")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def world(scale: int) -> Path:
     sizes = dict(PRESETS["world"], minerals=PRESETS["world"]["minerals"] * scale)
     path = OUT / f"world-x{scale}.xlsx"
@@ -144,12 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     for scale in [int(s) for s in args.scales.split(",")]:
         path = world(scale)
         for mode in args.modes.split(","):
-            proc = subprocess.run([sys.executable, __file__, "--one", str(path), mode], capture_output=True,
-                                  text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-            if proc.returncode != 0:
-                print(f"{path.name} {mode}: failed\n{proc.stderr[-2000:]}")
+            r = in_child(__file__, path, mode)
+            if r is None:
                 continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(r)
             workers = ", ".join(f"{g:.2f}" for g in r["worker_peaks_gb"][:4]) or "-"
             print(f"{30 * scale:>4} min. {mode:>6} {r['wall']:8.1f} {r['main_peak_gb']:8.2f} {workers:>18}  "

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.append(str(HERE.parent))
 
-from benchmarks.blocks import ProcessTreeMemory, _main_peak_gb  # noqa: E402
+from benchmarks.blocks import ProcessTreeMemory, _main_peak_gb, in_child  # noqa: E402
 from benchmarks.generate import PRESETS, generate  # noqa: E402
 
 MODES = ("hedge", "solve")
@@ -83,12 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workbook: {path}")
     print(f"{'mode':>6} {'wall s':>8} {'HiGHS s':>8} {'main GB':>8} {'workers GB':>12}  status")
     for mode in args.modes.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--one", str(path), mode], capture_output=True,
-                              text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        if proc.returncode != 0:
-            print(f"{mode}: failed\n{proc.stderr[-2000:]}")
+        r = in_child(__file__, path, mode)
+        if r is None:
             continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
         workers = ", ".join(f"{g:.2f}" for g in r["worker_peaks_gb"][:2]) or "-"
         print(f"{mode:>6} {r['wall']:8.1f} {r['highs']:8.1f} {r['main_peak_gb']:8.2f} {workers:>12}  {r['status']}",
