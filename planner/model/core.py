@@ -110,7 +110,12 @@ class LinearProgram:
         return self.coefficients[name]
 
     def add_coefficient(self, family: CoefficientFamily, key: tuple, row: int, col: int) -> None:
-        """Record that entry (row, col), already in the matrix, is ``family.value(data, key)``."""
+        """Record that entry (row, col), already in the matrix, is ``family.value(data, key)``.
+
+        The entry is the whole of a_{row,col}, the sum of every term ``add_row`` was given for ``col``
+        in that row: a scenario sets it (HiGHS ``changeCoeff``, PuLP, the hedge's stacked values) to
+        ``value(data, key)``, so a family owns its entry alone.
+        """
         family.keys.append(key)
         family.cells.append((row, col))
 
@@ -120,17 +125,39 @@ class LinearProgram:
         return self.rows[name]
 
     def add_row(self, family: RowFamily, key: tuple, terms: Sequence[tuple[int, float]], rhs: float) -> int:
-        """Add ``sum(coef * x[col]) <sense> rhs``; return the row's index."""
+        """Add ``sum(coef * x[col]) <sense> rhs``; return the row's index.
+
+        A column given more than once is one entry: a_{row,col} = sum of the coefficients given for
+        col (an owner-basis group counts a country's tonnes once per member that owns part of them).
+        HiGHS refuses a row that repeats a column, so the matrix never holds one.
+        """
         row = len(self.row_rhs)
+        index, value = self._index, self._value
+        start = len(index)
         for col, coef in terms:
-            self._index.append(col)
-            self._value.append(coef)
-        self._starts.append(len(self._index))
+            index.append(col)
+            value.append(coef)
+        n = len(index) - start
+        # The check costs about 3% of a world-scale build (0.1 s CPU for 341,000 rows, 2.8 million
+        # terms); most rows have two terms (262,000 there), compared without making a set.
+        if (index[-1] == index[-2]) if n == 2 else (n > 2 and len(set(index[start:])) < n):
+            self._sum_repeated(start)
+        self._starts.append(len(index))
         family.keys.append(key)
         family.rows.append(row)
         self.row_sense.append(family.sense)
         self.row_rhs.append(float(rhs))
         return row
+
+    def _sum_repeated(self, start: int) -> None:
+        """Make the last row's entries (from ``start`` on) one per column, each the sum of its terms, in
+        the order the columns first appear."""
+        summed: dict[int, float] = {}
+        for col, coef in zip(self._index[start:], self._value[start:]):
+            summed[col] = summed.get(col, 0.0) + coef
+        del self._index[start:], self._value[start:]
+        self._index.extend(summed)
+        self._value.extend(summed.values())
 
     # -- objective -----------------------------------------------------------------------
 

@@ -103,6 +103,8 @@ def stack(model: Model, numbers: list[Numbers], weights: list[float]) -> Stack:
         upper[block] = n.col_upper[operating]
         cost[block] = w * n.col_cost[operating]
 
+    # Set directly, not through add_row: the model's rows hold each column once (add_row sums repeats) and
+    # a block maps the model's columns one-to-one, so the stacked rows do too (HiGHS refuses a repeat).
     lp = LinearProgram("hedge")
     lp.col_lower, lp.col_upper, lp.col_integer = lower.tolist(), upper.tolist(), integer.tolist()
     lengths = np.concatenate(length_parts)
