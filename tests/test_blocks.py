@@ -164,7 +164,7 @@ def test_random_workbooks_give_the_joint_tables(tmp_path_factory, seed):
     assert_same_tables(*both("solve", path, explain_plan=True))
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=4, deadline=None, derandomize=True)  # the same draws every run, as its neighbour's
 @given(seed=st.integers(0, 10_000))
 def test_random_version_2_workbooks_reach_the_joint_optima(tmp_path_factory, seed):
     tmp = tmp_path_factory.mktemp("random")

@@ -27,6 +27,9 @@ from defusedxml.ElementTree import fromstring as _safe_fromstring
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
+
+# Private to openpyxl, for speed (see _sparse_rows): openpyxl is kept below 3.2 in pyproject.toml, and
+# tests/test_family_coverage.py checks every internal used here is still there.
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from planner.errors import InputError, Issue
