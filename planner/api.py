@@ -21,7 +21,7 @@ from pathlib import Path
 
 from planner.input.data import PlannerInput
 from planner.model.build import Model, build_model
-from planner.pipeline import Run, load, run_command
+from planner.pipeline import Run, check_workbook, load, run_command
 from planner.progress import Progress
 from planner.report.template import template_sheets
 from planner.report.xlsx import write_workbook
@@ -88,8 +88,19 @@ def hedge(input: PathLike, output: PathLike | None = None, *, workers: int | Non
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:
-    """Read and validate a workbook; raise :class:`~planner.errors.InputError` listing every problem."""
-    return load(input, Stages(progress))
+    """Read and validate a workbook; raise :class:`~planner.errors.InputError` listing every problem.
+
+    Valid means what ``planner validate`` and every command mean by it: the cells, and then the numbers
+    each block's model (base and every scenario) would hand the solver (``check_workbook``). Warnings,
+    the workbook's and the model's scaling ones, go to ``progress`` (stderr by default).
+    """
+    stages = Stages(progress)
+    data = load(input, stages)
+    with stages.stage("check"):
+        warnings = check_workbook(data)
+    for warning in warnings:
+        stages.progress.warn(warning)
+    return data
 
 
 def build(input: PathLike) -> Model:
@@ -101,7 +112,10 @@ def export(input: PathLike, output: PathLike, *, scenario: str | None = None) ->
     """Write the base plan's model (or ``scenario``'s numbers on it) as an LP file, or MPS for ``.mps``.
 
     The file is the LP the planner hands HiGHS for that plan, every mineral in one model, for use in
-    another solver; it is written beside its destination and moved into place when complete.
+    another solver. Its names are ``family_key...`` (at most 100 characters: a longer one keeps its
+    start and ends in a hash of the whole); ``MODEL.names.csv`` beside it maps every name in the file to
+    its family and key (``kind, name, family, key``). Both are written beside their destination and moved
+    into place when complete.
     """
     import tempfile
 
@@ -117,16 +131,27 @@ def export(input: PathLike, output: PathLike, *, scenario: str | None = None) ->
                          f"{', '.join(scenario_names(data))}")
     model = build_model(data)
     output = Path(output)
+    names = names_path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix, dir=output.parent)
-    os.close(fd)
+    temporary = []
     try:
-        write_model(model, tmp, numbers_for(model, apply_scenario(data, name)))
-        os.replace(tmp, output)
+        for final in (output, names):
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=final.suffix, dir=output.parent)
+            os.close(fd)
+            temporary.append(tmp)
+        write_model(model, temporary[0], numbers_for(model, apply_scenario(data, name)), names_path=temporary[1])
+        os.replace(temporary[1], names)
+        os.replace(temporary[0], output)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for tmp in temporary:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     return output
+
+
+def names_path(output: PathLike) -> Path:
+    """Where ``export`` writes the names of ``output``'s model: ``MODEL.names.csv`` for ``MODEL.lp``."""
+    return Path(output).with_suffix(".names.csv")
 
 
 def template(output: PathLike) -> Path:

@@ -103,9 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", metavar="OUTPUT.xlsx")
 
     p = sub.add_parser("export", help="write the base plan's model (or a scenario's) as an LP or MPS file, "
-                                      "for another solver")
+                                      "for another solver",
+                       description="Write the base plan's model (or a scenario's) as an LP or MPS file, for another "
+                                   "solver. Names are family_key... (e.g. flow_lithium_AUS_CHN_2026), at most 100 "
+                                   "characters: a longer one keeps its start and ends in a hash of the whole. "
+                                   "MODEL.names.csv, written beside the file, maps every name in it to its family "
+                                   "and key (columns kind, name, family, key).")
     p.add_argument("input", metavar="INPUT.xlsx")
-    p.add_argument("output", metavar="MODEL.lp|MODEL.mps", help="the file to write; .mps writes MPS, else LP")
+    p.add_argument("output", metavar="MODEL.lp|MODEL.mps",
+                   help="the file to write; .mps writes MPS, else LP; its names go to MODEL.names.csv beside it")
     p.add_argument("--scenario", metavar="NAME", help="the model with this scenario's numbers (default base)")
     return parser
 
@@ -213,11 +219,8 @@ def _solve(args) -> int:
 
 def _validate(args) -> int:
     from planner import api
-    from planner.pipeline import check_workbook
 
-    data = api.validate(args.input)
-    for warning in check_workbook(data):  # numbers the solver would change are refused here
-        print(f"warning: {warning}", file=sys.stderr)
+    data = api.validate(args.input)  # the cells, then the numbers the solver would change; warnings on stderr
     if not args.quiet:
         print(f"{args.input} is valid: {len(data.minerals)} minerals, {len(data.countries)} countries, "
               f"{len(data.periods)} periods, {_scenarios(len(data.scenarios))}.")
@@ -301,7 +304,7 @@ def _export(args) -> int:
     if Path(args.output).suffix.lower() not in (".lp", ".mps"):
         raise UsageError(f"output {args.output} must end in .lp or .mps")
     path = api.export(args.input, args.output, scenario=args.scenario)
-    print(f"model written to {path}")
+    print(f"model written to {path}; its names mapped to the model's families and keys in {api.names_path(path)}")
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ from planner.solver.cbc import CbcSession
 from planner.solver.highs import HighsSession
 from planner.solver.solution import OPTIMAL, Solution
 
-__all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver", "solve_from", "starting_basis"]
+__all__ = ["OPTIMAL", "CbcSession", "HighsSession", "Solution", "make_solver", "settings_solver", "solve_from",
+           "starting_basis"]
 
 
 def make_solver(model: Model, solver: str = "highs", time_limit: float | None = None):
@@ -18,6 +19,11 @@ def make_solver(model: Model, solver: str = "highs", time_limit: float | None = 
     if solver == "cbc":
         return CbcSession(model, time_limit)
     raise SolverError(f"unknown solver {solver!r}; expected 'highs' or 'cbc'")
+
+
+def settings_solver(model: Model, settings: dict):
+    """The session the settings sheet asks for: its ``solver`` (``highs`` when blank) and ``time_limit``."""
+    return make_solver(model, str(settings.get("solver") or "highs"), settings.get("time_limit"))
 
 
 def starting_basis(session):

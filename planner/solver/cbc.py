@@ -28,6 +28,11 @@ class CbcSession:
         self.problem = pulp_export.to_pulp(model)
         self._cost = np.asarray(model.col_cost)
 
+    def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:
+        """Set the matrix entries at (row, column) ``cells`` to ``value`` (a frontier's cap rows)."""
+        for row, col in cells:
+            pulp_export.set_coefficient(self.problem.constraints[row], self.problem.variables[col], float(value))
+
     def solve(self, numbers: Numbers | None = None) -> Solution:
         empty = empty_program(self.model.num_cols, self.model.num_rows)
         if empty is not None:
