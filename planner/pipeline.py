@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
-from planner.analysis.hedge import hedge_plan, require_projects
+from planner.analysis.hedge import hedge_plan
 from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
@@ -35,7 +35,7 @@ from planner.progress import Progress
 from planner.report.sheets import sheets_for
 from planner.report.xlsx import check_writable, write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
-from planner.solver import HighsSession, make_solver
+from planner.solver import settings_solver
 from planner.solver.executors import make_executor
 
 
@@ -60,12 +60,9 @@ class Command:
 
 
 def _settings_solver(model: Model, data: PlannerInput):
-    return make_solver(model, str(data.settings.get("solver") or "highs"), data.settings.get("time_limit"))
-
-
-def _highs(model: Model, data: PlannerInput):
-    # Warm starts from a kept basis and coefficient changes need HiGHS itself.
-    return HighsSession(model, data.settings.get("time_limit"))
+    # Every command honours the setting: CBC keeps no basis (solve_from starts it afresh) and sets a
+    # frontier's cap coefficients on its PuLP problem.
+    return settings_solver(model, data.settings)
 
 
 def _no_session(model: Model, data: PlannerInput):
@@ -102,11 +99,10 @@ COMMANDS: dict[str, Command] = {
     "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver, merge=merge_stress),
     "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _no_session,
                      check=lambda data, options: require_risks(data)),
-    "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _highs,
+    "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _settings_solver,
                         build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,
                         check=_frontier_check, select=_frontier_select),
-    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _highs, merge=merge_hedge,
-                     check=lambda data, options: require_projects(data)),
+    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _settings_solver, merge=merge_hedge),
 }
 
 

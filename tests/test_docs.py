@@ -20,3 +20,13 @@ def test_readme_commands_name_shipped_files():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in re.findall(r"inputs/[\w.-]+\.xlsx", readme):
         assert (ROOT / path).exists(), f"README names {path}, which is not shipped"
+
+
+def test_the_spec_copy_in_docs_is_the_contract():
+    """docs/workbook-spec.md is the contract as given in ../shared/spec/workbook.md, word for word."""
+    import pytest
+
+    shared = ROOT.parent / "shared" / "spec" / "workbook.md"
+    if not shared.exists():
+        pytest.skip("no shared/ beside the repository")
+    assert (ROOT / "docs" / "workbook-spec.md").read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")

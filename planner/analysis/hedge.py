@@ -10,6 +10,7 @@ would build and re-planning operations when a scenario happens.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -24,20 +25,18 @@ from planner.analysis.results import (
     plan_tables,
     scenario_result,
 )
-from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
+from planner.model.core import LE
 from planner.model.stack import stack
 from planner.runinfo import Stages
-from planner.solver import HighsSession, solve_from, starting_basis
+from planner.solver import OPTIMAL, Solution, settings_solver, solve_from, starting_basis
+
+# A base plan within this relative distance of its optimum is still optimal (the MIP gap is 1e-9).
+NEAR_OPTIMAL = 1e-9
 
 SCENARIO_COLUMNS = ["scenario", "probability", "total_cost", "cost_with_base_builds", "hedging_saves"]
-
-
-def require_projects(data: PlannerInput) -> None:
-    if not data.projects:
-        raise UsageError(f"{data.source} has no rows on sheet 'projects': a hedge chooses which of them to build")
 
 
 def probabilities(data: PlannerInput) -> list[float]:
@@ -57,33 +56,82 @@ def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
 
 
 def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Outcome:
-    """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too."""
+    """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too.
+
+    A workbook with nothing to decide (no projects) is its own hedge: the expected cost of planning
+    each scenario, and a value of hedging of 0.
+    """
     names = scenario_names(data)
     weights = probabilities(data)
     progress = stages.progress
     with stages.stage("solve"):
         numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
         st = stack(model, numbers, weights)
-        stages.progress("hedge", f"{len(names)} scenarios stacked: {st.lp.num_cols:,} variables, "
-                                 f"{st.lp.num_rows:,} constraints")
-        joint = HighsSession(st.lp, data.settings.get("time_limit")).solve()
-        stages.add("highs", joint.solve_seconds)
-        progress("hedge", f"the hedge: {joint.status}")
-        if not joint.optimal:
-            return Outcome({}, [("expected_cost", None), ("value_of_hedging", None)],
-                           [f"the hedge: {joint.status}"])
-        hedged = joint.x[:len(st.shared)]
+        if len(st.shared):
+            stages.progress("hedge", f"{len(names)} scenarios stacked: {st.lp.num_cols:,} variables, "
+                                     f"{st.lp.num_rows:,} constraints")
+            joint = settings_solver(st.lp, data.settings).solve()
+            stages.add("highs", joint.solve_seconds)
+            progress("hedge", f"the hedge: {joint.status}")
+            if not joint.optimal:
+                return Outcome({}, [("expected_cost", None), ("value_of_hedging", None)],
+                               [f"the hedge: {joint.status}"])
+        else:
+            joint = Solution(OPTIMAL, x=np.zeros(0))
+        build_cols = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
+        hedged = _in_build_order(st, joint.x[:len(st.shared)], build_cols)
         base = session.solve(numbers[0])
         stages.add("highs", base.solve_seconds)
         basis = starting_basis(session)
-        build_cols = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
-        base_only = base.x[build_cols] if base.optimal else np.zeros(len(build_cols))
         priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds")
-        against = _price(model, data, session, names, numbers, base_only, basis, stages,
-                         "with the base plan's builds")
+        base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages)
+        if np.array_equal(base_only, hedged):
+            against = priced  # the same builds: the same optima, no need to solve them twice
+        else:
+            against = _price(model, data, session, names, numbers, base_only, basis, stages,
+                             "with the base plan's builds")
     with stages.stage("tables"):
         tables, summary, failures = _tables(model, data, names, weights, priced, against, joint, hedged, base_only)
     return Outcome(tables, summary, failures)
+
+
+def _in_build_order(st, shared_x: np.ndarray, build_cols: np.ndarray) -> np.ndarray:
+    """Stacked build values (in column order) rearranged in the order of ``model.vars.build``."""
+    position = {int(c): i for i, c in enumerate(st.shared)}
+    return np.array([shared_x[position[int(c)]] for c in build_cols], dtype=np.float64)
+
+
+def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build_cols, data, stages) -> np.ndarray:
+    """The base plan's own builds: of the base-optimal ones, those with the lowest expected cost.
+
+    Formulation
+    -----------
+    Where several sets of builds b give the base optimum z0, the value of hedging must not credit
+    the hedge for a choice the base plan could have made at no cost (spec, Version 2). So:
+        minimise  sum_s w_s (c_s^T x_s + f^T b)                  (the hedge program)
+        s.t.      c_0^T x_0 + f^T b <= z0 (1 + 1e-9)             (the base scenario stays optimal)
+    The hedge's own builds solve it whenever they are base-optimal (no other program is solved then).
+    """
+    if not len(build_cols) or not base.optimal:
+        return np.zeros(len(build_cols))
+    z0 = float(base.objective)
+    slack = NEAR_OPTIMAL * max(1.0, abs(z0))
+    if hedge_base.optimal and hedge_base.total_cost <= z0 + slack:
+        return hedged
+    lp = copy.copy(st.lp)
+    lp._starts, lp._index, lp._value = list(lp._starts), list(lp._index), list(lp._value)
+    lp.row_rhs, lp.row_sense, lp.rows = list(lp.row_rhs), list(lp.row_sense), {}
+    cost = base_numbers.col_cost
+    terms = [(i, float(cost[c])) for i, c in enumerate(st.shared) if cost[c]]
+    operating = cost[st.operating]
+    terms += [(st.offsets[0] + int(j), float(operating[j])) for j in np.flatnonzero(operating)]
+    lp.add_row(lp.row_family("base_optimal", LE, lambda data, key: 0.0), ("base",), terms, z0 + slack)
+    tied = settings_solver(lp, data.settings).solve()
+    stages.add("highs", tied.solve_seconds)
+    stages.progress("hedge", f"the base plan's own builds among its optima: {tied.status}")
+    if not tied.optimal:  # numerically out of reach: the base solve's own builds
+        return base.x[build_cols]
+    return _in_build_order(st, tied.x[:len(st.shared)], build_cols)
 
 
 def _price(model, data, session, names, numbers, builds, basis, stages, label) -> list[ScenarioResult]:

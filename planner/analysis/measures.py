@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
 
 BINDING_TOL = 1e-6
@@ -72,6 +73,21 @@ def mineral_totals(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFram
         else np.zeros(n),
     }, index=pd.Index(minerals, name="mineral"))
     return frame
+
+
+def reserve_drawn(model: Model, data: PlannerInput, x: np.ndarray) -> pd.Series:
+    """Tonnes taken out of each reserve (m, d) over the horizon: the sum of every period's fall in stock,
+
+        drawn[m,d] = sum_t max(0, stock[m,d,t-1] - stock[m,d,t]),  stock[m,d,t0-1] = initial_stock[m,d].
+    """
+    keys = list(data.reserves)
+    drawn = []
+    for (m, d) in keys:
+        stock = np.array([data.reserves[(m, d)].initial_stock,
+                          *(x[model.vars.stock[(m, d, t)]] for t in data.periods)], dtype=float)
+        drawn.append(float(np.clip(-np.diff(stock), 0.0, None).sum()))
+    index = pd.MultiIndex.from_arrays([[k[0] for k in keys], [k[1] for k in keys]], names=["mineral", "market"])
+    return pd.Series(drawn, index=index, dtype=float)
 
 
 def top_shares(model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -78,43 +78,102 @@ def _resembling(code: str, candidates: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def check_capacity(minerals, periods, supply, refining, demand, out: Collector, stocked=frozenset()) -> None:
+def check_capacity(minerals, periods, supply, refining, demand, out: Collector, stocked=frozenset(),
+                   projects=None) -> None:
     """Warn where a mineral's capacity cannot meet its demand, whatever the plan does: one warning
     per mineral, naming its short periods and the worst of them. A mineral with reserves (``stocked``)
-    may carry earlier tonnes into a short period, so its warning says so."""
+    may carry earlier tonnes into a short period, so its warning says so.
+
+    What can meet demand[m,t] is at most
+
+        min(refining capacity[m,t], supply capacity[m,t] x max yield[m,t])
+
+    counted twice: over existing capacity, and with every candidate project (``projects``) built in
+    full from its first_period on (a mine adds supply capacity, a refinery refining capacity and its
+    yield; a mine's yield is not used). A period short only without projects is short "unless
+    projects are built"; one short even with them will go unmet whatever is built.
+    """
     need: dict[tuple, float] = {}
     for (m, _d, t), q in demand.items():
         need[(m, t)] = need.get((m, t), 0.0) + q
-    refine: dict[tuple, float] = {}
-    best_yield: dict[tuple, float] = {}
-    for (m, _r, t), (cap, _c, y) in refining.items():
-        refine[(m, t)] = refine.get((m, t), 0.0) + cap
-        best_yield[(m, t)] = max(best_yield.get((m, t), 0.0), y)
-    mined: dict[tuple, float] = {}
-    for (m, _c, t), (cap, _cost) in supply.items():
-        mined[(m, t)] = mined.get((m, t), 0.0) + cap
+    existing = _Capacity(supply, refining)
+    built = _Capacity(supply, refining, projects or {}, periods)
     for m in minerals:
-        short = []
+        short, short_without = [], []  # (t, what, amount, demand): short even with projects; only without
         for t in periods:
             q = need.get((m, t), 0.0)
             if q <= 0:
                 continue
-            limits = (("refining capacity", refine.get((m, t), 0.0)),
-                      ("supply capacity x the best yield", mined.get((m, t), 0.0) * best_yield.get((m, t), 0.0)))
-            what, amount = min(limits, key=lambda item: item[1])
-            if amount < q * (1 - 1e-9):
-                short.append((t, what, amount, q))
-        if not short:
+            what, amount = existing.bound(m, t)
+            if amount >= q * (1 - 1e-9):
+                continue
+            with_what, with_amount = built.bound(m, t)
+            if with_amount >= q * (1 - 1e-9):
+                short_without.append((t, what, amount, q))
+            elif with_amount > amount:
+                short.append((t, f"with every candidate project built, {with_what}", with_amount, q))
+            else:
+                short.append((t, with_what, with_amount, q))
+        if short:
+            message = _short_message(m, periods, need, short, "will go unmet")
+            if m in stocked:
+                message += ", less what its reserves carry over from earlier periods"
+            if short_without:
+                message += (f"; short in {', '.join(s[0] for s in short_without)} too unless candidate projects "
+                            "are built")
+        elif short_without:
+            message = _short_message(m, periods, need, short_without, "will go unmet unless projects are built",
+                                     prefix="without candidate projects, ")
+            if m in stocked:
+                message += ", less what its reserves carry over from earlier periods"
+            message += "; with every candidate project built, capacity covers demand"
+        else:
             continue
-        t, what, amount, q = max(short, key=lambda s: (s[3] - s[2]) / s[3])
-        gap = q - amount
-        message = f"{m} {t}: {what} is {amount:,.0f} t against demand of {q:,.0f} t: at least {gap:,.0f} t " \
-                  f"({gap / q:.1%}) will go unmet"
-        if len(short) > 1:
-            total_gap = sum(qq - a for _t, _w, a, qq in short)
-            total_need = sum(need.get((m, tt), 0.0) for tt in periods)
-            message += (f"; short in {len(short)} of {len(periods)} periods ({', '.join(s[0] for s in short)}), "
-                        f"at least {total_gap:,.0f} t ({total_gap / total_need:.1%} of {m}'s demand) in all")
-        if m in stocked:
-            message += ", less what its reserves carry over from earlier periods"
         out.warn(Issue("demand", message=message))
+
+
+def _short_message(m, periods, need, short, outcome: str, prefix: str = "") -> str:
+    """The worst short period of ``m`` (by the share of demand short), then the count and sum over all."""
+    t, what, amount, q = max(short, key=lambda s: (s[3] - s[2]) / s[3])
+    gap = q - amount
+    message = f"{m} {t}: {prefix}{what} is {amount:,.0f} t against demand of {q:,.0f} t: at least {gap:,.0f} t " \
+              f"({gap / q:.1%}) {outcome}"
+    if len(short) > 1:
+        total_gap = sum(qq - a for _t, _w, a, qq in short)
+        total_need = sum(need.get((m, tt), 0.0) for tt in periods)
+        message += (f"; short in {len(short)} of {len(periods)} periods ({', '.join(s[0] for s in short)}), "
+                    f"at least {total_gap:,.0f} t ({total_gap / total_need:.1%} of {m}'s demand) in all")
+    return message
+
+
+class _Capacity:
+    """Refining capacity, supply capacity and the best refining yield per (mineral, period).
+
+    With ``projects``, each counts as built in full from its first_period on.
+    """
+
+    def __init__(self, supply, refining, projects=None, periods=()):
+        self.refine: dict[tuple, float] = defaultdict(float)
+        self.mined: dict[tuple, float] = defaultdict(float)
+        self.best_yield: dict[tuple, float] = defaultdict(float)
+        for (m, _r, t), (cap, _c, y) in refining.items():
+            self.refine[(m, t)] += cap
+            self.best_yield[(m, t)] = max(self.best_yield[(m, t)], y)
+        for (m, _c, t), (cap, _cost) in supply.items():
+            self.mined[(m, t)] += cap
+        for p in (projects or {}).values():
+            if p.first_period not in periods:
+                continue
+            for t in periods[periods.index(p.first_period):]:
+                if p.stage == "supply":
+                    self.mined[(p.mineral, t)] += p.capacity
+                else:
+                    self.refine[(p.mineral, t)] += p.capacity
+                    self.best_yield[(p.mineral, t)] = max(self.best_yield[(p.mineral, t)], p.yield_)
+
+    def bound(self, m: str, t: str) -> tuple[str, float]:
+        """The smaller of the two limits on what can be refined for ``m`` in ``t``, and its name."""
+        limits = (("refining capacity", self.refine.get((m, t), 0.0)),
+                  ("supply capacity x the best yield",
+                   self.mined.get((m, t), 0.0) * self.best_yield.get((m, t), 0.0)))
+        return min(limits, key=lambda item: item[1])

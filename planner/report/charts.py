@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_range_abs
 
 CHART_W, CHART_H = 640, 320
 ROWS_PER_CHART, COLS_PER_CHART = 17, 10
@@ -79,24 +80,44 @@ def bar_chart(sheet: str, frame: pd.DataFrame, category: str, value: str, title:
 
 def grouped_by(sheet: str, frame: pd.DataFrame, group: str, category: str, value: str, title: str, y_title: str,
                y_format: str) -> list:
-    """Clustered columns: one series per ``group`` (contiguous rows of ``frame``), ``value`` by ``category``."""
+    """Clustered columns: one series per ``group``, ``value`` by ``category``, read from that group's own rows.
+
+    A group's rows should sit together on the sheet (sort it by ``group`` first): a series is then one
+    block of cells, which every viewer draws from its cached values. Rows that do not are still read
+    where they are, as a union of blocks, never as the span from a group's first row to its last.
+    """
     values = pd.to_numeric(frame[value], errors="coerce").fillna(0.0)
     if len(frame) == 0 or not (values.abs() > 0).any():
         return []
     cols = list(frame.columns)
     c, v = cols.index(category), cols.index(value)
     groups = frame.groupby(group, sort=False).indices.items()
-    blocks = [(name, int(idx[0]) + 1, int(idx[-1]) + 1) for name, idx in groups if (values.iloc[idx].abs() > 0).any()]
+    blocks = [(name, _runs(idx + 1)) for name, idx in groups if (values.iloc[idx].abs() > 0).any()]  # +1: header
 
     def build(wb):
         chart = wb.add_chart({"type": "column"})
-        for i, (name, first, last) in enumerate(blocks):
-            chart.add_series({"name": literal(name), "categories": [sheet, first, c, last, c],
-                              "values": [sheet, first, v, last, v],
+        for i, (name, runs) in enumerate(blocks):
+            chart.add_series({"name": literal(name), "categories": _cells(sheet, runs, c),
+                              "values": _cells(sheet, runs, v),
                               "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 80})
         _style(chart, title, y_title, y_format=y_format)
         return chart
     return [build]
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) blocks of consecutive rows."""
+    breaks = np.flatnonzero(np.diff(rows) != 1)
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(rows) - 1]
+    return [(int(rows[a]), int(rows[b])) for a, b in zip(starts, ends)]
+
+
+def _cells(sheet: str, runs: list[tuple[int, int]], col: int):
+    """Column ``col`` over ``runs`` of rows: one block as XlsxWriter's list, several as a union formula."""
+    if len(runs) == 1:
+        return [sheet, runs[0][0], col, runs[0][1], col]
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    return "=(" + ",".join(f"{quoted}!{xl_range_abs(a, col, b, col)}" for a, b in runs) + ")"
 
 
 def mix_charts(sheet: str, mix: pd.DataFrame, colours: dict[str, str]) -> list:

@@ -1,0 +1,85 @@
+"""planner stress reports what a disruption draws from reserves beyond what the base plan itself draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from tests.workbooks import table, write_workbook
+
+DATASET = Path(__file__).resolve().parents[1] / "inputs" / "critical-minerals-2026.xlsx"
+
+
+def drawing_base():
+    """li and co, three years, EU demand 50 t of each a year; AAA mines both at 10/t, CHN refines for free.
+
+    The li reserve starts with 60 t above its target of 20 t, and holding costs 1/t a year: the base plan
+    draws it down to the target in 2026 (40 t drawn, 10 t bought instead of 50) and holds 20 t to the end.
+    Scenario "li ban" stops AAA's li in 2028: nothing else can be bought, so the reserve's last 20 t go to
+    demand (the target is lifted where supply is cut) and 30 t go unmet. Scenario "co ban" stops AAA's co
+    in 2028 (co has no reserve: 50 t unmet); li's reserve runs as in the base plan.
+    """
+    return {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000), ("co", 1000)),
+        "countries": table("country", ("AAA",), ("CHN",)),
+        "periods": table("period", (2026,), (2027,), (2028,)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AAA", 200, 10), ("co", "AAA", 200, 10)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0), ("co", "CHN", 1000, 0)),
+        "demand": table("mineral, market, period, demand", *[(m, "EU", t, 50) for m in ("li", "co")
+                                                             for t in (2026, 2027, 2028)]),
+        "reserve": table("mineral, market, initial_stock, holding_cost", ("li", "EU", 60, 1)),
+        "reserve_targets": table("mineral, market, min_stock", ("li", "EU", 20)),
+        "scenarios": table("scenario, kind, factor, mineral, country, period",
+                           ("li ban", "supply_capacity", 0, "li", "AAA", 2028),
+                           ("co ban", "supply_capacity", 0, "co", "AAA", 2028)),
+    }
+
+
+def stress(tmp_path, sheets, *args):
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "stress.xlsx"
+    assert main(["stress", str(inp), "-o", str(out), "-q", *args]) == 0
+    return pd.read_excel(out, sheet_name=None, dtype={"period": str})
+
+
+def test_only_the_disruptions_own_drawdown_is_reported(tmp_path):
+    out = stress(tmp_path, drawing_base())
+    # The case is what it says: the base plan draws 40 t in 2026 and holds 20 t; the li ban draws the rest.
+    reserve = out["Reserve"].set_index(["scenario", "period"])["stock"]
+    assert [reserve["base", t] for t in ("2026", "2027", "2028")] == pytest.approx([20, 20, 20])
+    assert [reserve["li ban", t] for t in ("2026", "2027", "2028")] == pytest.approx([20, 20, 0])
+    assert [reserve["co ban", t] for t in ("2026", "2027", "2028")] == pytest.approx([20, 20, 20])
+    stress_rows = out["Stress"].set_index("scenario")
+    # li ban: falls 40 (2026) + 20 (2028) = 60 t, less the base plan's own 40 t: 20 t.
+    assert stress_rows.loc["li ban", "reserve_drawn_tonnes"] == pytest.approx(20)
+    assert stress_rows.loc["li ban", "unmet_above_base_tonnes"] == pytest.approx(30)
+    # co ban: li's reserve falls 40 t, as in the base plan: nothing drawn beyond it.
+    assert stress_rows.loc["co ban", "reserve_drawn_tonnes"] == pytest.approx(0, abs=1e-9)
+    assert stress_rows.loc["co ban", "unmet_above_base_tonnes"] == pytest.approx(50)
+    by_mineral = out["Stress by mineral"].set_index(["scenario", "mineral"])["reserve_drawn_tonnes"]
+    assert by_mineral["li ban", "li"] == pytest.approx(20)
+    for key in [("li ban", "co"), ("co ban", "li"), ("co ban", "co")]:
+        assert by_mineral[key] == pytest.approx(0, abs=1e-9)
+
+
+def test_sizing_runs_report_drawdown_beyond_each_sized_base_plan(tmp_path):
+    # With --reserve-days every target is days of demand: 0 days, so the base plan draws all 60 t in
+    # 2026-2027 (50 + 10) and the li ban finds nothing left: nothing beyond the base plan's own drawdown.
+    out = stress(tmp_path, drawing_base(), "--reserve-days", "0")
+    runs = out["Sizing runs"].set_index(["scenario", "mineral"])
+    assert runs.loc[("li ban", "li"), "reserve_drawn_tonnes"] == pytest.approx(0, abs=1e-9)
+    assert runs.loc[("li ban", "li"), "unmet_above_base_tonnes"] == pytest.approx(50)
+
+
+@pytest.mark.skipif(not DATASET.exists(), reason="the shipped dataset is not there")
+def test_the_copper_tariff_draws_no_graphite(tmp_path):
+    # The shipped dataset's base plan draws its graphite reserve itself; a tariff on copper draws none of it.
+    out = tmp_path / "stress.xlsx"
+    assert main(["stress", str(DATASET), "-o", str(out), "-q"]) == 0
+    by_mineral = pd.read_excel(out, sheet_name="Stress by mineral")
+    tariff = by_mineral[by_mineral["scenario"].str.contains("copper") & by_mineral["scenario"].str.contains("tariff")]
+    assert len(tariff)
+    assert (tariff["reserve_drawn_tonnes"].abs() <= 1e-6).all()
