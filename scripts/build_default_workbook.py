@@ -210,6 +210,13 @@ COST_SCALE_SLOPE = 0.30
 # into the USA with the anti-dumping duty).
 UNMET_PENALTY_PRICE_MULTIPLE = 5.0
 
+# ASSUMPTION, a placeholder until the 2026 dataset sources one per mineral (issue 26): demand answers
+# to price with a short-run own-price elasticity of -0.2, inside the -0.1 to -0.5 that studies of
+# metal demand report for the short run. With the unmet penalty at 5x the refined price, the price at
+# which demand chokes, the last 1 - 5^-0.2 = 28% of each demand is priced out before any tonne goes
+# unmet at the penalty.
+DEMAND_ELASTICITY = -0.2
+
 # ASSUMPTION. Holding a tonne of stock for a year costs 5% of its refined value (financing and
 # storage). The planner's holding_cost is per t per period; periods are one year.
 HOLDING_COST_RATE = 0.05
@@ -1710,9 +1717,14 @@ def settings_sheet(d: Data, src: Sources) -> list[list]:
     src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
             value=0.5)
     # Costs over five years of world supply run to 10^12 USD: shown in millions, the cells exact.
+    src.add("ASSUMPTION", "settings", "elasticity -0.2: a placeholder short-run own-price elasticity of demand "
+            "for every mineral (studies of metal demand report -0.1 to -0.5 for the short run), until the 2026 "
+            "dataset sources one per mineral; demand chokes at the unmet penalty (5 x refined price)",
+            value=DEMAND_ELASTICITY)
     rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
             {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5},
-            {"key": "money_unit", "value": "millions"}]
+            {"key": "money_unit", "value": "millions"}, {"key": "elasticity", "value": DEMAND_ELASTICITY},
+            {"key": "demand_steps", "value": 10}]
     return table("settings", rows)
 
 

@@ -56,6 +56,10 @@ def figures(workdir: Path) -> dict[str, str]:
     plan = planner.solve(WORKBOOK)
     summary = dict(plan.outcome.summary)
     f["total"] = _money(summary["total_cost"])
+    f["economic"] = _money(summary["economic_cost"])
+    f["base_tariffs"] = _money(summary["base_tariff_cost"])
+    f["base_priced_out"] = _tonnes(summary["priced_out_tonnes"])
+    f["base_lost_value"] = _money(summary["lost_value"])
     f["share_cost"] = _money(summary["share_limits_cost"])
     f["reserve_cost"] = _money(summary["reserve_targets_cost"])
     f["excess_cost"] = _money(summary["base_excess_cost"])
@@ -79,9 +83,24 @@ def figures(workdir: Path) -> dict[str, str]:
     f["feoc_cost"] = _money(feoc["rule_cost"].sum())
     f["feoc_minerals"] = " and ".join(feoc[feoc["rule_cost"] > 0]["mineral"].unique())
     scenarios = plan.tables["scenarios"].set_index("scenario").iloc[1:]
-    rows = scenarios.sort_values("cost_change", ascending=False).head(5)
-    f["foresight_table"] = "\n".join(f"| {name} | {_money(r.cost_change)} | {_tonnes(r.unmet_change)} |"
-                                     for name, r in rows.iterrows())
+    rows = scenarios.sort_values("economic_cost_change", ascending=False).head(5)
+    prices = plan.tables["prices"]
+    prices = prices[prices["scenario"] != "base"]
+    rise = prices.assign(rise=prices["price_change"] / prices["reference_price"]).dropna(subset=["rise"])
+    top_rise = rise.loc[rise.groupby("scenario")["rise"].idxmax()].set_index("scenario")
+
+    def price_text(name):
+        if name not in top_rise.index or top_rise.at[name, "rise"] <= 0.005:
+            return "none"
+        r = top_rise.loc[name]
+        return f"{r['mineral']} {r['market']} {r['period']} +{r['rise']:.0%}"
+    f["economic_table"] = "\n".join(
+        f"| {name} | {_money(r.cost_change)} | {_money(r.economic_cost_change)} | {_money(r.lost_value)} | "
+        f"{_tonnes(r.priced_out_tonnes)} | {price_text(name)} |" for name, r in rows.iterrows())
+    tariff = scenarios.loc["us_refined_copper_tariff"]
+    f["tariff_change"] = _money(tariff["cost_change"])
+    f["tariff_economic"] = _money(tariff["economic_cost_change"])
+    f["tariff_paid"] = _money(tariff["tariff_cost"] - plan.tables["scenarios"].iloc[0]["tariff_cost"])
 
     stress = planner.stress(WORKBOOK).tables["stress"].set_index("scenario")
     f["stress_table"] = "\n".join(
@@ -146,7 +165,12 @@ calibration sets each country's capacity at its 2025 output plus 5% headroom and
 the rest; it claims the starting point, not the future (see `data/README.md`).
 
 **What the plan costs and what binds.** `planner solve inputs/critical-minerals-2026.xlsx` plans at
-{total} USD and leaves no demand unmet. The reserve targets cost {reserve_cost} ({reserve_top} alone
+{total} USD. Demand answers to price (an elasticity of -0.2 for every mineral, a placeholder until the
+dataset sources one per mineral; demand chokes at the unmet penalty, 5x the refined price): buyers
+facing today's tariffs forgo {base_priced_out} ({base_lost_value} of value to them), and no demand goes
+unmet at the penalty. Of the total, {base_tariffs} is tariffs paid to importing governments, a transfer,
+not a cost to the world: the economic cost, which also leaves out the penalties of soft targets and
+reserve shortfalls, is {economic}. The reserve targets cost {reserve_cost} ({reserve_top} alone
 {reserve_top_cost}); the share rules {share_cost}. The soft targets are missed where nothing else can be
 done: {excess_mineral} goes {excess_tonnes} beyond them across the coalition's markets, and the plan pays
 {excess_cost} in penalties rather than leave demand unserved (sheet `Excess`).
@@ -158,10 +182,25 @@ non-Chinese tonnes; China's own industry pays {chn_bill} less. The US ownership 
 US supply from FEOC-owned capacity, an assumption: `data/README.md`) costs {feoc_cost}, all of it
 {feoc_minerals}.
 
-**Disruptions, with foresight and without.** `Scenarios` prices each disruption as if it were known in
-advance (the plan re-made for it); `planner stress` hits the committed base plan instead, which can only
-keep its contracts where they still flow and buy the rest on the spot market at a 50% premium. The five
-costliest:
+**What a disruption costs the world.** `Scenarios` prices each disruption as if it were known in
+advance (the plan re-made for it), in two readings: `cost_change`, the objective's, and
+`economic_cost_change`, which leaves out tariffs (transfers) and the penalties of targets. When supply
+is short, prices rise along the demand curve and the buyers who value a tonne least do without it
+(`priced_out_tonnes`, `lost_value`: what those tonnes were worth to them); `Prices` gives every market's
+price against base. A disruption's reserve targets are lifted in the periods it hits, so stockpiles are
+drawn. The five costliest to the world:
+
+| scenario | change in total cost | change in economic cost | lost value | priced out | largest price rise |
+|---|---:|---:|---:|---:|---|
+{economic_table}
+
+A tariff shows why the two readings differ: the US tariff on refined copper raises the plan's cost by
+{tariff_change}, of which {tariff_paid} is duty the US government receives; it costs the world
+{tariff_economic}.
+
+**Disruptions, with foresight and without.** `planner stress` hits the committed base plan instead,
+which can only keep its contracts where they still flow and buy the rest on the spot market at a 50%
+premium. The same five:
 
 | scenario | with foresight | committed plan | unmet, committed plan |
 |---|---:|---:|---:|

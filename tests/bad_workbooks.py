@@ -45,6 +45,10 @@ BASE_ROWS: dict[str, list[dict[str, Any]]] = {
         {"mineral": "Li", "market": "USA", "period": 2027, "demand": 120},
         {"mineral": "Co", "market": "EU", "period": 2026, "demand": 50},
     ],
+    "demand_curve": [  # Co in the EU in 2027 as two bid steps (no demand row for that key)
+        {"mineral": "Co", "market": "EU", "period": 2027, "tonnes": 30, "price": 400},
+        {"mineral": "Co", "market": "EU", "period": 2027, "tonnes": 20, "price": 100},
+    ],
     "routes": [
         {"stage": "supply", "from": "AUS", "to": "USA", "mineral": "Li", "cost": 2, "tariff_rate": 0.1,
          "allowed": True},

@@ -17,8 +17,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 SCENARIO_KINDS = ("supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand")
-COMPONENTS = ("supply_cost", "route_cost", "refining_cost", "holding_cost", "unmet_cost", "shortfall_cost",
-              "excess_cost", "fixed_cost")
+COMPONENTS = ("supply_cost", "transport_cost", "tariff_cost", "refining_cost", "holding_cost", "unmet_cost",
+              "shortfall_cost", "excess_cost", "fixed_cost")
 
 
 # --------------------------------------------------------------------------- reading the input
@@ -133,8 +133,17 @@ class Inputs:
             self.refining[(key(r["mineral"]), code(r["country"]), key(r.get("period")))] = (
                 num(r["capacity"]), num(r["cost"]), num(r.get("yield"), 1.0))
         self.demand = {}
+        self.elastic = {}  # (m, d, t) -> (elasticity, reference price or None)
         for r in g("demand"):
-            self.demand[(key(r["mineral"]), code(r["market"]), key(r["period"]))] = num(r["demand"])
+            k = (key(r["mineral"]), code(r["market"]), key(r["period"]))
+            self.demand[k] = num(r["demand"])
+            self.elastic[k] = (num(r.get("elasticity")), num(r.get("price")))
+        self.bids: dict[tuple, list[tuple[float, float]]] = defaultdict(list)  # (m, d, t) -> (tonnes, price)
+        for r in g("demand_curve"):
+            self.bids[(key(r["mineral"]), code(r["market"]), key(r["period"]))].append(
+                (num(r["tonnes"]), num(r["price"])))
+        for k, steps in self.bids.items():
+            self.demand[k] = sum(t for t, _p in steps)
         self.routes = {}
         for r in g("routes"):
             self.routes[(str(r["stage"]).strip().lower(), code(r["from"]), code(r["to"]), key(r.get("mineral")))] = (
@@ -205,12 +214,63 @@ class Inputs:
 
     def route(self, stage, a, b, m):
         """(open, unit cost) of a route for mineral m: cost + tariff_rate x price of the stage."""
+        is_open, transport, tariff = self.route_parts(stage, a, b, m)
+        return is_open, transport + tariff
+
+    def route_parts(self, stage, a, b, m):
+        """(open, transport cost, tariff per t) of a route for mineral m."""
         row = self.routes.get((stage, a, b, m)) or self.routes.get((stage, a, b, None))
         if row is None:
-            return (not self.routes_closed, 0.0)
+            return (not self.routes_closed, 0.0, 0.0)
         cost, tariff, allowed = row
         price = self.minerals[m]["raw_price" if stage == "supply" else "refined_price"] or 0.0
-        return (allowed, cost + tariff * price)
+        return (allowed, cost, tariff * price)
+
+    def demand_pieces(self, scenario, m, d, t):
+        """(core tonnes, [(tonnes, value per t) of each step, most valuable first]) of a demand that answers to
+        price, or None for fixed demand (spec, Version 3).
+
+        Bid steps: the bids, no core. Elastic: the curve P(q) = p0 (q / q0)^(1/e) cut at q_U = q0 (U / p0)^e,
+        the core below q_U at U, and K equal steps above it valued at their average of P.
+        """
+        pen = self.unmet_penalty(m)
+        factor = self.factor(scenario, "demand", m, d, t)
+        if (m, d, t) in self.bids:
+            return 0.0, sorted(((tonnes * factor, price) for tonnes, price in self.bids[(m, d, t)] if tonnes > 0),
+                               key=lambda piece: -piece[1])
+        e, p0 = self.elastic.get((m, d, t), (None, None))
+        if e is None and not _blank(self.settings.get("elasticity")):
+            e = float(self.settings["elasticity"])
+        if p0 is None:
+            p0 = self.minerals[m]["refined_price"] or 0.0
+        q0 = self.demand.get((m, d, t), 0.0) * factor
+        if e is None or e == 0 or p0 <= 0 or pen <= p0:
+            return None
+        steps = int(float(self.settings.get("demand_steps") or 10))
+        q_u = q0 * (pen / p0) ** e
+        w = (q0 - q_u) / steps
+
+        def average(x, y):  # of p0 (q / q0)^(1/e) over [x, y], from its integral
+            a = 1 / e
+            if abs(a + 1) < 1e-12:
+                return p0 * math.log(y / x) / (y / q0 - x / q0)
+            return p0 / (a + 1) * ((y / q0) ** (a + 1) - (x / q0) ** (a + 1)) / (y / q0 - x / q0)
+
+        return q_u, [(w, average(q_u + (k - 1) * w, q_u + k * w) if q0 > 0 else 0.0) for k in range(1, steps + 1)]
+
+    def lost_value(self, scenario, m, d, t, unserved):
+        """The cheapest value of leaving ``unserved`` t of a demand unserved: the least valued tonnes first."""
+        pen = self.unmet_penalty(m)
+        pieces = self.demand_pieces(scenario, m, d, t)
+        if pieces is None:
+            return unserved * pen
+        core, steps = pieces
+        value, left = 0.0, unserved
+        for tonnes, price in sorted(steps + [(core, pen)], key=lambda piece: piece[1]):
+            take = min(tonnes, left)
+            value += take * price
+            left -= take
+        return value + max(0.0, left) * pen
 
     def markets(self, m):
         return sorted({k[1] for k in self.demand if k[0] == m} | {k[1] for k in self.reserve if k[0] == m})
@@ -287,6 +347,15 @@ class Inputs:
                 points += row["factor"]
         return banned, points
 
+    def lifted(self, scenario, m, t):
+        """A reserve is there to be drawn: no target where a scenario row cuts supply or raises demand."""
+        for row in self.scenarios.get(scenario, []):
+            cuts = (row["kind"] in ("supply_capacity", "refining_capacity") and row["factor"] < 1) \
+                or row["kind"] == "export_ban" or (row["kind"] == "demand" and row["factor"] > 1)
+            if cuts and row["mineral"] in (None, m) and row["period"] in (None, t):
+                return True
+        return False
+
     def price(self, stage, m):
         return self.minerals[m]["raw_price" if stage == "supply" else "refined_price"] or 0.0
 
@@ -300,7 +369,7 @@ class Inputs:
 
     def target(self, scenario, m, d, t):
         row = self.targets.get((m, d, t)) or self.targets.get((m, d, None))
-        if row is None:
+        if row is None or self.lifted(scenario, m, t):
             return 0.0
         min_stock, min_days = row
         dem = self.demand.get((m, d, t), 0.0) * self.factor(scenario, "demand", m, d, t)
@@ -371,6 +440,10 @@ def read_output(path: str | Path):
             k = tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market", "period"))
             reserve[k] = {v: (0.0 if _blank(rec.get(v)) else float(rec[v])) for v in ("stock", "target", "shortfall")}
     unmet = grouped("Unmet", ["scenario", "mineral", "market", "period"], ["tonnes"])["tonnes"]
+    priced_out = {}
+    for rec in _table(sheets, "Priced out").to_dict("records"):
+        k = tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market", "period")) + (int(rec["step"]),)
+        priced_out[k] = (float(rec["tonnes"]), float(rec["step_value"]), float(rec["step_tonnes"]))
     scen_df = _table(sheets, "Scenarios")
     scenarios = {}
     order = []
@@ -385,7 +458,7 @@ def read_output(path: str | Path):
     return {
         "flows": flows, "refining": refining, "deliveries": deliveries, "reserve": reserve, "paths": paths,
         "has_paths": "Paths" in sheets, "builds": builds, "excess": excess,
-        "unmet": unmet, "scenarios": scenarios, "order": order, "summary": summary,
+        "unmet": unmet, "priced_out": priced_out, "scenarios": scenarios, "order": order, "summary": summary,
     }
 
 
@@ -588,7 +661,9 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 else:
                     unit_cost = inp.supply_row(m, o, t)[1] * inp.factor(s, "supply_cost", m, o, t)
                 cost["supply_cost"] += v * unit_cost
-                cost["route_cost"] += v * (unit + points * inp.price("supply", m))
+                _open, transport, tariff = inp.route_parts("supply", country(o), country(u), m)
+                cost["transport_cost"] += v * transport
+                cost["tariff_cost"] += v * (tariff + points * inp.price("supply", m))
             for c in sup_c:
                 cap = inp.supply_row(m, c, t)[0] * inp.factor(s, "supply_capacity", m, c, t)
                 if by_origin[c] > cap + tol * max(1.0, cap):
@@ -655,7 +730,9 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 banned, points = inp.lane(s, "delivery", country(u), d, m, t)
                 if not is_open or banned:
                     err(f"{W}: delivery {u}->{d} = {v} on a {'banned' if banned else 'closed'} delivery route")
-                cost["route_cost"] += v * (unit + points * inp.price("delivery", m))
+                _open, transport, tariff = inp.route_parts("delivery", country(u), d, m)
+                cost["transport_cost"] += v * transport
+                cost["tariff_cost"] += v * (tariff + points * inp.price("delivery", m))
             for (mm, d, tt), v in unmet.items():
                 if (mm, tt) == (m, t) and d not in markets and abs(v) > tol:
                     err(f"{W}: unmet {v} reported for market {d} without demand or reserve")
@@ -692,13 +769,25 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
         for d in inp.markets(m):
             res = inp.reserve.get((m, d))
             prev = res["initial_stock"] if res else 0.0
-            pen = inp.unmet_penalty(m)
             for t in inp.periods:
                 W = where(m, t) + f", market {d!r}"
                 dem = inp.demand.get((m, d, t), 0.0) * inp.factor(s, "demand", m, d, t)
                 got = sum(v for (mm, tt, r, dd), v in ships.items() if (mm, tt, dd) == (m, t, d))
                 un = unmet.get((m, d, t), 0.0)
-                cost["unmet_cost"] += un * pen
+                cost["unmet_cost"] += inp.lost_value(s, m, d, t, un)
+                pieces = inp.demand_pieces(s, m, d, t)
+                steps_out = {k[4]: v for k, v in out["priced_out"].items() if k[:4] == (s, m, d, t)}
+                if steps_out and pieces is None:
+                    err(f"{W}: Priced out lists steps of a fixed demand")
+                elif steps_out:
+                    for step, (tonnes, value, size) in steps_out.items():
+                        width, worth = pieces[1][step - 1]
+                        if not (_close(value, worth, tol) and _close(size, width, tol)):
+                            err(f"{W}: step {step} is {size} t at {value}/t, expected {width} t at {worth}/t")
+                        if tonnes > width + tol * max(1.0, width):
+                            err(f"{W}: step {step} leaves {tonnes} t unserved, more than its {width} t")
+                    if sum(v[0] for v in steps_out.values()) > un + tol * max(1.0, un):
+                        err(f"{W}: steps priced out exceed the unmet {un} t")
                 if un > dem + tol * max(1.0, dem):
                     err(f"{W}: unmet {un} exceeds demand {dem}")
                 elif un > dem + RTOL * dem + ATOL:
@@ -738,3 +827,9 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
     for c in COMPONENTS:
         if c in rec and not _blank(rec[c]) and not _close(float(rec[c]), cost[c], tol):
             err(f"scenario {s!r}: {c} {rec[c]} != {cost[c]} recomputed from the tables")
+    derived = {"route_cost": cost["transport_cost"] + cost["tariff_cost"],
+               "economic_cost": total - cost["tariff_cost"] - cost["excess_cost"] - cost["shortfall_cost"],
+               "lost_value": cost["unmet_cost"]}
+    for c, value in derived.items():
+        if c in rec and not _blank(rec[c]) and not _close(float(rec[c]), value, tol):
+            err(f"scenario {s!r}: {c} {rec[c]} != {value} recomputed from the tables")

@@ -477,7 +477,7 @@ def test_non_ascii_names(tmp_path, capsys):
             row[sheets["ownership"][0].index("mineral")] = "钴"
     set_cell(sheets, "minerals", 2, "mineral", "Lítio")
     set_cell(sheets, "minerals", 3, "mineral", "钴")
-    for sheet in ("supply", "refining", "demand"):
+    for sheet in ("supply", "refining", "demand", "demand_curve"):
         for row in sheets[sheet][1:]:
             if row[0] == "Co":
                 row[0] = "钴"

@@ -44,46 +44,53 @@ def row(frame, scenario):
 def test_reserve_covers_the_ban_fully(tmp_path):
     # Base: 2026 buy 100 (50 for demand, 50 into the reserve) = 1000, hold 50 = 50; 2027 buy 50 = 500,
     # hold 50 = 50: 1600. Ban in 2027: 2026 as committed (1050); 2027 nothing can be bought, so the
-    # reserve serves the 50 t: stock 0, shortfall 50 x 500 = 25000. Total 26050, extra 24450, nothing unmet.
+    # reserve serves the 50 t: stock 0, and the ban lifts the 2027 target (spec, Version 3: a reserve is
+    # there to be drawn), so no shortfall and no holding. Total 1050, extra -550 (the ban spares 2027's
+    # purchase and holding), nothing unmet. Version 2 charged the shortfall, 50 x 500: 26050.
     out = stress(tmp_path, ban_case())
     assert out["Summary"].set_index("item").loc["total_cost", "value"] == pytest.approx(1600)
     s = row(out["Stress"], "ban")
-    assert s["total_cost"] == pytest.approx(26050)
-    assert s["extra_cost"] == pytest.approx(24450)
+    assert s["total_cost"] == pytest.approx(1050)
+    assert s["extra_cost"] == pytest.approx(-550)
     assert s["unmet_tonnes"] == pytest.approx(0, abs=1e-9)
-    assert s["shortfall_tonnes"] == pytest.approx(50)
+    assert s["shortfall_tonnes"] == pytest.approx(0, abs=1e-9)
     assert s["reserve_drawn_tonnes"] == pytest.approx(50)
     assert str(s["first_period"]) == "2027"
 
 
 def test_reserve_covers_the_ban_partly(tmp_path):
     # 2027 demand 80. Base: 2026 1000 + 50; 2027 buy 80 = 800, hold 50 = 50: 1900. Ban: the reserve's
-    # 50 t go to demand (shortfall 50 x 500 = 25000) and 30 t stay unmet (30 x 1000 = 30000): 56050.
+    # 50 t go to demand (the 2027 target lifted: no shortfall) and 30 t stay unmet (30 x 1000 = 30000):
+    # 1050 + 30000 = 31050 (version 2 added the shortfall, 25000: 56050).
     out = stress(tmp_path, ban_case(demand_2027=80))
     s = row(out["Stress"], "ban")
-    assert s["total_cost"] == pytest.approx(56050)
+    assert s["total_cost"] == pytest.approx(31050)
     assert s["unmet_tonnes"] == pytest.approx(30)
     unmet = out["Unmet"]
     assert unmet[unmet["scenario"] == "ban"]["tonnes"].sum() == pytest.approx(30)
 
 
-def test_spot_buying_beats_drawing_the_reserve(tmp_path):
-    # BBB can supply at 30/t, on the spot market at (1 + 0.5) x 30 = 45/t: cheaper than a 500/t shortfall.
-    # Base (AAA only): 1600. Ban: 2026 1050; 2027 buy 50 t spot from BBB = 2250 and hold 50 = 50: 3350.
-    out = stress(tmp_path, ban_case(second_source=True))
+def test_spot_buying_covers_what_the_reserve_cannot(tmp_path):
+    # 2027 demand 80. BBB can supply at 30/t, on the spot market at (1 + 0.5) x 30 = 45/t: dearer than the
+    # reserve, which the ban lets the plan draw at no penalty, and cheaper than 1000/t unmet.
+    # Base (AAA only): 2026 1050, 2027 800 + 50 = 1900. Ban: 2026 1050; 2027 the reserve's 50 t, then 30 t
+    # spot from BBB = 1350: 2400.
+    out = stress(tmp_path, ban_case(demand_2027=80, second_source=True))
     s = row(out["Stress"], "ban")
-    assert s["total_cost"] == pytest.approx(3350)
-    assert s["spot_tonnes"] == pytest.approx(50)
-    assert s["reserve_drawn_tonnes"] == pytest.approx(0, abs=1e-9)
+    assert s["total_cost"] == pytest.approx(2400)
+    assert s["spot_tonnes"] == pytest.approx(30)
+    assert s["reserve_drawn_tonnes"] == pytest.approx(50)
+    assert s["unmet_tonnes"] == pytest.approx(0, abs=1e-9)
     flows = out["Flows"]
     bbb = flows[(flows["scenario"] == "ban") & (flows["origin"] == "BBB")]
-    assert bbb["spot_tonnes"].sum() == pytest.approx(50) and bbb["kept_tonnes"].sum() == pytest.approx(0)
+    assert bbb["spot_tonnes"].sum() == pytest.approx(30) and bbb["kept_tonnes"].sum() == pytest.approx(0)
 
 
 def test_spot_premium_setting(tmp_path):
-    # With spot_premium 0.2 spot costs 36/t: 2027 = 1800 + 50 holding, total 2900.
-    out = stress(tmp_path, ban_case(second_source=True, settings=table("key, value", ("spot_premium", 0.2))))
-    assert row(out["Stress"], "ban")["total_cost"] == pytest.approx(2900)
+    # With spot_premium 0.2 spot costs 36/t: 2027 = the reserve's 50 t + 30 x 36 = 1080, total 2130.
+    out = stress(tmp_path, ban_case(demand_2027=80, second_source=True,
+                                    settings=table("key, value", ("spot_premium", 0.2))))
+    assert row(out["Stress"], "ban")["total_cost"] == pytest.approx(2130)
 
 
 def test_past_is_committed_and_contracts_bound_kept_flows(tmp_path):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.analysis.measures import mineral_totals, stage_tonnes, top_shares
+from planner.analysis.measures import mineral_totals, reserve_drawn, stage_tonnes, top_shares
 from planner.analysis.results import ScenarioResult, noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import Model
 
 # The contract's three first (scenario, status, total_cost), then what the scenario changes.
-SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_change_pct", "unmet_tonnes",
-                    "unmet_change", "unmet_share"]
+SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_change_pct", "economic_cost",
+                    "economic_cost_change", "lost_value", "unmet_tonnes", "unmet_change", "unmet_share",
+                    "priced_out_tonnes"]
+# Money that changes hands or stands for a target missed, not resources used (spec, Version 3).
+TRANSFERS = ("tariff", "excess", "shortfall")
 MINERAL_COLUMNS = ["scenario", "mineral", "mineral_cost", "cost_change", "demand", "unmet_tonnes", "unmet_share",
                    "unmet_change", "supply_top_country", "supply_top_share", "supply_top_share_change",
                    "refining_top_country", "refining_top_share", "refining_top_share_change"]
@@ -34,20 +37,44 @@ def compare_scenarios(model: Model, data: PlannerInput, results: list[ScenarioRe
             continue
         totals, top = measured[r.scenario]
         unmet, demand = float(totals["unmet"].sum()), float(totals["demand"].sum())
-        row.update(total_cost=r.total_cost, unmet_tonnes=unmet, unmet_share=unmet / demand if demand > 0 else 0.0)
+        row.update(total_cost=r.total_cost, unmet_tonnes=unmet, unmet_share=unmet / demand if demand > 0 else 0.0,
+                   economic_cost=economic_cost(r), lost_value=r.components.get("unmet", 0.0),
+                   priced_out_tonnes=priced_out_tonnes(model, r.solution.x))
         if base is not None:
             base_total = results[0].total_cost
             change = noise_free(r.total_cost - base_total, base_total)
             row.update(cost_change=change, cost_change_pct=change / base_total if base_total else np.nan,
-                       unmet_change=noise_free(unmet - float(base[0]["unmet"].sum()), demand))
+                       unmet_change=noise_free(unmet - float(base[0]["unmet"].sum()), demand),
+                       economic_cost_change=noise_free(row["economic_cost"] - economic_cost(results[0]), base_total))
         for c in model.cost_components:
             row[f"{c}_cost"] = r.components.get(c)
+        row["route_cost"] = r.components.get("transport", 0.0) + r.components.get("tariff", 0.0)
+        if data.reserves:  # the reserve's part of a change: its holding and shortfall costs, and what is drawn
+            row["reserve_drawn_tonnes"] = float(reserve_drawn(model, data, r.solution.x).sum())
         for m, s in pairs:
             row[f"{m} {s}"] = _top_text(top.get((m, s)), base[1].get((m, s)) if base is not None else None)
         detail += [_mineral_row(r.scenario, m, totals, top, base) for m in data.minerals]
         rows.append(row)
-    columns = SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in model.cost_components]
+    columns = (SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in model.cost_components]
+               + ["route_cost"] + (["reserve_drawn_tonnes"] if data.reserves else []))
     return pd.DataFrame(rows, columns=columns), pd.DataFrame(detail, columns=MINERAL_COLUMNS)
+
+
+def economic_cost(r: ScenarioResult) -> float:
+    """total_cost - tariff_cost - excess penalties - shortfall penalties: resources used and demand unserved.
+
+    A tariff is paid by buyers and received by the importing government; a soft limit's or a
+    reserve target's penalty prices a target, not a resource (spec, Version 3).
+    """
+    return r.total_cost - sum(r.components.get(c, 0.0) for c in TRANSFERS)
+
+
+def priced_out_tonnes(model: Model, x: np.ndarray) -> float:
+    """Tonnes of elastic and bid demand steps left unserved (the core at the unmet penalty aside)."""
+    cols = model.vars.priced_out
+    if not cols:
+        return 0.0
+    return float(x[np.fromiter(cols.values(), dtype=np.int64, count=len(cols))].sum())
 
 
 def _measures(model: Model, r: ScenarioResult):

@@ -68,8 +68,9 @@ def merge_scenarios(data: PlannerInput, frames: list[pd.DataFrame]) -> pd.DataFr
     """The Scenarios table of the whole plan from the blocks': costs and tonnes added, shares recomputed."""
     names = scenario_names(data)
     stacked = pd.concat(frames, ignore_index=True)
-    numeric = [c for c in stacked.columns if c.endswith("_cost") or c in ("total_cost", "cost_change",
-                                                                            "unmet_tonnes", "unmet_change")]
+    numeric = [c for c in stacked.columns if c.endswith("_cost") or c in (
+        "total_cost", "cost_change", "unmet_tonnes", "unmet_change", "economic_cost_change", "lost_value",
+        "priced_out_tonnes", "reserve_drawn_tonnes")]
     texts = [c for c in stacked.columns if c not in numeric and c not in SCENARIO_COLUMNS]
     rows = []
     for name in names:
@@ -88,8 +89,10 @@ def merge_scenarios(data: PlannerInput, frames: list[pd.DataFrame]) -> pd.DataFr
     merged = pd.DataFrame(rows)
     base = merged.iloc[0]
     if "cost_change" in merged and "total_cost" in merged and base["status"] == "Optimal":
-        merged["cost_change"] = [noise_free(c, t) if c == c else c
-                                 for c, t in zip(merged["cost_change"], merged["total_cost"])]
+        for change in ("cost_change", "economic_cost_change"):
+            if change in merged:
+                merged[change] = [noise_free(c, t) if c == c else c
+                                  for c, t in zip(merged[change], merged["total_cost"])]
         merged["cost_change_pct"] = merged["cost_change"] / base["total_cost"] if base["total_cost"] else np.nan
     return merged.reindex(columns=_scenario_columns(data, stacked.columns))
 

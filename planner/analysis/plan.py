@@ -16,6 +16,7 @@ import pandas as pd
 from planner.analysis.compare import compare_scenarios, scenario_mix
 from planner.analysis.explain import explain
 from planner.analysis.outcome import Outcome
+from planner.analysis.prices import prices_table
 from planner.analysis.results import ScenarioResult, capacity_built, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
@@ -40,6 +41,7 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
         tables: dict[str, pd.DataFrame] = {"scenarios": scenarios, "scenario_minerals": minerals,
                                            "scenario_mix": scenario_mix(model, data, results)}
         tables.update(plan_tables(results))
+        tables["prices"] = prices_table(model, data, results)
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
         if "investments" in tables:
             base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
@@ -59,8 +61,9 @@ def plan_summary(tables: dict[str, pd.DataFrame], explained: bool) -> list[tuple
     """The Summary sheet's answers: base cost and unmet demand, what the rules cost, the worst scenario."""
     scenarios = tables["scenarios"]
     base = scenarios.iloc[0]
-    summary = [("total_cost", base.get("total_cost")), ("unmet_tonnes", base.get("unmet_tonnes")),
-               ("unmet_share", base.get("unmet_share")),
+    summary = [("total_cost", base.get("total_cost")), ("economic_cost", base.get("economic_cost")),
+               ("lost_value", base.get("lost_value")), ("unmet_tonnes", base.get("unmet_tonnes")),
+               ("unmet_share", base.get("unmet_share")), ("priced_out_tonnes", base.get("priced_out_tonnes")),
                ("minerals_short", short_minerals(tables["scenario_minerals"]))]
     if explained and "policy_costs" in tables:
         costs = tables["policy_costs"]
@@ -74,7 +77,7 @@ def plan_summary(tables: dict[str, pd.DataFrame], explained: bool) -> list[tuple
                     ("its_unmet_change", worst["unmet_change"])]
     summary.append(("scenarios", len(scenarios)))
     summary += [(c[:-5].join(("base_", "_cost")), base[c]) for c in scenarios.columns if c.endswith("_cost")
-                and c != "total_cost"]
+                and c not in ("total_cost", "economic_cost")]
     return summary
 
 

@@ -77,6 +77,8 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         tables["excess"] = _excess_table(name, model, data, numbers, x)
     if v.build:
         tables["investments"] = investments_table(name, model, data, x)
+    if v.priced_out:
+        tables["priced_out"] = _priced_out_table(name, model, data, numbers, x)
     return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables, solution,
                           numbers)
 
@@ -84,6 +86,7 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
 PATH_COLUMNS = ["scenario", "mineral", "period", "origin", "refiner", "market", "tonnes"]
 EXCESS_COLUMNS = ["scenario", "shares_row", "mineral", "period", "stage", "scope", "market", "bound",
                   "tonnes_beyond", "penalty", "cost"]
+PRICED_OUT_COLUMNS = ["scenario", "mineral", "market", "period", "step", "step_value", "step_tonnes", "tonnes"]
 INVESTMENT_COLUMNS = ["scenario", "project", "country", "stage", "mineral", "period", "fraction_built",
                       "capacity_added", "fixed_cost"]
 
@@ -134,6 +137,13 @@ def _excess_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, 
             rows.append((scenario, sheet_row, m, t, stage, scope, market or None, bound, x[col], penalty,
                          penalty * x[col]))
     return pd.DataFrame(rows, columns=EXCESS_COLUMNS)
+
+
+def _priced_out_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, x) -> pd.DataFrame:
+    """Every demand step with tonnes left unserved: its value to its buyers, its size, what goes unserved."""
+    rows = [(scenario, m, d, t, k + 1, numbers.col_cost[col], numbers.col_upper[col], x[col])
+            for (m, d, k, t), col in model.vars.priced_out.items() if x[col] > 0]
+    return pd.DataFrame(rows, columns=PRICED_OUT_COLUMNS)
 
 
 def investments_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
@@ -212,9 +222,9 @@ def combine(results: list[ScenarioResult], table: str) -> pd.DataFrame:
 
 
 def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
-    """Flows, Refining, Deliveries, Reserve and Unmet over every scenario; Paths, Excess and Investments
-    where the model has them."""
-    names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments")
+    """Flows, Refining, Deliveries, Reserve and Unmet over every scenario; Paths, Excess, Investments and
+    Priced out where the model has them."""
+    names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments", "priced_out")
                                    if any(t in r.tables for r in results)]
     return {name: combine(results, name) for name in names}
 

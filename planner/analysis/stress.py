@@ -19,7 +19,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from planner.analysis.compare import compare_scenarios
+from planner.analysis.compare import compare_scenarios, economic_cost, priced_out_tonnes
+from planner.analysis.measures import reserve_drawn
 from planner.analysis.outcome import Outcome
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
 from planner.input.data import PlannerInput
@@ -30,7 +31,8 @@ from planner.runinfo import Stages
 from planner.solver import solve_from, starting_basis
 
 STRESS_COLUMNS = ["scenario", "status", "total_cost", "extra_cost", "unmet_tonnes", "shortfall_tonnes",
-                  "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes"]
+                  "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes",
+                  "economic_extra_cost", "priced_out_tonnes"]
 BY_MINERAL_COLUMNS = ["reserve_days", "scenario", "mineral", "status", "base_cost", "stress_cost", "extra_cost",
                       "base_holding_cost", "unmet_tonnes", "unmet_above_base_tonnes", "shortfall_tonnes",
                       "spot_tonnes", "reserve_drawn_tonnes"]
@@ -57,7 +59,7 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
                                lambda: (base_data, cost_components(base_data, v, model.num_cols)))[1]
     flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(v.flow))
     components = {k: a.copy() for k, a in numbers.components.items()}
-    for name in ("supply", "route"):
+    for name in ("supply", "transport", "tariff"):
         components[name][flow_cols] = base_costs[name][flow_cols]
     upper = numbers.col_upper.copy()
     lower = np.zeros(model.num_cols)
@@ -176,40 +178,44 @@ def _stress_one(name: str, model, data, session, basis, solution, base, base_by_
     result.measures["first_period"] = first
     if not sol.optimal:
         return result, [(days, name, m, sol.status) + (np.nan,) * 9 for m in data.minerals]
-    result.measures.update(_stress_measures(model, data, sol.x, solution.x))
+    drawn = drawn_above_base(model, data, sol.x, solution.x)
+    result.measures.update(_stress_measures(model, sol.x, solution.x))
+    result.measures["reserve_drawn_tonnes"] = float(drawn.sum())
     result.measures["extra_cost"] = noise_free(result.total_cost - base.total_cost, result.total_cost)
+    result.measures["economic_extra_cost"] = noise_free(economic_cost(result) - economic_cost(base), result.total_cost)
+    result.measures["priced_out_tonnes"] = priced_out_tonnes(model, sol.x)
     stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
+    drawn_by_mineral = drawn.groupby(level="mineral").sum()
     rows = []
     for m in data.minerals:
         b, s = base_by_mineral[m], stress_by_mineral[m]
         extra = noise_free(s["cost"] - b["cost"], s["cost"])
         rows.append((days, name, m, sol.status, b["cost"], s["cost"], extra, b["holding"], s["unmet"],
-                     max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"], s["drawn"]))
+                     max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"],
+                     float(drawn_by_mineral.get(m, 0.0))))
     return result, rows
 
 
-def _stress_measures(model, data, x, base_x) -> dict:
+def _stress_measures(model, x, base_x) -> dict:
     v = model.vars
     spot = float(sum(x[c] for c in v.spot.values()))
     unmet = float(sum(x[c] for c in v.unmet.values()))
     base_unmet = float(sum(base_x[c] for c in v.unmet.values()))
-    return {"spot_tonnes": spot, "reserve_drawn_tonnes": _drawn(model, data, x),
-            "unmet_above_base_tonnes": max(0.0, unmet - base_unmet)}
+    return {"spot_tonnes": spot, "unmet_above_base_tonnes": max(0.0, unmet - base_unmet)}
 
 
-def _drawn(model, data, x, mineral: str | None = None) -> float:
-    """Tonnes taken out of reserves: the sum of every period's fall in stock."""
-    v = model.vars
-    total = 0.0
-    for (m, d) in data.reserves:
-        if mineral is not None and m != mineral:
-            continue
-        previous = data.reserves[(m, d)].initial_stock
-        for t in data.periods:
-            stock = x[v.stock[(m, d, t)]]
-            total += max(0.0, previous - stock)
-            previous = stock
-    return total
+def drawn_above_base(model: Model, data: PlannerInput, x: np.ndarray, base_x: np.ndarray) -> pd.Series:
+    """Per reserve (m, d), the tonnes a disruption takes out beyond what the base plan itself takes out:
+
+        max(0, drawn[m,d](x) - drawn[m,d](base_x)),  drawn as in ``reserve_drawn``.
+
+    A base plan that runs a reserve down (stock above target, cheaper than buying) draws it in every
+    stress test too; that drawdown is the plan's, not the disruption's. Differences at the solver's
+    noise are 0.
+    """
+    stressed, base = reserve_drawn(model, data, x), reserve_drawn(model, data, base_x)
+    extra = [max(0.0, noise_free(s - b, s)) for s, b in zip(stressed.to_numpy(), base.to_numpy())]
+    return pd.Series(extra, index=stressed.index, dtype=float)
 
 
 def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
@@ -224,18 +230,19 @@ def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
             "unmet": float(sum(x[c] for k, c in v.unmet.items() if k[0] == m)),
             "shortfall": float(sum(x[c] for k, c in v.shortfall.items() if k[0] == m)),
             "spot": float(sum(x[c] for k, c in v.spot.items() if k[0] == m)),
-            "drawn": _drawn(model, data, x, m),
         }
     return out
 
 
 def _stress_row(r: ScenarioResult) -> tuple:
     if r.status != "Optimal":
-        return (r.scenario, r.status, None, None, None, None, r.measures.get("first_period"), None, None, None)
+        return (r.scenario, r.status, None, None, None, None, r.measures.get("first_period"), None, None, None, None,
+                None)
     unmet = float(r.tables["unmet"]["tonnes"].sum())
     shortfall = float(r.tables["reserve"]["shortfall"].sum()) if len(r.tables["reserve"]) else 0.0
     return (r.scenario, r.status, r.total_cost, r.measures["extra_cost"], unmet, shortfall, r.measures["first_period"],
-            r.measures["spot_tonnes"], r.measures["reserve_drawn_tonnes"], r.measures["unmet_above_base_tonnes"])
+            r.measures["spot_tonnes"], r.measures["reserve_drawn_tonnes"], r.measures["unmet_above_base_tonnes"],
+            r.measures["economic_extra_cost"], r.measures["priced_out_tonnes"])
 
 
 def sizing_summary(sizing: pd.DataFrame) -> pd.DataFrame:

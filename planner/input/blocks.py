@@ -49,7 +49,7 @@ def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
     return dataclasses.replace(
         data,
         minerals={m: v for m, v in data.minerals.items() if m in keep},
-        supply=first(data.supply), refining=first(data.refining), demand=first(data.demand),
+        supply=first(data.supply), refining=first(data.refining), demand=first(data.demand), curves=first(data.curves),
         markets={m: v for m, v in data.markets.items() if m in keep},
         routes={k: v for k, v in data.routes.items() if k[3] in keep},
         reserves=first(data.reserves), targets=first(data.targets),

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from planner.input.demand_curves import DemandCurve
+
 
 @dataclass(frozen=True)
 class Mineral:
@@ -114,6 +116,8 @@ class PlannerInput:
     supply: dict[tuple[str, str, str], tuple[float, float]]  # (m, c, t) -> (capacity, cost)
     refining: dict[tuple[str, str, str], tuple[float, float, float]]  # (m, r, t) -> (capacity, cost, yield)
     demand: dict[tuple[str, str, str], float]  # (m, d, t) -> t
+    # version 3: (m, d, t) -> the steps of demand that answers to price (elastic rows, bid steps)
+    curves: dict[tuple[str, str, str], DemandCurve]
     markets: dict[str, tuple[str, ...]]  # m -> markets (demand or reserve rows)
     routes: dict[tuple[str, str, str, str], Route]  # (stage, from, to, m), mineral-specific
     routes_default: str
@@ -147,6 +151,13 @@ class PlannerInput:
         if route.tariff_rate:
             return route.cost + route.tariff_rate * self.price(stage, mineral)
         return route.cost
+
+    def route_cost_parts(self, stage: str, origin: str, dest: str, mineral: str) -> tuple[float, float]:
+        """(transport, tariff) per t of an open route: its cost, and tariff_rate x price."""
+        route = self.routes.get((stage, origin, dest, mineral))
+        if route is None:
+            return 0.0, 0.0
+        return route.cost, (route.tariff_rate * self.price(stage, mineral) if route.tariff_rate else 0.0)
 
     def price(self, stage: str, mineral: str) -> float:
         """The customs value tariffs apply to: raw_price at supply, refined_price at delivery (0 when blank)."""

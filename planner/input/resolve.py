@@ -7,6 +7,7 @@ price. Problems are collected, never raised one by one.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from planner.input import schema as S
 from planner.input.aliases import suggest_country
 from planner.input.cells import convert_cell, did_you_mean, label_key, quote
 from planner.input.data import INF, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.demand_curves import DemandCurve, bid_curve, elastic_curve
 from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
 from planner.input.schema import LANE_KINDS
@@ -79,6 +81,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     minerals = _minerals(records["minerals"], names, settings, supply, refining, routes)
     _check_tariff_prices(records["routes"], minerals, routes, out)
     reserves, targets = _reserves(records["reserve"], records["reserve_targets"], periods, minerals, out)
+    curves = _demand_curves(records["demand"], records["demand_curve"], demand, minerals, settings, out)
     markets: dict[str, set] = defaultdict(set)
     for (m, d, _t) in demand:
         markets[m].add(d)
@@ -88,7 +91,8 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     projects, project_terms = _projects(records["projects"], defined, out)
     check_ranges(records, out)
     check_markets(records, out)
-    check_capacity(minerals, periods, supply, refining, demand, out, stocked={m for (m, _d) in reserves})
+    check_capacity(minerals, periods, supply, refining, demand, out, stocked={m for (m, _d) in reserves},
+                   projects=projects)
 
     return PlannerInput(
         source=source,
@@ -101,6 +105,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         supply=supply,
         refining=refining,
         demand=demand,
+        curves=curves,
         markets={m: tuple(sorted(markets.get(m, ()))) for m in minerals},
         routes=routes,
         routes_default=settings["routes_default"],
@@ -119,6 +124,60 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         production={(r["mineral"], r["stage"], r["country"]): r["tonnes"] for r in records["production"]
                     if None not in (r["mineral"], r["stage"], r["country"], r["tonnes"])},
     )
+
+
+def _demand_curves(demand_rows, bid_rows, demand: dict, minerals: dict[str, Mineral], settings: dict,
+                   out: Collector) -> dict[tuple[str, str, str], DemandCurve]:
+    """(m, d, t) -> the steps its unserved tonnes are cut into, for demand that answers to price.
+
+    A key with ``demand_curve`` rows takes them as its steps and their tonnes as its demand
+    (``demand`` gains the key, or must already state the same total); elsewhere a demand row with
+    an elasticity (its own, else the setting's) follows its inverse demand curve. Rows left out are
+    fixed demand, as in version 1.
+    """
+    bids: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    first_row: dict[tuple, Record] = {}
+    for r in bid_rows:
+        key = (r["mineral"], r["market"], r["period"])
+        if None in key or r["tonnes"] is None or r["price"] is None:
+            continue
+        bids[key].append((float(r["tonnes"]), float(r["price"])))
+        first_row.setdefault(key, r)
+    curves: dict[tuple, DemandCurve] = {}
+    stated = {(r["mineral"], r["market"], r["period"]): r for r in demand_rows}
+    for key, steps in bids.items():
+        total = sum(t for t, _p in steps)
+        row = stated.get(key)
+        if row is not None and row["demand"] is not None and not math.isclose(row["demand"], total, rel_tol=1e-9,
+                                                                                  abs_tol=1e-9):
+            out.error(first_row[key].issue("tonnes", f"the steps of {key[0]} in {key[1]} in {key[2]} add up to "
+                                                     f"{total:g} t, but sheet 'demand' row {row.row} states "
+                                                     f"{row['demand']:g} t; they must agree"))
+        demand[key] = total
+        curve = bid_curve(steps)
+        if curve is not None:
+            curves[key] = curve
+    steps = int(settings.get("demand_steps") or 10)
+    for r in demand_rows:
+        key = (r["mineral"], r["market"], r["period"])
+        if None in key or r["demand"] is None or key in bids:
+            continue
+        e = r["elasticity"] if r["elasticity"] is not None else settings.get("elasticity")
+        if e is None or e == 0:
+            continue
+        mineral = minerals.get(key[0])
+        if mineral is None:
+            continue
+        p0 = r["price"] if r["price"] is not None else mineral.refined_price
+        if p0 is None:
+            column = "elasticity" if r["elasticity"] is not None else "price"
+            out.error(r.issue(column, f"an elastic demand needs a reference price: give this row a price or "
+                                      f"{key[0]} a refined_price on sheet 'minerals'"))
+            continue
+        curve = elastic_curve(e, p0, mineral.unmet_penalty, steps)
+        if curve is not None:
+            curves[key] = curve
+    return dict(sorted(curves.items()))
 
 
 def _define_names(records: dict[str, list[Record]], out: Collector) -> _Defined:
@@ -155,7 +214,7 @@ def _define_names(records: dict[str, list[Record]], out: Collector) -> _Defined:
             out.error(Issue(sheet, message=f"sheet defines no {kind}; at least one row is needed"))
     if not countries:
         out.error(Issue("countries", message="sheet defines no country; at least one row is needed"))
-    for sheet in ("demand", "reserve"):
+    for sheet in ("demand", "demand_curve", "reserve"):
         for r in records[sheet]:
             if r["market"]:
                 names.define("market", r["market"])
@@ -164,7 +223,7 @@ def _define_names(records: dict[str, list[Record]], out: Collector) -> _Defined:
 
 
 _WHERE = {"mineral": "sheet 'minerals'", "country": "sheet 'countries'", "period": "sheet 'periods'",
-          "market": "a market on sheet 'demand' or 'reserve'"}
+          "market": "sheet 'demand' or 'reserve'"}
 
 
 def _resolve_references(records: dict[str, list[Record]], defined: _Defined, out: Collector) -> None:
@@ -337,6 +396,9 @@ def _shares(rows, defined: _Defined, out) -> list[ShareRule]:
                                        f"or a group label on sheet 'countries'"
                                        f"{did_you_mean(excepted.group(1) if excepted else text, pool)}."))
             continue
+        if r["penalty"] == 0:  # valid (the spec refuses only a negative penalty), but excess then costs nothing
+            out.warn(r.issue("penalty", "0 lets the limit be missed at no cost, so the rule limits nothing; leave "
+                                        "penalty blank for a hard limit, or give the cost per t of missing it"))
         rules.append(ShareRule(r.row, r["stage"], "*" if excepted else scope, r["mineral"], r["period"], lo, hi,
                                market=r["market"], basis=r["basis"] or "location", penalty=r["penalty"],
                                excluded=scope if excepted else None))
@@ -384,6 +446,9 @@ def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tu
             out.error(r.issue("project", f"got {quote(name)}, which is also a country or group on sheet "
                                          "'countries'; give the project a name of its own."))
             continue
+        if r["stage"] == "supply" and not _blank(r, "yield") and r["yield"] is not None:
+            out.warn(r.issue("yield", f"{quote(r['yield'])} is not used by a supply-stage project (a yield applies to "
+                                      "refineries only); ignored"))
         first = r["first_period"] or periods[0]
         project = Project(name, r["stage"], r["mineral"], r["country"], r["capacity"], r["cost"], r["fixed_cost"],
                           r["yield"] if r["yield"] is not None else 1.0, first, bool(r["integer"]),
@@ -410,8 +475,12 @@ def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out
             continue
         kind, factor = r["kind"], r["factor"]
         if factor is None and kind != "export_ban":
-            out.error(r.issue("factor", f"is blank; kind {kind} needs a factor (a number >= 0)."))
+            if _blank(r, "factor"):  # a cell that is not a number >= 0 is reported where it was read
+                out.error(r.issue("factor", f"is blank; kind {kind} needs a factor (a number >= 0)."))
             continue
+        if factor is not None and kind == "export_ban":
+            out.warn(r.issue("factor", f"{quote(factor)} is not used by kind export_ban (a ban closes the routes "
+                                       "whatever the factor); ignored"))
         if not _scenario_places(r, defined, out):
             continue
         if kind == "tariff":
@@ -437,6 +506,12 @@ def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out
         out.error(first.issue("probability", f"the scenarios' probabilities add up to {total:g}; base takes 1 minus "
                                              "their sum, so they may add up to at most 1."))
     return scenarios, {name: p for name, (p, _record) in probability.items()}
+
+
+def _blank(r: Record, column: str) -> bool:
+    """Whether ``column`` was left blank on the row (its cell empty, or the column absent), as read."""
+    value = r.raw.get(column)
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _scenario_places(r: Record, defined: _Defined, out) -> bool:
@@ -479,7 +554,7 @@ def _settings(rows: list[Record], out: Collector) -> dict:
                                     f"{did_you_mean(key, S.SETTING_BY_KEY)}"))
             continue
         col = S.Column("value", spec.kind, True, choices=spec.choices, minimum=spec.minimum,
-                       minimum_exclusive=spec.minimum_exclusive)
+                       minimum_exclusive=spec.minimum_exclusive, maximum=spec.maximum, integer=spec.integer)
         raw_value = r.raw.get("value")
         value, problem = convert_cell(col, raw_value)
         if problem:

@@ -26,6 +26,7 @@ def apply_rows(data: PlannerInput, rows: list[ScenarioRow]) -> PlannerInput:
     A capacity or cost factor scales the matching supply or refining rows and the candidate
     projects of the same country, stage and mineral; ``export_ban`` and ``tariff`` rows are kept
     as the bilateral measures in force, which the model reads route by route and period by period.
+    In the minerals and periods the rows disrupt, reserve targets are lifted (``lift_targets``).
     """
     if not rows:
         return data
@@ -56,7 +57,30 @@ def apply_rows(data: PlannerInput, rows: list[ScenarioRow]) -> PlannerInput:
         else:  # validation admits only the kinds above
             raise ValueError(f"unknown scenario kind {row.kind!r}")
     return dataclasses.replace(data, supply=supply, refining=refining, demand=demand, project_terms=terms,
-                               lanes=tuple(lanes))
+                               lanes=tuple(lanes), targets=lift_targets(data, rows))
+
+
+def disrupts(row: ScenarioRow) -> bool:
+    """A row that cuts supply (a capacity factor below 1, an export ban) or raises demand (a factor above 1)."""
+    if row.kind in ("supply_capacity", "refining_capacity"):
+        return row.factor is not None and row.factor < 1
+    if row.kind == "demand":
+        return row.factor is not None and row.factor > 1
+    return row.kind == "export_ban"
+
+
+def lift_targets(data: PlannerInput, rows: list[ScenarioRow]) -> dict:
+    """Reserve targets with those of the disrupted minerals and periods lifted (spec, Version 3).
+
+    A reserve is there to be drawn: in a period a row disrupts (its mineral, blank = all; its
+    period, blank = every one), the stock may fall without a shortfall penalty; the targets apply
+    again in the periods after. Cost and tariff rows lift nothing.
+    """
+    hits = [(row.mineral, row.period) for row in rows if disrupts(row)]
+    if not hits or not data.targets:
+        return data.targets
+    return {key: ((0.0, 0.0) if any(m in (None, key[0]) and t in (None, key[2]) for m, t in hits) else value)
+            for key, value in data.targets.items()}
 
 
 def apply_scenario(data: PlannerInput, name: str) -> PlannerInput:

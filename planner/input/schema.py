@@ -157,10 +157,28 @@ SHEETS: tuple[Sheet, ...] = (
             Column("market", CODE, True, "Market code (free identifier, e.g. EU)."),
             Column("period", PERIOD, True, "Period.", refers_to="period"),
             Column("demand", NUMBER, True, "Refined tonnes the market needs in the period.", unit=_T, minimum=0),
+            Column("price", NUMBER, doc="Reference price per t at which `demand` is bought (blank = the mineral's "
+                   "refined_price); used with an elasticity.", unit=_CUR, minimum=0),
+            Column("elasticity", NUMBER, doc="Own-price elasticity of demand, at most 0 (blank = the setting "
+                   "`elasticity`; neither: fixed demand). Buyers take fewer tonnes as the price rises towards the "
+                   "unmet penalty.", unit="", maximum=0),
         ),
         "Demand for refined mineral by market and period.",
         required=True,
         key=("mineral", "market", "period"),
+    ),
+    Sheet(
+        "demand_curve",
+        (
+            Column("mineral", NAME, True, "Mineral.", refers_to="mineral"),
+            Column("market", CODE, True, "Market code (a market as if it had a demand row)."),
+            Column("period", PERIOD, True, "Period.", refers_to="period"),
+            Column("tonnes", NUMBER, True, "Refined tonnes buyers bid for at this price.", unit=_T, minimum=0),
+            Column("price", NUMBER, True, "What these buyers would pay per t: the cost of leaving them unserved.",
+                   unit=_CUR, minimum=0),
+        ),
+        "Demand written as the steps buyers bid (defence, batteries, other uses): several rows per mineral, "
+        "market and period, one a step; their tonnes add up to the demand.",
     ),
     Sheet(
         "routes",
@@ -335,6 +353,12 @@ SHEETS: tuple[Sheet, ...] = (
 
 SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
+# Version 3 of the spec names these; this planner does not build them yet. A workbook that uses one is
+# refused by name rather than solved as if it were absent (an answer to another question).
+NOT_YET_SHEETS = {"budgets": "money for stock bought up front", "byproducts": "supply tied to a host mineral"}
+NOT_YET_COLUMNS = {("reserve", "purchase_price"): "stock bought up front", ("reserve", "salvage"): "stock bought up "
+                   "front", ("projects", "requires"): "projects built together", ("shares", "rule"): "named rules"}
+
 # Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
 # and listed on the output's Run info sheet.
 DOCUMENTATION_SHEETS = frozenset({"sources", "readme", "notes", "about", "documentation"})
@@ -349,6 +373,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     minimum_exclusive: bool = False
+    maximum: float | None = None
+    integer: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -363,6 +389,10 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=0),
     Setting("money_unit", CHOICE, "units", "How money is shown in the plan workbook; cells keep exact values.",
             choices=("units", "thousands", "millions", "billions")),
+    Setting("elasticity", NUMBER, None, "Own-price elasticity of demand rows without their own (at most 0); "
+            "blank: fixed demand.", maximum=0),
+    Setting("demand_steps", NUMBER, 10, "Elastic demand: the steps each demand row's curve is cut into.",
+            minimum=1, maximum=1000, integer=True),
 )
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}

@@ -12,7 +12,7 @@ from planner.model import constraints as C
 from planner.model.constraints.frontier_cap import add_frontier_caps
 from planner.model.core import LinearProgram
 from planner.model.objective import cost_components
-from planner.model.variables import Variables, add_variables, stock_upper, unmet_upper
+from planner.model.variables import Variables, add_variables, core_upper, step_upper, stock_upper, unmet_upper
 
 # The order families are added in; it is also the order of rows in the matrix. Paths come before
 # the shares that read them; projects' rows exist only where the workbook has projects.
@@ -22,6 +22,7 @@ FAMILIES = (
     C.add_refining_capacity,
     C.add_dispatch,
     C.add_market_balance,
+    C.add_demand_steps,
     C.add_reserve_target,
     C.add_paths,
     C.add_shares,
@@ -115,6 +116,10 @@ def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -
         upper[model.derived("unmet columns", lambda: np.fromiter(v.unmet.values(), dtype=np.int64))] = demand
     for key, col in v.stock.items():
         upper[col] = stock_upper(data, key)
+    for key, col in v.core.items():
+        upper[col] = core_upper(data, key)
+    for key, col in v.priced_out.items():
+        upper[col] = step_upper(data, key)
     if data.lanes:
         upper[banned_columns(model, data)] = 0.0
     components = cost_components(data, v, model.num_cols)

@@ -129,7 +129,7 @@ def _cost_source(model, data, components: dict, names: _Names, j: int) -> _Sourc
     spot = family == "spot"
     premium = f"(1 + spot_premium {float(data.settings.get('spot_premium') or 0):g}) x " if spot else ""
     try:
-        if part == "route" and family in ("flow", "spot", "ship"):
+        if part in ("transport", "tariff") and family in ("flow", "spot", "ship"):
             m = key[0]
             stage, a, b = ("supply", key[1], key[2]) if family != "ship" else ("delivery", key[1], key[2])
             route = data.routes.get((stage, a, b, m))
@@ -155,6 +155,10 @@ def _cost_source(model, data, components: dict, names: _Names, j: int) -> _Sourc
             return _Source("shares", "penalty", "the penalty per t beyond this soft share limit", key[1])
         if part == "holding":
             return _Source("reserve", "holding_cost", f"the holding cost of the {key[0]} reserve for {key[1]}")
+        if part == "unmet" and family == "priced_out":
+            return _Source("demand", "elasticity", f"the value of step {key[2] + 1} of the demand for {key[0]} in "
+                                                   f"{key[1]} in {key[3]} (from its price and elasticity, or its "
+                                                   "demand_curve price)")
         if part == "unmet":
             return _Source("minerals", "unmet_penalty",
                            f"the unmet penalty of {key[0]} (its own, else the setting unmet_penalty, else 10 x "

@@ -7,7 +7,7 @@ import numpy as np
 from planner.input.data import PlannerInput
 from planner.model.variables import Variables
 
-COMPONENTS = ("supply", "route", "refining", "holding", "unmet", "shortfall")
+COMPONENTS = ("supply", "transport", "tariff", "refining", "holding", "unmet", "shortfall")
 # Components that exist only where the inputs use them: soft share limits, candidate projects.
 OPTIONAL_COMPONENTS = ("excess", "fixed")
 
@@ -20,11 +20,13 @@ def _site_costs(data: PlannerInput, v: Variables, name: str, keys, table: dict, 
     return values[index] if len(index) else np.zeros(0)
 
 
-def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs) -> np.ndarray:
-    """Unit cost of each (from site, to, mineral, period) route ``pairs()`` lists, the scenario's tariffs included.
+def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Unit cost of each (from site, to, mineral, period) route ``pairs()`` lists, as (transport, tariff).
 
-    A route's cost depends on its countries and mineral (and a tariff measure's on the period): it is
-    worked out once per distinct (countries, mineral[, period]) and gathered for every column.
+    Transport is the route's ``cost``; the tariff is its tariff_rate x price plus a tariff
+    measure's points x price in the scenario's periods. A route's cost depends on its countries
+    and mineral (and a tariff measure's on the period): it is worked out once per distinct
+    (countries, mineral[, period]) and gathered for every column.
     """
     country = data.site_country
 
@@ -32,9 +34,9 @@ def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs)
         return [(country(a), b if stage == "delivery" else country(b), m) for (a, b, m, _t) in pairs()]
 
     distinct, index = v.indexed(f"{name} routes", routes)
-    costs = np.fromiter((data.route_unit_cost(stage, *key) for key in distinct), dtype=np.float64,
-                        count=len(distinct))
-    out = costs[index] if len(index) else np.zeros(0)
+    parts = np.array([data.route_cost_parts(stage, *key) for key in distinct], dtype=np.float64).reshape(-1, 2)
+    transport = parts[index, 0] if len(index) else np.zeros(0)
+    tariff = parts[index, 1] if len(index) else np.zeros(0)
     if data.lanes:  # a tariff measure adds its points of the price on its routes and periods
         def lanes():
             return [(country(a), b if stage == "delivery" else country(b), m, t) for (a, b, m, t) in pairs()]
@@ -42,8 +44,8 @@ def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs)
         distinct, index = v.indexed(f"{name} lanes", lanes)
         points = np.fromiter((data.lane_measures(stage, *key)[1] * data.price(stage, key[2]) for key in distinct),
                              dtype=np.float64, count=len(distinct))
-        out = out + points[index]
-    return out
+        tariff = tariff + points[index]
+    return transport, tariff
 
 
 def build_costs(data: PlannerInput, v: Variables) -> dict[int, float]:
@@ -61,27 +63,30 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
 
     Formulation
     -----------
-    minimise  sum flow[m,o,u,t] * (supply_cost[m,o,t] + supply_route[o,u,m,t])     (supply, route)
+    minimise  sum flow[m,o,u,t] * (supply_cost[m,o,t] + supply_route[o,u,m,t])     (supply; transport, tariff)
             + sum out[m,u,t] * refining_cost[m,u,t]                                (refining)
-            + sum ship[m,u,d,t] * delivery_route[u,d,m,t]                           (route)
+            + sum ship[m,u,d,t] * delivery_route[u,d,m,t]                           (transport, tariff)
             + sum stock[m,d,t] * holding_cost[m,d]                                  (holding)
-            + sum unmet[m,d,t] * unmet_penalty[m]                                   (unmet)
+            + sum unmet[m,d,t] * unmet_penalty[m]          (unmet; where demand answers to price:
+                  sum core[m,d,t] * U[m] + sum_k priced_out[m,d,k,t] * v_k[m,d,t] instead)
             + sum shortfall[m,d,t] * shortfall_penalty[m,d]                         (shortfall)
             + sum excess * penalty of its shares row                                (excess, soft limits)
             + sum_p sum_tau build[p,tau] * fixed_cost[p] * capacity[p] * sum_{t >= tau} years[t]
                                                                                     (fixed, projects)
             + sum spot[m,o,u,t] * (1 + spot_premium) * (supply_cost + supply_route)  (stress tests)
-    where a route's unit cost is cost + tariff_rate * price (raw_price at supply, refined_price at
-    delivery), plus a tariff scenario's points x price on its routes and periods, and a site's
+    where a route's unit cost is cost (transport) + tariff_rate * price (raw_price at supply,
+    refined_price at delivery), plus a tariff scenario's points x price on its routes and periods
+    (tariff: a transfer to the importer, kept apart so the economic cost can leave it out), and a site's
     costs are its country's rows or its candidate project's. The fixed term is
     sum_t fixed_cost x capacity x years[t] x online[p,t] with online[p,t] = sum_{tau <= t} build[p,tau].
     """
     c = {name: np.zeros(num_cols) for name in COMPONENTS}
     flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(v.flow))
     supply_cost = _site_costs(data, v, "flow sites", lambda: [(m, o, t) for (m, o, _u, t) in v.flow], data.supply, 1)
-    supply_route = _route_costs(data, v, "supply", "flow", lambda: [(o, u, m, t) for (m, o, u, t) in v.flow])
+    transport, tariff = _route_costs(data, v, "supply", "flow", lambda: [(o, u, m, t) for (m, o, u, t) in v.flow])
     c["supply"][flow_cols] = supply_cost
-    c["route"][flow_cols] = supply_route
+    c["transport"][flow_cols] = transport
+    c["tariff"][flow_cols] = tariff
     if v.spot:  # spot twins share the flows' keys, in the same order
         premium = 1.0 + float(data.settings.get("spot_premium") or 0.0)
         spot_cols = v.cache.get("spot columns")
@@ -89,16 +94,21 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
             spot_cols = v.cache["spot columns"] = np.fromiter((v.spot[k] for k in v.flow), dtype=np.int64,
                                                               count=len(v.flow))
         c["supply"][spot_cols] = premium * supply_cost
-        c["route"][spot_cols] = premium * supply_route
+        c["transport"][spot_cols] = premium * transport
+        c["tariff"][spot_cols] = premium * tariff
     out_cols = np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))
     c["refining"][out_cols] = _site_costs(data, v, "out sites", lambda: list(v.out), data.refining, 1)
     ship_cols = np.fromiter(v.ship.values(), dtype=np.int64, count=len(v.ship))
-    c["route"][ship_cols] = _route_costs(data, v, "delivery", "ship",
-                                         lambda: [(u, d, m, t) for (m, u, d, t) in v.ship])
+    c["transport"][ship_cols], c["tariff"][ship_cols] = _route_costs(
+        data, v, "delivery", "ship", lambda: [(u, d, m, t) for (m, u, d, t) in v.ship])
     for (m, d, _t), col in v.stock.items():
         c["holding"][col] = data.reserves[(m, d)].holding_cost
-    for (m, _d, _t), col in v.unmet.items():
-        c["unmet"][col] = data.minerals[m].unmet_penalty
+    for key, col in v.unmet.items():  # demand that answers to price is valued by its core and steps
+        c["unmet"][col] = 0.0 if key in data.curves else data.minerals[key[0]].unmet_penalty
+    for key, col in v.core.items():
+        c["unmet"][col] = data.curves[key].core_value
+    for (m, d, k, t), col in v.priced_out.items():
+        c["unmet"][col] = data.curves[(m, d, t)].values[k]
     for (m, d, _t), col in v.shortfall.items():
         c["shortfall"][col] = data.reserves[(m, d)].shortfall_penalty
     if v.excess:

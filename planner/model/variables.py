@@ -36,6 +36,8 @@ class Variables:
     path: dict[tuple, int] = field(default_factory=dict)  # (m, o, u, d, t)  flow o -> u destined for d
     market_total: dict[tuple, int] = field(default_factory=dict)  # (m, stage, d, t)  what market d receives
     excess: dict[tuple, int] = field(default_factory=dict)  # (m, row, stage, scope, market, bound, t)
+    core: dict[tuple, int] = field(default_factory=dict)  # (m, d, t)  unserved demand valued at the unmet penalty
+    priced_out: dict[tuple, int] = field(default_factory=dict)  # (m, d, k, t)  unserved tonnes of demand step k
     # Keys derived from the columns once per model (every scenario's numbers reuse them): see ``indexed``.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -73,6 +75,17 @@ def unmet_upper(data: PlannerInput, key: tuple) -> float:
     return data.demand.get(key, 0.0)
 
 
+def core_upper(data: PlannerInput, key: tuple) -> float:
+    """core[m,d,t] <= q_U[m,d,t] (the curve's core share of the scenario's demand)."""
+    return data.curves[key].core * data.demand.get(key, 0.0)
+
+
+def step_upper(data: PlannerInput, key: tuple) -> float:
+    """priced_out[m,d,k,t] <= w_k[m,d,t] (step k's share of the scenario's demand)."""
+    m, d, k, t = key
+    return data.curves[(m, d, t)].widths[k] * data.demand.get((m, d, t), 0.0)
+
+
 def stock_upper(data: PlannerInput, key: tuple) -> float:
     """stock[m,d,t] <= max_stock[m,d]."""
     return data.reserves[key[:2]].max_stock
@@ -101,7 +114,8 @@ def sites(data: PlannerInput, stage: str) -> dict[tuple, list[str]]:
 
 
 def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) -> Variables:
-    """Create flow, out, ship, unmet, stock, shortfall (and build for projects) where the spec creates them.
+    """Create flow, out, ship, unmet, stock, shortfall (build for projects, core and priced_out for demand
+    that answers to price) where the spec creates them.
 
     With ``spot`` (stress tests), each flow gets a twin: flow is then the kept part of the
     contract (flow <= F) and spot the extra bought at the spot premium.
@@ -129,6 +143,9 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
                 ship_keys.extend((m, u, d, t) for d in markets if open_route("delivery", country(u), d, m))
     market_keys = [(m, d, t) for m in data.minerals for d in data.markets[m] for t in periods]
     reserve_keys = [k for k in market_keys if k[:2] in data.reserves]
+    curve_keys = [k for k in market_keys if k in data.curves]
+    core_keys = [k for k in curve_keys if data.curves[k].core > 0]
+    step_keys = [(m, d, i, t) for (m, d, t) in curve_keys for i in range(data.curves[(m, d, t)].steps)]
     build_keys = [(p.mineral, name, t) for name, p in sorted(data.projects.items())
                   for t in periods[data.period_index[p.first_period]:]]
 
@@ -143,4 +160,6 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
         spot=model.add_columns("spot", flow_keys) if spot else {},
         build=model.add_columns("build", build_keys, lambda k: build_upper(data, k),
                                 lambda k: data.projects[k[1]].integer) if build_keys else {},
+        core=model.add_columns("core", core_keys, lambda k: core_upper(data, k)) if core_keys else {},
+        priced_out=model.add_columns("priced_out", step_keys, lambda k: step_upper(data, k)) if step_keys else {},
     )

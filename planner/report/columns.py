@@ -107,10 +107,30 @@ COLUMNS: dict[str, Col] = {
     # costs
     "total_cost": Col(_M, "Objective: the sum of the cost components."),
     "supply_cost": Col(_M, "Raw material bought: flow x supply cost."),
-    "route_cost": Col(_M, "Routes and tariffs: flow x supply-route unit cost + deliveries x delivery-route unit cost."),
+    "route_cost": Col(_M, "Routes and tariffs: transport_cost + tariff_cost."),
+    "transport_cost": Col(_M, "Transport: flow x supply-route cost + deliveries x delivery-route cost."),
+    "tariff_cost": Col(_M, "Tariffs paid: tariff rate x price on every tonne crossing a route (a transfer to the "
+                           "importing government, steering the plan but not a cost to the world)."),
+    "economic_cost": Col(_M, "What the plan costs in resources and in demand left unserved: total_cost - tariff_cost "
+                             "- excess_cost (soft limits) - shortfall_cost (reserve targets)."),
+    "economic_cost_change": Col(_M, "economic_cost minus the base plan's.", change=True),
+    "lost_value": Col(_M, "The value of the demand left unserved: unmet tonnes at the unmet penalty, and tonnes priced "
+                          "out at their buyers' willingness to pay (the objective's unmet terms)."),
+    "priced_out_tonnes": Col(_T, "Tonnes of elastic or bid demand left unserved because the price rose above what "
+                                 "their buyers would pay (part of unmet_tonnes)."),
+    "price": Col(_MT, "The market's price: what one more tonne delivered is worth to the plan. Where demand goes "
+                      "partly unserved, the value of the most valuable unserved tonne (a step's willingness to pay, "
+                      "or the unmet penalty); elsewhere the dual of the market's balance."),
+    "reference_price": Col(_MT, "The demand row's reference price p0 (its price, else the mineral's refined_price); "
+                                "blank for bid steps."),
+    "price_change": Col(_MT, "price minus the base plan's.", change=True),
+    "step": Col(COUNT, "Demand step: 1 is the most valuable (elastic steps, or bids from the highest price down)."),
+    "step_value": Col(_MT, "What the step's buyers would pay per t (its average willingness to pay)."),
+    "step_tonnes": Col(_T, "The step's tonnes in the scenario."),
     "refining_cost": Col(_M, "Refining: output x refining cost."),
     "holding_cost": Col(_M, "Holding the reserve: stock x holding_cost."),
-    "unmet_cost": Col(_M, "Unserved demand x unmet_penalty."),
+    "unmet_cost": Col(_M, "Unserved demand x unmet_penalty; where demand answers to price, the core at the unmet "
+                          "penalty and each step priced out at its value (lost_value)."),
     "shortfall_cost": Col(_M, "Reserve shortfall x shortfall_penalty."),
     "excess_cost": Col(_M, "Tonnes beyond soft share limits x their penalty (sheet Excess)."),
     "fixed_cost": Col(_M, "Fixed costs of the projects built: fixed_cost x capacity x years standing."),
@@ -170,9 +190,14 @@ COLUMNS: dict[str, Col] = {
     "world_hhi": Col(INDEX, "HHI of observed world output (0-10,000)."),
     # stress
     "extra_cost": Col(_M, "Cost above the base plan's.", change=True),
+    "economic_extra_cost": Col(_M, "Economic cost above the base plan's: the change in cost less tariffs (transfers "
+                                   "to the importing government) and the penalties of soft limits and reserve "
+                                   "shortfalls.", change=True),
     "first_period": Col(TEXT, "The scenario's first affected period; before it the base plan stands."),
     "shortfall_tonnes": Col(_T, "Reserve shortfall below target, over every reserve and period."),
-    "reserve_drawn_tonnes": Col(_T, "Tonnes taken out of reserves: the sum of every period's fall in stock."),
+    "reserve_drawn_tonnes": Col(_T, "Tonnes the disruption takes out of reserves beyond what the base plan itself "
+                                    "takes out: per reserve, the sum of every period's fall in stock less the base "
+                                    "plan's (at least 0), summed over the reserves."),
     "unmet_above_base_tonnes": Col(_T, "Unmet demand beyond what the base plan itself leaves unmet.", change=True),
     "base_cost": Col(_M, "The mineral's cost in the committed base plan."),
     "stress_cost": Col(_M, "The mineral's cost when the disruption hits the committed plan."),
@@ -282,6 +307,10 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
     "investments": {"fixed_cost": Col(_M, "Its fixed cost over the horizon: capacity_added x fixed_cost x the "
                                           "years it stands.")},
     "paths": {"tonnes": Col(_T, "Raw tonnes from the origin, refined by the refiner, in what the market receives.")},
+    "priced_out": {"tonnes": Col(_T, "Tonnes of the step left unserved.")},
+    "scenarios": {"reserve_drawn_tonnes": Col(_T, "Tonnes the plan takes out of reserves over the horizon (the sum of "
+                                                  "every period's fall in stock): a disruption lifts the targets of "
+                                                  "the periods it hits, so the stock can be drawn there.")},
     "scenario_minerals": {"demand": Col(_T, "The mineral's demand over every market and period, in the scenario."),
                           "unmet_tonnes": Col(_T, "The mineral's demand left unserved, every market and period."),
                           "unmet_share": Col(_S, "unmet_tonnes as a share of the mineral's demand."),
@@ -317,6 +346,12 @@ SUMMARY: dict[str, Col] = {
     "scenarios": Col(COUNT, "Scenarios on sheet scenarios."),
     "base_supply_cost": COLUMNS["supply_cost"],
     "base_route_cost": COLUMNS["route_cost"],
+    "base_transport_cost": COLUMNS["transport_cost"],
+    "base_tariff_cost": COLUMNS["tariff_cost"],
+    "economic_cost": Col(_M, "The base plan's economic cost: total_cost less tariffs, soft-limit and shortfall "
+                             "penalties."),
+    "lost_value": Col(_M, "The value of the demand the base plan leaves unserved."),
+    "priced_out_tonnes": Col(_T, "Tonnes of elastic or bid demand the base plan leaves unserved at their price."),
     "base_refining_cost": COLUMNS["refining_cost"],
     "base_holding_cost": COLUMNS["holding_cost"],
     "base_unmet_cost": COLUMNS["unmet_cost"],

@@ -118,7 +118,8 @@ def sheets_for(run) -> list[SheetSpec]:
 
 
 PLAN_TABLES = (("Investments", "investments"), ("Excess", "excess"), ("Flows", "flows"), ("Refining", "refining"),
-               ("Deliveries", "deliveries"), ("Paths", "paths"), ("Reserve", "reserve"), ("Unmet", "unmet"))
+               ("Deliveries", "deliveries"), ("Paths", "paths"), ("Reserve", "reserve"), ("Unmet", "unmet"),
+               ("Priced out", "priced_out"))
 
 
 def plan_tables_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
@@ -157,6 +158,7 @@ def plan_sheets(run) -> list[SheetSpec]:
                       "every scenario with the base plan; Policy costs prices each rule.", style),
         table_sheet("Scenarios", "scenarios", scenarios, style, freeze_columns=1),
         table_sheet("Scenario minerals", "scenario_minerals", minerals, style, freeze_columns=2),
+        *([table_sheet("Prices", "prices", tables["prices"], style, freeze_columns=4)] if "prices" in tables else []),
         chart_sheet("Charts of the plan", "The change in cost and unmet demand each scenario brings, how each "
                     "scenario moves mining and refining between countries, the base plan's mix by country, and "
                     "reserves that fall below or rise above their target. Every chart reads cells of the sheet "
@@ -277,9 +279,12 @@ def stress_sheets(run) -> list[SheetSpec]:
     style = Style.of(run)
     tables = run.outcome.tables
     stress = tables["stress"]
+    # Mineral by mineral, so that each mineral's series of the chart is one block of the sheet.
+    by_mineral = tables["stress_by_mineral"].sort_values(["mineral", "scenario"], key=_order(run), kind="stable")\
+        .reset_index(drop=True)
     charts = (C.bar_chart("Stress", stress, "scenario", "extra_cost", "Extra cost of each disruption to the "
                           "committed plan", f"extra cost ({style.money})", style.money_format())
-              + C.grouped_by("Stress by mineral", tables["stress_by_mineral"], "mineral", "scenario",
+              + C.grouped_by("Stress by mineral", by_mineral, "mineral", "scenario",
                              "unmet_above_base_tonnes", "Demand left unmet beyond the base plan, by disruption",
                              "tonnes", "#,##0"))
     sheets = [
@@ -288,7 +293,7 @@ def stress_sheets(run) -> list[SheetSpec]:
                       "supply is bought at (1 + spot_premium) x the scenario's unit cost, reserves may fall below "
                       "target and demand may go unmet.", style),
         table_sheet("Stress", "stress", stress, style, freeze_columns=1),
-        table_sheet("Stress by mineral", "stress_by_mineral", tables["stress_by_mineral"], style, freeze_columns=2),
+        table_sheet("Stress by mineral", "stress_by_mineral", by_mineral, style, freeze_columns=2),
         table_sheet("Scenarios", "scenarios", tables["scenarios"], style, freeze_columns=1),
     ]
     if "reserve_sizing" in tables:
