@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 SCENARIO_KINDS = ("supply_capacity", "refining_capacity", "supply_cost", "refining_cost", "demand")
 COMPONENTS = ("supply_cost", "transport_cost", "tariff_cost", "refining_cost", "holding_cost", "unmet_cost",
-              "shortfall_cost", "excess_cost", "fixed_cost")
+              "shortfall_cost", "excess_cost", "fixed_cost", "purchase_cost", "salvage_cost")
 
 
 # --------------------------------------------------------------------------- reading the input
@@ -183,7 +183,11 @@ class Inputs:
                 "max_stock": num(r.get("max_stock"), math.inf),
                 "holding_cost": num(r.get("holding_cost"), 0.0),
                 "shortfall_penalty": num(r.get("shortfall_penalty")),
+                "purchase_price": num(r.get("purchase_price")),
+                "salvage": num(r.get("salvage"), 0.0),
             }
+        self.budgets = [{"budget": r["budget"], "amount": num(r["amount"]), "market": code(r.get("market")),
+                         "mineral": key(r.get("mineral"))} for r in g("budgets")]
         self.targets = {}
         for r in g("reserve_targets"):
             self.targets[(key(r["mineral"]), code(r["market"]), key(r.get("period")))] = (
@@ -440,6 +444,9 @@ def read_output(path: str | Path):
             k = tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market", "period"))
             reserve[k] = {v: (0.0 if _blank(rec.get(v)) else float(rec[v])) for v in ("stock", "target", "shortfall")}
     unmet = grouped("Unmet", ["scenario", "mineral", "market", "period"], ["tonnes"])["tonnes"]
+    bought = {}
+    for rec in _table(sheets, "Stockpiles").to_dict("records"):
+        bought[tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market"))] = float(rec["bought"])
     priced_out = {}
     for rec in _table(sheets, "Priced out").to_dict("records"):
         k = tuple(_norm(c, rec[c]) for c in ("scenario", "mineral", "market", "period")) + (int(rec["step"]),)
@@ -458,7 +465,7 @@ def read_output(path: str | Path):
     return {
         "flows": flows, "refining": refining, "deliveries": deliveries, "reserve": reserve, "paths": paths,
         "has_paths": "Paths" in sheets, "builds": builds, "excess": excess,
-        "unmet": unmet, "priced_out": priced_out, "scenarios": scenarios, "order": order, "summary": summary,
+        "unmet": unmet, "priced_out": priced_out, "bought": bought, "scenarios": scenarios, "order": order, "summary": summary,
     }
 
 
@@ -769,6 +776,14 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
         for d in inp.markets(m):
             res = inp.reserve.get((m, d))
             prev = res["initial_stock"] if res else 0.0
+            b = out["bought"].get((s, m, d), 0.0)
+            if b and (res is None or res["purchase_price"] is None):
+                err(f"scenario {s!r}, {m!r} {d!r}: {b} t bought for a reserve without a purchase_price")
+            elif res is not None and res["purchase_price"] is not None:
+                if b < -tol or prev + b > res["max_stock"] + tol * max(1.0, prev + b):
+                    err(f"scenario {s!r}, {m!r} {d!r}: bought {b} t, initial {prev} t, max_stock {res['max_stock']}")
+                cost["purchase_cost"] += b * res["purchase_price"]
+                prev += b
             for t in inp.periods:
                 W = where(m, t) + f", market {d!r}"
                 dem = inp.demand.get((m, d, t), 0.0) * inp.factor(s, "demand", m, d, t)
@@ -819,8 +834,15 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                     err(f"{W}: stock {stock} + shortfall {r['shortfall']} below target {target} (relative)")
                 cost["holding_cost"] += stock * res["holding_cost"]
                 cost["shortfall_cost"] += r["shortfall"] * inp.shortfall_penalty(m, d)
+                if t == inp.periods[-1]:
+                    cost["salvage_cost"] -= stock * res["salvage"]
                 prev = stock
 
+    for budget in inp.budgets:  # money spent on stock bought up front within every budget
+        spent = sum(v * inp.reserve[(m, d)]["purchase_price"] for (ss, m, d), v in out["bought"].items()
+                    if ss == s and budget["mineral"] in (None, m) and budget["market"] in (None, d))
+        if spent > budget["amount"] + tol * max(1.0, budget["amount"]):
+            err(f"scenario {s!r}: budget {budget['budget']!r} spends {spent}, above its {budget['amount']}")
     total = sum(cost.values())
     if not _close(float(rec["total_cost"]), total, tol):
         err(f"scenario {s!r}: total_cost {rec['total_cost']} != {total} recomputed from the tables {cost}")

@@ -113,7 +113,7 @@ def test_add_row_sums_a_repeated_column_into_one_entry():
 @pytest.fixture(scope="module")
 def every_family(tmp_path_factory):
     """The generator's small version 2 world (projects, market and owner rules, soft limits, paths) with
-    demand that answers to price and a frontier cap: a model with every row family, built as usual and
+    demand that answers to price, stock bought on a budget and a frontier cap: a model with every row family, built as usual and
     with every term of every row given twice at half its coefficient (a/2 + a/2 = a exactly in floating
     point)."""
     from openpyxl import load_workbook
@@ -123,6 +123,13 @@ def every_family(tmp_path_factory):
     path = generate_preset(tmp_path_factory.mktemp("world") / "small.xlsx", "small")
     wb = load_workbook(path)
     wb["settings"].append(["elasticity", -0.5])  # every demand row elastic: the demand_steps rows
+    reserve = wb["reserve"]  # stock bought up front on a budget: the budget rows
+    column = reserve.max_column + 1
+    reserve.cell(1, column, "purchase_price")
+    for row in range(2, reserve.max_row + 1):
+        reserve.cell(row, column, 1000)
+    wb.create_sheet("budgets").append(["budget", "amount"])
+    wb["budgets"].append(["vault", 1e6])
     wb.save(path)
     data = validate(path)
     pairs = tuple((m, stage) for m in data.minerals for stage in ("supply", "refining"))

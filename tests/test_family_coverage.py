@@ -93,6 +93,24 @@ OWN_CASES = {
         1380,
         {"demand_steps": (15, None)},
     ),
+    # A budget (Version 3): the USA may buy stock at 12/t before 2026 (a tonne delivered costs 15) with 600 of
+    # money: 50 t bought, 50 delivered: 600 + 750 = 1350.
+    # budget: one more unit of money buys 1/12 t that saves 15: 15/12 - 1 = 0.25; without the row all 100 t
+    # are bought: 1200.
+    "stock_on_a_budget": (
+        {
+            "minerals": table("mineral, unmet_penalty", ("Li", 1000)),
+            "countries": table("country", ("AUS",), ("USA",)),
+            "periods": table("period", (2026,)),
+            "supply": table("mineral, country, capacity, cost", ("Li", "AUS", 1000, 10)),
+            "refining": table("mineral, country, capacity, cost", ("Li", "USA", 1000, 5)),
+            "demand": table("mineral, market, period, demand", ("Li", "USA", 2026, 100)),
+            "reserve": table("mineral, market, max_stock, purchase_price", ("Li", "USA", 100, 12)),
+            "budgets": table("budget, amount", ("vault", 600)),
+        },
+        1350,
+        {"budget": (0.25, 1200)},
+    ),
 }
 CASE_SHEETS.update({name: sheets for name, (sheets, _cost, _binds) in OWN_CASES.items()})
 
@@ -113,6 +131,7 @@ BINDING_CASES = {
     "path_flow": "market_supply_rule",
     "path_ship": "market_supply_rule",
     "demand_steps": "bid_steps",
+    "budget": "stock_on_a_budget",
 }
 # Families of commands other than solve, with their own binding checks: frontier_cap in
 # test_frontier_cap_binds below.

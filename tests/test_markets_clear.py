@@ -402,8 +402,8 @@ def test_every_command_runs_on_demand_that_answers_to_price(tmp_path, command, e
 
 
 @pytest.mark.parametrize("sheet, extra", [
-    ("budgets", {"budgets": table("budget, amount", ("vault", 100))}),
-    ("reserve", {"reserve": table("mineral, market, initial_stock, purchase_price", ("li", "KOR", 0, 30))}),
+    ("byproducts", {"byproducts": table("mineral, host, ratio", ("li", "li", 0.1))}),
+    ("shares", {"shares": table("stage, scope, max_share, rule", ("refining", "*", 0.9, "cap"))}),
 ])
 def test_version_3_parts_not_built_yet_are_refused_by_name(tmp_path, capsys, sheet, extra):
     err = refused(tmp_path, capsys, book(**extra))

@@ -24,12 +24,13 @@ from planner.analysis.results import (
     noise_free,
     plan_tables,
     scenario_result,
+    stockpiles_table,
 )
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
 from planner.model.core import LE
-from planner.model.stack import stack
+from planner.model.stack import decision_columns, stack
 from planner.runinfo import Stages
 from planner.solver import OPTIMAL, Solution, settings_solver, solve_from, starting_basis
 
@@ -47,11 +48,12 @@ def probabilities(data: PlannerInput) -> list[float]:
 
 
 def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
-    """``numbers`` with every build column fixed at ``builds`` (in the model's build order)."""
-    cols = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
+    """``numbers`` with every first-stage decision (builds, stock bought) fixed at ``builds`` (``decision_columns``
+    order)."""
+    cols = decision_columns(model)
     lower = numbers.col_lower.copy() if numbers.col_lower is not None else np.zeros(model.num_cols)
     upper = numbers.col_upper.copy()
-    lower[cols] = upper[cols] = np.clip(builds, 0.0, 1.0)
+    lower[cols] = upper[cols] = np.minimum(np.clip(builds, 0.0, None), numbers.col_upper[cols])
     return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
 
 
@@ -78,7 +80,7 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
                                [f"the hedge: {joint.status}"])
         else:
             joint = Solution(OPTIMAL, x=np.zeros(0))
-        build_cols = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
+        build_cols = decision_columns(model)
         hedged = _in_build_order(st, joint.x[:len(st.shared)], build_cols)
         base = session.solve(numbers[0])
         stages.add("highs", base.solve_seconds)
@@ -129,9 +131,14 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
     tied = settings_solver(lp, data.settings).solve()
     stages.add("highs", tied.solve_seconds)
     stages.progress("hedge", f"the base plan's own builds among its optima: {tied.status}")
+    own = base.x[build_cols]
     if not tied.optimal:  # numerically out of reach: the base solve's own builds
-        return base.x[build_cols]
-    return _in_build_order(st, tied.x[:len(st.shared)], build_cols)
+        return own
+    chosen = _in_build_order(st, tied.x[:len(st.shared)], build_cols)
+    # The slack lets a decision drift off the base plan's by a sliver (4e-7 t of stock bought at no gain):
+    # that is the slack's, not a tie's.
+    sliver = np.abs(chosen - own) <= 1e-6 * np.maximum(1.0, np.abs(own))
+    return np.where(sliver, own, chosen)
 
 
 def _price(model, data, session, names, numbers, builds, basis, stages, label) -> list[ScenarioResult]:
@@ -158,21 +165,26 @@ def _tables(model, data, names, weights, priced, against, joint, hedged, base_on
         saves = noise_free(b.total_cost - r.total_cost, r.total_cost) if r.optimal and b.optimal else None
         rows.append((name, w, r.total_cost, b.total_cost, saves))
     hedge_builds = np.zeros(model.num_cols)
-    hedge_builds[np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(hedged))] = hedged
+    hedge_builds[decision_columns(model)] = hedged
     only = np.zeros(model.num_cols)
-    only[np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(base_only))] = base_only
+    only[decision_columns(model)] = base_only
     investments = pd.concat([investments_table("hedge", model, data, hedge_builds),
                              investments_table("base plan's own", model, data, only)], ignore_index=True)
     tables = {"scenarios": pd.DataFrame(rows, columns=SCENARIO_COLUMNS), "investments": investments,
               "capacity_built": capacity_built(investments, list(data.periods)),
               "hedge_costs": pd.DataFrame([("hedge", expected), ("base plan's own", expected_base)],
                                           columns=["builds", "expected_cost"])}
-    tables.update({k: v for k, v in plan_tables(priced).items() if k != "investments"})
+    tables.update({k: v for k, v in plan_tables(priced).items() if k not in ("investments", "stockpiles")})
+    if model.vars.bought:
+        tables["stockpiles"] = pd.concat([stockpiles_table(label, model, data, r.numbers, r.solution.x)
+                                          for label, r in (("hedge", priced[0]), ("base plan's own", against[0]))
+                                          if r.optimal], ignore_index=True)
     summary = [("expected_cost", expected if joint.optimal else None),
                ("value_of_hedging", value),
                ("expected_cost_with_base_builds", expected_base),
                ("base_probability", weights[0]),
                ("projects_backed", _backed(model, data, hedged)),
+               *([("stock_bought", _stock(model, hedged))] if model.vars.bought else []),
                ("scenarios", len(names) - 1)]
     return tables, summary, failures
 
@@ -181,6 +193,13 @@ def _backed(model: Model, data: PlannerInput, builds: np.ndarray) -> str:
     """``KOR refinery 40% in 2027; ...`` or ``none``."""
     # Builds below 0.1% are an LP's slivers, not decisions: Investments lists them, this line does not.
     parts = [f"{name} {_percent(b)} in {t}" for (_m, name, t), b in zip(model.vars.build, builds) if b >= 1e-3]
+    return "; ".join(parts) or "none"
+
+
+def _stock(model: Model, decisions: np.ndarray) -> str:
+    """``li for KOR 100 t; ...`` or ``none``: the stock the hedge buys up front (after the builds in ``decisions``)."""
+    bought = decisions[len(model.vars.build):]
+    parts = [f"{m} for {d} {b:,.0f} t" for (m, d, _t), b in zip(model.vars.bought, bought) if b >= 0.5]
     return "; ".join(parts) or "none"
 
 

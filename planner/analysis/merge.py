@@ -164,5 +164,8 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
                ("expected_cost_with_base_builds", sum(i.get("expected_cost_with_base_builds") or 0.0 for i in items)),
                ("base_probability", items[0].get("base_probability")),
                ("projects_backed", backed), ("scenarios", items[0].get("scenarios"))]
+    stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
+    if any("stock_bought" in i for i in items):
+        summary.insert(5, ("stock_bought", "; ".join(stock) or "none"))
     ordered = {name: tables[name] for name in outcomes[0].tables if name in tables}
     return Outcome(ordered, summary, _failures(outcomes))

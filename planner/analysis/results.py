@@ -79,6 +79,10 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
         tables["investments"] = investments_table(name, model, data, x)
     if v.priced_out:
         tables["priced_out"] = _priced_out_table(name, model, data, numbers, x)
+    if v.bought:
+        tables["stockpiles"] = stockpiles_table(name, model, data, numbers, x)
+    if "budget" in model.rows:
+        tables["budgets"] = budgets_table(name, model, data, numbers, x, solution)
     return ScenarioResult(name, solution.status, float(sum(components.values())), components, tables, solution,
                           numbers)
 
@@ -144,6 +148,39 @@ def _priced_out_table(scenario, model: Model, data: PlannerInput, numbers: Numbe
     rows = [(scenario, m, d, t, k + 1, numbers.col_cost[col], numbers.col_upper[col], x[col])
             for (m, d, k, t), col in model.vars.priced_out.items() if x[col] > 0]
     return pd.DataFrame(rows, columns=PRICED_OUT_COLUMNS)
+
+
+STOCKPILE_COLUMNS = ["scenario", "mineral", "market", "bought", "spent", "end_stock", "salvage_value"]
+BUDGET_COLUMNS = ["scenario", "budget", "amount", "spent", "value_of_money"]
+
+
+def stockpiles_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, x) -> pd.DataFrame:
+    """Per reserve with a purchase price: what is bought up front, for how much, what is left at the end and its
+    salvage value."""
+    last = data.periods[-1]
+    rows = []
+    for (m, d, _t), col in model.vars.bought.items():
+        reserve = data.reserves[(m, d)]
+        end = x[model.vars.stock[(m, d, last)]]
+        rows.append((scenario, m, d, x[col], reserve.purchase_price * x[col], end, reserve.salvage * end))
+    return pd.DataFrame(rows, columns=STOCKPILE_COLUMNS)
+
+
+def budgets_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, x, solution: Solution
+                  ) -> pd.DataFrame:
+    """Per budget: its amount, what the plan spends of it, and what one more unit of money would save.
+
+    The value of money is minus the dual of the budget's row (a <= row of a minimisation has a dual
+    <= 0); for a mixed-integer plan, that of the LP with its integer choices fixed.
+    """
+    family = model.rows["budget"]
+    activity = model.row_activity(x)
+    rows = []
+    for (_sheet_row, name), row in zip(family.keys, family.rows):
+        dual = solution.row_dual[row] if solution.row_dual is not None else np.nan
+        value = max(0.0, -float(dual)) if dual == dual else np.nan
+        rows.append((scenario, name, numbers.row_rhs[row], activity[row], value if abs(value) > 1e-12 else 0.0))
+    return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 
 def investments_table(scenario, model: Model, data: PlannerInput, x) -> pd.DataFrame:
@@ -224,7 +261,7 @@ def combine(results: list[ScenarioResult], table: str) -> pd.DataFrame:
 def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
     """Flows, Refining, Deliveries, Reserve and Unmet over every scenario; Paths, Excess, Investments and
     Priced out where the model has them."""
-    names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments", "priced_out")
+    names = list(TABLE_COLUMNS) + [t for t in ("paths", "excess", "investments", "priced_out", "stockpiles", "budgets")
                                    if any(t in r.tables for r in results)]
     return {name: combine(results, name) for name in names}
 

@@ -78,6 +78,8 @@ def stress_numbers(model: Model, base_data: PlannerInput, scenario_data: Planner
     upper[before] = fixed
     builds = np.fromiter(v.build.values(), dtype=np.int64, count=len(v.build))
     lower[builds] = upper[builds] = np.clip(base_x[builds], 0.0, 1.0)
+    bought = np.fromiter(v.bought.values(), dtype=np.int64, count=len(v.bought))  # the stock bought is committed
+    lower[bought] = upper[bought] = np.clip(base_x[bought], 0.0, None)
     return Numbers(np.sum(list(components.values()), axis=0), upper, numbers.row_rhs, components, lower,
                    numbers.coefficients, numbers.demand)
 

@@ -3,8 +3,7 @@
 Every constraint of the model (capacities, balances, shares, reserves, market rules, ownership,
 projects) involves a single mineral, so the linear program falls apart into one block per
 mineral, and a scenario of one block does not move another. A rule that coupled minerals (a
-shared reserve budget, say) would merge the blocks it touches: ``COUPLINGS`` lists what does;
-today nothing does.
+shared reserve budget) merges the blocks it touches: ``COUPLINGS`` lists what does.
 """
 
 from __future__ import annotations
@@ -13,8 +12,15 @@ import dataclasses
 
 from planner.input.data import PlannerInput
 
+
+def _budgets(data: PlannerInput) -> list[tuple[str, ...]]:
+    """A budget's money is shared by every mineral whose reserves it pays for: one program."""
+    return [tuple(dict.fromkeys(m for (m, d), r in data.reserves.items()
+                                if b.covers(m, d) and r.purchase_price is not None)) for b in data.budgets]
+
+
 # Functions data -> groups of minerals that one rule ties together; their blocks are merged.
-COUPLINGS: tuple = ()
+COUPLINGS: tuple = (_budgets,)
 
 
 def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:
@@ -53,6 +59,7 @@ def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
         markets={m: v for m, v in data.markets.items() if m in keep},
         routes={k: v for k, v in data.routes.items() if k[3] in keep},
         reserves=first(data.reserves), targets=first(data.targets),
+        budgets=[b for b in data.budgets if any(b.covers(m, d) for (m, d) in data.reserves if m in keep)],
         shares=[rule for rule in data.shares if rule.mineral is None or rule.mineral in keep],
         production=first(data.production),
         ownership={k: v for k, v in data.ownership.items() if k[1] in keep},

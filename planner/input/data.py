@@ -35,6 +35,22 @@ class Reserve:
     max_stock: float  # math.inf when unbounded
     holding_cost: float
     shortfall_penalty: float
+    purchase_price: float | None = None  # version 3: stock may be bought before the first period at this price
+    salvage: float = 0.0  # version 3: the worth of a t held at the end of the last period
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One row of the budgets sheet: purchases of the matching reserves cost at most ``amount``."""
+
+    row: int
+    name: str
+    amount: float
+    market: str | None
+    mineral: str | None
+
+    def covers(self, mineral: str, market: str) -> bool:
+        return self.mineral in (None, mineral) and self.market in (None, market)
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ class PlannerInput:
     projects: dict[str, Project] = field(default_factory=dict)
     # (project, t) -> (capacity, operating cost) in every period it can stand in
     project_terms: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    budgets: list[Budget] = field(default_factory=list)  # version 3: money for stock bought up front
     probabilities: dict[str, float] = field(default_factory=dict)  # scenario -> likelihood (base: the rest)
     lanes: tuple[ScenarioRow, ...] = ()  # the export_ban and tariff rows in force (a scenario's)
     warnings: list = field(default_factory=list)

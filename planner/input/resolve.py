@@ -16,7 +16,7 @@ from planner.errors import Issue
 from planner.input import schema as S
 from planner.input.aliases import suggest_country
 from planner.input.cells import convert_cell, did_you_mean, label_key, quote
-from planner.input.data import INF, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.data import INF, Budget, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
 from planner.input.demand_curves import DemandCurve, bid_curve, elastic_curve
 from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
@@ -80,7 +80,9 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     routes = _routes(records["routes"], names.all("mineral"), defined, out)
     minerals = _minerals(records["minerals"], names, settings, supply, refining, routes)
     _check_tariff_prices(records["routes"], minerals, routes, out)
-    reserves, targets = _reserves(records["reserve"], records["reserve_targets"], periods, minerals, out)
+    reserves, targets = _reserves(records["reserve"], records["reserve_targets"], periods, minerals, out, supply,
+                                  refining)
+    budgets = _budgets(records["budgets"], reserves, out)
     curves = _demand_curves(records["demand"], records["demand_curve"], demand, minerals, settings, out)
     markets: dict[str, set] = defaultdict(set)
     for (m, d, _t) in demand:
@@ -106,6 +108,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         refining=refining,
         demand=demand,
         curves=curves,
+        budgets=budgets,
         markets={m: tuple(sorted(markets.get(m, ()))) for m in minerals},
         routes=routes,
         routes_default=settings["routes_default"],
@@ -124,6 +127,29 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         production={(r["mineral"], r["stage"], r["country"]): r["tonnes"] for r in records["production"]
                     if None not in (r["mineral"], r["stage"], r["country"], r["tonnes"])},
     )
+
+
+def _cheapest_delivery(mineral: str, supply: dict, refining: dict) -> float | None:
+    """The cheapest supply cost plus the cheapest refining cost of a mineral (routes at 0), or None."""
+    mines = [cost for (m, _c, _t), (_cap, cost) in supply.items() if m == mineral]
+    refineries = [row[1] for (m, _c, _t), row in refining.items() if m == mineral]
+    return min(mines) + min(refineries) if mines and refineries else None
+
+
+def _budgets(rows, reserves: dict[tuple[str, str], Reserve], out: Collector) -> list[Budget]:
+    """Budgets for stock bought up front; each must match a reserve row with a purchase_price."""
+    budgets = []
+    for r in rows:
+        if r["budget"] is None or r["amount"] is None:
+            continue
+        budget = Budget(r.row, r["budget"], float(r["amount"]), r["market"], r["mineral"])
+        if not any(budget.covers(m, d) and reserve.purchase_price is not None for (m, d), reserve in reserves.items()):
+            scope = " and ".join(f"{k} {v!r}" for k, v in (("mineral", r["mineral"]), ("market", r["market"])) if v)
+            out.error(r.issue("budget", f"budget {r['budget']!r} matches no reserve row with a purchase_price"
+                                        f"{' for ' + scope if scope else ''}: it would buy nothing"))
+            continue
+        budgets.append(budget)
+    return budgets
 
 
 def _demand_curves(demand_rows, bid_rows, demand: dict, minerals: dict[str, Mineral], settings: dict,
@@ -331,7 +357,7 @@ def _check_tariff_prices(rows, minerals, routes, out) -> None:
                                              + ", ".join(lacking) + "."))
 
 
-def _reserves(reserve_rows, target_rows, periods, minerals: dict[str, Mineral], out):
+def _reserves(reserve_rows, target_rows, periods, minerals: dict[str, Mineral], out, supply: dict, refining: dict):
     """Reserves (default shortfall penalty: half the unmet penalty) and their targets per period."""
     reserves = {}
     for r in reserve_rows:
@@ -348,8 +374,19 @@ def _reserves(reserve_rows, target_rows, periods, minerals: dict[str, Mineral], 
             out.warn(r.issue("shortfall_penalty", f"{quote(shortfall)} is above the mineral's unmet penalty "
                                                   f"({quote(unmet)}): unmet demand counts in the reserve's balance, "
                                                   "so the plan may leave demand unserved to keep the reserve full"))
+        price, salvage = r["purchase_price"], r["salvage"] or 0.0
+        if price is not None and salvage > price:
+            out.error(r.issue("salvage", f"got {quote(salvage)}; expected at most the row's purchase_price "
+                                         f"({quote(price)}): stock worth more at the end than it costs would be "
+                                         "bought without limit"))
+        cheapest = _cheapest_delivery(r["mineral"], supply, refining)
+        if salvage and cheapest is not None and salvage > cheapest:
+            out.warn(r.issue("salvage", f"{quote(salvage)} is above what {r['mineral']}'s cheapest supply and "
+                                        f"refining cost ({quote(cheapest)} per t): the plan will fill the reserve "
+                                        "for its end value"))
         reserves[(r["mineral"], r["market"])] = Reserve(initial, max_stock, r["holding_cost"] or 0.0,
-                                                        shortfall if shortfall is not None else unmet / 2.0)
+                                                        shortfall if shortfall is not None else unmet / 2.0,
+                                                        price, salvage)
     targets: dict = {}
     for specific in (False, True):
         for r in target_rows:

@@ -246,9 +246,25 @@ SHEETS: tuple[Sheet, ...] = (
                    default=0.0, minimum=0),
             Column("shortfall_penalty", NUMBER, doc="Cost per t below target (default half the unmet penalty).",
                    unit=_CUR, minimum=0),
+            Column("purchase_price", NUMBER, doc="Blank: the stock before the first period is initial_stock. A "
+                   "price: the plan may also buy stock at it before the first period (up to max_stock).",
+                   unit=_CUR, minimum=0),
+            Column("salvage", NUMBER, doc="What a t of stock held at the end of the last period is worth.",
+                   unit=_CUR, default=0.0, minimum=0),
         ),
         "Strategic stockpiles of refined mineral.",
         key=("mineral", "market"),
+    ),
+    Sheet(
+        "budgets",
+        (
+            Column("budget", NAME, True, "Name of the budget (e.g. Project Vault)."),
+            Column("amount", NUMBER, True, "Money for stock bought before the first period.", unit="currency",
+                   minimum=0),
+            Column("market", CODE, doc="The reserves of this market; blank = every market.", refers_to="market"),
+            Column("mineral", NAME, doc="The reserves of this mineral; blank = every mineral.", refers_to="mineral"),
+        ),
+        "Money for stock bought up front: what the reserve rows it matches spend on purchases is at most amount.",
     ),
     Sheet(
         "reserve_targets",
@@ -355,9 +371,8 @@ SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
 # Version 3 of the spec names these; this planner does not build them yet. A workbook that uses one is
 # refused by name rather than solved as if it were absent (an answer to another question).
-NOT_YET_SHEETS = {"budgets": "money for stock bought up front", "byproducts": "supply tied to a host mineral"}
-NOT_YET_COLUMNS = {("reserve", "purchase_price"): "stock bought up front", ("reserve", "salvage"): "stock bought up "
-                   "front", ("projects", "requires"): "projects built together", ("shares", "rule"): "named rules"}
+NOT_YET_SHEETS = {"byproducts": "supply tied to a host mineral"}
+NOT_YET_COLUMNS = {("projects", "requires"): "projects built together", ("shares", "rule"): "named rules"}
 
 # Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
 # and listed on the output's Run info sheet.

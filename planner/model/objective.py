@@ -9,7 +9,7 @@ from planner.model.variables import Variables
 
 COMPONENTS = ("supply", "transport", "tariff", "refining", "holding", "unmet", "shortfall")
 # Components that exist only where the inputs use them: soft share limits, candidate projects.
-OPTIONAL_COMPONENTS = ("excess", "fixed")
+OPTIONAL_COMPONENTS = ("excess", "fixed", "purchase", "salvage")
 
 
 def _site_costs(data: PlannerInput, v: Variables, name: str, keys, table: dict, position: int) -> np.ndarray:
@@ -74,6 +74,7 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
             + sum_p sum_tau build[p,tau] * fixed_cost[p] * capacity[p] * sum_{t >= tau} years[t]
                                                                                     (fixed, projects)
             + sum spot[m,o,u,t] * (1 + spot_premium) * (supply_cost + supply_route)  (stress tests)
+            + sum bought[m,d] * purchase_price[m,d] - stock[m,d,last] * salvage[m,d]  (purchase, salvage)
     where a route's unit cost is cost (transport) + tariff_rate * price (raw_price at supply,
     refined_price at delivery), plus a tariff scenario's points x price on its routes and periods
     (tariff: a transfer to the importer, kept apart so the economic cost can leave it out), and a site's
@@ -116,6 +117,17 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
         c["excess"] = np.zeros(num_cols)
         for key, col in v.excess.items():
             c["excess"][col] = penalties[key[1]]
+    if v.bought:  # stock bought up front at its price
+        c["purchase"] = np.zeros(num_cols)
+        for (m, d, _t), col in v.bought.items():
+            c["purchase"][col] = data.reserves[(m, d)].purchase_price
+    salvaged = [(key, r.salvage) for key, r in data.reserves.items() if r.salvage]
+    if salvaged:  # what is left at the end is worth its salvage value
+        c["salvage"] = np.zeros(num_cols)
+        last = data.periods[-1]
+        for (m, d), salvage in salvaged:
+            if (m, d, last) in v.stock:
+                c["salvage"][v.stock[(m, d, last)]] = -salvage
     if v.build:
         c["fixed"] = np.zeros(num_cols)
         for col, cost in build_costs(data, v).items():

@@ -38,6 +38,16 @@ class Stack:
         return out
 
 
+# Rows over the shared decisions alone: written once, not once per scenario.
+SHARED_ROWS = ("build_once", "budget")
+
+
+def decision_columns(model: Model) -> np.ndarray:
+    """The first-stage decisions a hedge shares: every build, then every stock bought up front."""
+    v = model.vars
+    return np.fromiter([*v.build.values(), *v.bought.values()], dtype=np.int64, count=len(v.build) + len(v.bought))
+
+
 def stack(model: Model, numbers: list[Numbers], weights: list[float]) -> Stack:
     """The hedge LP: minimise the ``weights``-weighted sum of every scenario's cost, builds shared.
 
@@ -45,12 +55,13 @@ def stack(model: Model, numbers: list[Numbers], weights: list[float]) -> Stack:
     -----------
     minimise  sum_s w_s * (c_s^T x_s + f^T b)          (every scenario pays the builds' fixed costs f)
     s.t.      A_s x_s + B_s b  <sense>  rhs_s           (scenario s's rows, its project capacities in B_s)
-              sum_t b[p,t] <= 1                         (once, shared)
+              sum_t b[p,t] <= 1; the budgets over bought  (once, shared)
               l_s <= x_s <= u_s,  0 <= b <= 1 (integer where a project is all or nothing)
-    where x_s are the model's columns but the builds b, and sum_s w_s = 1.
+    where x_s are the model's columns but the first-stage decisions b (builds, and stock bought up
+    front, whose price is in c_s^T b too), and sum_s w_s = 1.
     """
     n_cols = model.num_cols
-    shared = np.array(sorted(model.vars.build.values()), dtype=np.int64)
+    shared = np.sort(decision_columns(model))
     is_shared = np.zeros(n_cols, dtype=bool)
     is_shared[shared] = True
     operating = np.flatnonzero(~is_shared)
@@ -60,8 +71,9 @@ def stack(model: Model, numbers: list[Numbers], weights: list[float]) -> Stack:
     starts, index, value = model.matrix()
     row_of = np.repeat(np.arange(model.num_rows), np.diff(starts))
     once = np.zeros(model.num_rows, dtype=bool)
-    if "build_once" in model.rows:
-        once[model.rows["build_once"].rows] = True
+    for family in SHARED_ROWS:
+        if family in model.rows:
+            once[model.rows[family].rows] = True
     block_nz = ~once[row_of]
     block_rows = np.flatnonzero(~once)
     cells = coefficient_cells(model)

@@ -36,6 +36,7 @@ class Variables:
     path: dict[tuple, int] = field(default_factory=dict)  # (m, o, u, d, t)  flow o -> u destined for d
     market_total: dict[tuple, int] = field(default_factory=dict)  # (m, stage, d, t)  what market d receives
     excess: dict[tuple, int] = field(default_factory=dict)  # (m, row, stage, scope, market, bound, t)
+    bought: dict[tuple, int] = field(default_factory=dict)  # (m, d, t0)  stock bought before the first period t0
     core: dict[tuple, int] = field(default_factory=dict)  # (m, d, t)  unserved demand valued at the unmet penalty
     priced_out: dict[tuple, int] = field(default_factory=dict)  # (m, d, k, t)  unserved tonnes of demand step k
     # Keys derived from the columns once per model (every scenario's numbers reuse them): see ``indexed``.
@@ -84,6 +85,12 @@ def step_upper(data: PlannerInput, key: tuple) -> float:
     """priced_out[m,d,k,t] <= w_k[m,d,t] (step k's share of the scenario's demand)."""
     m, d, k, t = key
     return data.curves[(m, d, t)].widths[k] * data.demand.get((m, d, t), 0.0)
+
+
+def bought_upper(data: PlannerInput, key: tuple) -> float:
+    """initial_stock + bought[m,d] <= max_stock[m,d]: the stock before the first period within its limit."""
+    reserve = data.reserves[key[:2]]
+    return max(0.0, reserve.max_stock - reserve.initial_stock)
 
 
 def stock_upper(data: PlannerInput, key: tuple) -> float:
@@ -146,6 +153,8 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
     curve_keys = [k for k in market_keys if k in data.curves]
     core_keys = [k for k in curve_keys if data.curves[k].core > 0]
     step_keys = [(m, d, i, t) for (m, d, t) in curve_keys for i in range(data.curves[(m, d, t)].steps)]
+    bought_keys = [(m, d, periods[0]) for (m, d), r in data.reserves.items()
+                   if r.purchase_price is not None and (m, d, periods[0]) in set(reserve_keys)]
     build_keys = [(p.mineral, name, t) for name, p in sorted(data.projects.items())
                   for t in periods[data.period_index[p.first_period]:]]
 
@@ -160,6 +169,7 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
         spot=model.add_columns("spot", flow_keys) if spot else {},
         build=model.add_columns("build", build_keys, lambda k: build_upper(data, k),
                                 lambda k: data.projects[k[1]].integer) if build_keys else {},
+        bought=model.add_columns("bought", bought_keys, lambda k: bought_upper(data, k)) if bought_keys else {},
         core=model.add_columns("core", core_keys, lambda k: core_upper(data, k)) if core_keys else {},
         priced_out=model.add_columns("priced_out", step_keys, lambda k: step_upper(data, k)) if step_keys else {},
     )

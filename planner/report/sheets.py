@@ -119,7 +119,7 @@ def sheets_for(run) -> list[SheetSpec]:
 
 PLAN_TABLES = (("Investments", "investments"), ("Excess", "excess"), ("Flows", "flows"), ("Refining", "refining"),
                ("Deliveries", "deliveries"), ("Paths", "paths"), ("Reserve", "reserve"), ("Unmet", "unmet"),
-               ("Priced out", "priced_out"))
+               ("Priced out", "priced_out"), ("Stockpiles", "stockpiles"), ("Budgets", "budgets"))
 
 
 def plan_tables_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:

@@ -21,7 +21,8 @@ def add_market_balance(model, data, v) -> None:
     -----------
     for each mineral m, market d of m and period t; without a reserve for (m, d):
         sum_r ship[m,r,d,t] + unmet[m,d,t] = demand[m,d,t]
-    with a reserve (stock[m,d,t-1] = initial_stock in the first period):
+    with a reserve (stock[m,d,t-1] = initial_stock + bought[m,d] in the first period, bought where the
+    reserve has a purchase_price):
         sum_r ship[m,r,d,t] + unmet[m,d,t] + stock[m,d,t-1] - stock[m,d,t] = demand[m,d,t]
 
     which is the spec's stock[t] = stock[t-1] + ship + unmet - demand, written with demand on
@@ -37,4 +38,6 @@ def add_market_balance(model, data, v) -> None:
             terms.append((v.stock[key], -1.0))
             if t in previous:
                 terms.append((v.stock[(m, d, previous[t])], 1.0))
+            elif key in v.bought:
+                terms.append((v.bought[key], 1.0))
         model.add_row(family, key, terms, market_balance_rhs(data, key))
