@@ -75,6 +75,19 @@ def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Seque
                        minerals=list(minerals or ()), frontier_stages=tuple(stages), scope=scope, step=step)
 
 
+def budget_frontier(input: PathLike, output: PathLike | None = None, *, budget: str, amounts: Sequence[float],
+                    workers: int | None = None, scheduler: str | None = None, joint: bool = False,
+                    progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
+    """The hedge re-solved at each of ``amounts`` of ``budget`` (sheet budgets): what the reserve's money buys.
+
+    Tables: ``budget_frontier`` (per amount: expected cost, expected economic cost, expected unmet
+    tonnes, money spent, the value of one more unit of money) and ``budget_mix`` (the stock bought
+    per mineral and market at each amount). Only the minerals the budget covers are solved.
+    """
+    return run_command("budget_frontier", input, output, progress, hooks, joint, workers, scheduler, budget=budget,
+                       amounts=list(amounts))
+
+
 def hedge(input: PathLike, output: PathLike | None = None, *, workers: int | None = None,
           scheduler: str | None = None, joint: bool = False, progress: Progress | None = None,
           hooks: tuple[Hook, ...] = ()) -> Run:

@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="whose share is capped: * (default, any single country), a country code or a group label")
     p.add_argument("--step", type=_step, default=0.05, metavar="FRACTION",
                    help="how much the cap tightens per step (default 0.05 = 5 percentage points)")
+    p.add_argument("--budget", metavar="NAME",
+                   help="instead of a cap, sweep the amount of this budget (sheet budgets) under the hedge: what "
+                        "the reserve's money buys at each of --amounts")
+    p.add_argument("--amounts", type=_money_list, metavar="A,B,...",
+                   help="with --budget: the amounts of money to solve at, e.g. 0,4e9,8e9,12e9")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the curve (default outputs/<input name>-frontier.xlsx)")
     _where(p)
@@ -135,6 +140,17 @@ def _days_list(text: str) -> list[float]:
     if not days or any(d < 0 or d != d or d == float("inf") for d in days):
         raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
     return sorted(set(days))
+
+
+def _money_list(text: str) -> list[float]:
+    try:
+        amounts = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated amounts of money, e.g. 0,4e9,8e9; got {text!r}") from None
+    if not amounts or any(a < 0 or a != a or a == float("inf") for a in amounts):
+        raise argparse.ArgumentTypeError(f"expected amounts >= 0, e.g. 0,4e9,8e9; got {text!r}")
+    return sorted(set(amounts))
 
 
 def _positive_int(text: str) -> int:
@@ -230,12 +246,30 @@ def _validate(args) -> int:
 def _frontier(args) -> int:
     from planner import api
 
+    if args.budget is not None or args.amounts is not None:
+        return _budget_frontier(args)
     stages = ("supply", "refining") if args.stage == "both" else (args.stage,)
     run = api.frontier(args.input, _output(args, "frontier"), minerals=args.mineral, stages=stages, scope=args.scope,
                        step=args.step, workers=args.workers, scheduler=args.scheduler, joint=args.joint,
                        progress=_progress(args))
     if not args.quiet:
         print(f"{len(run.tables['frontier'])} steps solved; curve written to {run.report.output_path}")
+    return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
+
+
+def _budget_frontier(args) -> int:
+    from planner import api
+    from planner.errors import UsageError
+
+    if args.budget is None or args.amounts is None:
+        raise UsageError("--budget and --amounts go together: planner frontier INPUT.xlsx --budget NAME "
+                         "--amounts A,B,...")
+    run = api.budget_frontier(args.input, _output(args, "budget_frontier"), budget=args.budget, amounts=args.amounts,
+                              workers=args.workers, scheduler=args.scheduler, joint=args.joint,
+                              progress=_progress(args))
+    if not args.quiet:
+        print(f"{len(run.tables['budget_frontier'])} amounts of budget {args.budget} solved; curve written to "
+              f"{run.report.output_path}")
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 

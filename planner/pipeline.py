@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.analysis.budget_frontier import budget_curve, budget_minerals, choose_budget
 from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
 from planner.analysis.hedge import hedge_plan
 from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
@@ -94,6 +95,23 @@ def _frontier_select(data: PlannerInput, block: tuple, options: dict) -> bool:
     return not options.get("minerals") or any(m in block for m in options["minerals"])
 
 
+def _budget_check(data: PlannerInput, options: dict) -> None:
+    """Name a budget that does not exist, or amounts that cannot be one, before anything is solved."""
+    options["budget"] = choose_budget(data, options.get("budget"))
+    amounts = sorted(set(float(a) for a in options.get("amounts") or ()))
+    if not amounts or any(not (0 <= a < float("inf")) for a in amounts):
+        raise UsageError("--amounts needs one or more amounts of money >= 0, e.g. 0,4e9,8e9,12e9")
+    options["amounts"] = amounts
+
+
+def _budget_select(data: PlannerInput, block: tuple, options: dict) -> bool:
+    return any(m in block for m in budget_minerals(data, options["budget"]))
+
+
+def _one_block(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
+    return outcomes[0]  # a budget's minerals are one block (planner.input.blocks): there is nothing to merge
+
+
 COMMANDS: dict[str, Command] = {
     "solve": Command("solve", "plan", _plan_model, solve_plan, _settings_solver, merge=merge_plan),
     "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver, merge=merge_stress),
@@ -103,6 +121,9 @@ COMMANDS: dict[str, Command] = {
                         build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,
                         check=_frontier_check, select=_frontier_select),
     "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _settings_solver, merge=merge_hedge),
+    # planner frontier --budget: the hedge at each amount of one budget (its own block only)
+    "budget_frontier": Command("budget_frontier", "budget-frontier", _plan_model, budget_curve, _no_session,
+                               merge=_one_block, check=_budget_check, select=_budget_select),
 }
 
 
@@ -161,7 +182,7 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     build_options = {k: options.pop(k) for k in command.build_options if k in options}
     groups = [tuple(data.minerals)] if joint or command.merge is None else independent_blocks(data)
     if command.select:
-        groups = [g for g in groups if command.select(data, g, build_options)]
+        groups = [g for g in groups if command.select(data, g, {**options, **build_options})]
     model = None
     if len(groups) == 1:
         block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])

@@ -67,7 +67,7 @@ BASE_ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "reserve": [
         {"mineral": "Li", "market": "USA", "initial_stock": 10, "max_stock": 100, "holding_cost": 1,
-         "shortfall_penalty": 500, "purchase_price": 250, "salvage": 50},
+         "shortfall_penalty": 500, "purchase_price": 250, "salvage": 12},
     ],
     "budgets": [{"budget": "vault", "amount": 1000, "market": "USA", "mineral": "Li"}],
     "reserve_targets": [{"mineral": "Li", "market": "USA", "min_stock": 20, "min_days": 30}],

@@ -162,7 +162,9 @@ def test_empty_workbook(tmp_path, capsys):
 
 def test_required_sheets_without_headers(tmp_path, capsys):
     path = write_workbook(tmp_path / "blank.xlsx", {name: [] for name in base_sheets()})
-    refused(path, capsys, "supply  required column 'capacity' is missing; found: no headers in row 1")
+    # Every sheet's missing columns, sheet by sheet (the list stops after the first ones: see the last line).
+    refused(path, capsys, "minerals  required column 'mineral' is missing; found: no headers in row 1",
+            "countries  required column 'country' is missing; found: no headers in row 1", "more (fix these first")
 
 
 def test_hidden_sheets_are_read(tmp_path, capsys):
@@ -468,7 +470,7 @@ def test_non_ascii_names(tmp_path, capsys):
         if sheets["supply"][row - 1][0] == "Li":
             set_cell(sheets, "supply", row, "mineral", "Lítio")
     for sheet in ("minerals", "refining", "demand", "routes", "shares", "reserve", "reserve_targets", "scenarios",
-                  "risks", "production", "projects"):
+                  "risks", "production", "projects", "budgets"):
         for row in sheets[sheet][1:]:
             if row[sheets[sheet][0].index("mineral")] == "Li":
                 row[sheets[sheet][0].index("mineral")] = "lítio"  # matched ignoring case

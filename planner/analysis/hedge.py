@@ -72,7 +72,7 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
         if len(st.shared):
             stages.progress("hedge", f"{len(names)} scenarios stacked: {st.lp.num_cols:,} variables, "
                                      f"{st.lp.num_rows:,} constraints")
-            joint = settings_solver(st.lp, data.settings).solve()
+            joint = settings_solver(st.lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows).solve()
             stages.add("highs", joint.solve_seconds)
             progress("hedge", f"the hedge: {joint.status}")
             if not joint.optimal:

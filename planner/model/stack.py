@@ -29,6 +29,8 @@ class Stack:
     shared: np.ndarray  # the model's build columns (their stacked index: their position here)
     operating: np.ndarray  # the model's other columns, one copy per scenario
     offsets: list[int]  # stacked index of scenario i's first operating column
+    blocks: np.ndarray  # the mineral of every stacked column (budgets are the only rows across minerals)
+    budget_rows: np.ndarray  # the stacked index of every budget row
 
     def scenario_x(self, x: np.ndarray, i: int, num_cols: int) -> np.ndarray:
         """Scenario i's values in the model's own column order."""
@@ -126,7 +128,13 @@ def stack(model: Model, numbers: list[Numbers], weights: list[float]) -> Stack:
     lp.row_rhs = np.concatenate(rhs_parts).tolist()
     lp.row_sense = np.concatenate(sense_parts).tolist()
     lp.col_cost = cost
-    return Stack(lp, shared, operating, offsets)
+    minerals = model.col_minerals()
+    blocks = np.concatenate([minerals[shared], np.tile(minerals[operating], len(numbers))])
+    is_budget = np.zeros(model.num_rows, dtype=bool)
+    if "budget" in model.rows:
+        is_budget[model.rows["budget"].rows] = True
+    budget_rows = len(block_rows) * len(numbers) + np.flatnonzero(is_budget[once_rows])
+    return Stack(lp, shared, operating, offsets, blocks, budget_rows)
 
 
 def _nz(starts, index, row: int, col: int) -> int:

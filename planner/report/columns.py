@@ -313,6 +313,20 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
         "total_cost": Col(_M, "The scenario's optimum with the hedge's builds fixed, operations re-planned."),
         "cost_with_base_builds": Col(_M, "Its optimum with the base plan's own builds fixed instead."),
         "hedging_saves": Col(_M, "cost_with_base_builds minus total_cost.", change=True)},
+    "budget_frontier": {
+        "amount": Col(_M, "The budget's amount in this step; everything else as in the workbook."),
+        "expected_cost": Col(_M, "The hedge's expected cost (probability-weighted over the base and every scenario) "
+                                 "of the minerals the budget covers, purchases included."),
+        "expected_economic_cost": Col(_M, "expected_cost without the transfers (tariffs, soft-limit and reserve-"
+                                          "shortfall penalties): resources used and demand unserved."),
+        "expected_unmet_tonnes": Col(_T, "Demand left unserved, probability-weighted over the scenarios."),
+        "spent": Col(_M, "What the hedge spends of the budget on stock bought up front."),
+        "value_of_money": Col(FACTOR, "What one more unit of money would save in expectation at this amount (the "
+                                      "dual of the budget's row; 0 where money is left over)."),
+        "saving_per_unit": Col(FACTOR, "Expected cost saved per unit of money added since the previous amount.")},
+    "budget_mix": {"amount": Col(_M, "The budget's amount in this step."),
+                   "bought": Col(_T, "Stock the hedge buys before the first period at this amount."),
+                   "spent": Col(_M, "bought x purchase_price.")},
     "hedge_costs": {"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario.")},
     "investments": {"fixed_cost": Col(_M, "Its fixed cost over the horizon: capacity_added x fixed_cost x the "
                                           "years it stands.")},
@@ -391,6 +405,13 @@ SUMMARY: dict[str, Col] = {
     "base_probability": Col(_S, "Probability of the base scenario: 1 minus the scenarios' sum."),
     "projects_backed": Col(TEXT, "The projects the hedge builds, how much and when.", wrap=True),
     "stock_bought": Col(TEXT, "The stock the hedge buys before the first period, by mineral and market.", wrap=True),
+    "budget": Col(TEXT, "The budget swept (sheet budgets)."),
+    "minerals": Col(TEXT, "The minerals whose reserves the budget pays for (the block solved)."),
+    "amounts": Col(COUNT, "Amounts of the budget solved."),
+    "expected_cost_at_least_money": Col(_M, "The hedge's expected cost at the smallest amount."),
+    "expected_cost_at_most_money": Col(_M, "The hedge's expected cost at the largest amount."),
+    "money_worth_nothing_from": Col(_M, "The smallest amount at which one more unit of money saves nothing (blank: "
+                                        "money is worth something at every amount solved)."),
     "steps": Col(COUNT, "Caps solved."),
     "currency": Col(TEXT, "Currency of every cost."),
     "money_shown_in": Col(TEXT, "Unit money is shown in (setting money_unit); cells hold exact values."),

@@ -114,12 +114,28 @@ def chart_sheet(title: str, text: str, builders: list) -> SheetSpec:
 def sheets_for(run) -> list[SheetSpec]:
     """The sheets of ``run``'s command, in the workbook's fixed order."""
     return {"solve": plan_sheets, "stress": stress_sheets, "sweep": sweep_sheets,
-            "frontier": frontier_sheets, "hedge": hedge_sheets}[run.command](run)
+            "frontier": frontier_sheets, "hedge": hedge_sheets,
+            "budget_frontier": budget_frontier_sheets}[run.command](run)
 
 
 PLAN_TABLES = (("Investments", "investments"), ("Excess", "excess"), ("Flows", "flows"), ("Refining", "refining"),
                ("Deliveries", "deliveries"), ("Paths", "paths"), ("Reserve", "reserve"), ("Unmet", "unmet"),
                ("Priced out", "priced_out"), ("Stockpiles", "stockpiles"), ("Budgets", "budgets"))
+
+
+def stockpile_charts(tables: dict[str, pd.DataFrame], style: Style) -> list:
+    """What each plan spends on stock bought up front, by mineral, and what one more unit of each budget's money
+    would save."""
+    charts = []
+    if "stockpiles" in tables:
+        charts += C.grouped_by("Stockpiles", tables["stockpiles"], "mineral", "scenario", "spent",
+                               "Stock bought up front: money spent by mineral", f"spent ({style.money})",
+                               style.money_format())
+    if "budgets" in tables:
+        charts += C.grouped_by("Budgets", tables["budgets"], "budget", "scenario", "value_of_money",
+                               "What one more unit of each budget's money would save", "saved per unit of money",
+                               "0.00")
+    return charts
 
 
 def plan_tables_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
@@ -152,7 +168,8 @@ def plan_sheets(run) -> list[SheetSpec]:
               + (C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
                  if "capacity_built" in tables else [])
               + C.mix_charts("Mix", mix, style.colours)
-              + C.reserve_charts("Reserve", tables["reserve"]))
+              + C.reserve_charts("Reserve", tables["reserve"])
+              + stockpile_charts(tables, style))
     sheets = [
         summary_sheet(run, PLAN_QUESTION, "Hover over a column header for its meaning and unit. Scenarios compares "
                       "every scenario with the base plan; Policy costs prices each rule.", style),
@@ -268,6 +285,33 @@ def frontier_sheets(run) -> list[SheetSpec]:
     ]
 
 
+def budget_frontier_sheets(run) -> list[SheetSpec]:
+    style = Style.of(run)
+    tables = run.outcome.tables
+    table = tables["budget_frontier"]
+    mix = tables["budget_mix"].sort_values(["mineral", "market", "amount"], kind="stable").reset_index(drop=True)
+    money = style.money_format()
+    charts = (C.bar_chart("Budget frontier", table, "amount", "expected_cost", "Expected cost at each amount of the "
+                          "budget", f"expected cost ({style.money})", money)
+              + C.bar_chart("Budget frontier", table, "amount", "value_of_money", "What one more unit of money saves, "
+                            "at each amount", "saved per unit of money", "0.00")
+              + C.grouped_by("Budget mix", mix, "mineral", "amount", "spent", "What the money buys: spending by "
+                             "mineral at each amount", f"spent ({style.money})", money))
+    return [
+        summary_sheet(run, "What should a reserve's money buy, and what is one more unit of it worth, given the "
+                      "disruptions the workbook fears and their probabilities?",
+                      "Each row of Budget frontier solves the hedge (one stockpile bought before anything is known, "
+                      "drawn by each scenario as it needs) with the budget set to amount and nothing else changed. "
+                      "Only the minerals the budget covers are solved. value_of_money is the slope of expected_cost "
+                      "at that amount; saving_per_unit the slope since the previous amount.", style),
+        table_sheet("Budget frontier", "budget_frontier", table, style),
+        table_sheet("Budget mix", "budget_mix", mix, style),
+        chart_sheet("Value of money", "The hedge's expected cost, the value of one more unit of money and the "
+                    "stockpile mix at each amount of the budget.", charts),
+        run_info_sheet(run),
+    ]
+
+
 # --- planner stress ----------------------------------------------------------------------
 
 STRESS_QUESTION = ("What does each disruption do to the committed base plan when it hits without warning: what it "
@@ -358,7 +402,8 @@ def hedge_sheets(run) -> list[SheetSpec]:
     charts = (C.bar_chart("Expected costs", tables["hedge_costs"], "builds", "expected_cost",
                           "Expected cost with the hedge's builds and with the base plan's own",
                           f"expected cost ({style.money})", style.money_format())
-              + C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours))
+              + C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
+              + stockpile_charts(tables, style))
     sheets += [
         table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, freeze_columns=1),
         table_sheet("Investments", "investments", tables["investments"], style),

@@ -1,0 +1,121 @@
+"""``planner frontier --budget NAME --amounts A,B,...``: what each amount of a reserve's money buys.
+
+The hedge (``planner hedge``) chooses one stockpile before anything is known; this sweep asks
+it again at every amount of one budget. Each step is the hedge's program with that budget's
+amount changed and nothing else: the expected cost it reaches, the demand it still leaves unserved
+in expectation, what it spends, the stock it buys, mineral by mineral, and the value of one
+more unit of money there (the budget row's dual). Read down the table, the expected cost falls
+as money is added, by less and less: the value of money is the slope, and where it reaches 0
+more money buys nothing the disruptions make worth holding.
+
+Formulation
+-----------
+for each amount a in the list:
+    minimise  sum_s w_s (c_s^T x_s + f^T b)          (the hedge's program, ``planner.model.stack``)
+    s.t.      the hedge's rows, and  sum over the budget's reserves of purchase_price x bought <= a
+Only the budget's own block is solved: the minerals it covers (other minerals do not move).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from planner.analysis.compare import TRANSFERS
+from planner.analysis.hedge import probabilities
+from planner.analysis.outcome import Outcome
+from planner.errors import UsageError
+from planner.input.data import PlannerInput
+from planner.input.scenarios import apply_scenario, scenario_names
+from planner.model.build import Model, Numbers, numbers_for
+from planner.model.stack import stack
+from planner.runinfo import Stages
+from planner.solver import settings_solver
+
+COLUMNS = ["budget", "amount", "status", "expected_cost", "expected_economic_cost", "expected_unmet_tonnes",
+           "spent", "value_of_money", "saving_per_unit"]
+MIX_COLUMNS = ["budget", "amount", "mineral", "market", "bought", "spent"]
+
+
+def choose_budget(data: PlannerInput, name: str | None) -> str:
+    """The budget named, refused with the names there are when the workbook has no such budget."""
+    names = [b.name for b in data.budgets]
+    if not names:
+        raise UsageError("--budget needs a budgets sheet (version 3) with at least one budget: the workbook has none")
+    if name not in names:
+        raise UsageError(f"no budget {name!r} on sheet budgets; the budgets are: {', '.join(names)}")
+    return name
+
+
+def budget_minerals(data: PlannerInput, name: str) -> tuple[str, ...]:
+    """The minerals whose reserves the budget pays for."""
+    budget = next(b for b in data.budgets if b.name == name)
+    return tuple(dict.fromkeys(m for (m, d), r in data.reserves.items()
+                               if budget.covers(m, d) and r.purchase_price is not None))
+
+
+def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budget: str,
+                 amounts: list[float]) -> Outcome:
+    """The hedge re-solved at each amount of ``budget``: the curve of expected cost against money."""
+    names = scenario_names(data)
+    weights = probabilities(data)
+    numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
+    st = stack(model, numbers, weights)
+    keys = model.rows["budget"].keys
+    position = next(i for i, key in enumerate(keys) if key[1] == budget)
+    row = int(st.budget_rows[position])
+    lp = st.lp
+    solver = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows)
+    stacked = Numbers(np.asarray(lp.col_cost, dtype=float), np.asarray(lp.col_upper, dtype=float),
+                      np.asarray(lp.row_rhs, dtype=float), {}, np.asarray(lp.col_lower, dtype=float))
+    bought = model.vars.bought
+    prices = {key: data.reserves[key[:2]].purchase_price for key in bought}
+    rows, mix, failures = [], [], []
+    counter = stages.progress.counter("budget", len(amounts), "amounts")
+    with stages.stage("solve"):
+        for amount in amounts:
+            rhs = stacked.row_rhs.copy()
+            rhs[row] = amount
+            solution = solver.solve(dataclasses.replace(stacked, row_rhs=rhs))
+            stages.add("highs", solution.solve_seconds)
+            counter.update(1)
+            if not solution.optimal:
+                failures.append(f"budget {budget} at {amount:,.0f}: {solution.status}")
+                rows.append({"budget": budget, "amount": amount, "status": solution.status})
+                continue
+            x = solution.x
+            scenario_x = [st.scenario_x(x, i, model.num_cols) for i in range(len(names))]
+            economic = sum(w * sum(float(weights_c @ xs) for c, weights_c in n.components.items() if c not in TRANSFERS)
+                           for w, n, xs in zip(weights, numbers, scenario_x))
+            unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
+            unmet = sum(w * float(xs[unmet_cols].sum()) for w, xs in zip(weights, scenario_x))
+            spent = 0.0
+            for key, col in bought.items():
+                tonnes = float(scenario_x[0][col])
+                covered = next(b for b in data.budgets if b.name == budget).covers(*key[:2])
+                if covered:
+                    spent += tonnes * prices[key]
+                    mix.append({"budget": budget, "amount": amount, "mineral": key[0], "market": key[1],
+                                "bought": tonnes, "spent": tonnes * prices[key]})
+            rows.append({"budget": budget, "amount": amount, "status": solution.status,
+                         "expected_cost": float(solution.objective), "expected_economic_cost": economic,
+                         "expected_unmet_tonnes": unmet, "spent": spent,
+                         "value_of_money": max(0.0, -float(solution.row_dual[row]))
+                         if solution.row_dual is not None else None})
+    stages.progress.end()
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    # What each step's extra money saved, per unit: the slope between steps (the dual is its limit).
+    step = table["amount"].diff()
+    table["saving_per_unit"] = (-table["expected_cost"].diff() / step).where(step > 0)
+    summary = [("budget", budget), ("minerals", ", ".join(budget_minerals(data, budget))),
+               ("amounts", len(amounts))]
+    optimal = table.dropna(subset=["expected_cost"])
+    if len(optimal):
+        summary += [("expected_cost_at_least_money", float(optimal["expected_cost"].iloc[0])),
+                    ("expected_cost_at_most_money", float(optimal["expected_cost"].iloc[-1]))]
+        worthless = optimal[optimal["value_of_money"] <= 1e-9]
+        summary.append(("money_worth_nothing_from", float(worthless["amount"].iloc[0]) if len(worthless) else None))
+    return Outcome({"budget_frontier": table, "budget_mix": pd.DataFrame(mix, columns=MIX_COLUMNS)}, summary,
+                   failures)
