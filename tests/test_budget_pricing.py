@@ -25,6 +25,7 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.input.validate import validate
 from planner.model.build import build_model, numbers_for
 from planner.model.core import GE, LE
+from planner.model.stack import stack
 from planner.solver import HighsSession, PricedBudgetSession, make_solver
 from tests.checks import check_plan
 from tests.workbooks import table, write_workbook
@@ -184,7 +185,6 @@ def test_solve_on_a_workbook_with_a_budget_is_checked_independently(tmp_path):
 def test_the_hedge_shares_one_stockpile_and_finds_the_joint_optimum():
     from planner.analysis.hedge import probabilities
     from planner.model.build import Numbers
-    from planner.model.stack import stack
 
     data = with_vault(load(ROOT / "inputs" / "example.xlsx"), "USA", 2_000.0, 0.3)
     model = build_model(data)
@@ -257,3 +257,31 @@ def test_every_budget_frontier_chart_reads_its_own_rows(tmp_path):
     assert main(["frontier", str(inp), "--budget", "komir", "--amounts", "0,300,1000,2000", "-o", str(out),
                  "-q"]) == 0
     assert check_series(out) == 4  # expected cost, value of money, and one spending series per mineral
+
+
+def test_the_hedge_and_the_base_plans_own_stock_priced_block_by_block(tmp_path):
+    # li (unmet penalty 100) and co (1000) for KOR, 100 t and 50 t, delivered at 12 and 20. Stock bought up front:
+    # li at 12 (the base plan is indifferent to it), co at 21 (the base plan never buys it), one budget of 1,000.
+    # Scenario outage (probability 0.5): AUS mines nothing. Expected cost, with bl, bc the stock bought:
+    #   li: 0.5 x 1,200 + 0.5 x (12 bl + 100 (100 - bl)) = 5,600 - 44 bl        (44/12 = 3.7 saved per unit)
+    #   co: 0.5 x (1,000 + bc) + 0.5 x (21 bc + 1,000 (50 - bc)) = 25,500 - 489 bc   (489/21 = 23.3 per unit)
+    # The hedge buys co: bc = 1,000/21 = 47.62 t, expected 5,600 + 25,500 - 489 x 47.62 = 7,814.29. The base
+    # plan's own choice among its optima (bc = 0, any bl) with the lowest expected cost: bl = 1,000/12 = 83.33,
+    # expected 5,600 - 44 x 83.33 + 25,500 = 27,433.33. Value of hedging 19,619.05.
+    sheets = komir(1000)
+    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 20, 100), ("co", 40, 1000))
+    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 12), ("co", "KOR", 21))
+    sheets["scenarios"] = table("scenario, kind, factor, country, probability",
+                                ("outage", "supply_capacity", 0, "AUS", 0.5))
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "hedge.xlsx"
+    assert main(["hedge", str(inp), "-o", str(out), "-q"]) == 0
+    book = pd.read_excel(out, sheet_name=None)
+    summary = book["Summary"].set_index("item")["value"]
+    assert float(summary["expected_cost"]) == pytest.approx(5600 + 25500 - 489 * 1000 / 21)
+    assert float(summary["expected_cost_with_base_builds"]) == pytest.approx(5600 - 44 * 1000 / 12 + 25500)
+    assert float(summary["value_of_hedging"]) == pytest.approx(19619.05, abs=0.01)
+    stock = book["Stockpiles"].set_index(["scenario", "mineral"])["bought"]
+    assert stock[("hedge", "co")] == pytest.approx(1000 / 21) and stock[("hedge", "li")] == pytest.approx(0, abs=1e-6)
+    assert stock[("base plan's own", "li")] == pytest.approx(1000 / 12)
+    assert stock[("base plan's own", "co")] == pytest.approx(0, abs=1e-6)

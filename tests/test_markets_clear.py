@@ -420,3 +420,52 @@ def test_a_stress_test_reads_the_tariff_as_a_transfer(tmp_path):
     duty = pd.read_excel(out, sheet_name="Stress").set_index("scenario").loc["duty"]
     assert duty["extra_cost"] == pytest.approx(1000)
     assert duty["economic_extra_cost"] == pytest.approx(0, abs=1e-9)
+
+
+def tariffed_refining():
+    return {
+        "minerals": table("mineral, refined_price, unmet_penalty", ("li", 20, 1000)),
+        "periods": table("period", (2026,)),
+        "countries": table("country", ("AUS",), ("CHN",), ("KOR",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 1000, 10), ("li", "CHN", 1000, 8)),
+        "refining": table("mineral, country, capacity, cost", ("li", "AUS", 1000, 2), ("li", "CHN", 1000, 2)),
+        "demand": table("mineral, market, period, demand", ("li", "KOR", 2026, 100)),
+        "routes": table("stage, from, to, mineral, tariff_rate", ("delivery", "AUS", "KOR", "li", 0.1)),
+        "shares": table("stage, scope, mineral, max_share", ("refining", "CHN", "li", 0.5)),
+    }
+
+
+def test_a_rule_whose_whole_cost_is_a_tariff_costs_the_world_nothing(tmp_path):
+    # li for KOR, 100 t. Ore from CHN at 8 (AUS's at 10 is dearer), refined at 2 in CHN or AUS; delivery from
+    # AUS to KOR pays a tariff of 0.1 x refined price 20 = 2/t, collected by KOR. Rule: CHN refines at most 50%.
+    # With it: 50 t refined in CHN (8 + 2) and 50 t in AUS from CHN ore (8 + 2 + 2 duty): 1,100, of which 100
+    # duty. Without: all in CHN, 1,000. rule_cost 100, but the world's resources are the same: economic cost
+    # 1,000 both ways, rule_economic_cost 0. KOR's marginal cost 11 with (half of each), 10 without: its bill
+    # rises by 100, and the 100 of duty comes back to KOR's treasury: rule_net_bill 0.
+    sheets = tariffed_refining()
+    out = solve(tmp_path, sheets)
+    costs = out["Policy costs"]
+    row = costs[costs["rule"] == "all share limits"].iloc[0]  # the only rule: its row is the whole
+    assert row["rule_cost"] == pytest.approx(100)
+    assert row["economic_cost_with"] == pytest.approx(1000)
+    assert row["economic_cost_without"] == pytest.approx(1000)
+    assert row["rule_economic_cost"] == pytest.approx(0, abs=1e-9)
+    bills = out["Market bills"]
+    bill = bills[bills["rule"] == "all share limits"].iloc[0]
+    assert (bill["bill_with"], bill["bill_without"], bill["rule_bill"]) == pytest.approx((1100, 1000, 100))
+    assert (bill["duties_with"], bill["duties_without"]) == pytest.approx((100, 0))
+    assert bill["rule_net_bill"] == pytest.approx(0, abs=1e-9)
+
+
+def test_the_frontier_reads_a_cap_paid_in_tariffs_as_no_cost_to_the_world(tmp_path):
+    # The case above as a frontier on CHN's refining share: at a cap of 50% the mineral costs 100 more, all of
+    # it duty KOR collects (extra_economic_cost 0); at 0% all 100 t are refined in AUS: 1,200, economic 1,000.
+    inp = write_workbook(tmp_path / "in.xlsx", tariffed_refining())
+    out = tmp_path / "frontier.xlsx"
+    assert main(["frontier", str(inp), "--stage", "refining", "--scope", "CHN", "--step", "0.5", "-o", str(out),
+                 "-q"]) == 0
+    curve = pd.read_excel(out, sheet_name="Frontier").set_index("max_share")
+    assert list(curve.index) == [1.0, 0.5, 0.0]
+    assert list(curve["extra_cost"]) == pytest.approx([0, 100, 200])
+    assert list(curve["economic_cost"]) == pytest.approx([1000, 1000, 1000])
+    assert list(curve["extra_economic_cost"]) == pytest.approx([0, 0, 0], abs=1e-9)

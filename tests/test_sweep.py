@@ -189,3 +189,31 @@ def test_histogram_gives_zero_its_own_bar_and_round_edges():
     assert list(hist["unmet_range"])[0] == "0 t" and hist["samples"].iloc[0] == 3
     assert list(hist["from_tonnes"][1:]) == [0, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000, 16_000]
     assert hist["samples"].sum() == 7 and hist["share_of_samples"].sum() == pytest.approx(1)
+
+
+def test_a_sample_reads_economically_without_the_penalty_on_targets(tmp_path):
+    # li for EU, 50 t in each of two periods, mined in AAA at 10/t (capacity 100), refined in CHN at 0. The EU
+    # reserve starts empty against a target of 20 t, short at 3/t a period. The base plan mines 100 t: 2026's
+    # surplus meets 2026's target at no cost and is drawn in 2027, short there (20 t more would cost 200 against
+    # 60): 1,000 + 60 = 1,060, of which 1,000 economic. Every sample draws the outage (probability 1) in both
+    # periods: nothing is mined, all 100 t go unmet at 1,000/t, and the targets are lifted where it strikes:
+    # 100,000, all of it economic. extra_cost 98,940; economic extra cost 99,000.
+    sheets = {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000)),
+        "countries": table("country", ("AAA",), ("CHN",)),
+        "periods": table("period", (2026,), (2027,)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AAA", 100, 10)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 50), ("li", "EU", 2027, 50)),
+        "reserve": table("mineral, market, shortfall_penalty", ("li", "EU", 3)),
+        "reserve_targets": table("mineral, market, min_stock", ("li", "EU", 20)),
+        "risks": table("risk, country, stage, probability, factor", ("outage", "AAA", "supply", 1.0, 0)),
+    }
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = sweep(tmp_path, inp, "economic", "--samples", "4", "--workers", "1")
+    samples = out["Samples"]
+    assert list(samples["extra_cost"]) == pytest.approx([98_940] * 4)
+    assert list(samples["economic_extra_cost"]) == pytest.approx([99_000] * 4)
+    costs = out["Risk costs"].set_index("mineral")
+    assert costs.loc["all minerals", "expected_economic_extra_cost"] == pytest.approx(99_000)
+    assert costs.loc["li", "expected_economic_extra_cost"] == pytest.approx(99_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.analysis.measures import mineral_totals, reserve_drawn, stage_tonnes, top_shares
+from planner.analysis.measures import TRANSFERS, mineral_totals, reserve_drawn, stage_tonnes, top_shares
 from planner.analysis.results import ScenarioResult, noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import Model
@@ -15,7 +15,6 @@ SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_cha
                     "economic_cost_change", "lost_value", "unmet_tonnes", "unmet_change", "unmet_share",
                     "priced_out_tonnes"]
 # Money that changes hands or stands for a target missed, not resources used (spec, Version 3).
-TRANSFERS = ("tariff", "excess", "shortfall")
 MINERAL_COLUMNS = ["scenario", "mineral", "mineral_cost", "cost_change", "demand", "unmet_tonnes", "unmet_share",
                    "unmet_change", "supply_top_country", "supply_top_share", "supply_top_share_change",
                    "refining_top_country", "refining_top_share", "refining_top_share_change"]

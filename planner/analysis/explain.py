@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.analysis.measures import BINDING_TOL, concentration_metrics, mineral_totals, stage_tonnes
+from planner.analysis.measures import (
+    BINDING_TOL,
+    concentration_metrics,
+    mineral_economic_costs,
+    mineral_totals,
+    stage_tonnes,
+)
 from planner.analysis.results import noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, Numbers, without_rows
@@ -111,7 +117,8 @@ def project_values(model: Model, data: PlannerInput, session, base_numbers: Numb
     return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
 
 
-POLICY_COLUMNS = ["policy", "rule", "mineral", "cost_with", "cost_without", "rule_cost", "unmet_without"]
+POLICY_COLUMNS = ["policy", "rule", "mineral", "cost_with", "cost_without", "rule_cost", "unmet_without",
+                  "economic_cost_with", "economic_cost_without", "rule_economic_cost"]
 
 
 def policy_rules(model: Model, data: PlannerInput) -> list[tuple[str, str, list[int], list[str]]]:
@@ -178,8 +185,8 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
     market_balance[m,d,t], with the rule and without it. Returns the policy costs, the bills and
     the solution without any share limit (for the concentration sheet).
     """
-    with_rules = mineral_totals(model, base_numbers, base.x)
-    bills_with = market_bills(model, data, base)
+    with_rules = _with_economic(model, base_numbers, base.x)
+    bills_with = market_bills(model, data, base, base_numbers)
     integer_minerals = {p.mineral for p in data.projects.values() if p.integer} if base.mip else set()
     rows, bills, unlimited = [], [], None
     rules = policy_rules(model, data)
@@ -195,24 +202,27 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
             resolved = True
             if progress:
                 progress("explain", f"base plan without {rule}: {solution.status}")
-            without = mineral_totals(model, relaxed, solution.x) if solution.optimal else None
-            bills_without = market_bills(model, data, solution) if solution.optimal else None
+            without = _with_economic(model, relaxed, solution.x) if solution.optimal else None
+            bills_without = market_bills(model, data, solution, relaxed) if solution.optimal else None
         if rule == "all share limits" and solution.optimal:
             unlimited = solution
         for m in minerals:
-            cost = float(with_rules.at[m, "cost"])
+            cost, economic = float(with_rules.at[m, "cost"]), float(with_rules.at[m, "economic"])
             if without is None:
-                rows.append((policy, rule, m, cost, np.nan, np.nan, np.nan))
+                rows.append((policy, rule, m, cost, np.nan, np.nan, np.nan, economic, np.nan, np.nan))
             else:
-                other = float(without.at[m, "cost"])
+                other, other_economic = float(without.at[m, "cost"]), float(without.at[m, "economic"])
                 rows.append((policy, rule, m, cost, other, noise_free(cost - other, cost),
-                             float(without.at[m, "unmet"])))
-            for (mm, d), (demand, bill) in bills_with.items():
+                             float(without.at[m, "unmet"]), economic, other_economic,
+                             noise_free(economic - other_economic, cost)))
+            for (mm, d), (demand, bill, duty) in bills_with.items():
                 if mm != m:
                     continue
-                other = bills_without[(mm, d)][1] if bills_without is not None else np.nan
+                other, other_duty = bills_without[(mm, d)][1:] if bills_without is not None else (np.nan, np.nan)
+                net = (bill - duty) - (other - other_duty)
                 bills.append((policy, rule, m, d, demand, bill, other,
-                              noise_free(bill - other, bill) if other == other else np.nan))
+                              noise_free(bill - other, bill) if other == other else np.nan, duty, other_duty,
+                              noise_free(net, bill) if other == other else np.nan))
     if resolved and basis is not None:  # leave the session on the base numbers and basis, for later solves
         session.set_numbers(base_numbers)
         session.set_basis(basis)
@@ -222,11 +232,26 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
 # A dual this small prices its row at 0: the rule is not re-solved (see rule_costs).
 ZERO_DUAL = 1e-9
 
-BILL_COLUMNS = ["policy", "rule", "mineral", "market", "demand", "bill_with", "bill_without", "rule_bill"]
+BILL_COLUMNS = ["policy", "rule", "mineral", "market", "demand", "bill_with", "bill_without", "rule_bill",
+                "duties_with", "duties_without", "rule_net_bill"]
 
 
-def market_bills(model: Model, data: PlannerInput, sol: Solution) -> dict[tuple, tuple[float, float]]:
-    """(mineral, market) -> (demand over the horizon, sum_t demand[m,d,t] x marginal cost[m,d,t])."""
+def _with_economic(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFrame:
+    """``mineral_totals`` with each mineral's economic cost: its cost without the transfers (tariffs, soft-limit
+    and reserve-shortfall penalties; spec, Version 3)."""
+    totals = mineral_totals(model, numbers, x)
+    totals["economic"] = mineral_economic_costs(model, numbers, x).reindex(totals.index).to_numpy()
+    return totals
+
+
+def market_bills(model: Model, data: PlannerInput, sol: Solution, numbers: Numbers | None = None
+                 ) -> dict[tuple, tuple[float, float, float]]:
+    """(mineral, market) -> (demand over the horizon, sum_t demand[m,d,t] x marginal cost[m,d,t], duties).
+
+    Duties are the tariffs the market's own government collects on what is delivered to it (its
+    delivery routes' tariff cost): a transfer back to the market, so its bill net of them is what the
+    market pays the rest of the world.
+    """
     fam = model.rows["market_balance"]
     price = demand_prices(model, sol)
     out: dict[tuple, list[float]] = {}
@@ -234,10 +259,15 @@ def market_bills(model: Model, data: PlannerInput, sol: Solution) -> dict[tuple,
         q = data.demand.get((m, d, t), 0.0)
         if q <= 0:
             continue
-        total = out.setdefault((m, d), [0.0, 0.0])
+        total = out.setdefault((m, d), [0.0, 0.0, 0.0])
         total[0] += q
         total[1] += q * float(p)
-    return {k: (v[0], v[1]) for k, v in out.items()}
+    tariff = numbers.components.get("tariff") if numbers is not None else None
+    if tariff is not None:
+        for (m, _u, d, _t), col in model.vars.ship.items():
+            if (m, d) in out and tariff[col] and sol.x[col]:
+                out[(m, d)][2] += float(tariff[col] * sol.x[col])
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
 def demand_prices(model: Model, sol: Solution) -> np.ndarray:

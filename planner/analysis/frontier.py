@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.analysis.measures import mineral_costs, stage_tonnes
+from planner.analysis.measures import mineral_costs, mineral_economic_costs, stage_tonnes
 from planner.analysis.outcome import Outcome
 from planner.analysis.results import noise_free
 from planner.errors import UsageError
@@ -26,7 +26,7 @@ from planner.model.build import POLICIES, Model, numbers_for
 from planner.runinfo import Stages
 
 COLUMNS = ["mineral", "stage", "scope", "max_share", "status", "mineral_cost", "extra_cost", "extra_cost_per_point",
-           "unmet_tonnes", "largest_share"]
+           "unmet_tonnes", "largest_share", "economic_cost", "extra_economic_cost"]
 SUMMARY_COLUMNS = ["mineral", "stage", "scope", "max_share", "shares_rows", "extra_cost", "unmet_tonnes",
                    "largest_share"]
 
@@ -99,10 +99,11 @@ def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, st
         unlimited = session.solve(numbers)
         stages.add("highs", unlimited.solve_seconds)
         if not unlimited.optimal:
-            table = pd.DataFrame([(m, s, scope, 1.0, unlimited.status) + (np.nan,) * 5 for m, s in pairs],
+            table = pd.DataFrame([(m, s, scope, 1.0, unlimited.status) + (np.nan,) * 7 for m, s in pairs],
                                  columns=COLUMNS)
             return Outcome({"frontier": table}, [("steps", len(table))], [f"plan without limits {unlimited.status}"])
         base_cost = mineral_costs(model, numbers, unlimited.x)
+        base_economic = mineral_economic_costs(model, numbers, unlimited.x)
         rows = []
         grids = {(m, s): cap_grid(stage_floor(data, m, s, scope), step, tuple(existing_caps(data, m, s, scope)))
                  for m, s in pairs}
@@ -124,10 +125,12 @@ def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, st
                     per_point = (np.nan if previous is None
                                  else (cost - previous[1]) / max(1e-12, 100.0 * (previous[0] - cap)))
                     per_point = noise_free(per_point, cost)
-                    rows.append((m, s, scope, cap, sol.status, cost, extra, per_point, unmet, largest))
+                    economic = float(mineral_economic_costs(model, numbers, sol.x).get(m, 0.0))
+                    rows.append((m, s, scope, cap, sol.status, cost, extra, per_point, unmet, largest, economic,
+                                 noise_free(economic - float(base_economic.get(m, 0.0)), cost)))
                     previous = (cap, cost)
                 else:
-                    rows.append((m, s, scope, cap, sol.status) + (np.nan,) * 5)
+                    rows.append((m, s, scope, cap, sol.status) + (np.nan,) * 7)
                 progress("frontier", f"step {done} of {total_steps}: {m} {s} cap {cap:.3f}: {sol.status}")
             session.set_coefficients(cells, -1.0)
     table = pd.DataFrame(rows, columns=COLUMNS)

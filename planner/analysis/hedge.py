@@ -83,10 +83,11 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
         build_cols = decision_columns(model)
         hedged = _in_build_order(st, joint.x[:len(st.shared)], build_cols)
         base = session.solve(numbers[0])
+        face = getattr(session, "face", None)  # a budget priced block by block: the base optimum's face
         stages.add("highs", base.solve_seconds)
         basis = starting_basis(session)
         priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds")
-        base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages)
+        base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages, model, face)
         if np.array_equal(base_only, hedged):
             against = priced  # the same builds: the same optima, no need to solve them twice
         else:
@@ -97,13 +98,50 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
     return Outcome(tables, summary, failures)
 
 
+def _base_optimal_face(lp, st, model: Model, base_numbers: Numbers, base, face) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that keep the base scenario optimal, one per mineral, on the stacked ``lp``; the coupling rows
+    and a start (the base plan's decisions) for pricing it block by block.
+
+    Formulation
+    -----------
+    With the price of money lambda and each mineral's optimum z_i(lambda) at it (``PricedBudgetSession.face``),
+    the base scenario is optimal exactly when (spec, Version 2, and complementary slackness):
+        (c_0 + lambda^T B)_i^T (b_i, x_0i) <= z_i(lambda) (1 + 1e-9)     for each mineral i
+        B_k b >= amount_k (1 - 1e-9)                                     for each budget with lambda_k > 0
+    Each mineral's row lies within its block; the budgets (<= as in the program, and >= where money
+    is worth something) are the only rows across minerals.
+    """
+    starts, index, value = model.matrix()
+    budget_rows = model.rows["budget"].rows
+    money = np.zeros((len(budget_rows), model.num_cols))
+    for k, r in enumerate(budget_rows):
+        money[k, index[starts[r]:starts[r + 1]]] = value[starts[r]:starts[r + 1]]
+    lagrangian = base_numbers.col_cost + face.price @ money
+    stacked = np.empty(model.num_cols, dtype=np.int64)
+    stacked[st.shared] = np.arange(len(st.shared))
+    stacked[st.operating] = st.offsets[0] + np.arange(len(st.operating))
+    rows = lp.row_family("base_optimal", LE, lambda data, key: 0.0)
+    for name, cols, z in zip(face.names, face.cols, face.objectives):
+        terms = [(int(stacked[c]), float(lagrangian[c])) for c in cols if lagrangian[c]]
+        lp.add_row(rows, (name,), terms, z + NEAR_OPTIMAL * max(1.0, abs(z)))
+    coupling = list(st.budget_rows)
+    amounts = np.asarray(lp.row_rhs)[st.budget_rows]
+    for k in np.flatnonzero(face.price > 0):
+        terms = [(int(stacked[c]), -float(money[k, c])) for c in np.flatnonzero(money[k])]
+        coupling.append(lp.add_row(rows, ("spent", k), terms, -amounts[k] * (1 - NEAR_OPTIMAL)))
+    start = np.zeros(lp.num_cols)
+    start[:len(st.shared)] = base.x[st.shared]
+    return np.asarray(coupling, dtype=np.int64), start
+
+
 def _in_build_order(st, shared_x: np.ndarray, build_cols: np.ndarray) -> np.ndarray:
     """Stacked build values (in column order) rearranged in the order of ``model.vars.build``."""
     position = {int(c): i for i, c in enumerate(st.shared)}
     return np.array([shared_x[position[int(c)]] for c in build_cols], dtype=np.float64)
 
 
-def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build_cols, data, stages) -> np.ndarray:
+def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build_cols, data, stages, model=None,
+                      face=None) -> np.ndarray:
     """The base plan's own builds: of the base-optimal ones, those with the lowest expected cost.
 
     Formulation
@@ -113,6 +151,9 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
         minimise  sum_s w_s (c_s^T x_s + f^T b)                  (the hedge program)
         s.t.      c_0^T x_0 + f^T b <= z0 (1 + 1e-9)             (the base scenario stays optimal)
     The hedge's own builds solve it whenever they are base-optimal (no other program is solved then).
+    Where a budget ties minerals together and was priced block by block (``face``), the one row
+    across every mineral becomes one row per mineral (``_base_optimal_face``), and the program is
+    priced block by block too.
     """
     if not len(build_cols) or not base.optimal:
         return np.zeros(len(build_cols))
@@ -123,12 +164,17 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
     lp = copy.copy(st.lp)
     lp._starts, lp._index, lp._value = list(lp._starts), list(lp._index), list(lp._value)
     lp.row_rhs, lp.row_sense, lp.rows = list(lp.row_rhs), list(lp.row_sense), {}
-    cost = base_numbers.col_cost
-    terms = [(i, float(cost[c])) for i, c in enumerate(st.shared) if cost[c]]
-    operating = cost[st.operating]
-    terms += [(st.offsets[0] + int(j), float(operating[j])) for j in np.flatnonzero(operating)]
-    lp.add_row(lp.row_family("base_optimal", LE, lambda data, key: 0.0), ("base",), terms, z0 + slack)
-    tied = settings_solver(lp, data.settings).solve()
+    if face is not None and len(st.budget_rows):
+        coupling, start = _base_optimal_face(lp, st, model, base_numbers, base, face)
+        session = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=coupling)
+        tied = session.solve(start=start) if hasattr(session, "face") else session.solve()
+    else:
+        cost = base_numbers.col_cost
+        terms = [(i, float(cost[c])) for i, c in enumerate(st.shared) if cost[c]]
+        operating = cost[st.operating]
+        terms += [(st.offsets[0] + int(j), float(operating[j])) for j in np.flatnonzero(operating)]
+        lp.add_row(lp.row_family("base_optimal", LE, lambda data, key: 0.0), ("base",), terms, z0 + slack)
+        tied = settings_solver(lp, data.settings).solve()
     stages.add("highs", tied.solve_seconds)
     stages.progress("hedge", f"the base plan's own builds among its optima: {tied.status}")
     own = base.x[build_cols]

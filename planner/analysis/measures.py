@@ -11,10 +11,23 @@ from planner.model.build import Model, Numbers
 BINDING_TOL = 1e-6
 
 
+# Cost components that move money between parties rather than use resources (spec, Version 3): a tariff
+# goes to the importing government, a soft limit's or a reserve target's penalty prices a target.
+TRANSFERS = ("tariff", "excess", "shortfall")
+
+
 def mineral_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
     """The objective split by mineral (the LP is separable by mineral)."""
     codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
     return pd.Series(np.bincount(codes, weights=numbers.col_cost * x, minlength=len(minerals)), index=minerals)
+
+
+def mineral_economic_costs(model: Model, numbers: Numbers, x: np.ndarray) -> pd.Series:
+    """Each mineral's economic cost: its cost without the TRANSFERS."""
+    codes, minerals = model.derived("mineral_codes", lambda: pd.factorize(model.col_minerals()))
+    transfers = sum((numbers.components[c] for c in TRANSFERS if c in numbers.components), np.zeros(model.num_cols))
+    return pd.Series(np.bincount(codes, weights=(numbers.col_cost - transfers) * x, minlength=len(minerals)),
+                     index=minerals)
 
 
 def stage_tonnes(model: Model, x: np.ndarray) -> pd.DataFrame:

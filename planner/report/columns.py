@@ -174,6 +174,17 @@ COLUMNS: dict[str, Col] = {
     "cost_with": Col(_M, "The mineral's cost in the base plan, every rule applied."),
     "cost_without": Col(_M, "The mineral's cost with this rule switched off."),
     "rule_cost": Col(_M, "cost_with minus cost_without: what the rule costs.", change=True),
+    "economic_cost_with": Col(_M, "The mineral's economic cost with every rule: cost_with without the transfers "
+                                  "(tariffs, soft-limit and reserve-shortfall penalties)."),
+    "economic_cost_without": Col(_M, "The same with this rule off."),
+    "rule_economic_cost": Col(_M, "economic_cost_with minus economic_cost_without: what the rule costs the world, "
+                                  "tariffs counted as transfers to the importer.", change=True),
+    "duties_with": Col(_M, "Tariffs the market's own government collects on what is delivered to it, with every "
+                           "rule: a transfer back to the market."),
+    "duties_without": Col(_M, "The same with this rule off."),
+    "rule_net_bill": Col(_M, "rule_bill net of the duties the market collects: (bill_with - duties_with) minus "
+                             "(bill_without - duties_without), what the rule costs the market's buyers and "
+                             "treasury together.", change=True),
     "unmet_without": Col(_T, "Unmet demand of the mineral with the rule switched off."),
     "bill_with": Col(_M, "The market's demand over the horizon at its marginal cost, every rule applied: what its "
                          "buyers pay where the last tonne sets the price."),
@@ -227,6 +238,9 @@ COLUMNS: dict[str, Col] = {
     "p_any_unmet_low": Col(_S, "Lower end of its 95% Wilson interval."),
     "p_any_unmet_high": Col(_S, "Upper end of its 95% Wilson interval."),
     "expected_extra_cost": Col(_M, "Mean cost above the base plan over the samples.", change=True),
+    "expected_economic_extra_cost": Col(_M, "Mean economic cost above the base plan's over the samples: the change "
+                                            "less tariffs (transfers to the importer) and penalties on targets.",
+                                        change=True),
     "expected_extra_cost_low": Col(_M, "Lower end of its 95% confidence interval.", change=True),
     "expected_extra_cost_high": Col(_M, "Upper end of its 95% confidence interval.", change=True),
     "samples_with": Col(COUNT, "Samples that drew the risk."),
@@ -306,6 +320,10 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
                       "total_cost": Col(_M, "The sample's cost: the committed base plan hit by its events."),
                       "unmet_tonnes": Col(_T, "Demand left unserved over all periods and markets.")},
     "frontier": {"extra_cost": Col(_M, "mineral_cost minus its cost with no cap.", change=True),
+                 "economic_cost": Col(_M, "mineral_cost without the transfers (tariffs, soft-limit and reserve-"
+                                          "shortfall penalties): what the plan uses in resources and demand unserved."),
+                 "extra_economic_cost": Col(_M, "economic_cost minus its value with no cap: the cap's cost to the "
+                                                "world, tariffs counted as transfers.", change=True),
                  "unmet_tonnes": Col(_T, "Demand for the mineral left unserved over all periods at this cap."),
                  "scope": Col(TEXT, "What is capped: * = any single country; else a country or group.")},
     "sample_unmet": {"unmet_tonnes": Col(_T, "Demand of the market left unserved over the horizon in the sample.")},

@@ -52,6 +52,23 @@ def budget_coupled(lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndar
 
 
 @dataclasses.dataclass
+class Face:
+    """The optimal face of the last solve: every optimum has each block's plan optimal at the price of money.
+
+    Formulation
+    -----------
+    x is optimal for the program exactly when, for every block i,
+        (c_i + lambda^T B_i)^T x_i <= objectives[i]     (block i's plan is optimal at the price lambda)
+    and every budget with lambda_k > 0 is spent in full (complementary slackness).
+    """
+
+    names: list
+    cols: list  # each block's columns
+    price: np.ndarray  # lambda, per coupling row
+    objectives: list  # z_i(lambda), per block
+
+
+@dataclasses.dataclass
 class _Block:
     """One mineral's columns and rows, its own HiGHS session, and the plans it has proposed."""
 
@@ -136,6 +153,7 @@ class PricedBudgetSession:
         self.numbers = Numbers(np.asarray(lp.col_cost, dtype=float), np.asarray(lp.col_upper, dtype=float),
                                np.asarray(lp.row_rhs, dtype=float), {}, np.asarray(lp.col_lower, dtype=float))
         self.rounds = 0  # pricing rounds of the last solve
+        self.face: Face | None = None  # the optimal face of the last solve
 
     def set_numbers(self, numbers: Numbers) -> None:
         self.numbers = numbers
@@ -165,21 +183,26 @@ class PricedBudgetSession:
                        n.col_upper[block.cols] if upper is None else upper, n.row_rhs[block.rows], {}, lower,
                        coefficients)
 
-    def solve(self, numbers: Numbers | None = None) -> Solution:
+    def solve(self, numbers: Numbers | None = None, start: np.ndarray | None = None) -> Solution:
+        """The program's optimum. ``start`` (a plan of the whole program) sets the first proposals' spending
+        columns to its values instead of their lower bounds: a start that meets coupling rows which the
+        least spending does not (a row that money must reach)."""
         if numbers is not None:
             self.set_numbers(numbers)
         solver_seconds = 0.0
         n = self.numbers
         amounts = n.row_rhs[self.coupling]
         cost = n.col_cost
+        free = np.zeros(len(self.coupling))
         for block in self.blocks:
             block.plans = []
             # The least each block can spend: every column that costs money held at its lower bound.
             spends = (block.money != 0).any(axis=0)
             lower = n.col_lower[block.cols] if n.col_lower is not None else np.zeros(len(block.cols))
-            upper = np.where(spends, lower, n.col_upper[block.cols])
-            free = np.zeros(len(self.coupling))
-            sol = block.session.solve(self._block_numbers(block, free, upper))
+            held = lower if start is None else start[block.cols]
+            fixed = dataclasses.replace(self._block_numbers(block, free), col_lower=np.where(spends, held, lower),
+                                        col_upper=np.where(spends, held, n.col_upper[block.cols]))
+            sol = block.session.solve(fixed)
             if not sol.optimal:  # the block needs to spend: start from its plan with money free instead
                 sol = block.session.solve(self._block_numbers(block, free))
             solver_seconds += sol.solve_seconds
@@ -218,6 +241,8 @@ class PricedBudgetSession:
             col_dual[block.cols] = block.last.col_dual
         x[np.abs(x) < 1e-9] = 0.0
         row_dual[self.coupling] = -price
+        self.face = Face(self.block_names, [b.cols for b in self.blocks], price,
+                         [b.last.objective for b in self.blocks])
         return Solution(OPTIMAL, objective=float(cost @ x), x=x, row_dual=row_dual, col_dual=col_dual,
                         solve_seconds=solver_seconds, iterations=self.rounds)
 

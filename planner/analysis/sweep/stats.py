@@ -61,10 +61,10 @@ def difference_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, flo
 
 
 def samples_table(results: list[SampleResult]) -> pd.DataFrame:
-    rows = [(r.index, r.drawn, r.status, r.total_cost, r.extra_cost,
+    rows = [(r.index, r.drawn, r.status, r.total_cost, r.extra_cost, r.economic_extra_cost,
              sum(r.unmet.values()) if r.status == "Optimal" else None) for r in results]
     return pd.DataFrame(rows, columns=["sample", "risks drawn", "status", "total_cost", "extra_cost",
-                                       "unmet_tonnes"])
+                                       "economic_extra_cost", "unmet_tonnes"])
 
 
 def sample_unmet_table(data: PlannerInput, results: list[SampleResult]) -> pd.DataFrame:
@@ -113,8 +113,13 @@ def risk_costs(data: PlannerInput, results: list[SampleResult]) -> pd.DataFrame:
     for m in data.minerals:
         rows.append((m, *mean_interval(np.array([r.extra_by_mineral.get(m, 0.0) for r in solved]))))
     rows.append(("all minerals", *mean_interval(np.array([r.extra_cost for r in solved]))))
-    return pd.DataFrame(rows, columns=["mineral", "expected_extra_cost", "expected_extra_cost_low",
-                                       "expected_extra_cost_high"])
+    table = pd.DataFrame(rows, columns=["mineral", "expected_extra_cost", "expected_extra_cost_low",
+                                        "expected_extra_cost_high"])
+    table["expected_economic_extra_cost"] = [
+        *(float(np.mean([r.economic_by_mineral.get(m, 0.0) for r in solved])) if solved else math.nan
+          for m in data.minerals),
+        float(np.mean([r.economic_extra_cost for r in solved])) if solved else math.nan]
+    return table
 
 
 DRIVER_COLUMNS = ["risk", "mineral", "samples_with", "samples_without", "unmet_difference", "unmet_difference_low",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.analysis.measures import TRANSFERS
 from planner.analysis.results import noise_free
 from planner.analysis.stress import stress_numbers
 from planner.analysis.sweep.sampling import Sample, describe, sample_rows
@@ -30,6 +31,8 @@ class SampleResult:
     extra_cost: float | None
     unmet: dict  # (mineral, market) -> tonnes over all periods
     extra_by_mineral: dict  # mineral -> extra cost over the base plan
+    economic_extra_cost: float | None = None  # the same without the transfers (tariffs, penalties on targets)
+    economic_by_mineral: dict = dataclasses.field(default_factory=dict)  # mineral -> economic extra cost
 
 
 class SweepWorker:
@@ -47,6 +50,7 @@ class SweepWorker:
         self.status = failed[0] if failed else "Optimal"
         self.base_total = sum(b.base_total for b in self.blocks) if not failed else None
         self.base_unmet = {k: v for b in self.blocks for k, v in b.base_unmet.items()}
+        self.base_economic = sum(b.base_economic for b in self.blocks) if not failed else None
 
     def run(self, sample: Sample) -> SampleResult:
         data = self.data
@@ -54,14 +58,16 @@ class SweepWorker:
         drawn = describe(data, sample)
         if not rows:
             return SampleResult(sample.index, drawn, "Optimal", self.base_total, 0.0, dict(self.base_unmet),
-                                {m: 0.0 for m in data.minerals})
+                                {m: 0.0 for m in data.minerals}, 0.0, {m: 0.0 for m in data.minerals})
         # The sample strikes every block from its first affected period, as one scenario would.
         first = min((r.period for r in rows), key=data.period_index.__getitem__)
-        total, unmet, extra_by_mineral = 0.0, {}, {}
+        total, economic, unmet, extra_by_mineral, economic_by_mineral = 0.0, 0.0, {}, {}, {}
         for block in self.blocks:
             hits = [r for r in rows if r.mineral is None or r.mineral in block.minerals]
             if not hits:
                 total += block.base_total
+                economic += block.base_economic
+                economic_by_mineral.update({m: 0.0 for m in block.minerals})
                 unmet.update(block.base_unmet)
                 extra_by_mineral.update({m: 0.0 for m in block.minerals})
                 continue
@@ -69,12 +75,16 @@ class SweepWorker:
             if not sol.optimal:
                 return SampleResult(sample.index, drawn, sol.status, None, None, {}, {})
             total += float(numbers.col_cost @ sol.x)
+            economic += economic_cost(numbers, sol.x)
             unmet.update(block.unmet(sol.x))
             by_mineral = block.cost_by_mineral(numbers, sol.x)
             extra_by_mineral.update({m: noise_free(by_mineral[m] - block.base_by_mineral[m], by_mineral[m])
                                      for m in block.minerals})
+            by_mineral_economic = block.cost_by_mineral(numbers, sol.x, economic=True)
+            economic_by_mineral.update({m: noise_free(by_mineral_economic[m] - block.base_economic_by_mineral[m],
+                                                      by_mineral[m]) for m in block.minerals})
         return SampleResult(sample.index, drawn, "Optimal", total, noise_free(total - self.base_total, total), unmet,
-                            extra_by_mineral)
+                            extra_by_mineral, noise_free(economic - self.base_economic, total), economic_by_mineral)
 
 
 class _Block:
@@ -88,14 +98,16 @@ class _Block:
         numbers = numbers_for(self.model, data)
         base = self.session.solve(numbers)
         self.status = base.status
-        self.base_total, self.base_unmet, self.base_by_mineral = 0.0, {}, {}
+        self.base_total, self.base_unmet, self.base_by_mineral, self.base_economic = 0.0, {}, {}, 0.0
         if not base.optimal:
             return
         self.base_x = base.x
         self.base_total = float(numbers.col_cost @ base.x)
+        self.base_economic = economic_cost(numbers, base.x)
         self.base_unmet = self.unmet(base.x)
         self.col_minerals = self.model.col_minerals()
         self.base_by_mineral = self.cost_by_mineral(numbers, base.x)
+        self.base_economic_by_mineral = self.cost_by_mineral(numbers, base.x, economic=True)
         # Every sample commits the base plan's builds: from here on the block solves LPs, from this basis.
         self.session.set_integrality(False)
         self.session.solve(_builds_fixed(self.model, numbers, base.x))
@@ -114,8 +126,19 @@ class _Block:
             out[(m, d)] = out.get((m, d), 0.0) + float(x[col])
         return out
 
-    def cost_by_mineral(self, numbers, x) -> dict:
-        return {m: float(numbers.col_cost[self.col_minerals == m] @ x[self.col_minerals == m]) for m in self.minerals}
+    def cost_by_mineral(self, numbers, x, economic: bool = False) -> dict:
+        """mineral -> its cost (``economic``: without the transfers)."""
+        cost = numbers.col_cost
+        if economic:
+            cost = cost - sum((numbers.components[c] for c in TRANSFERS if c in numbers.components),
+                              np.zeros(len(cost)))
+        return {m: float(cost[self.col_minerals == m] @ x[self.col_minerals == m]) for m in self.minerals}
+
+
+def economic_cost(numbers, x: np.ndarray) -> float:
+    """The plan's cost without the transfers (``TRANSFERS``): what it uses in resources and demand unserved."""
+    return float(numbers.col_cost @ x) - sum(float(numbers.components[c] @ x) for c in TRANSFERS
+                                              if c in numbers.components)
 
 
 def _builds_fixed(model, numbers, base_x: np.ndarray):
