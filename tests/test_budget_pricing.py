@@ -285,3 +285,45 @@ def test_the_hedge_and_the_base_plans_own_stock_priced_block_by_block(tmp_path):
     assert stock[("hedge", "co")] == pytest.approx(1000 / 21) and stock[("hedge", "li")] == pytest.approx(0, abs=1e-6)
     assert stock[("base plan's own", "li")] == pytest.approx(1000 / 12)
     assert stock[("base plan's own", "co")] == pytest.approx(0, abs=1e-6)
+
+
+def test_with_all_or_nothing_projects_the_tie_break_fixes_them_and_prices_the_rest(tmp_path):
+    # The hedge case above with an all-or-nothing co mine in KOR that the outage cannot touch (the program is
+    # mixed-integer). Solved whole, the base plan's own choice among its optima is a mixed-integer program over
+    # every mineral and scenario; with the base plan's builds fixed it is a linear program priced block by
+    # block, and it must make the same choice: li stock for the whole budget, no co stock.
+    from planner.analysis import hedge as H
+    from planner.runinfo import Stages
+
+    sheets = komir(1000)
+    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 20, 100), ("co", 40, 1000))
+    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 12), ("co", "KOR", 21))
+    sheets["scenarios"] = table("scenario, kind, factor, country, probability",
+                                ("outage", "supply_capacity", 0, "AUS", 0.5))
+    sheets["projects"] = table("project, stage, mineral, country, capacity, cost, fixed_cost, integer",
+                               ("KOR co mine", "supply", "co", "KOR", 50, 30, 40, True))
+    sheets["countries"] = table("country", ("AUS",), ("KOR",))
+    sheets["refining"] = table("mineral, country, capacity, cost", ("li", "AUS", 10_000, 2), ("co", "AUS", 10_000, 5),
+                               ("co", "KOR", 10_000, 5))
+    data = load(write_workbook(tmp_path / "in.xlsx", sheets))
+    model = build_model(data)
+    assert model.integrality().any()
+    names = scenario_names(data)
+    numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
+    st = stack(model, numbers, H.probabilities(data))
+    hedge = make_solver(st.lp, blocks=st.blocks, coupling_rows=st.budget_rows).solve()
+    assert isinstance(make_solver(st.lp, blocks=st.blocks, coupling_rows=st.budget_rows), HighsSession)
+    cols = H.decision_columns(model)
+    hedged = H._in_build_order(st, hedge.x[:len(st.shared)], cols)
+    session = make_solver(model)
+    base = session.solve(numbers[0])
+    priced = H._price(model, data, session, names, numbers, hedged, None, Stages(), "hedge")
+    assert priced[0].total_cost > base.objective * (1 + 1e-6)
+    args = (st, numbers[0], base, priced[0], hedged, cols, data, Stages())
+    fixed_then_priced, whole = H._base_plan_builds(*args, model, None), H._base_plan_builds(*args)
+    # The tie row allows 1e-9 of the base cost (about 1e-5 here): a decision may drift by that over its saving
+    # per t, a few millionths of a tonne, in either program.
+    assert fixed_then_priced == pytest.approx(whole, abs=1e-4)
+    bought = dict(zip(model.vars.bought, fixed_then_priced[len(model.vars.build):]))
+    assert bought[("li", "KOR", "2026")] == pytest.approx(1000 / 12, abs=1e-4)
+    assert bought[("co", "KOR", "2026")] == pytest.approx(0, abs=1e-4)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -469,3 +470,34 @@ def test_the_frontier_reads_a_cap_paid_in_tariffs_as_no_cost_to_the_world(tmp_pa
     assert list(curve["extra_cost"]) == pytest.approx([0, 100, 200])
     assert list(curve["economic_cost"]) == pytest.approx([1000, 1000, 1000])
     assert list(curve["extra_economic_cost"]) == pytest.approx([0, 0, 0], abs=1e-9)
+
+
+def test_an_elasticity_of_zero_reproduces_version_2_on_the_shipped_dataset(tmp_path):
+    # The shipped workbook carries elasticity -0.2 as a setting. Set to 0, the program must be the one the
+    # workbook gives without the setting at all (version 2's fixed demand): the same matrix, costs, bounds
+    # and right-hand sides, number for number, so every plan and figure is the same.
+    from openpyxl import load_workbook
+
+    from planner import api
+    from planner.model.build import build_model
+
+    shipped = Path(__file__).resolve().parents[1] / "inputs" / "critical-minerals-2026.xlsx"
+    programs = []
+    for name, value in (("zero", 0), ("without", None)):
+        book_ = load_workbook(shipped)
+        settings = book_["settings"]
+        row = next(r for r in range(2, settings.max_row + 1) if settings.cell(r, 1).value == "elasticity")
+        if value is None:
+            settings.delete_rows(row)
+        else:
+            settings.cell(row, 2, value)
+        book_.save(tmp_path / f"{name}.xlsx")
+        data = api.validate(tmp_path / f"{name}.xlsx", progress=None)
+        assert not data.curves
+        programs.append(build_model(data))
+    zero, without = programs
+    for a, b in zip(zero.matrix(), without.matrix()):
+        np.testing.assert_array_equal(a, b)
+    for attribute in ("col_cost", "col_lower", "col_upper", "row_rhs", "row_sense"):
+        np.testing.assert_array_equal(np.asarray(getattr(zero, attribute)), np.asarray(getattr(without, attribute)))
+    assert not zero.vars.priced_out and not zero.vars.core

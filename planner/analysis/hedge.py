@@ -32,7 +32,8 @@ from planner.model.build import Model, Numbers, numbers_for
 from planner.model.core import LE
 from planner.model.stack import decision_columns, stack
 from planner.runinfo import Stages
-from planner.solver import OPTIMAL, Solution, settings_solver, solve_from, starting_basis
+from planner.solver import OPTIMAL, PricedBudgetSession, Solution, settings_solver, solve_from, starting_basis
+from planner.solver.priced import budget_coupled
 
 # A base plan within this relative distance of its optimum is still optimal (the MIP gap is 1e-9).
 NEAR_OPTIMAL = 1e-9
@@ -96,6 +97,33 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
     with stages.stage("tables"):
         tables, summary, failures = _tables(model, data, names, weights, priced, against, joint, hedged, base_only)
     return Outcome(tables, summary, failures)
+
+
+def _with_integers_fixed(lp, st, model: Model, base_numbers: Numbers, base):
+    """For a mixed-integer program with a budget across minerals: the base plan's integer choices fixed on the
+    stacked ``lp`` and the face of the linear program that remains, priced block by block (None where the
+    budget ties no minerals together or nothing is integer).
+
+    Solved whole, the tie-break is a mixed-integer program over every mineral and scenario at once. With
+    the base plan's all-or-nothing builds fixed, the ties that remain are among its other decisions (its
+    purchases, its partial builds): a linear program that prices block by block.
+    """
+    integer = np.flatnonzero(model.integrality())
+    rows = np.asarray(model.rows["budget"].rows if "budget" in model.rows else [], dtype=np.int64)
+    if not integer.size or not budget_coupled(model, model.col_minerals(), rows, integers=True):
+        return None
+    values = np.round(base.x[integer])
+    lower = base_numbers.col_lower.copy() if base_numbers.col_lower is not None else np.zeros(model.num_cols)
+    upper = base_numbers.col_upper.copy()
+    lower[integer] = upper[integer] = values
+    session = PricedBudgetSession(model, model.col_minerals(), rows)
+    if not session.solve(dataclasses.replace(base_numbers, col_lower=lower, col_upper=upper)).optimal:
+        return None
+    position = {int(c): i for i, c in enumerate(st.shared)}
+    for col, value in zip(integer, values):
+        lp.col_lower[position[int(col)]] = lp.col_upper[position[int(col)]] = float(value)
+    lp.col_integer = [False] * lp.num_cols
+    return session.face
 
 
 def _base_optimal_face(lp, st, model: Model, base_numbers: Numbers, base, face) -> tuple[np.ndarray, np.ndarray]:
@@ -164,6 +192,10 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
     lp = copy.copy(st.lp)
     lp._starts, lp._index, lp._value = list(lp._starts), list(lp._index), list(lp._value)
     lp.row_rhs, lp.row_sense, lp.rows = list(lp.row_rhs), list(lp.row_sense), {}
+    lp.col_lower, lp.col_upper = list(lp.col_lower), list(lp.col_upper)
+    highs = (data.settings.get("solver") or "highs") == "highs"
+    if face is None and model is not None and len(st.budget_rows) and highs:
+        face = _with_integers_fixed(lp, st, model, base_numbers, base)
     if face is not None and len(st.budget_rows):
         coupling, start = _base_optimal_face(lp, st, model, base_numbers, base, face)
         session = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=coupling)

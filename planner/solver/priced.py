@@ -42,9 +42,10 @@ TOLERANCE = 1e-10
 MAX_ROUNDS = 500
 
 
-def budget_coupled(lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndarray) -> bool:
-    """Whether the coupling rows tie two or more blocks of a linear program (not a MIP) together."""
-    if not len(coupling_rows) or lp.integrality().any():
+def budget_coupled(lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndarray, integers: bool = False) -> bool:
+    """Whether the coupling rows tie two or more blocks of a linear program (not a MIP, unless ``integers``:
+    the caller fixes them) together."""
+    if not len(coupling_rows) or (lp.integrality().any() and not integers):
         return False
     starts, index, _value = lp.matrix()
     touched = {blocks[index[k]] for r in coupling_rows for k in range(starts[r], starts[r + 1])}
