@@ -88,16 +88,20 @@ def budget_frontier(input: PathLike, output: PathLike | None = None, *, budget: 
                        amounts=list(amounts))
 
 
-def hedge(input: PathLike, output: PathLike | None = None, *, workers: int | None = None,
-          scheduler: str | None = None, joint: bool = False, progress: Progress | None = None,
-          hooks: tuple[Hook, ...] = ()) -> Run:
+def hedge(input: PathLike, output: PathLike | None = None, *, samples: int | None = None, seed: int = 1,
+          workers: int | None = None, scheduler: str | None = None, joint: bool = False,
+          progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
     """One set of builds for the base and every scenario, weighted by the scenarios' probabilities.
 
-    Tables: ``scenarios`` (probability, cost with the hedged builds and with the base plan's own),
-    ``investments`` (the hedge's builds and the base plan's), and the plan tables under the hedge.
-    Summary: ``expected_cost``, ``value_of_hedging``.
+    With ``samples`` the scenarios are that many samples of the ``risks`` sheet, drawn with ``seed`` as
+    :func:`sweep` draws them, each of probability 1/samples (base: 0); the ``scenarios`` sheet is not used.
+
+    Tables: ``scenarios`` (probability, cost with the hedged builds and with the base plan's own; with
+    ``samples``, the risks each sample drew), ``investments`` (the hedge's builds and the base plan's), and
+    the plan tables under the hedge. Summary: ``expected_cost``, ``value_of_hedging``.
     """
-    return run_command("hedge", input, output, progress, hooks, joint, workers, scheduler)
+    return run_command("hedge", input, output, progress, hooks, joint, workers, scheduler, samples=samples,
+                       seed=seed)
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:

@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("hedge", help="choose one set of builds for the base and every scenario, by probability")
     p.add_argument("input", metavar="INPUT.xlsx")
+    p.add_argument("--samples", type=_positive_int, metavar="N",
+                   help="hedge against N samples of sheet risks (each 1/N, drawn as planner sweep draws them) "
+                        "instead of sheet scenarios")
+    p.add_argument("--seed", type=int, metavar="S", help="with --samples: random seed (default 1)")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the results (default outputs/<input name>-hedge.xlsx)")
     _where(p)
@@ -302,14 +306,19 @@ def _sweep(args) -> int:
 
 def _hedge(args) -> int:
     from planner import api
+    from planner.errors import UsageError
 
-    run = api.hedge(args.input, _output(args, "hedge"), workers=args.workers, scheduler=args.scheduler,
-                    joint=args.joint, progress=_progress(args))
+    if args.seed is not None and args.samples is None:
+        raise UsageError("--seed goes with --samples: planner hedge INPUT.xlsx --samples N [--seed S]")
+    seed = 1 if args.seed is None else args.seed
+    run = api.hedge(args.input, _output(args, "hedge"), samples=args.samples, seed=seed, workers=args.workers,
+                    scheduler=args.scheduler, joint=args.joint, progress=_progress(args))
     summary = dict(run.outcome.summary)
     if not args.quiet or not run.ok:
         expected = summary.get("expected_cost")
         text = "-" if expected is None else f"{expected:,.2f}"
-        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: expected cost {text} "
+        against = f" against {args.samples} samples of sheet risks (seed {seed})" if args.samples else ""
+        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}{against}: expected cost {text} "
               f"{run.data.settings.get('currency') or ''}; value of hedging {summary.get('value_of_hedging', 0):,.2f}; "
               f"backed: {summary.get('projects_backed', '-')}; results written to {run.report.output_path}",
               file=sys.stdout if run.ok else sys.stderr)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
 
 from planner.analysis.budget_frontier import budget_curve, budget_minerals, choose_budget
 from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
-from planner.analysis.hedge import hedge_plan
+from planner.analysis.hedge import hedge_plan, sample_scenarios
 from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
@@ -46,7 +47,8 @@ class Command:
 
     A command with ``merge`` runs block by block (the minerals no rule ties together, solved apart)
     and merges the blocks' outcomes; ``check`` refuses what the command cannot run on before any
-    solve; ``select`` keeps only the blocks the options ask about.
+    solve; ``prepare`` gives the workbook the command runs on (once, before the blocks split);
+    ``select`` keeps only the blocks the options ask about.
     """
 
     name: str
@@ -57,6 +59,7 @@ class Command:
     build_options: tuple[str, ...] = ()  # the options that shape the model; the rest go to the analysis
     merge: Callable[[PlannerInput, list[Outcome]], Outcome] | None = None
     check: Callable[[PlannerInput, dict], None] | None = None
+    prepare: Callable[[PlannerInput, dict], PlannerInput] | None = None
     select: Callable[[PlannerInput, tuple, dict], bool] | None = None
 
 
@@ -108,6 +111,21 @@ def _budget_select(data: PlannerInput, block: tuple, options: dict) -> bool:
     return any(m in block for m in budget_minerals(data, options["budget"]))
 
 
+def _hedge_prepare(data: PlannerInput, options: dict) -> PlannerInput:
+    """``--samples N``: the scenarios are N samples of the risks sheet (``sample_scenarios``).
+
+    Drawn here, once, before the blocks split, so every block hedges the same samples; the blocks
+    are told what each drew (``sampled``) for the Scenarios sheet.
+    """
+    n_samples, seed = options.pop("samples", None), options.pop("seed", 1)
+    if n_samples is None:
+        return data
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+        raise UsageError(f"--samples needs a whole number >= 1, got {n_samples!r}")
+    data, options["sampled"] = sample_scenarios(data, n_samples, seed)
+    return data
+
+
 def _one_block(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
     return outcomes[0]  # a budget's minerals are one block (planner.input.blocks): there is nothing to merge
 
@@ -120,7 +138,8 @@ COMMANDS: dict[str, Command] = {
     "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _settings_solver,
                         build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,
                         check=_frontier_check, select=_frontier_select),
-    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _settings_solver, merge=merge_hedge),
+    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _settings_solver, merge=merge_hedge,
+                     prepare=_hedge_prepare),
     # planner frontier --budget: the hedge at each amount of one budget (its own block only)
     "budget_frontier": Command("budget_frontier", "budget-frontier", _plan_model, budget_curve, _no_session,
                                merge=_one_block, check=_budget_check, select=_budget_select),
@@ -177,6 +196,8 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     data = load(input_path, stages)
     if command.check:
         command.check(data, options)
+    if command.prepare:
+        data = command.prepare(data, options)
     if command.merge is None:  # the command spreads its own work (a sweep's samples) over the workers
         options.update(workers=block_workers, scheduler=scheduler)
     build_options = {k: options.pop(k) for k in command.build_options if k in options}

@@ -175,6 +175,7 @@ class Inputs:
                 "capacity": num(r["capacity"]), "cost": num(r["cost"]), "fixed_cost": num(r["fixed_cost"]),
                 "yield": num(r.get("yield"), 1.0), "first_period": key(r.get("first_period")),
                 "integer": truth(r.get("integer"), False), "owner": code(r.get("owner")) or code(r["country"]),
+                "requires": None if _blank(r.get("requires")) else str(r["requires"]).strip(),
             }
         self.reserve = {}
         for r in g("reserve"):
@@ -631,6 +632,15 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 err(f"scenario {s!r}: all-or-nothing project {name!r} built {b} in {t}")
         if total_built > 1 + tol:
             err(f"scenario {s!r}: project {name!r} built {total_built} times (at most once)")
+    # projects built together (version 3): online[p,t] <= online[q,t] where p requires q
+    lookup = {n.lower(): n for n in inp.projects}
+    for name, p in inp.projects.items():
+        if p.get("requires"):
+            q = lookup[p["requires"].lower()]
+            for t in inp.project_periods(name):
+                if online[(name, t)] > online[(q, t)] + tol:
+                    err(f"scenario {s!r}: project {name!r} is {online[(name, t)]} online in {t}, more than the "
+                        f"project it requires, {q!r} ({online[(q, t)]})")
 
     for m in inp.minerals:
         for t in inp.periods:

@@ -23,6 +23,7 @@ from planner.model.build import build_model, numbers_for
 from planner.solver import HighsSession
 from tests.test_frontier import three_sources
 from tests.test_hand_solved import CASES
+from tests.test_version3_rules import mine_and_refinery
 from tests.workbooks import table, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +112,11 @@ OWN_CASES = {
         1350,
         {"budget": (0.25, 1200)},
     ),
+    # tests/test_version3_rules.py: the KOR mine requires the KOR refinery, which cannot stand before 2027:
+    # 8,000. requires binds in 2026 (the mine a year earlier would save 100 x 45 less its fixed 100: 4,400)
+    # and in 2027 (the mine without the refinery would save the refinery's 2,000); without the rows the mine
+    # stands from 2026 and the refinery is never built: 1,600.
+    "mine_requires_refinery": (mine_and_refinery(), 8000, {"requires": (4400, 1600)}),
 }
 CASE_SHEETS.update({name: sheets for name, (sheets, _cost, _binds) in OWN_CASES.items()})
 
@@ -132,6 +138,7 @@ BINDING_CASES = {
     "path_ship": "market_supply_rule",
     "demand_steps": "bid_steps",
     "budget": "stock_on_a_budget",
+    "requires": "mine_requires_refinery",
 }
 # Families of commands other than solve, with their own binding checks: frontier_cap in
 # test_frontier_cap_binds below.

@@ -5,13 +5,16 @@ hits the base plan's builds with each disruption. Neither answers which projects
 knowing which disruption comes. The hedge does: one stochastic program shares the builds across
 the base and every scenario, each weighted by its probability, and minimises the expected cost.
 Its value is what those builds save, in expectation, against building what the base plan alone
-would build and re-planning operations when a scenario happens.
+would build and re-planning operations when a scenario happens. With ``--samples N`` the scenarios
+are N samples of the ``risks`` sheet, drawn as ``planner sweep`` draws them (``sample_scenarios``).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,8 @@ from planner.analysis.results import (
     scenario_result,
     stockpiles_table,
 )
+from planner.analysis.sweep import require_risks
+from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
@@ -41,11 +46,48 @@ NEAR_OPTIMAL = 1e-9
 SCENARIO_COLUMNS = ["scenario", "probability", "total_cost", "cost_with_base_builds", "hedging_saves"]
 
 
+# A base probability this close to 0 is the rounding of scenarios that sum to 1 (N samples of 1/N each).
+ROUNDING = 1e-12
+
+
 def probabilities(data: PlannerInput) -> list[float]:
-    """Each scenario's probability, base first: 1 minus the scenarios' sum."""
+    """Each scenario's probability, base first: 1 minus the scenarios' sum (0 where they sum to 1)."""
     names = scenario_names(data)
     given = [data.probabilities.get(name, 0.0) for name in names[1:]]
-    return [max(0.0, 1.0 - sum(given)), *given]
+    rest = 1.0 - math.fsum(given)
+    return [rest if rest > ROUNDING else 0.0, *given]
+
+
+@dataclass(frozen=True)
+class SampledRisks:
+    """How a sampled hedge's scenarios were drawn (``planner hedge --samples N --seed S``)."""
+
+    samples: int
+    seed: int
+    drawn: dict[str, str]  # scenario -> its events, "risk@start period; ..." as the sweep's Samples sheet
+
+
+def sample_names(n_samples: int) -> list[str]:
+    return [f"sample {i}" for i in range(1, n_samples + 1)]
+
+
+def sample_scenarios(data: PlannerInput, n_samples: int, seed: int) -> tuple[PlannerInput, SampledRisks]:
+    """The workbook with its ``scenarios`` sheet replaced by ``n_samples`` samples of its ``risks``.
+
+    The samples are the sweep's (``draw_samples``: the same seed, the same samples). Sample i is the
+    scenario ``sample i``, its rows the capacity factors its events apply (``sample_rows``), so
+    ``apply_scenario`` treats it as a listed scenario (reserve targets lifted where it disrupts). Each
+    has probability 1/N, so base has 0 (``probabilities``): it is solved and reported beside them but
+    weighs nothing, and the hedge minimises the sample mean
+        E[cost] = (1/N) sum_i (c_i^T x_i + f^T b)
+    A sample that draws no event is the base scenario under another name, as in the sweep.
+    """
+    require_risks(data, "hedge")
+    samples = draw_samples(data, n_samples, seed)
+    names = sample_names(n_samples)
+    sampled = dataclasses.replace(data, scenarios={name: sample_rows(data, s) for name, s in zip(names, samples)},
+                                  probabilities=dict.fromkeys(names, 1.0 / n_samples))
+    return sampled, SampledRisks(n_samples, seed, {name: describe(data, s) for name, s in zip(names, samples)})
 
 
 def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
@@ -58,11 +100,13 @@ def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
     return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
 
 
-def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Outcome:
+def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages,
+               sampled: SampledRisks | None = None) -> Outcome:
     """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too.
 
     A workbook with nothing to decide (no projects) is its own hedge: the expected cost of planning
-    each scenario, and a value of hedging of 0.
+    each scenario, and a value of hedging of 0. ``sampled``: the scenarios are risk samples
+    (``sample_scenarios``), whose events Scenarios lists.
     """
     names = scenario_names(data)
     weights = probabilities(data)
@@ -96,7 +140,15 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages) -> Out
                              "with the base plan's builds")
     with stages.stage("tables"):
         tables, summary, failures = _tables(model, data, names, weights, priced, against, joint, hedged, base_only)
+    if sampled is not None:
+        _with_samples(tables, summary, names, sampled)
     return Outcome(tables, summary, failures)
+
+
+def _with_samples(tables: dict, summary: list, names: list[str], sampled: SampledRisks) -> None:
+    """The risks each sample drew on Scenarios (blank for base, which is no sample); N and the seed on Summary."""
+    tables["scenarios"]["risks drawn"] = [sampled.drawn.get(name) for name in names]
+    summary += [("samples", sampled.samples), ("seed", sampled.seed)]
 
 
 def _with_integers_fixed(lp, st, model: Model, base_numbers: Numbers, base):

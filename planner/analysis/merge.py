@@ -149,9 +149,12 @@ def merge_frontier(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
 def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
     tables = concat_tables(data, outcomes, skip=("scenarios", "hedge_costs", "capacity_built"))
     stacked = pd.concat([o.tables["scenarios"] for o in outcomes if "scenarios" in o.tables], ignore_index=True)
+    # A sampled hedge's samples are drawn once, before the blocks split: every block lists the same risks drawn.
+    drawn = {"risks drawn": ("risks drawn", "first")} if "risks drawn" in stacked.columns else {}
     scenarios = stacked.groupby("scenario", sort=False).agg(
         probability=("probability", "first"), total_cost=("total_cost", "sum"),
-        cost_with_base_builds=("cost_with_base_builds", "sum"), hedging_saves=("hedging_saves", "sum")).reset_index()
+        cost_with_base_builds=("cost_with_base_builds", "sum"), hedging_saves=("hedging_saves", "sum"),
+        **drawn).reset_index()
     tables["scenarios"] = scenarios
     costs = pd.concat([o.tables["hedge_costs"] for o in outcomes if "hedge_costs" in o.tables])
     tables["hedge_costs"] = costs.groupby("builds", sort=False)["expected_cost"].sum().reset_index()
@@ -163,7 +166,8 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
                ("value_of_hedging", sum(i.get("value_of_hedging") or 0.0 for i in items)),
                ("expected_cost_with_base_builds", sum(i.get("expected_cost_with_base_builds") or 0.0 for i in items)),
                ("base_probability", items[0].get("base_probability")),
-               ("projects_backed", backed), ("scenarios", items[0].get("scenarios"))]
+               ("projects_backed", backed), ("scenarios", items[0].get("scenarios")),
+               *[(k, items[0][k]) for k in ("samples", "seed") if k in items[0]]]
     stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
     if any("stock_bought" in i for i in items):
         summary.insert(5, ("stock_bought", "; ".join(stock) or "none"))

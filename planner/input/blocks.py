@@ -19,8 +19,14 @@ def _budgets(data: PlannerInput) -> list[tuple[str, ...]]:
                                 if b.covers(m, d) and r.purchase_price is not None)) for b in data.budgets]
 
 
+def _requirements(data: PlannerInput) -> list[tuple[str, ...]]:
+    """A project that requires another mineral's project (a cobalt refinery fed by a nickel plant) ties them."""
+    return [(p.mineral, data.projects[p.requires].mineral) for p in data.projects.values()
+            if p.requires is not None and p.requires in data.projects]
+
+
 # Functions data -> groups of minerals that one rule ties together; their blocks are merged.
-COUPLINGS: tuple = (_budgets,)
+COUPLINGS: tuple = (_budgets, _requirements)
 
 
 def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:

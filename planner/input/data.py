@@ -106,6 +106,7 @@ class Project:
     integer: bool
     owner: str
     row: int = field(default=0, compare=False)
+    requires: str | None = None  # version 3: online[p,t] <= online[requires,t]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ price. Problems are collected, never raised one by one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import defaultdict
@@ -489,11 +490,44 @@ def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tu
         first = r["first_period"] or periods[0]
         project = Project(name, r["stage"], r["mineral"], r["country"], r["capacity"], r["cost"], r["fixed_cost"],
                           r["yield"] if r["yield"] is not None else 1.0, first, bool(r["integer"]),
-                          r["owner"] or r["country"], r.row)
+                          r["owner"] or r["country"], r.row, r["requires"])
         projects[name] = project
         for t in periods[periods.index(first):]:
             terms[(name, t)] = (project.capacity, project.cost)
-    return projects, terms
+    return _requirements(projects, {r["project"]: r for r in rows if r["project"] is not None}, out), terms
+
+
+def _requirements(projects: dict[str, Project], rows: dict, out) -> dict[str, Project]:
+    """Projects with their ``requires`` matched to a project's name (ignoring case); a requirement that names
+    no project, the project itself, or closes a loop is refused on its cell."""
+    lookup = {name.lower(): name for name in projects}
+    resolved = {}
+    for name, p in projects.items():
+        if p.requires is None:
+            resolved[name] = p
+            continue
+        r = rows[name]
+        other = lookup.get(str(p.requires).lower())
+        if other is None:
+            out.error(r.issue("requires", f"got {quote(p.requires)}; expected a project on sheet 'projects'"
+                                          f"{did_you_mean(str(p.requires), list(projects))}."))
+        elif other == name:
+            out.error(r.issue("requires", f"got {quote(p.requires)}, the project itself; a project cannot require "
+                                          "itself."))
+        else:
+            resolved[name] = dataclasses.replace(p, requires=other)
+    for name, p in resolved.items():
+        chain, q = [name], p
+        while q.requires is not None and q.requires in resolved:
+            if q.requires in chain:
+                loop = chain[chain.index(q.requires):] + [q.requires]
+                if name == min(loop[:-1]):  # report each loop once
+                    out.error(rows[name].issue("requires", "closes a loop of requirements: " + " -> ".join(loop)
+                                               + "; no project of it could ever be built first."))
+                break
+            chain.append(q.requires)
+            q = resolved[q.requires]
+    return resolved
 
 
 def _scenarios(rows, defined: _Defined, minerals: dict[str, Mineral], out

@@ -323,6 +323,8 @@ SHEETS: tuple[Sheet, ...] = (
                    "fraction.", default=False),
             Column("owner", CODE, doc="Owner for share rules with basis owner; blank = its own country.",
                    refers_to="country"),
+            Column("requires", NAME, doc="Another project this one needs: it is online in a period at most as far "
+                   "as that project is (a mine feeding a planned refinery, a second train)."),
         ),
         "Candidate new mines and refineries: the plan chooses which to build, when, and how much.",
         key=("project",),
@@ -372,7 +374,7 @@ SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 # Version 3 of the spec names these; this planner does not build them yet. A workbook that uses one is
 # refused by name rather than solved as if it were absent (an answer to another question).
 NOT_YET_SHEETS = {"byproducts": "supply tied to a host mineral"}
-NOT_YET_COLUMNS = {("projects", "requires"): "projects built together", ("shares", "rule"): "named rules"}
+NOT_YET_COLUMNS = {("shares", "rule"): "named rules"}
 
 # Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
 # and listed on the output's Run info sheet.

@@ -28,6 +28,7 @@ FAMILIES = (
     C.add_shares,
     C.add_project_capacity,
     C.add_build_once,
+    C.add_requires,
     C.add_budget,
 )
 

@@ -41,7 +41,7 @@ class Stack:
 
 
 # Rows over the shared decisions alone: written once, not once per scenario.
-SHARED_ROWS = ("build_once", "budget")
+SHARED_ROWS = ("build_once", "requires", "budget")
 
 
 def decision_columns(model: Model) -> np.ndarray:

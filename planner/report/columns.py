@@ -330,7 +330,10 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
     "hedge_scenarios": {
         "total_cost": Col(_M, "The scenario's optimum with the hedge's builds fixed, operations re-planned."),
         "cost_with_base_builds": Col(_M, "Its optimum with the base plan's own builds fixed instead."),
-        "hedging_saves": Col(_M, "cost_with_base_builds minus total_cost.", change=True)},
+        "hedging_saves": Col(_M, "cost_with_base_builds minus total_cost.", change=True),
+        "risks drawn": Col(TEXT, "planner hedge --samples: the events the sample drew (sheet risks), as risk@start "
+                                 "period, as the sweep's Samples sheet writes them; (none) = no event, the base "
+                                 "scenario. Blank for base, which is no sample.", wrap=True)},
     "budget_frontier": {
         "amount": Col(_M, "The budget's amount in this step; everything else as in the workbook."),
         "expected_cost": Col(_M, "The hedge's expected cost (probability-weighted over the base and every scenario) "
@@ -385,7 +388,7 @@ SUMMARY: dict[str, Col] = {
     "costliest_scenario": Col(TEXT, "The scenario whose plan costs most above the base plan."),
     "its_cost_change": Col(_M, "Its cost above the base plan.", change=True),
     "its_unmet_change": Col(_T, "Its unmet demand above the base plan's.", change=True),
-    "scenarios": Col(COUNT, "Scenarios on sheet scenarios."),
+    "scenarios": Col(COUNT, "Scenarios on sheet scenarios (planner hedge --samples: the samples)."),
     "base_supply_cost": COLUMNS["supply_cost"],
     "base_route_cost": COLUMNS["route_cost"],
     "base_transport_cost": COLUMNS["transport_cost"],

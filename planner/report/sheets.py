@@ -405,7 +405,8 @@ def hedge_sheets(run) -> list[SheetSpec]:
               + C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
               + stockpile_charts(tables, style))
     sheets += [
-        table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, freeze_columns=1),
+        table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, widths={"risks drawn": 60},
+                    freeze_columns=1),
         table_sheet("Investments", "investments", tables["investments"], style),
         chart_sheet("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
                     "period.", charts),

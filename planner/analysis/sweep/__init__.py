@@ -73,9 +73,11 @@ def _these(plans: SweepWorker) -> SweepWorker:
     return plans
 
 
-def require_risks(data: PlannerInput) -> None:
+def require_risks(data: PlannerInput, command: str = "sweep") -> None:
+    """Refuse ``planner <command> --samples`` before any solve where sheet ``risks`` has nothing to draw."""
     if not data.risks:
-        raise UsageError(f"{data.source} has no rows on sheet 'risks': a sweep samples disruptions from that sheet")
+        raise UsageError(f"{data.source} has no rows on sheet 'risks': planner {command} --samples draws its "
+                         "samples of disruptions from that sheet")
 
 
 def _run_samples(data: PlannerInput, plans: SweepWorker, samples: list[Sample], workers, scheduler,

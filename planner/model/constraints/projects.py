@@ -59,3 +59,26 @@ def add_build_once(model, data, v) -> None:
     family = model.row_family("build_once", LE, _one)
     for (m, name), cols in group_by(v.build.items(), lambda k: (k[0], k[1])).items():
         model.add_row(family, (m, name), [(c, 1.0) for c in cols], 1.0)
+
+
+def add_requires(model, data, v) -> None:
+    """A project is online at most as far as the project it requires (spec, Version 3).
+
+    Formulation
+    -----------
+    for each candidate project p with requires = q, and each period t that p may stand in:
+        sum_{tau <= t} build[p,tau] - sum_{tau <= t} build[q,tau] <= 0      (online[p,t] <= online[q,t])
+    A q that cannot stand in t yet (its first_period is later) is not online: p cannot be either.
+    """
+    if not v.build:
+        return
+    family = model.row_family("requires", LE, _zero)
+    builds = {name: [(key[2], col) for key, col in v.build.items() if key[1] == name] for name in data.projects}
+    order = data.period_index
+    for name, p in sorted(data.projects.items()):
+        if p.requires is None:
+            continue
+        for t, _col in builds[name]:
+            mine = [(col, 1.0) for tau, col in builds[name] if order[tau] <= order[t]]
+            theirs = [(col, -1.0) for tau, col in builds[p.requires] if order[tau] <= order[t]]
+            model.add_row(family, (p.mineral, name, t), mine + theirs, 0.0)

@@ -1,0 +1,192 @@
+"""planner hedge --samples N [--seed S]: the hedge against N samples of the risks sheet, drawn as the sweep draws them.
+
+Each sample is a scenario of probability 1/N (base: 0, reported beside them); the scenarios sheet is not used.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from planner.analysis.sweep.sampling import draw_samples, sample_rows
+from planner.api import validate
+from planner.cli import main
+from tests.workbooks import table, write_workbook
+
+
+def stock_book(probability):
+    # li: KOR needs 100 t in 2026; AUS mines at 10/t and refines at 2/t: 12 a delivered tonne, 1,000/t unmet.
+    # KOR may buy up to 100 t of stock before 2026 at 15/t. Risk "halt": AUS mines no li in the period it starts.
+    return {
+        "minerals": table("mineral, refined_price, unmet_penalty", ("li", 20, 1000)),
+        "periods": table("period", (2026,)),
+        "countries": table("country", ("AUS",), ("KOR",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 10_000, 10)),
+        "refining": table("mineral, country, capacity, cost", ("li", "AUS", 10_000, 2)),
+        "demand": table("mineral, market, period, demand", ("li", "KOR", 2026, 100)),
+        "reserve": table("mineral, market, initial_stock, max_stock, holding_cost, purchase_price, salvage",
+                         ("li", "KOR", 0, 100, 0, 15, 0)),
+        "risks": table("risk, country, stage, probability, mineral, factor, duration",
+                       ("halt", "AUS", "supply", probability, "li", 0, 1)),
+    }
+
+
+def two_mineral_book():
+    # li over two periods (EU needs 80 t each): AUS mines at 10/t, CHL at 30/t, both refined in CHN at 2/t; a
+    # candidate mine in CAN (60 t a period at 12/t, fixed 2/t a year). co: COD mines at 15/t, EU needs 50 t
+    # and may buy 50 t of stock at 18/t up front. Three risks, so the samples differ; two blocks (li, co).
+    return {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000), ("co", 1000)),
+        "periods": table("period", (2026,), (2027,)),
+        "countries": table("country", ("AUS",), ("CHL",), ("CAN",), ("COD",), ("CHN",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 100, 10), ("li", "CHL", 100, 30),
+                        ("co", "COD", 100, 15)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 2), ("co", "CHN", 1000, 2)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 80), ("li", "EU", 2027, 80),
+                        ("co", "EU", 2026, 50)),
+        "reserve": table("mineral, market, initial_stock, max_stock, holding_cost, purchase_price, salvage",
+                         ("co", "EU", 0, 50, 0, 18, 0)),
+        "projects": table("project, stage, mineral, country, capacity, cost, fixed_cost",
+                          ("CAN mine", "supply", "li", "CAN", 60, 12, 2)),
+        "risks": table("risk, country, stage, probability, mineral, factor, duration",
+                       ("AUS halt", "AUS", "supply", 0.3, "li", 0, 1),
+                       ("CHL strike", "CHL", "supply", 0.25, "li", 0.5, 2),
+                       ("COD ban", "COD", "supply", 0.4, "co", 0, 1)),
+    }
+
+
+def run(tmp_path, command, sheets, *args, name=None) -> dict[str, pd.DataFrame]:
+    name = name or command
+    inp = write_workbook(tmp_path / f"{name}-in.xlsx", sheets)
+    out = tmp_path / f"{name}.xlsx"
+    assert main([command, str(inp), "-o", str(out), "-q", *args]) == 0
+    return pd.read_excel(out, sheet_name=None)
+
+
+def summary(out) -> pd.Series:
+    return out["Summary"].set_index("item")["value"]
+
+
+def test_a_certain_halt_buys_the_stock(tmp_path):
+    # Probability 1: every sample draws halt@2026, and base weighs 0. With b t bought, each sample costs
+    # 15b + (100 - b) x 1,000 = 100,000 - 985b: b = 100, 1,500, the expected cost. The base plan alone
+    # (1,200 + 3b) buys nothing: each sample then 100,000. Value of hedging 100,000 - 1,500 = 98,500.
+    # Base with the hedge's stock: 100 t at 15 = 1,500 (1,200 with its own), saving -300.
+    out = run(tmp_path, "hedge", stock_book(1.0), "--samples", "4")
+    s = summary(out)
+    assert float(s["expected_cost"]) == pytest.approx(1500)
+    assert float(s["value_of_hedging"]) == pytest.approx(98_500)
+    assert float(s["base_probability"]) == 0
+    assert int(s["samples"]) == 4 and int(s["seed"]) == 1
+    scenarios = out["Scenarios"].set_index("scenario")
+    assert scenarios.loc["base", ["total_cost", "cost_with_base_builds"]].tolist() == pytest.approx([1500, 1200])
+    samples = scenarios.drop("base")
+    assert (samples["risks drawn"] == "halt@2026").all()
+    assert samples["probability"].tolist() == pytest.approx([0.25] * 4)
+    assert samples["total_cost"].tolist() == pytest.approx([1500] * 4)
+    assert samples["cost_with_base_builds"].tolist() == pytest.approx([100_000] * 4)
+    assert out["Stockpiles"].set_index("scenario").loc["hedge", "bought"] == pytest.approx(100)
+
+
+def test_a_coin_flip_halt_against_the_sweeps_own_draws(tmp_path):
+    # Probability 0.5: k of the 20 samples draw the halt (read off the sweep's Samples sheet, same seed), q = k/20.
+    # Expected cost (1 - q)(1,200 + 3b) + q (100,000 - 985b) falls with b once q > 3/988: b = 100, and every
+    # sample costs 1,500. The base plan's own (b = 0): (1 - q) 1,200 + q 100,000; the difference is the value.
+    sheets = stock_book(0.5)
+    sweep = run(tmp_path, "sweep", sheets, "--samples", "20", "--seed", "3", "--workers", "1")
+    hedge = run(tmp_path, "hedge", sheets, "--samples", "20", "--seed", "3")
+    k = int((sweep["Samples"]["risks drawn"] == "halt@2026").sum())
+    assert 0 < k < 20  # the seed draws both kinds of sample
+    q = k / 20
+    s = summary(hedge)
+    assert float(s["expected_cost"]) == pytest.approx(1500)
+    assert float(s["value_of_hedging"]) == pytest.approx((1 - q) * 1200 + q * 100_000 - 1500)
+    samples = hedge["Scenarios"].set_index("scenario").drop("base")
+    halted = samples["risks drawn"] == "halt@2026"
+    assert samples.loc[halted, "cost_with_base_builds"].tolist() == pytest.approx([100_000] * k)
+    assert samples.loc[~halted, "cost_with_base_builds"].tolist() == pytest.approx([1200] * (20 - k))
+
+
+def listed(sheets: dict, path, n: int, seed: int) -> dict:
+    """``sheets`` with the sweep's samples (``draw_samples``, ``sample_rows``) written on the scenarios sheet, 1/n each.
+
+    A sample that draws nothing gets a row that changes nothing (a capacity factor of 1): a scenario needs a row.
+    """
+    data = validate(write_workbook(path, sheets))
+    rows = []
+    for sample in draw_samples(data, n, seed):
+        name = f"sample {sample.index}"
+        drawn = sample_rows(data, sample) or [None]
+        for r in drawn:
+            if r is None:
+                rows.append((name, "supply_capacity", 1, None, None, None, 1 / n))
+            else:
+                rows.append((name, r.kind, r.factor, r.mineral, r.country, int(r.period), 1 / n))
+    return {**sheets, "scenarios": table("scenario, kind, factor, mineral, country, period, probability", *rows)}
+
+
+def test_samples_hedge_the_same_as_the_samples_listed_as_scenarios(tmp_path):
+    sheets = two_mineral_book()
+    sampled = run(tmp_path, "hedge", sheets, "--samples", "12", "--seed", "4", name="sampled")
+    as_rows = run(tmp_path, "hedge", listed(sheets, tmp_path / "draw.xlsx", 12, 4), name="listed")
+    joint = run(tmp_path, "hedge", sheets, "--samples", "12", "--seed", "4", "--joint", name="joint")
+    # The hedge backs the CAN mine and buys co stock (a program with first-stage decisions to compare).
+    assert summary(sampled)["projects_backed"] != "none" and summary(sampled)["stock_bought"] != "none"
+    for other in (as_rows, joint):
+        assert summary(other)["projects_backed"] == summary(sampled)["projects_backed"]
+        for item in ("expected_cost", "value_of_hedging", "expected_cost_with_base_builds"):
+            assert float(summary(sampled)[item]) == pytest.approx(float(summary(other)[item]), rel=1e-6, abs=1e-6)
+        mine, theirs = sampled["Scenarios"], other["Scenarios"]
+        assert mine["scenario"].tolist() == theirs["scenario"].tolist()
+        for col in ("probability", "total_cost", "cost_with_base_builds"):
+            assert mine[col].tolist() == pytest.approx(theirs[col].tolist(), rel=1e-6, abs=1e-6)
+    drawn = sampled["Scenarios"].set_index("scenario")["risks drawn"]
+    assert drawn.drop("base").nunique() > 2  # the samples differ: the hedge weighs several futures
+    assert joint["Scenarios"]["risks drawn"].equals(sampled["Scenarios"]["risks drawn"])  # blocks and joint agree
+
+
+def test_the_same_seed_gives_the_same_scenarios(tmp_path):
+    sheets = stock_book(0.5)
+    first = run(tmp_path, "hedge", sheets, "--samples", "10", "--seed", "11", name="first")
+    again = run(tmp_path, "hedge", sheets, "--samples", "10", "--seed", "11", name="again")
+    other = run(tmp_path, "hedge", sheets, "--samples", "10", "--seed", "12", name="other")
+    pd.testing.assert_frame_equal(first["Scenarios"], again["Scenarios"])
+    assert not first["Scenarios"]["risks drawn"].equals(other["Scenarios"]["risks drawn"])
+
+
+def test_samples_without_a_risks_sheet_is_a_usage_error(tmp_path, capsys):
+    sheets = {k: v for k, v in stock_book(0.5).items() if k != "risks"}
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    out = tmp_path / "out.xlsx"
+    assert main(["hedge", str(inp), "--samples", "5", "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "sheet 'risks'" in err and "--samples" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_seed_without_samples_is_a_usage_error(tmp_path, capsys):
+    inp = write_workbook(tmp_path / "in.xlsx", stock_book(0.5))
+    assert main(["hedge", str(inp), "--seed", "3", "-o", str(tmp_path / "out.xlsx"), "-q"]) == 2
+    assert "--seed goes with --samples" in capsys.readouterr().err
+
+
+def test_scenarios_list_base_and_every_sample_with_what_it_drew(tmp_path):
+    sheets = two_mineral_book()
+    sheets["scenarios"] = table("scenario, kind, factor, mineral, country, probability",
+                                ("ignored", "supply_capacity", 0, "li", "AUS", 0.5))  # not used with --samples
+    hedge = run(tmp_path, "hedge", sheets, "--samples", "6", "--seed", "9")
+    sweep = run(tmp_path, "sweep", sheets, "--samples", "6", "--seed", "9", "--workers", "1")
+    scenarios = hedge["Scenarios"]
+    assert scenarios["scenario"].tolist() == ["base", *[f"sample {i}" for i in range(1, 7)]]
+    assert scenarios.loc[0, "probability"] == 0 and pd.isna(scenarios.loc[0, "risks drawn"])
+    assert scenarios["probability"].iloc[1:].tolist() == pytest.approx([1 / 6] * 6)
+    assert scenarios["risks drawn"].iloc[1:].tolist() == sweep["Samples"]["risks drawn"].tolist()
+    assert int(summary(hedge)["scenarios"]) == 6
+
+
+def test_the_api_refuses_no_samples(tmp_path):
+    from planner import api
+    from planner.errors import UsageError
+
+    with pytest.raises(UsageError, match="--samples needs a whole number >= 1"):
+        api.hedge(write_workbook(tmp_path / "in.xlsx", stock_book(0.5)), samples=0)
