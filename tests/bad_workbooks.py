@@ -70,6 +70,8 @@ BASE_ROWS: dict[str, list[dict[str, Any]]] = {
          "shortfall_penalty": 500, "purchase_price": 250, "salvage": 12},
     ],
     "budgets": [{"budget": "vault", "amount": 1000, "market": "USA", "mineral": "Li"}],
+    # AUS mines no Co: the limit holds nothing back, and the base plan stays what it was
+    "byproducts": [{"mineral": "Co", "host": "Li", "ratio": 10, "country": "AUS", "period": 2026}],
     "reserve_targets": [{"mineral": "Li", "market": "USA", "min_stock": 20, "min_days": 30}],
     "scenarios": [
         {"scenario": "ban", "kind": "supply_capacity", "factor": 0, "mineral": "Li", "country": "CHN",

@@ -177,6 +177,9 @@ class Inputs:
                 "integer": truth(r.get("integer"), False), "owner": code(r.get("owner")) or code(r["country"]),
                 "requires": None if _blank(r.get("requires")) else str(r["requires"]).strip(),
             }
+        self.byproducts = [{"mineral": key(r["mineral"]), "host": key(r["host"]), "ratio": num(r["ratio"]),
+                            "country": code(r.get("country")), "period": key(r.get("period"))}
+                           for r in g("byproducts")]
         self.reserve = {}
         for r in g("reserve"):
             self.reserve[(key(r["mineral"]), code(r["market"]))] = {
@@ -632,6 +635,22 @@ def _check_scenario(inp: Inputs, out, s, rec, tol, err) -> None:
                 err(f"scenario {s!r}: all-or-nothing project {name!r} built {b} in {t}")
         if total_built > 1 + tol:
             err(f"scenario {s!r}: project {name!r} built {total_built} times (at most once)")
+    # by-products (version 3): a country mines the by-product at most ratio x the host, sites counted where they stand
+    mined = defaultdict(float)
+    for (m, t, o, _u), q in flows.items():
+        mined[(m, country(o), t)] += q
+    for b in inp.byproducts:
+        if b["country"]:
+            countries = [b["country"]]
+        else:
+            countries = sorted({c for (m, c, _t) in inp.supply if m == b["mineral"]}
+                               & {c for (m, c, _t) in inp.supply if m == b["host"]})
+        for c in countries:
+            for t in ([b["period"]] if b["period"] else inp.periods):
+                limit = b["ratio"] * mined[(b["host"], c, t)]
+                if mined[(b["mineral"], c, t)] > limit + tol * max(1.0, limit):
+                    err(f"scenario {s!r}: {b['mineral']} mined in {c} in {t}: {mined[(b['mineral'], c, t)]}, above "
+                        f"{b['ratio']} x {b['host']}'s {mined[(b['host'], c, t)]}")
     # projects built together (version 3): online[p,t] <= online[q,t] where p requires q
     lookup = {n.lower(): n for n in inp.projects}
     for name, p in inp.projects.items():

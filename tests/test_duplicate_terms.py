@@ -113,7 +113,7 @@ def test_add_row_sums_a_repeated_column_into_one_entry():
 @pytest.fixture(scope="module")
 def every_family(tmp_path_factory):
     """The generator's small version 2 world (projects, market and owner rules, soft limits, paths) with
-    demand that answers to price, stock bought on a budget, a project that requires another and a frontier cap: a model with every row family, built as usual and
+    demand that answers to price, stock bought on a budget, a project that requires another, a by-product and a frontier cap: a model with every row family, built as usual and
     with every term of every row given twice at half its coefficient (a/2 + a/2 = a exactly in floating
     point)."""
     from openpyxl import load_workbook
@@ -134,6 +134,9 @@ def every_family(tmp_path_factory):
     column = projects.max_column + 1
     projects.cell(1, column, "requires")
     projects.cell(2, column, projects.cell(3, 1).value)
+    first, second = [wb["minerals"].cell(r, 1).value for r in (2, 3)]  # a by-product: the byproduct rows
+    wb.create_sheet("byproducts").append(["mineral", "host", "ratio"])
+    wb["byproducts"].append([second, first, 0.5])
     wb.save(path)
     data = validate(path)
     pairs = tuple((m, stage) for m in data.minerals for stage in ("supply", "refining"))

@@ -23,7 +23,7 @@ from planner.model.build import build_model, numbers_for
 from planner.solver import HighsSession
 from tests.test_frontier import three_sources
 from tests.test_hand_solved import CASES
-from tests.test_version3_rules import mine_and_refinery
+from tests.test_version3_rules import copper_and_cobalt, mine_and_refinery
 from tests.workbooks import table, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +117,9 @@ OWN_CASES = {
     # and in 2027 (the mine without the refinery would save the refinery's 2,000); without the rows the mine
     # stands from 2026 and the refinery is never built: 1,600.
     "mine_requires_refinery": (mine_and_refinery(), 8000, {"requires": (4400, 1600)}),
+    # tests/test_version3_rules.py: COD mines cobalt at most 0.1 x its copper: 10 t of the 50, the rest from
+    # AUS at 31 against 11: 1,950; a t more allowed saves 20; without the row all cobalt from COD: 1,150.
+    "cobalt_with_copper": (copper_and_cobalt(), 1950, {"byproduct": (20, 1150)}),
 }
 CASE_SHEETS.update({name: sheets for name, (sheets, _cost, _binds) in OWN_CASES.items()})
 
@@ -139,6 +142,7 @@ BINDING_CASES = {
     "demand_steps": "bid_steps",
     "budget": "stock_on_a_budget",
     "requires": "mine_requires_refinery",
+    "byproduct": "cobalt_with_copper",
 }
 # Families of commands other than solve, with their own binding checks: frontier_cap in
 # test_frontier_cap_binds below.

@@ -470,13 +470,16 @@ def test_non_ascii_names(tmp_path, capsys):
         if sheets["supply"][row - 1][0] == "Li":
             set_cell(sheets, "supply", row, "mineral", "Lítio")
     for sheet in ("minerals", "refining", "demand", "routes", "shares", "reserve", "reserve_targets", "scenarios",
-                  "risks", "production", "projects", "budgets"):
+                  "risks", "production", "projects", "budgets", "byproducts"):
         for row in sheets[sheet][1:]:
             if row[sheets[sheet][0].index("mineral")] == "Li":
                 row[sheets[sheet][0].index("mineral")] = "lítio"  # matched ignoring case
     for row in sheets["ownership"][1:]:
         if row[sheets["ownership"][0].index("mineral")] == "Co":
             row[sheets["ownership"][0].index("mineral")] = "钴"
+    header = sheets["byproducts"][0]
+    for row in sheets["byproducts"][1:]:
+        row[header.index("mineral")], row[header.index("host")] = "钴", "lítio"
     set_cell(sheets, "minerals", 2, "mineral", "Lítio")
     set_cell(sheets, "minerals", 3, "mineral", "钴")
     for sheet in ("supply", "refining", "demand", "demand_curve"):

@@ -402,15 +402,6 @@ def test_every_command_runs_on_demand_that_answers_to_price(tmp_path, command, e
         assert scenario(sheets)["priced_out_tonnes"] == pytest.approx(10)  # the CHL bid at 30 only
 
 
-@pytest.mark.parametrize("sheet, extra", [
-    ("byproducts", {"byproducts": table("mineral, host, ratio", ("li", "li", 0.1))}),
-    ("shares", {"shares": table("stage, scope, max_share, rule", ("refining", "*", 0.9, "cap"))}),
-])
-def test_version_3_parts_not_built_yet_are_refused_by_name(tmp_path, capsys, sheet, extra):
-    err = refused(tmp_path, capsys, book(**extra))
-    assert sheet in err and "version 3" in err and "does not implement yet" in err
-
-
 def test_a_stress_test_reads_the_tariff_as_a_transfer(tmp_path):
     # The duty (10 per t delivered to KOR) hits the committed plan: 100 t still come from AUS, 2,200 in all,
     # 1,000 above base, all of it duty: the economic extra cost is 0.

@@ -88,3 +88,116 @@ def test_a_loop_of_requirements_is_refused(tmp_path, capsys):
                                ("KOR mine", "supply", "li", "KOR", 100, 5, 1, "KOR refinery"),
                                ("KOR refinery", "refining", "li", "KOR", 100, 2, 20, "KOR mine"))
     refused(tmp_path, capsys, sheets, "closes a loop of requirements: KOR mine -> KOR refinery -> KOR mine")
+
+
+# --- named rules ---------------------------------------------------------------------------------------
+
+
+def benchmark(names=("EU benchmark", "eu  Benchmark")):
+    # li for EU, 100 t: CHN mines at 8 and refines at 2, AUS at 10 and 3. The benchmark: CHN at most half of
+    # the mining (row 2) and half of the refining (row 3).
+    return {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000)),
+        "periods": table("period", (2026,)),
+        "countries": table("country", ("AUS",), ("CHN",), ("EU",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 1000, 10), ("li", "CHN", 1000, 8)),
+        "refining": table("mineral, country, capacity, cost", ("li", "AUS", 1000, 3), ("li", "CHN", 1000, 2)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 100)),
+        "shares": table("stage, scope, mineral, max_share, rule", ("supply", "CHN", "li", 0.5, names[0]),
+                        ("refining", "CHN", "li", 0.5, names[1])),
+    }
+
+
+def test_a_named_rule_written_on_two_rows_is_costed_once(tmp_path):
+    # With both rows: 50 x 8 + 50 x 10 + 50 x 2 + 50 x 3 = 1,150; without them all of it in CHN: 1,000. The rule
+    # costs 150, one line (the two spellings of its name are one name). EU's marginal cost 0.5 x (8 + 10 + 2 +
+    # 3) = 11.5 with it, 10 without: its bill rises by 150.
+    out = run(tmp_path, benchmark())
+    costs = out["Policy costs"].set_index("rule")
+    line = costs.loc["rule EU benchmark: shares rows 2, 3"]
+    assert line["rule_cost"] == pytest.approx(150)
+    assert not any(r.startswith("shares row ") for r in costs.index)  # no line per row of the named rule
+    bills = out["Market bills"].set_index("rule")
+    assert bills.loc["rule EU benchmark: shares rows 2, 3", "rule_bill"] == pytest.approx(150)
+
+
+def test_rows_without_a_name_are_costed_row_by_row(tmp_path):
+    # Without the mining row (refining still halved): 100 x 8 + 50 x 2 + 50 x 3 = 1,050, so the mining row costs
+    # 100; without the refining row: 50 x 8 + 50 x 10 + 100 x 2 = 1,100, so it costs 50.
+    out = run(tmp_path, benchmark((None, None)))
+    costs = out["Policy costs"].set_index("rule")["rule_cost"]
+    assert costs[[r for r in costs.index if r.startswith("shares row 2:")][0]] == pytest.approx(100)
+    assert costs[[r for r in costs.index if r.startswith("shares row 3:")][0]] == pytest.approx(50)
+    assert costs["all share limits"] == pytest.approx(150)
+
+
+# --- by-products ---------------------------------------------------------------------------------------
+
+
+def copper_and_cobalt(**more):
+    # cu for EU, 100 t: COD mines up to 100 t at 5, CHL at 8; co for EU, 50 t: COD mines at 10, AUS at 30.
+    # Both refined in CHN at 1/t. Cobalt comes with copper in COD: at most 0.1 t per t of copper mined there.
+    # A scenario halves COD's copper.
+    sheets = {
+        "minerals": table("mineral, unmet_penalty", ("cu", 1000), ("co", 1000)),
+        "periods": table("period", (2026,)),
+        "countries": table("country", ("AUS",), ("CHL",), ("CHN",), ("COD",), ("EU",)),
+        "supply": table("mineral, country, capacity, cost", ("cu", "COD", 100, 5), ("cu", "CHL", 1000, 8),
+                        ("co", "COD", 1000, 10), ("co", "AUS", 1000, 30)),
+        "refining": table("mineral, country, capacity, cost", ("cu", "CHN", 1000, 1), ("co", "CHN", 1000, 1)),
+        "demand": table("mineral, market, period, demand", ("cu", "EU", 2026, 100), ("co", "EU", 2026, 50)),
+        "byproducts": table("mineral, host, ratio", ("co", "cu", 0.1)),
+        "scenarios": table("scenario, kind, factor, mineral, country", ("cu halved", "supply_capacity", 0.5, "cu",
+                                                                         "COD")),
+    }
+    sheets.update(more)
+    return sheets
+
+
+def test_a_by_product_is_mined_only_as_far_as_its_host(tmp_path):
+    # Base: copper all from COD, 100 x 6 = 600; cobalt from COD only 0.1 x 100 = 10 t, 10 x 11 = 110, and 40 t
+    # from AUS, 40 x 31 = 1,240: 1,950 (without the limit all 50 t from COD: 1,150). Copper halved: COD mines
+    # 50 t (300) and CHL 50 (450); cobalt from COD 5 t (55) and AUS 45 (1,395): 2,200.
+    out = run(tmp_path, copper_and_cobalt())
+    assert cost(out) == pytest.approx(1950)
+    assert cost(out, "cu halved") == pytest.approx(2200)
+    flows = out["Flows"]
+    cobalt = flows[(flows["mineral"] == "co") & (flows["origin"] == "COD")].set_index("scenario")["tonnes"]
+    assert cobalt["base"] == pytest.approx(10) and cobalt["cu halved"] == pytest.approx(5)
+
+
+def test_by_product_minerals_are_one_program(tmp_path):
+    from planner import api
+    from planner.input.blocks import independent_blocks
+
+    data = api.validate(write_workbook(tmp_path / "in.xlsx", copper_and_cobalt()), progress=None)
+    assert independent_blocks(data) == [("cu", "co")]
+    sheets = copper_and_cobalt()
+    del sheets["byproducts"]
+    data = api.validate(write_workbook(tmp_path / "none.xlsx", sheets), progress=None)
+    assert independent_blocks(data) == [("cu",), ("co",)]
+
+
+def test_the_by_product_limit_binds_at_the_price_of_the_next_source(tmp_path):
+    # One more t of cobalt allowed in COD replaces a t from AUS: 31 - 11 = 20 saved.
+    import numpy as np
+
+    from planner import api
+    from planner.model.build import build_model
+    from planner.solver import make_solver
+
+    data = api.validate(write_workbook(tmp_path / "in.xlsx", copper_and_cobalt()), progress=None)
+    model = build_model(data)
+    solution = make_solver(model).solve()
+    rows = model.rows["byproduct"].rows
+    assert solution.objective == pytest.approx(1950)
+    assert np.abs(solution.row_dual[rows]).max() == pytest.approx(20)
+
+
+@pytest.mark.parametrize("row, needle", [
+    (("co", "co", 0.1), "byproducts!B2  column 'host': got 'co', the by-product itself"),
+    (("co", "ni", 0.1), "byproducts!B2  column 'host': got 'ni'; expected a mineral on sheet 'minerals'"),
+    (("co", "cu", -0.1), "byproducts!C2  column 'ratio': got -0.1; expected a number >= 0"),
+])
+def test_bad_by_products_are_refused_by_cell(tmp_path, capsys, row, needle):
+    refused(tmp_path, capsys, copper_and_cobalt(byproducts=table("mineral, host, ratio", row)), needle)

@@ -144,16 +144,33 @@ def policy_rules(model: Model, data: PlannerInput) -> list[tuple[str, str, list[
         for stage in sorted({key[2] for key, _row in share_rows}):
             pairs = [(k, r) for k, r in share_rows if k[2] == stage]
             rules.append(("share limits", f"share limits at {stage}", [r for _k, r in pairs], minerals(pairs, 1, 2)))
+        # A named rule (shares.rule) is one line over all its rows; a row without a name is a rule of its own.
+        group = {rule.row: rule.rule if rule.rule is not None else rule.row for rule in data.shares}
         described = {rule.row: describe_share_rule(rule) for rule in data.shares}
-        for sheet_row in sorted({key[0] for key, _row in share_rows}):
-            pairs = [(k, r) for k, r in share_rows if k[0] == sheet_row]
-            rules.append(("share limits", described[sheet_row], [r for _k, r in pairs], minerals(pairs, 1, 0)))
+        groups_of: dict[str, set] = {}
+        by_group: dict[object, list] = {}
+        for key, row in share_rows:
+            groups_of.setdefault(key[1], set()).add(group[key[0]])
+            by_group.setdefault(group[key[0]], []).append((key, row))
+        for g, pairs in by_group.items():
+            # A row of its own is listed for a mineral only where the mineral has other rows (else it would
+            # repeat the mineral's "all share limits" line); a named rule always, so it can be found by name.
+            named = not isinstance(g, int)
+            label = describe_named_rule(g, data) if named else described[g]
+            rules.append(("share limits", label, [r for _k, r in pairs],
+                          [m for m in minerals(pairs, 1) if named or len(groups_of[m]) > 1]))
         rules = [rule for rule in rules if rule[3]]
     targets = model.rows.get("reserve_target")
     if targets is not None and targets.rows:
         rules.append(("reserve targets", "all reserve targets", list(targets.rows),
                       minerals(list(zip(targets.keys, targets.rows)), 0)))
     return rules
+
+
+def describe_named_rule(name: str, data: PlannerInput) -> str:
+    """``rule EU benchmark: shares rows 5, 6``."""
+    rows = [rule.row for rule in data.shares if rule.rule == name]
+    return f"rule {name}: shares row{'s' if len(rows) > 1 else ''} {', '.join(str(r) for r in rows)}"
 
 
 def describe_share_rule(rule) -> str:

@@ -25,8 +25,13 @@ def _requirements(data: PlannerInput) -> list[tuple[str, ...]]:
             if p.requires is not None and p.requires in data.projects]
 
 
+def _byproducts(data: PlannerInput) -> list[tuple[str, ...]]:
+    """A by-product is mined only as far as its host is: one program."""
+    return [(b.mineral, b.host) for b in data.byproducts]
+
+
 # Functions data -> groups of minerals that one rule ties together; their blocks are merged.
-COUPLINGS: tuple = (_budgets, _requirements)
+COUPLINGS: tuple = (_budgets, _requirements, _byproducts)
 
 
 def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:
@@ -66,6 +71,7 @@ def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
         routes={k: v for k, v in data.routes.items() if k[3] in keep},
         reserves=first(data.reserves), targets=first(data.targets),
         budgets=[b for b in data.budgets if any(b.covers(m, d) for (m, d) in data.reserves if m in keep)],
+        byproducts=[b for b in data.byproducts if b.mineral in keep],
         shares=[rule for rule in data.shares if rule.mineral is None or rule.mineral in keep],
         production=first(data.production),
         ownership={k: v for k, v in data.ownership.items() if k[1] in keep},

@@ -40,6 +40,19 @@ class Reserve:
 
 
 @dataclass(frozen=True)
+class Byproduct:
+    """A row of sheet byproducts: the by-product's tonnes mined in ``country`` in ``period`` (None: every one
+    the spec's blank means) are at most ``ratio`` times the host's."""
+
+    row: int
+    mineral: str
+    host: str
+    ratio: float
+    countries: tuple[str, ...]
+    periods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Budget:
     """One row of the budgets sheet: purchases of the matching reserves cost at most ``amount``."""
 
@@ -73,6 +86,7 @@ class ShareRule:
     basis: str = "location"
     penalty: float | None = None
     excluded: str | None = None
+    rule: str | None = None  # version 3: rows with the same name are one rule in explanations
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,7 @@ class PlannerInput:
     # (project, t) -> (capacity, operating cost) in every period it can stand in
     project_terms: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     budgets: list[Budget] = field(default_factory=list)  # version 3: money for stock bought up front
+    byproducts: list[Byproduct] = field(default_factory=list)  # version 3: supply tied to a host's
     probabilities: dict[str, float] = field(default_factory=dict)  # scenario -> likelihood (base: the rest)
     lanes: tuple[ScenarioRow, ...] = ()  # the export_ban and tariff rows in force (a scenario's)
     warnings: list = field(default_factory=list)

@@ -17,7 +17,19 @@ from planner.errors import Issue
 from planner.input import schema as S
 from planner.input.aliases import suggest_country
 from planner.input.cells import convert_cell, did_you_mean, label_key, quote
-from planner.input.data import INF, Budget, Mineral, PlannerInput, Project, Reserve, Risk, Route, ScenarioRow, ShareRule
+from planner.input.data import (
+    INF,
+    Budget,
+    Byproduct,
+    Mineral,
+    PlannerInput,
+    Project,
+    Reserve,
+    Risk,
+    Route,
+    ScenarioRow,
+    ShareRule,
+)
 from planner.input.demand_curves import DemandCurve, bid_curve, elastic_curve
 from planner.input.plausible import check_capacity, check_markets, check_ranges
 from planner.input.records import Collector, Record
@@ -84,6 +96,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     reserves, targets = _reserves(records["reserve"], records["reserve_targets"], periods, minerals, out, supply,
                                   refining)
     budgets = _budgets(records["budgets"], reserves, out)
+    byproducts = _byproducts(records["byproducts"], supply, periods, out)
     curves = _demand_curves(records["demand"], records["demand_curve"], demand, minerals, settings, out)
     markets: dict[str, set] = defaultdict(set)
     for (m, d, _t) in demand:
@@ -110,6 +123,7 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
         demand=demand,
         curves=curves,
         budgets=budgets,
+        byproducts=byproducts,
         markets={m: tuple(sorted(markets.get(m, ()))) for m in minerals},
         routes=routes,
         routes_default=settings["routes_default"],
@@ -135,6 +149,26 @@ def _cheapest_delivery(mineral: str, supply: dict, refining: dict) -> float | No
     mines = [cost for (m, _c, _t), (_cap, cost) in supply.items() if m == mineral]
     refineries = [row[1] for (m, _c, _t), row in refining.items() if m == mineral]
     return min(mines) + min(refineries) if mines and refineries else None
+
+
+def _byproducts(rows, supply: dict, periods: tuple, out: Collector) -> list[Byproduct]:
+    """By-product limits with their countries and periods spelled out (spec, Version 3)."""
+    found = []
+    for r in rows:
+        if None in (r["mineral"], r["host"], r["ratio"]):
+            continue
+        if r["mineral"] == r["host"]:
+            out.error(r.issue("host", f"got {quote(r['host'])}, the by-product itself; a by-product comes with "
+                                      "another mineral."))
+            continue
+        if r["country"] is not None:
+            countries = (r["country"],)
+        else:  # every country whose supply sheet has rows for both minerals
+            mines = {m: {c for (mm, c, _t) in supply if mm == m} for m in (r["mineral"], r["host"])}
+            countries = tuple(sorted(mines[r["mineral"]] & mines[r["host"]]))
+        found.append(Byproduct(r.row, r["mineral"], r["host"], float(r["ratio"]), countries,
+                               (r["period"],) if r["period"] is not None else tuple(periods)))
+    return found
 
 
 def _budgets(rows, reserves: dict[tuple[str, str], Reserve], out: Collector) -> list[Budget]:
@@ -414,8 +448,17 @@ def _scope(text: str, defined: _Defined) -> str | None:
     return defined.names.get("group", text)
 
 
+def _rule_name(name, seen: dict[str, str]) -> str | None:
+    """A named rule's name as first written: rows naming it in another case or spacing are the same rule."""
+    if name is None:
+        return None
+    text = " ".join(str(name).split())
+    return seen.setdefault(text.lower(), text)
+
+
 def _shares(rows, defined: _Defined, out) -> list[ShareRule]:
     rules = []
+    names_seen: dict[str, str] = {}
     for r in rows:
         if None in (r["stage"], r["scope"]):
             continue
@@ -439,7 +482,7 @@ def _shares(rows, defined: _Defined, out) -> list[ShareRule]:
                                         "penalty blank for a hard limit, or give the cost per t of missing it"))
         rules.append(ShareRule(r.row, r["stage"], "*" if excepted else scope, r["mineral"], r["period"], lo, hi,
                                market=r["market"], basis=r["basis"] or "location", penalty=r["penalty"],
-                               excluded=scope if excepted else None))
+                               excluded=scope if excepted else None, rule=_rule_name(r["rule"], names_seen)))
     return rules
 
 

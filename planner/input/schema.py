@@ -217,6 +217,8 @@ SHEETS: tuple[Sheet, ...] = (
                    "by who owns the capacity (sheet ownership).", default="location", choices=BASES),
             Column("penalty", NUMBER, doc="Blank: the limit is hard. A number: the limit may be missed at this "
                    "cost per tonne beyond it (a target, not a ban).", unit=_CUR, minimum=0),
+            Column("rule", NAME, doc="Name of the rule the row belongs to: rows with the same name are one rule "
+                   "(its cost and who pays are reported once); blank = the row is a rule of its own."),
         ),
         "Concentration limits: every matching row applies.",
     ),
@@ -265,6 +267,19 @@ SHEETS: tuple[Sheet, ...] = (
             Column("mineral", NAME, doc="The reserves of this mineral; blank = every mineral.", refers_to="mineral"),
         ),
         "Money for stock bought up front: what the reserve rows it matches spend on purchases is at most amount.",
+    ),
+    Sheet(
+        "byproducts",
+        (
+            Column("mineral", NAME, True, "The by-product (cobalt mined with copper).", refers_to="mineral"),
+            Column("host", NAME, True, "The mineral it comes with (copper).", refers_to="mineral"),
+            Column("ratio", NUMBER, True, "At most this many t of the by-product per t of the host mined.",
+                   unit="t/t", minimum=0),
+            Column("country", CODE, doc="Where; blank = every country whose supply sheet has rows for both "
+                   "minerals.", refers_to="country"),
+            Column("period", PERIOD, doc="Period; blank = every period.", refers_to="period"),
+        ),
+        "Supply tied to a host mineral's: a country mines the by-product only as far as it mines the host.",
     ),
     Sheet(
         "reserve_targets",
@@ -373,8 +388,8 @@ SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
 # Version 3 of the spec names these; this planner does not build them yet. A workbook that uses one is
 # refused by name rather than solved as if it were absent (an answer to another question).
-NOT_YET_SHEETS = {"byproducts": "supply tied to a host mineral"}
-NOT_YET_COLUMNS = {("shares", "rule"): "named rules"}
+NOT_YET_SHEETS: dict[str, str] = {}
+NOT_YET_COLUMNS: dict[tuple[str, str], str] = {}
 
 # Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
 # and listed on the output's Run info sheet.

@@ -18,6 +18,7 @@ from planner.model.variables import Variables, add_variables, core_upper, step_u
 # the shares that read them; projects' rows exist only where the workbook has projects.
 FAMILIES = (
     C.add_supply_capacity,
+    C.add_byproducts,
     C.add_refining_balance,
     C.add_refining_capacity,
     C.add_dispatch,

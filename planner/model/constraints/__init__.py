@@ -1,6 +1,7 @@
 """One module per constraint family; each adds its rows and owns its right-hand side."""
 
 from planner.model.constraints.budget import add_budget
+from planner.model.constraints.byproducts import add_byproducts
 from planner.model.constraints.demand_steps import add_demand_steps
 from planner.model.constraints.dispatch import add_dispatch
 from planner.model.constraints.market_balance import add_market_balance
@@ -14,6 +15,7 @@ from planner.model.constraints.supply_capacity import add_supply_capacity
 __all__ = [
     "add_budget",
     "add_build_once",
+    "add_byproducts",
     "add_demand_steps",
     "add_dispatch",
     "add_paths",
