@@ -285,6 +285,12 @@ def test_the_hedge_and_the_base_plans_own_stock_priced_block_by_block(tmp_path):
     assert stock[("hedge", "co")] == pytest.approx(1000 / 21) and stock[("hedge", "li")] == pytest.approx(0, abs=1e-6)
     assert stock[("base plan's own", "li")] == pytest.approx(1000 / 12)
     assert stock[("base plan's own", "co")] == pytest.approx(0, abs=1e-6)
+    # One more unit of money buys 1/21 t more co stock, saving 489/21 in expectation; the base plan's own
+    # purchases spend the budget too (on li), where nothing is decided against the scenarios.
+    budgets = book["Budgets"].set_index("scenario")
+    assert budgets.loc["hedge", "spent"] == pytest.approx(1000)
+    assert budgets.loc["hedge", "value_of_money"] == pytest.approx(489 / 21)
+    assert budgets.loc["base plan's own", "spent"] == pytest.approx(1000)
 
 
 def test_with_all_or_nothing_projects_the_tie_break_fixes_them_and_prices_the_rest(tmp_path):

@@ -21,6 +21,7 @@ import pandas as pd
 
 from planner.analysis.outcome import Outcome
 from planner.analysis.results import (
+    BUDGET_COLUMNS,
     ScenarioResult,
     capacity_built,
     investments_table,
@@ -140,6 +141,8 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages,
                              "with the base plan's builds")
     with stages.stage("tables"):
         tables, summary, failures = _tables(model, data, names, weights, priced, against, joint, hedged, base_only)
+        if "budget" in model.rows:
+            tables["budgets"] = _hedge_budgets(model, priced[0], against[0], joint, st)
     if sampled is not None:
         _with_samples(tables, summary, names, sampled)
     return Outcome(tables, summary, failures)
@@ -317,6 +320,29 @@ def _tables(model, data, names, weights, priced, against, joint, hedged, base_on
                *([("stock_bought", _stock(model, hedged))] if model.vars.bought else []),
                ("scenarios", len(names) - 1)]
     return tables, summary, failures
+
+
+def _hedge_budgets(model: Model, hedge_base: ScenarioResult, own_base: ScenarioResult, joint: Solution, st
+                   ) -> pd.DataFrame:
+    """Per budget: what the hedge spends and what one more unit of money would save in expectation (the stacked
+    program's budget row: the stockpile is bought once, for every scenario); beside it, what the base plan's own
+    purchases spend.
+
+    Each scenario priced with the purchases fixed would show a value of 0 (nothing is left to buy there), so
+    the value of money is read where the purchases are decided.
+    """
+    family = model.rows["budget"]
+    rows = []
+    for label, result in (("hedge", hedge_base), ("base plan's own", own_base)):
+        if not result.optimal:
+            continue
+        activity = model.row_activity(result.solution.x)
+        for k, ((_sheet_row, name), row) in enumerate(zip(family.keys, family.rows)):
+            value = np.nan
+            if label == "hedge" and joint.row_dual is not None and len(st.budget_rows):
+                value = max(0.0, -float(joint.row_dual[st.budget_rows[k]]))
+            rows.append((label, name, result.numbers.row_rhs[row], activity[row], value))
+    return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 
 def _backed(model: Model, data: PlannerInput, builds: np.ndarray) -> str:
