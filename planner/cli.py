@@ -122,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", metavar="MODEL.lp|MODEL.mps",
                    help="the file to write; .mps writes MPS, else LP; its names go to MODEL.names.csv beside it")
     p.add_argument("--scenario", metavar="NAME", help="the model with this scenario's numbers (default base)")
+
+    p = sub.add_parser("brief", help="one offline HTML page from a plan: the answer in words, where each mineral "
+                                     "flows, prices, stock and projects",
+                       description="Write one self-contained HTML page (inline CSS and SVG, nothing fetched) from a "
+                                   "plan workbook that planner solve wrote: what the plan costs, what each scenario "
+                                   "does, a flow diagram per mineral for the base plan and one scenario, prices, the "
+                                   "stock bought and the projects backed.")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="a plan workbook written by planner solve")
+    p.add_argument("-o", "--output", metavar="BRIEF.html",
+                   help="where to write the page (default: the plan's path with -brief.html instead of .xlsx)")
+    p.add_argument("--scenario", metavar="NAME",
+                   help="the scenario drawn beside the base plan (default: the one whose cost changes most)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when the page is written")
     return parser
 
 
@@ -351,5 +364,14 @@ def _export(args) -> int:
     return EXIT_OK
 
 
+def _brief(args) -> int:
+    from planner.report.brief import write_brief
+
+    path = write_brief(args.plan, args.output, scenario=args.scenario)
+    if not args.quiet:
+        print(f"brief written to {path}")
+    return EXIT_OK
+
+
 _COMMANDS = {"solve": _solve, "validate": _validate, "template": _template, "frontier": _frontier,
-             "stress": _stress, "sweep": _sweep, "hedge": _hedge, "export": _export}
+             "stress": _stress, "sweep": _sweep, "hedge": _hedge, "export": _export, "brief": _brief}

@@ -337,3 +337,23 @@ def test_a_project_left_out_says_how_much_cheaper_it_must_be(tmp_path):
     value = out["Project values"].iloc[0]
     assert value["fraction_built"] == 0 and value["reduced_cost"] == pytest.approx(100)
     assert value["cheaper_by_per_t_year"] == pytest.approx(1) and value["duals_from"] == "the LP"
+
+
+def test_a_rules_mixed_integer_re_solve_from_the_base_plan_gives_what_a_cold_one_gives(tmp_path, monkeypatch):
+    # Explain re-solves an all-or-nothing plan without each rule, starting from the base plan (still feasible
+    # once a rule is off) as its incumbent: the costs must be those of a re-solve that starts from nothing.
+    from planner.solver.highs import HighsSession
+
+    warm = solve(tmp_path, project_book(integer=True), "warm")
+    started = []
+    original = HighsSession.solve
+
+    def cold(self, numbers=None, incumbent=None):
+        started.append(incumbent is not None)
+        return original(self, numbers)
+
+    monkeypatch.setattr(HighsSession, "solve", cold)
+    cold_out = solve(tmp_path, project_book(integer=True), "cold")
+    assert any(started)  # a re-solve was given the base plan, and ignored it here
+    pd.testing.assert_frame_equal(warm["Policy costs"], cold_out["Policy costs"])
+    pd.testing.assert_frame_equal(warm["Market bills"], cold_out["Market bills"])

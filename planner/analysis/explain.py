@@ -28,7 +28,7 @@ from planner.analysis.measures import (
 from planner.analysis.results import noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, Numbers, without_rows
-from planner.solver import Solution, solve_from, starting_basis
+from planner.solver import HighsSession, Solution, solve_from, starting_basis
 
 
 @dataclass
@@ -215,7 +215,10 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
             solution, without, bills_without = base, with_rules, bills_with
         else:
             relaxed = without_rows(base_numbers, model, row_ids)
-            solution = solve_from(session, relaxed, basis)
+            if base.mip and isinstance(session, HighsSession):  # the base plan stays feasible: a known incumbent
+                solution = session.solve(relaxed, incumbent=base.x)
+            else:
+                solution = solve_from(session, relaxed, basis)
             resolved = True
             if progress:
                 progress("explain", f"base plan without {rule}: {solution.status}")

@@ -175,12 +175,19 @@ class HighsSession:
         for row, col in cells:
             self.h.changeCoeff(int(row), int(col), float(value))
 
-    def solve(self, numbers: Numbers | None = None) -> Solution:
+    def solve(self, numbers: Numbers | None = None, incumbent: np.ndarray | None = None) -> Solution:
+        """Solve with ``numbers`` (else the current ones). ``incumbent``: a feasible plan a mixed-integer solve
+        starts from (a re-solve with rows relaxed keeps the base plan feasible)."""
         empty = empty_program(self.model.num_cols, self.model.num_rows)
         if empty is not None:
             return empty
         if numbers is not None:
             self.set_numbers(numbers)
+        if incumbent is not None and self.mip:
+            known = self._hs.HighsSolution()
+            known.col_value = np.asarray(incumbent, dtype=np.float64)
+            known.value_valid = True
+            self.h.setSolution(known)
         start = time.perf_counter()
         run_status = self.h.run()
         seconds = time.perf_counter() - start
