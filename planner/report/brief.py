@@ -14,9 +14,7 @@ import math
 import os
 import re
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -93,8 +91,7 @@ def read_plan(path: str | os.PathLike) -> Plan:
         sheets = pd.read_excel(path, sheet_name=None)
     except OSError:
         raise  # unreadable: the command line names the file and the reason
-    except (ValueError, KeyError, zipfile.BadZipFile, Exception) as exc:  # noqa: B014 - any parse failure is
-        # the same answer to the user: this file is no workbook pandas can read
+    except Exception as exc:  # zip, XML or format errors alike: this file is no workbook pandas can read
         raise UsageError(f"{path} is not an Excel workbook ({type(exc).__name__}); expected a plan written by "
                          "planner solve") from None
     missing = [name for name in REQUIRED if name not in sheets]
@@ -158,8 +155,8 @@ def money(value: float | None, currency: str, signed: bool = False) -> str:
         return "n/a"
     sign = "-" if value < 0 else "+" if signed and value > 0 else ""
     if value != 0 and abs(value) < 1:
-        return f"{sign}<1 {currency}"
-    return sign + _scaled(value, MONEY_UNITS, f" {currency}").replace("  ", " ")
+        return f"{sign}<1 {currency}".strip()
+    return (sign + _scaled(value, MONEY_UNITS, f" {currency}" if currency else "")).strip()
 
 
 def tonnes(value: float | None, signed: bool = False) -> str:
@@ -291,7 +288,7 @@ def answer_sentences(plan: Plan) -> list[str]:
 def _cost_sentence(plan: Plan, cur: str) -> str:
     total, economic = plan.number("total_cost"), plan.number("economic_cost")
     if total is None:
-        return "The workbook states no total cost for the base plan."
+        return "The base plan has no cost: its solve did not reach a proven optimum (see the status above)."
     periods = plan.periods
     span = f" over {periods[0]}&ndash;{periods[-1]}" if len(periods) > 1 else (f" in {periods[0]}" if periods else "")
     text = f"The base plan costs <b>{money(total, cur)}</b> in total{span}"
@@ -372,7 +369,8 @@ def _rules_sentence(plan: Plan, cur: str) -> str:
     if reserves is not None:
         parts.append(f"the reserve targets cost <b>{money(reserves, cur)}</b>")
     if not parts:
-        return "" if "Policy costs" in plan.sheets else \
+        solved = plan.number("total_cost") is not None
+        return "" if "Policy costs" in plan.sheets or not solved else \
             "What the rules cost was not computed (the plan was solved with --no-explain)."
     text = " and ".join(parts)
     return f"Together, {text}: what the base plan would save without each set of rules (sheet Policy costs)."
@@ -412,6 +410,8 @@ W, LEFT, RIGHT, TOP, NODE_W, GAP = 680, 112, 176, 30, 12, 14
 
 @dataclass
 class Node:
+    """One country (or the gathered rest) in one column, its tonnes and its place on the plot."""
+
     column: int  # 0 mines, 1 refiners, 2 markets
     key: str
     tonnes_in: float = 0.0
@@ -500,7 +500,8 @@ def layout(diagrams: list[Diagram], groups: list[dict[str, str]]) -> tuple[float
     most = max([len(d.column(c)) for d in diagrams for c in range(3)] + [1])
     height = max(170.0, min(420.0, 36.0 * most + 40))
     sizes = [(d.column_size(c), len(d.column(c))) for d in diagrams for c in range(3)]
-    scale = min([(height - GAP * (n - 1)) / size for size, n in sizes if size > 0] + [1.0])
+    scales = [(height - GAP * (n - 1)) / size for size, n in sizes if size > 0]
+    scale = min(scales) if scales else 1.0  # the tallest column fills the plot; no flows: any scale will do
     order = [list(dict.fromkeys(g.values())) for g in groups]  # largest first, 'others' last
     for d in diagrams:
         for c in range(3):
@@ -613,6 +614,7 @@ def flow_section(plan: Plan, scenario: str | None, chosen_by_user: bool = False)
     status = dict(zip(plan.scenarios["scenario"], plan.scenarios.get("status", pd.Series(dtype=str)).astype(str)))
     periods = plan.periods
     span = f"{periods[0]}&ndash;{periods[-1]}" if len(periods) > 1 else (str(periods[0]) if periods else "")
+    span = span or "every period"
     out = ['<section id="flows"><h2>Where each mineral flows</h2>',
            f'<p class="note">Tonnes summed over {span}. Left bands: raw material from the mine country to the '
            "refining country; right bands: refined output to each market (smaller by the refining yield). Nodes "
@@ -622,6 +624,8 @@ def flow_section(plan: Plan, scenario: str | None, chosen_by_user: bool = False)
               " (the one whose cost changes most; choose another with --scenario NAME)" if scenario else "")
            + ".</p>"]
     changes = _mineral_changes(plan, scenario)
+    if not plan.minerals:
+        out.append('<p class="warn">The plan has no flows: no solve reached an optimum.</p>')
     for mineral in plan.minerals:
         groups = _groups(plan, mineral, shown)
         diagrams = [diagram(plan, mineral, s, groups) for s in shown]
@@ -691,7 +695,8 @@ def scenario_section(plan: Plan, chosen: str | None) -> str:
         width = 0 if value is None else 100 * abs(value) / top
         bar = f'<span class="bar{" neg" if (value or 0) < 0 else ""}" style="width:{width:.1f}%"></span>'
         name = html.escape(r["scenario"]) + (" <span class=tag>shown below</span>" if r["scenario"] == chosen else "")
-        body.append([name, html.escape(r["kind"] or "cannot tell"),
+        kind = r["kind"] if isinstance(r["kind"], str) else "cannot tell"  # None reads back as NaN
+        body.append([name, html.escape(kind),
                      money(_float(r["cost_change"]), cur, signed=True),
                      money(_float(r["economic_cost_change"]), cur, signed=True),
                      f'<span class="barbox">{bar}</span>',
@@ -722,36 +727,47 @@ def _minerals_hit(plan: Plan) -> dict[str, str]:
 
 
 def price_section(plan: Plan, scenario: str | None) -> str:
-    """Per mineral and market, the last period's price in the base plan and in the chosen scenario."""
+    """Per mineral (rows) and market (columns), the last period's price in the base plan and in the chosen
+    scenario: one compact grid reads faster than a long list."""
     prices = plan.sheet("Prices")
     head = '<section id="prices"><h2>Prices</h2>'
     if prices is None or not {"scenario", "mineral", "market", "period", "price"} <= set(prices.columns):
         return head + '<p class="note">The plan has no Prices sheet.</p></section>'
-    prices = prices.assign(scenario=prices["scenario"].astype(str), price=pd.to_numeric(prices["price"],
-                                                                                         errors="coerce"))
+    prices = prices.assign(scenario=prices["scenario"].astype(str), mineral=prices["mineral"].astype(str),
+                           market=prices["market"].astype(str), price=pd.to_numeric(prices["price"], errors="coerce"))
     last = prices["period"].max()
     at = prices[prices["period"] == last].set_index(["scenario", "mineral", "market"])["price"]
-    cur, rows = plan.currency, []
-    for (s, mineral, market), base in at.items():
-        if s != BASE:
-            continue
-        other = at.get((scenario, mineral, market)) if scenario else None
-        other = _float(other)
-        change = None if other is None or base != base else other - base
-        pct = f" ({percent(change / base, signed=True)})" if change is not None and base else ""
-        if change is not None and abs(change) <= 1e-9 * max(1.0, abs(base)):
-            shift = "unchanged"
-        else:
-            shift = (money(change, cur, signed=True) + pct) if change is not None else ""
-        rows.append([html.escape(str(mineral)), html.escape(str(market)), money(_float(base), cur),
-                     money(other, cur) if scenario else "", shift])
-    label = html.escape(scenario) if scenario else "scenario"
-    return (head + f'<p class="note">The price of each market in the last period, {html.escape(str(last))} (not '
-            "an average): what one more tonne delivered there is worth to the plan, in "
-            f"{html.escape(cur)} per tonne (sheet Prices).</p>"
-            + table(["mineral", "market", f"base ({html.escape(cur)}/t)", f"{label} ({html.escape(cur)}/t)",
-                     "change"], rows, numeric={2, 3, 4})
+    base_rows = prices[(prices["scenario"] == BASE) & (prices["period"] == last)]
+    markets = list(dict.fromkeys(base_rows["market"]))
+    rows = []
+    for mineral in dict.fromkeys(base_rows["mineral"]):
+        cells = [_price_cell(_float(at.get((BASE, mineral, m))),
+                             _float(at.get((scenario, mineral, m))) if scenario else None, scenario is not None)
+                 for m in markets]
+        rows.append([html.escape(mineral.replace("_", " "))] + cells)
+    cur = html.escape(plan.currency)
+    shown = (f"base plan &rarr; <b>{html.escape(scenario)}</b>, and the change" if scenario else "base plan")
+    return (head + f'<p class="note">Each market\'s price in the last period, {html.escape(str(last))} (not an '
+            f"average over periods), in {cur} per tonne: what one more tonne delivered there is worth to the plan "
+            f"(sheet Prices). Each cell: {shown}.</p>"
+            + table(["mineral"] + [html.escape(m) for m in markets], rows, numeric=set(range(1, len(markets) + 1)))
             + "</section>")
+
+
+def _price_cell(base: float | None, other: float | None, with_scenario: bool) -> str:
+    """``48.6 k → 96.3 k`` over ``+98%``; ``unchanged`` where the scenario leaves the price as it is."""
+    if base is None:
+        return ""
+    if not with_scenario:
+        return money(base, "")
+    if other is None:
+        return f"{money(base, '')} &rarr; n/a"
+    change = other - base
+    if abs(change) <= 1e-9 * max(1.0, abs(base)):
+        return f'{money(base, "")}<br><small class="same">unchanged</small>'
+    pct = percent(change / base, signed=True) if base else money(change, "", signed=True)
+    tone = "up" if change > 0 else "down"
+    return f'{money(base, "")} &rarr; {money(other, "")}<br><small class="{tone}">{pct}</small>'
 
 
 def stock_section(plan: Plan, scenario: str | None) -> str:
@@ -843,8 +859,9 @@ figcaption{font-weight:600;font-size:14px}.delta{font-weight:400;color:var(--mut
 svg.sankey{width:100%;height:auto;display:block}
 svg.sankey text{font-size:11px;fill:var(--ink)}svg.sankey text.col{font-weight:600;fill:var(--muted)}
 svg.sankey text.mid{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-svg.sankey text.unmet{fill:#b42318;font-weight:600}svg.sankey text.empty{fill:var(--muted);font-size:14px}
+svg.sankey .unmet{fill:#b42318;font-weight:600}svg.sankey text.empty{fill:var(--muted);font-size:14px}
 code{background:#eef2f6;padding:0 3px;border-radius:3px}
+small.up{color:#b42318}small.down{color:#2f7d32}small.same{color:var(--muted)}
 footer{margin-top:28px;color:var(--muted);font-size:12.5px}
 """
 
@@ -870,7 +887,8 @@ def render(plan: Plan, scenario: str | None, chosen_by_user: bool = False) -> st
         f'<p class="warn"><b>Not every solve is optimal:</b> {html.escape(status)}</p>'
     sub = " &middot; ".join(html.escape(x) for x in [
         f"plan {plan.path.name}", f"input {source}" if isinstance(source, str) else "",
-        f"status {status}" if status else "", f"money in {plan.currency}"] if x)
+        f"status {status}" if status in ("Optimal", "") else "status: not optimal (below)",
+        f"money in {plan.currency}"] if x)
     sentences = "".join(f"<p>{s}</p>" for s in answer_sentences(plan))
     body = (f'<header><h1>Plan brief</h1><p class="sub">{sub}</p></header>{warn}'
             f'<section class="answer" id="answer"><h2>The answer</h2>{sentences}{cards(plan)}</section>'
@@ -878,7 +896,7 @@ def render(plan: Plan, scenario: str | None, chosen_by_user: bool = False) -> st
             + price_section(plan, scenario) + stock_section(plan, scenario)
             + f"<footer>Every figure on this page is read from the plan workbook {html.escape(plan.path.name)} "
               f"(sheets Summary, Scenarios, Scenario minerals, Flows, Deliveries, Unmet, Prices, Stockpiles, "
-              f"Investments); written by planner brief on {date.today().isoformat()}.</footer>")
+              "Investments), by planner brief.</footer>")
     title = f"Plan brief: {plan.path.name}"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -895,7 +913,10 @@ def write_text_atomically(path: Path, text: str) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     mode = _file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:  # name the user's file, not the temporary one we could not make
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
