@@ -315,3 +315,15 @@ def test_page_renders_in_headless_chromium(plan, page, sheets, tmp_path):
     minerals = sheets["Flows"]["mineral"].nunique()
     assert dom.count("<svg") == 2 * minerals  # the diagrams are in the rendered DOM
     assert dom.count("<path") == page.count("<path") > 0
+
+
+def test_the_plans_summary_says_the_answer_in_the_briefs_words(plan, sheets):
+    # The Summary's answer row is the brief's opening as plain text, written from the run's own tables: read
+    # back from the workbook, the same sentences come out, and their figures are the workbook's.
+    items = summary(sheets)
+    answer = items["answer"]
+    assert list(sheets["Summary"]["item"][:3]) == ["question", "status", "answer"]
+    assert answer == brief.plain_text(brief.answer_sentences(brief.read_plan(plan)))
+    assert answer.startswith(f"The base plan costs {brief.money(float(items['total_cost']), 'USD')} in total")
+    assert brief.money(float(items["economic_cost"]), "USD") in answer
+    assert "<" not in answer and "&" not in answer  # plain text in a cell

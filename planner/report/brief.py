@@ -276,6 +276,26 @@ def choose_scenario(plan: Plan, name: str | None) -> str | None:
 # --- the answer in words ------------------------------------------------------------------------------
 
 
+# The plan's tables by the sheet each is written to: a Plan made from a run before its workbook exists.
+SHEET_OF_TABLE = {"scenarios": "Scenarios", "scenario_minerals": "Scenario minerals", "flows": "Flows",
+                  "deliveries": "Deliveries", "stockpiles": "Stockpiles", "investments": "Investments",
+                  "prices": "Prices", "budgets": "Budgets"}
+
+
+def plan_of_tables(path, tables: dict[str, pd.DataFrame], summary: dict[str, object]) -> Plan:
+    """A Plan read from a run's own tables and Summary items (what its workbook will hold)."""
+    sheets = {SHEET_OF_TABLE[name]: frame.copy() for name, frame in tables.items() if name in SHEET_OF_TABLE}
+    for name in ("Flows", "Deliveries"):
+        sheets.setdefault(name, pd.DataFrame(columns=["scenario", "mineral", "period", "tonnes"]))
+    sheets["Scenarios"]["scenario"] = sheets["Scenarios"]["scenario"].astype(str)
+    return Plan(Path(path), sheets, dict(summary))
+
+
+def plain_text(sentences: list[str]) -> str:
+    """The sentences as one paragraph of plain text (no tags, entities read)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", " ".join(sentences)))
+
+
 def answer_sentences(plan: Plan) -> list[str]:
     """A few sentences, every figure read from the workbook (as HTML, names escaped)."""
     cur = plan.currency

@@ -377,6 +377,9 @@ OTHER_COLUMNS: dict[str, Col] = {
 
 # The Summary sheet's items: (item) -> its unit and meaning. Every item a command reports is here.
 SUMMARY: dict[str, Col] = {
+    "answer": Col(TEXT, "The answer in words: what the plan costs and leaves unmet, the costliest disruption and "
+                        "demand shock, what the rules cost; every figure from the sheets of this workbook.",
+                  wrap=True),
     "question": Col(TEXT, "The question this workbook answers.", wrap=True),
     "status": Col(TEXT, "Optimal when every solve reached a proven optimum; otherwise which did not.", wrap=True),
     "total_cost": Col(_M, "The base plan's objective."),

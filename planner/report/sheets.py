@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from planner.report import charts as C
+from planner.report.brief import answer_sentences, plain_text, plan_of_tables
 from planner.report.columns import (
     MONEY,
     SHARE,
@@ -79,12 +80,14 @@ def _without_noise(frame: pd.DataFrame, declared: dict[str, Col]) -> pd.DataFram
     return frame
 
 
-def summary_sheet(run, question: str, note: str, style: Style) -> SheetSpec:
-    """``question`` and ``status`` first, then the command's answers, the money unit and the input file.
+def summary_sheet(run, question: str, note: str, style: Style, answer: str | None = None) -> SheetSpec:
+    """``question``, ``status`` and the ``answer`` in words first, then the command's figures, the money unit and
+    the input file.
 
     Each row carries its unit and meaning beside its value, so the sheet reads on its own.
     """
-    items = [("question", question), ("status", run.outcome.status), *run.outcome.summary,
+    said = [("answer", answer)] if answer else []
+    items = [("question", question), ("status", run.outcome.status), *said, *run.outcome.summary,
              ("currency", style.currency), ("money_shown_in", style.money), ("input_file", run.report.input_path),
              ("note", note)]
     declared = [SUMMARY[item] for item, _value in items]
@@ -98,6 +101,15 @@ def summary_sheet(run, question: str, note: str, style: Style) -> SheetSpec:
                      widths={"item": 22, "value": 70, "unit": 12, "meaning": 60}, wrap={"value", "meaning"},
                      row_formats=[number_format(col, style.money_unit) if col.unit != TEXT else None
                                   for col in declared])
+
+
+def plan_answer(run, style: Style) -> str | None:
+    """The plan's answer in a few sentences, every figure from its own tables (as ``planner brief`` writes it)."""
+    tables = run.outcome.tables
+    if "scenarios" not in tables or tables["scenarios"].empty:
+        return None
+    summary = {**dict(run.outcome.summary), "currency": style.currency}
+    return plain_text(answer_sentences(plan_of_tables(run.report.input_path, tables, summary)))
 
 
 def run_info_sheet(run) -> SheetSpec:
@@ -172,7 +184,8 @@ def plan_sheets(run) -> list[SheetSpec]:
               + stockpile_charts(tables, style))
     sheets = [
         summary_sheet(run, PLAN_QUESTION, "Hover over a column header for its meaning and unit. Scenarios compares "
-                      "every scenario with the base plan; Policy costs prices each rule.", style),
+                      "every scenario with the base plan; Policy costs prices each rule.", style,
+                      answer=plan_answer(run, style)),
         table_sheet("Scenarios", "scenarios", scenarios, style, freeze_columns=1),
         table_sheet("Scenario minerals", "scenario_minerals", minerals, style, freeze_columns=2),
         *([table_sheet("Prices", "prices", tables["prices"], style, freeze_columns=4)] if "prices" in tables else []),
