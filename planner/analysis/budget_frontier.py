@@ -26,6 +26,7 @@ import pandas as pd
 from planner.analysis.compare import TRANSFERS
 from planner.analysis.hedge import probabilities
 from planner.analysis.outcome import Outcome
+from planner.analysis.results import noise_free
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
@@ -108,7 +109,8 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     table = pd.DataFrame(rows, columns=COLUMNS)
     # What each step's extra money saved, per unit: the slope between steps (the dual is its limit).
     step = table["amount"].diff()
-    table["saving_per_unit"] = (-table["expected_cost"].diff() / step).where(step > 0)
+    saved = [noise_free(-d, c) if d == d else d for d, c in zip(table["expected_cost"].diff(), table["expected_cost"])]
+    table["saving_per_unit"] = (pd.Series(saved, index=table.index, dtype=float) / step).where(step > 0)
     summary = [("budget", budget), ("minerals", ", ".join(budget_minerals(data, budget))),
                ("amounts", len(amounts))]
     optimal = table.dropna(subset=["expected_cost"])
