@@ -173,3 +173,27 @@ def test_stress_of_the_example_with_reserve_sizing(tmp_path):
                                            ("sweep", ("--samples", "8", "--workers", "1"))])
 def test_every_chart_series_reads_its_own_rows(book, command, args):
     assert check_series(run(book, command, *args)) > 0
+
+
+def test_charts_beyond_one_sheet_go_on_the_next_none_left_out(tmp_path, monkeypatch):
+    # A world of 8 minerals draws more charts than one sheet holds: they continue on Charts (2), and the
+    # workbook holds every chart a sheet without a limit would.
+    from benchmarks.generate import generate
+    from planner.report import charts
+
+    inp = generate(tmp_path / "w.xlsx", minerals=8, countries=10, periods=2, markets=2, scenarios=2, seed=3)
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(inp), "-o", str(out), "-q", "--no-explain"]) == 0
+    monkeypatch.setattr(charts, "MAX_CHARTS", 10_000)
+    whole = tmp_path / "one-sheet.xlsx"
+    assert main(["solve", str(inp), "-o", str(whole), "-q", "--no-explain"]) == 0
+
+    def charts_by_sheet(path):
+        wb = load_workbook(path)
+        return {ws.title: len(ws._charts) for ws in wb.worksheets if ws.title.startswith("Charts")}
+
+    split, one = charts_by_sheet(out), charts_by_sheet(whole)
+    assert len(split) >= 2 and list(split)[:2] == ["Charts", "Charts (2)"]
+    assert max(split.values()) <= 40
+    assert sum(split.values()) == sum(one.values()) > 40
+    assert check_series(out) >= sum(split.values())  # every series of every chart reads its own rows

@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_range_abs
 
 CHART_W, CHART_H = 640, 320
 ROWS_PER_CHART, COLS_PER_CHART = 17, 10
-MAX_CHARTS = 40  # beyond this a workbook gets slow to open; the tables hold everything
+MAX_CHARTS = 40  # charts on one sheet: beyond this a sheet gets slow to open (more go on the next sheet)
 
 # Distinct colours for the largest countries, in order of their tonnes in the base plan; the rest grey.
 PALETTE = ["#D62728", "#1F77B4", "#2CA02C", "#FF7F0E", "#9467BD", "#8C564B", "#E377C2", "#17BECF", "#BCBD22",
@@ -315,17 +315,17 @@ def _histogram_chart(sheet, cols, mineral, first, last):
 
 
 def place_charts(builders: list):
-    """A sheet drawing function that lays ``builders``' charts on a two-column grid below the notes."""
+    """A sheet drawing function that lays ``builders``' charts (at most MAX_CHARTS: the caller spreads more over
+    several sheets) on a two-column grid below the notes."""
+    if len(builders) > MAX_CHARTS:
+        raise ValueError(f"{len(builders)} charts on one sheet; at most {MAX_CHARTS} (see sheets.chart_sheets)")
+
     def draw(wb, ws, _frame):
         # Printed, three rows of charts a page, never a chart cut in two.
-        pairs = (min(len(builders), MAX_CHARTS) + 1) // 2
+        pairs = (len(builders) + 1) // 2
         ws.set_h_pagebreaks([_slot(2 * k)[0] for k in range(3, pairs, 3)])
         ws.fit_to_pages(1, 0)
         for n, build in enumerate(builders):
-            if n >= MAX_CHARTS:
-                ws.write_string(_slot(n)[0], 0, f"{len(builders) - MAX_CHARTS} more charts left out to keep the "
-                                                 "workbook quick to open; the tables hold every figure.")
-                break
             ws.insert_chart(*_slot(n), build(wb))
     return draw
 

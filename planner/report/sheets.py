@@ -118,9 +118,16 @@ def run_info_sheet(run) -> SheetSpec:
                      widths={"item": 32, "value": 70})
 
 
-def chart_sheet(title: str, text: str, builders: list) -> SheetSpec:
-    return SheetSpec("Charts", pd.DataFrame({title: [text]}), widths={title: 24},
-                     charts=[C.place_charts(builders)])
+def chart_sheets(title: str, text: str, builders: list) -> list[SheetSpec]:
+    """``Charts``, and ``Charts (2)``, ``Charts (3)`` ... where there are more charts than one sheet opens
+    quickly with: every chart is drawn, in order, none left out."""
+    chunks = [builders[i:i + C.MAX_CHARTS] for i in range(0, len(builders), C.MAX_CHARTS)] or [[]]
+    sheets = []
+    for k, chunk in enumerate(chunks, start=1):
+        more = f" (part {k} of {len(chunks)}; the next part on sheet Charts ({k + 1}))" if k < len(chunks) else ""
+        sheets.append(SheetSpec("Charts" if k == 1 else f"Charts ({k})", pd.DataFrame({title: [text + more]}),
+                                widths={title: 24}, charts=[C.place_charts(chunk)]))
+    return sheets
 
 
 def sheets_for(run) -> list[SheetSpec]:
@@ -189,7 +196,7 @@ def plan_sheets(run) -> list[SheetSpec]:
         table_sheet("Scenarios", "scenarios", scenarios, style, freeze_columns=1),
         table_sheet("Scenario minerals", "scenario_minerals", minerals, style, freeze_columns=2),
         *([table_sheet("Prices", "prices", tables["prices"], style, freeze_columns=4)] if "prices" in tables else []),
-        chart_sheet("Charts of the plan", "The change in cost and unmet demand each scenario brings, how each "
+        *chart_sheets("Charts of the plan", "The change in cost and unmet demand each scenario brings, how each "
                     "scenario moves mining and refining between countries, the base plan's mix by country, and "
                     "reserves that fall below or rise above their target. Every chart reads cells of the sheet "
                     "its data come from; every country keeps one colour.", charts),
@@ -291,7 +298,7 @@ def frontier_sheets(run) -> list[SheetSpec]:
                       "summary reads the curve at every cap the workbook's own shares sheet sets.", style),
         table_sheet("Frontier summary", "frontier_summary", tables["frontier_summary"], style),
         table_sheet("Frontier", "frontier", table, style),
-        chart_sheet("Price of de-risking", "Extra cost of each mineral and stage as the cap tightens (read right to "
+        *chart_sheets("Price of de-risking", "Extra cost of each mineral and stage as the cap tightens (read right to "
                     "left: 100% = no cap), down to the first cap that leaves demand unmet.",
                     C.frontier_charts("Frontier", table, style.money, style.money_format())),
         run_info_sheet(run),
@@ -319,7 +326,7 @@ def budget_frontier_sheets(run) -> list[SheetSpec]:
                       "at that amount; saving_per_unit the slope since the previous amount.", style),
         table_sheet("Budget frontier", "budget_frontier", table, style),
         table_sheet("Budget mix", "budget_mix", mix, style),
-        chart_sheet("Value of money", "The hedge's expected cost, the value of one more unit of money and the "
+        *chart_sheets("Value of money", "The hedge's expected cost, the value of one more unit of money and the "
                     "stockpile mix at each amount of the budget.", charts),
         run_info_sheet(run),
     ]
@@ -361,7 +368,7 @@ def stress_sheets(run) -> list[SheetSpec]:
             table_sheet("Sizing runs", "sizing_runs", tables["sizing_runs"], style),
             table_sheet("Sizing chart data", "sizing_chart_data", wide, style),
         ]
-    sheets.append(chart_sheet("Stress tests", "The extra cost each disruption brings to the committed plan, the "
+    sheets.extend(chart_sheets("Stress tests", "The extra cost each disruption brings to the committed plan, the "
                               "demand it leaves unmet by mineral and, with --reserve-days, unmet demand against "
                               "reserve size.", charts))
     return sheets + plan_tables_sheets(tables, style) + [run_info_sheet(run)]
@@ -386,7 +393,7 @@ def sweep_sheets(run) -> list[SheetSpec]:
             table_sheet("Risk summary", "risk_summary", tables["risk_summary"], style, freeze_columns=2),
             table_sheet("Risk costs", "risk_costs", tables["risk_costs"], style),
             table_sheet("Risk drivers", "risk_drivers", tables["risk_drivers"], style, freeze_columns=2),
-            chart_sheet("Unmet demand distribution", "How many samples leave how much demand unmet, per mineral "
+            *chart_sheets("Unmet demand distribution", "How many samples leave how much demand unmet, per mineral "
                         "(all markets and periods together); zero has its own bar.",
                         C.histogram_charts("Unmet distribution", hist)),
             table_sheet("Samples", "sweep_samples", tables["samples"], style, widths={"risks drawn": 60}),
@@ -421,7 +428,7 @@ def hedge_sheets(run) -> list[SheetSpec]:
         table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, widths={"risks drawn": 60},
                     freeze_columns=1),
         table_sheet("Investments", "investments", tables["investments"], style),
-        chart_sheet("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
+        *chart_sheets("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
                     "period.", charts),
         table_sheet("Expected costs", "hedge_costs", tables["hedge_costs"], style),
         table_sheet("Capacity built", "capacity_built", tables["capacity_built"], style),
