@@ -201,3 +201,34 @@ def test_the_by_product_limit_binds_at_the_price_of_the_next_source(tmp_path):
 ])
 def test_bad_by_products_are_refused_by_cell(tmp_path, capsys, row, needle):
     refused(tmp_path, capsys, copper_and_cobalt(byproducts=table("mineral, host, ratio", row)), needle)
+
+
+def test_who_pays_puts_each_rule_on_one_line_with_each_markets_bill(tmp_path):
+    # The named benchmark above: 150 to the plan, all of it on EU's bill; the line is the sum of the rule's
+    # lines on Policy costs and Market bills.
+    out = run(tmp_path, benchmark())
+    who = out["Who pays"].set_index("rule")
+    line = who.loc["rule EU benchmark: shares rows 2, 3"]
+    assert (line["rule_cost"], line["rule_economic_cost"], line["EU"]) == pytest.approx((150, 150, 150))
+    assert list(who.index[:1]) == ["all share limits"]
+
+
+def test_who_pays_sums_every_blocks_minerals(tmp_path):
+    # The example's minerals are solved as separate blocks; a rule over every mineral is one line whose cost and
+    # bills are the sums of its lines per mineral.
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
+    out_path = tmp_path / "plan.xlsx"
+    assert main(["solve", str(example), "-o", str(out_path), "-q"]) == 0
+    out = pd.read_excel(out_path, sheet_name=None)
+    costs, bills = out["Policy costs"], out["Market bills"]
+    who = out["Who pays"].set_index("rule")
+    for rule in who.index:
+        assert who.loc[rule, "rule_cost"] == pytest.approx(costs[costs["rule"] == rule]["rule_cost"].sum())
+        for market in sorted(set(bills["market"])):
+            mine = bills[(bills["rule"] == rule) & (bills["market"] == market)]["rule_bill"]
+            if mine.empty:  # the rule touches no mineral this market buys: no figure
+                assert pd.isna(who.loc[rule, market])
+            else:
+                assert who.loc[rule, market] == pytest.approx(mine.sum())

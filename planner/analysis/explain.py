@@ -13,6 +13,7 @@ equally valid duals, so a row's value is exact only at its own margin (see the E
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,8 @@ class Explanation:
     project_values: pd.DataFrame | None = None  # per candidate project and period (where the workbook has projects)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        tables = {"policy_costs": self.policy_costs, "market_bills": self.market_bills,
+        tables = {"who_pays": who_pays(self.policy_costs, self.market_bills),
+                  "policy_costs": self.policy_costs, "market_bills": self.market_bills,
                   "shadow_prices": self.shadow_prices,
                   "marginal_costs": self.marginal_costs, "concentration": self.concentration}
         if self.project_values is not None:
@@ -262,6 +264,33 @@ def _with_economic(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFram
     totals = mineral_totals(model, numbers, x)
     totals["economic"] = mineral_economic_costs(model, numbers, x).reindex(totals.index).to_numpy()
     return totals
+
+
+def who_pays(costs: pd.DataFrame, bills: pd.DataFrame) -> pd.DataFrame:
+    """One line per rule: what it costs, to the plan and to the world, and what it adds to each market's bill.
+
+    The sums over minerals of Policy costs' rule_cost and rule_economic_cost, and of Market bills' rule_bill
+    per market (a column each, in the order markets first appear): who pays for each rule, on one screen.
+    """
+    columns = ["policy", "rule", "rule_cost", "rule_economic_cost"]
+    if costs.empty:
+        return pd.DataFrame(columns=columns)
+    seen = list(dict.fromkeys(zip(costs["policy"], costs["rule"])))
+
+    def place(key):  # all of a policy, each stage's, then rules by their first shares row; shares before targets
+        first = re.search(r"shares rows? (\d+)", key[1])
+        return (key[0] != "share limits", not key[1].startswith("all "), not key[1].startswith("share limits at"),
+                int(first.group(1)) if first else 0, key[1])
+
+    order = sorted(seen, key=place)
+    totals = costs.groupby(["policy", "rule"], sort=False)[["rule_cost", "rule_economic_cost"]].sum(min_count=1)
+    table = totals.reindex(pd.MultiIndex.from_tuples(order, names=["policy", "rule"]))
+    if not bills.empty:
+        by_market = bills.pivot_table(index=["policy", "rule"], columns="market", values="rule_bill", aggfunc="sum",
+                                      sort=False)
+        markets = list(dict.fromkeys(bills["market"]))
+        table = table.join(by_market.reindex(columns=markets))
+    return table.reset_index()
 
 
 def market_bills(model: Model, data: PlannerInput, sol: Solution, numbers: Numbers | None = None

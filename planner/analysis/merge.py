@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analysis.compare import SCENARIO_COLUMNS
+from planner.analysis.explain import who_pays
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import mix_table, plan_summary
 from planner.analysis.results import capacity_built, noise_free
@@ -106,8 +107,10 @@ def _scenario_columns(data: PlannerInput, present) -> list[str]:
 
 
 def merge_plan(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
-    tables = concat_tables(data, outcomes, skip=("scenarios", "mix", "capacity_built"))
+    tables = concat_tables(data, outcomes, skip=("scenarios", "mix", "capacity_built", "who_pays"))
     tables["scenarios"] = merge_scenarios(data, [o.tables["scenarios"] for o in outcomes])
+    if "policy_costs" in tables:  # a rule spans blocks: its line sums every block's minerals
+        tables["who_pays"] = who_pays(tables["policy_costs"], tables.get("market_bills", pd.DataFrame()))
     if "mix" in outcomes[0].tables:
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
     if "investments" in tables:

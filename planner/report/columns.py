@@ -316,6 +316,9 @@ def column(table: str, name: str) -> Col:
 
 # Columns whose meaning differs on one table.
 TABLE_COLUMNS: dict[str, dict[str, Col]] = {
+    "who_pays": {"rule_cost": Col(_M, "What the rule costs the plan: its cost with every rule minus without it, "
+                                       "summed over the minerals it touches (Policy costs).", change=True),
+                 "rule_economic_cost": Col(_M, "The same to the world: tariffs counted as transfers.", change=True)},
     "sweep_samples": {"extra_cost": Col(_M, "Sample's cost minus the base plan's.", change=True),
                       "total_cost": Col(_M, "The sample's cost: the committed base plan hit by its events."),
                       "unmet_tonnes": Col(_T, "Demand left unserved over all periods and markets.")},
@@ -367,6 +370,9 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
 
 # Tables whose other columns are data-named (a column per country or mineral): their unit.
 OTHER_COLUMNS: dict[str, Col] = {
+    "who_pays": Col(_M, "What the rule adds to this market's bill over every mineral it touches: its demand at its "
+                        "marginal cost with every rule, minus without this one (Market bills' rule_bill).",
+                    change=True),
     "mix": Col(_T, "Tonnes of the country (mined at supply, refined output at refining)."),
     "sizing_chart_data": Col(_T, "Unmet demand of the mineral beyond the base plan."),
     "capacity_built": Col(_T, "Capacity the country's projects add in this period (t a period)."),

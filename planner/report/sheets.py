@@ -268,6 +268,8 @@ EXPLAIN_TEXT = [
 
 def explanation_sheets(tables: dict[str, pd.DataFrame], style: Style) -> list[SheetSpec]:
     return [
+        *([table_sheet("Who pays", "who_pays", tables["who_pays"], style, widths={"rule": 60}, freeze_columns=2)]
+          if "who_pays" in tables else []),
         table_sheet("Policy costs", "policy_costs", tables["policy_costs"], style, widths={"rule": 60},
                     freeze_columns=2),
         *([table_sheet("Market bills", "market_bills", tables["market_bills"], style, widths={"rule": 60},
