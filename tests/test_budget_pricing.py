@@ -234,6 +234,7 @@ def test_the_budget_frontier_walks_down_the_value_of_money(tmp_path):
     assert mix[(1000, "co")] == pytest.approx(50) and mix[(1000, "li")] == pytest.approx(50)
     summary = book["Summary"].set_index("item")["value"]
     assert float(summary["money_worth_nothing_from"]) == pytest.approx(2000)
+    assert float(summary["most_spent"]) == pytest.approx(1400)  # at 2,000 only 1,400 is worth spending
     assert "Charts" in book and "Budget mix" in book
 
 

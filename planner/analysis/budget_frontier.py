@@ -119,5 +119,6 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
                     ("expected_cost_at_most_money", float(optimal["expected_cost"].iloc[-1]))]
         worthless = optimal[optimal["value_of_money"] <= 1e-9]
         summary.append(("money_worth_nothing_from", float(worthless["amount"].iloc[0]) if len(worthless) else None))
+        summary.append(("most_spent", float(optimal["spent"].max())))
     return Outcome({"budget_frontier": table, "budget_mix": pd.DataFrame(mix, columns=MIX_COLUMNS)}, summary,
                    failures)

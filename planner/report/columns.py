@@ -440,6 +440,8 @@ SUMMARY: dict[str, Col] = {
     "amounts": Col(COUNT, "Amounts of the budget solved."),
     "expected_cost_at_least_money": Col(_M, "The hedge's expected cost at the smallest amount."),
     "expected_cost_at_most_money": Col(_M, "The hedge's expected cost at the largest amount."),
+    "most_spent": Col(_M, "The most the hedge spends at any amount solved: where that is below the amount, the rest "
+                          "buys nothing worth its cost."),
     "money_worth_nothing_from": Col(_M, "The smallest amount at which one more unit of money saves nothing (blank: "
                                         "money is worth something at every amount solved)."),
     "steps": Col(COUNT, "Caps solved."),
