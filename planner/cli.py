@@ -148,26 +148,24 @@ def _step(text: str) -> float:
     return value
 
 
-def _days_list(text: str) -> list[float]:
+def _numbers(text: str, what: str, short: str, example: str) -> list[float]:
+    """Comma-separated numbers >= 0, sorted and without repeats; an argparse error names ``what`` otherwise."""
     try:
-        days = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers of days, e.g. 0,30,60; got {text!r}") from None
-    if not days or any(d < 0 or d != d or d == float("inf") for d in days):
-        raise argparse.ArgumentTypeError(f"expected days >= 0, e.g. 0,30,60; got {text!r}")
-    return sorted(set(days))
+            f"expected comma-separated {what}, e.g. {example}; got {text!r}") from None
+    if not values or any(v < 0 or v != v or v == float("inf") for v in values):
+        raise argparse.ArgumentTypeError(f"expected {short} >= 0, e.g. {example}; got {text!r}")
+    return sorted(set(values))
+
+
+def _days_list(text: str) -> list[float]:
+    return _numbers(text, "numbers of days", "days", "0,30,60")
 
 
 def _money_list(text: str) -> list[float]:
-    try:
-        amounts = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated amounts of money, e.g. 0,4e9,8e9; got {text!r}") from None
-    if not amounts or any(a < 0 or a != a or a == float("inf") for a in amounts):
-        raise argparse.ArgumentTypeError(f"expected amounts >= 0, e.g. 0,4e9,8e9; got {text!r}")
-    return sorted(set(amounts))
+    return _numbers(text, "amounts of money", "amounts", "0,4e9,8e9")
 
 
 def _positive_int(text: str) -> int:

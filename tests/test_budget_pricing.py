@@ -260,6 +260,17 @@ def test_every_budget_frontier_chart_reads_its_own_rows(tmp_path):
     assert check_series(out) == 4  # expected cost, value of money, and one spending series per mineral
 
 
+def outage_book():
+    """komir's two minerals with li's unmet penalty at 100, stock at 12 (li) and 21 (co) on a budget of 1,000,
+    and a 50% chance that AUS mines nothing."""
+    sheets = komir(1000)
+    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 20, 100), ("co", 40, 1000))
+    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 12), ("co", "KOR", 21))
+    sheets["scenarios"] = table("scenario, kind, factor, country, probability",
+                                ("outage", "supply_capacity", 0, "AUS", 0.5))
+    return sheets
+
+
 def test_the_hedge_and_the_base_plans_own_stock_priced_block_by_block(tmp_path):
     # li (unmet penalty 100) and co (1000) for KOR, 100 t and 50 t, delivered at 12 and 20. Stock bought up front:
     # li at 12 (the base plan is indifferent to it), co at 21 (the base plan never buys it), one budget of 1,000.
@@ -269,11 +280,7 @@ def test_the_hedge_and_the_base_plans_own_stock_priced_block_by_block(tmp_path):
     # The hedge buys co: bc = 1,000/21 = 47.62 t, expected 5,600 + 25,500 - 489 x 47.62 = 7,814.29. The base
     # plan's own choice among its optima (bc = 0, any bl) with the lowest expected cost: bl = 1,000/12 = 83.33,
     # expected 5,600 - 44 x 83.33 + 25,500 = 27,433.33. Value of hedging 19,619.05.
-    sheets = komir(1000)
-    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 20, 100), ("co", 40, 1000))
-    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 12), ("co", "KOR", 21))
-    sheets["scenarios"] = table("scenario, kind, factor, country, probability",
-                                ("outage", "supply_capacity", 0, "AUS", 0.5))
+    sheets = outage_book()
     inp = write_workbook(tmp_path / "in.xlsx", sheets)
     out = tmp_path / "hedge.xlsx"
     assert main(["hedge", str(inp), "-o", str(out), "-q"]) == 0
@@ -302,11 +309,7 @@ def test_with_all_or_nothing_projects_the_tie_break_fixes_them_and_prices_the_re
     from planner.analysis import hedge as H
     from planner.runinfo import Stages
 
-    sheets = komir(1000)
-    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 20, 100), ("co", 40, 1000))
-    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 12), ("co", "KOR", 21))
-    sheets["scenarios"] = table("scenario, kind, factor, country, probability",
-                                ("outage", "supply_capacity", 0, "AUS", 0.5))
+    sheets = outage_book()
     sheets["projects"] = table("project, stage, mineral, country, capacity, cost, fixed_cost, integer",
                                ("KOR co mine", "supply", "co", "KOR", 50, 30, 40, True))
     sheets["countries"] = table("country", ("AUS",), ("KOR",))

@@ -71,8 +71,9 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     solver = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows)
     stacked = Numbers(np.asarray(lp.col_cost, dtype=float), np.asarray(lp.col_upper, dtype=float),
                       np.asarray(lp.row_rhs, dtype=float), {}, np.asarray(lp.col_lower, dtype=float))
-    bought = model.vars.bought
-    prices = {key: data.reserves[key[:2]].purchase_price for key in bought}
+    covered = next(b for b in data.budgets if b.name == budget).covers
+    prices = {key: data.reserves[key[:2]].purchase_price for key in model.vars.bought if covered(*key[:2])}
+    unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
     rows, mix, failures = [], [], []
     counter = stages.progress.counter("budget", len(amounts), "amounts")
     with stages.stage("solve"):
@@ -90,16 +91,13 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
             scenario_x = [st.scenario_x(x, i, model.num_cols) for i in range(len(names))]
             economic = sum(w * sum(float(weights_c @ xs) for c, weights_c in n.components.items() if c not in TRANSFERS)
                            for w, n, xs in zip(weights, numbers, scenario_x))
-            unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
             unmet = sum(w * float(xs[unmet_cols].sum()) for w, xs in zip(weights, scenario_x))
             spent = 0.0
-            for key, col in bought.items():
-                tonnes = float(scenario_x[0][col])
-                covered = next(b for b in data.budgets if b.name == budget).covers(*key[:2])
-                if covered:
-                    spent += tonnes * prices[key]
-                    mix.append({"budget": budget, "amount": amount, "mineral": key[0], "market": key[1],
-                                "bought": tonnes, "spent": tonnes * prices[key]})
+            for key, price in prices.items():  # the stock bought is shared: scenario 0's is every scenario's
+                tonnes = float(scenario_x[0][model.vars.bought[key]])
+                spent += tonnes * price
+                mix.append({"budget": budget, "amount": amount, "mineral": key[0], "market": key[1],
+                            "bought": tonnes, "spent": tonnes * price})
             rows.append({"budget": budget, "amount": amount, "status": solution.status,
                          "expected_cost": float(solution.objective), "expected_economic_cost": economic,
                          "expected_unmet_tonnes": unmet, "spent": spent,

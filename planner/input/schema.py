@@ -386,10 +386,6 @@ SHEETS: tuple[Sheet, ...] = (
 
 SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
-# Version 3 of the spec names these; this planner does not build them yet. A workbook that uses one is
-# refused by name rather than solved as if it were absent (an answer to another question).
-NOT_YET_SHEETS: dict[str, str] = {}
-NOT_YET_COLUMNS: dict[tuple[str, str], str] = {}
 
 # Sheets that document a workbook for its readers (sources, notes): skipped without a warning,
 # and listed on the output's Run info sheet.

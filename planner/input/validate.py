@@ -43,10 +43,6 @@ def _read_sheets(raw: RawWorkbook, out: Collector) -> dict[str, list[Record]]:
         key = sheet.name.strip().lower()  # two unread sheets may share it ("Notes", "Notes ")
         if key in S.DOCUMENTATION_SHEETS:
             out.skipped.append(sheet.name)
-        elif key in S.NOT_YET_SHEETS:
-            out.error(Issue(sheet.name, message=f"sheet '{key}' ({S.NOT_YET_SHEETS[key]}) is part of version 3 of "
-                                                "the workbook specification, which this planner does not implement "
-                                                "yet; remove the sheet to plan without it"))
         elif key not in S.SHEET_BY_NAME:
             hint = did_you_mean(key, S.SHEET_BY_NAME, n=1, cutoff=0.8)
             out.warn(Issue(sheet.name, message=f"sheet is not one the planner reads; ignored{hint}"))
@@ -105,11 +101,6 @@ def _match_columns(spec: S.Sheet, sheet: RawSheet, out: Collector) -> dict[str, 
             out.error(Issue(sheet.name, 1, idx, name, f"column '{header}' appears twice in the header row"))
         elif name in known:
             cols[name] = idx
-        elif (spec.name, name) in S.NOT_YET_COLUMNS:
-            out.error(Issue(sheet.name, 1, idx, name, f"column '{header}' ({S.NOT_YET_COLUMNS[(spec.name, name)]}) is "
-                                                      "part of version 3 of the workbook specification, which this "
-                                                      "planner does not implement yet; remove the column to plan "
-                                                      "without it"))
         else:
             hint = did_you_mean(name, known)
             out.warn(Issue(sheet.name, 1, idx, None, f"column '{header}' is not one the planner reads; ignored{hint}"))

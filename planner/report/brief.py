@@ -13,7 +13,6 @@ import html
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from planner.errors import UsageError
 from planner.report.charts import OTHER, PALETTE, country_colours
-from planner.report.xlsx import check_writable
+from planner.report.xlsx import replace_atomically
 
 # Sheets without which a workbook is not a plan; the others are optional (older plans, --no-explain).
 REQUIRED = {"Summary": ("item", "value"), "Scenarios": ("scenario",),
@@ -927,38 +926,13 @@ def render(plan: Plan, scenario: str | None, chosen_by_user: bool = False) -> st
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, so a reader never sees half a page and
-    a failure leaves any old page in place."""
-    check_writable(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    mode = _file_mode(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:  # name the user's file, not the temporary one we could not make
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    """Write ``text`` to ``path`` as the plan workbook is written (``replace_atomically``): a reader never
+    sees half a page, and a failure leaves any old page in place."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, mode)  # mkstemp makes the file private; a brief is for sharing
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):  # name the user's file, not our temporary one
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
 
-
-def _file_mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    replace_atomically(path, write, ".html.part")
 
 
 def write_brief(plan_path: str | os.PathLike, output: str | os.PathLike | None = None,

@@ -13,6 +13,7 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,14 +52,24 @@ def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
     A failure is reported as an OSError naming ``path`` (never the temporary file beside it), and an
     existing ``path`` that is read-only is refused before anything is written.
     """
+    return replace_atomically(path, lambda tmp: _write(tmp, sheets), ".xlsx.part")
+
+
+def replace_atomically(path: str | os.PathLike, write: Callable[[str], None], suffix: str = ".part") -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then move it into place: a reader never sees half a
+    file, and a failure leaves any old file as it was. The new file keeps the old one's mode (else what a
+    plain ``open()`` gives). Failures are OSErrors naming ``path``; a read-only ``path`` is refused first."""
     path = Path(path)
     check_writable(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=folder)
+    except OSError as exc:  # name the user's file, not the temporary one we could not make
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     os.close(fd)
     try:
-        _write(tmp, sheets)
+        write(tmp)
         os.chmod(tmp, _file_mode(path))  # mkstemp makes the file private (0600); a plan is for sharing
         os.replace(tmp, path)
     except BaseException as exc:
