@@ -227,6 +227,7 @@ def test_the_budget_frontier_walks_down_the_value_of_money(tmp_path):
     curve = book["Budget frontier"].set_index("amount")
     assert list(curve.index) == [0, 300, 1000, 2000]
     assert list(curve["expected_cost"]) == pytest.approx([2200, 2000, 1600, 1400])
+    assert list(curve["expected_saving"]) == pytest.approx([0, 200, 600, 800])
     assert list(curve["value_of_money"]) == pytest.approx([2 / 3, 2 / 3, 0.5, 0.0])
     assert list(curve["spent"]) == pytest.approx([0, 300, 1000, 1400])
     assert list(curve["saving_per_unit"].iloc[1:]) == pytest.approx([200 / 300, 400 / 700, 200 / 1000])

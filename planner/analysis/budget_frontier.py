@@ -35,8 +35,8 @@ from planner.model.stack import stack
 from planner.runinfo import Stages
 from planner.solver import settings_solver
 
-COLUMNS = ["budget", "amount", "status", "expected_cost", "expected_economic_cost", "expected_unmet_tonnes",
-           "spent", "value_of_money", "saving_per_unit"]
+COLUMNS = ["budget", "amount", "status", "expected_cost", "expected_saving", "expected_economic_cost",
+           "expected_unmet_tonnes", "spent", "value_of_money", "saving_per_unit"]
 MIX_COLUMNS = ["budget", "amount", "mineral", "market", "bought", "spent"]
 
 
@@ -105,6 +105,13 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
                          if solution.row_dual is not None else None})
     stages.progress.end()
     table = pd.DataFrame(rows, columns=COLUMNS)
+    first = table["expected_cost"].dropna()
+    if len(first):  # against the least money: a chart of it starts at 0, where the cost's own axis would not
+        table["expected_saving"] = [noise_free(first.iloc[0] - c, c) if c == c else c for c in table["expected_cost"]]
+    # A mineral and market the money never buys at any amount is left off Budget mix.
+    mix_table = pd.DataFrame(mix, columns=MIX_COLUMNS)
+    bought = mix_table.groupby(["mineral", "market"], sort=False)["bought"].transform("max") > 0
+    mix_table = mix_table[bought].reset_index(drop=True)
     # What each step's extra money saved, per unit: the slope between steps (the dual is its limit).
     step = table["amount"].diff()
     saved = [noise_free(-d, c) if d == d else d for d, c in zip(table["expected_cost"].diff(), table["expected_cost"])]
@@ -118,5 +125,4 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
         worthless = optimal[optimal["value_of_money"] <= 1e-9]
         summary.append(("money_worth_nothing_from", float(worthless["amount"].iloc[0]) if len(worthless) else None))
         summary.append(("most_spent", float(optimal["spent"].max())))
-    return Outcome({"budget_frontier": table, "budget_mix": pd.DataFrame(mix, columns=MIX_COLUMNS)}, summary,
-                   failures)
+    return Outcome({"budget_frontier": table, "budget_mix": mix_table}, summary, failures)

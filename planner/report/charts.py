@@ -47,17 +47,18 @@ def literal(text: str) -> str:
 
 
 def _style(chart, title: str, y_title: str, x_title: str | None = None, legend: str | None = "right",
-           y_format: str = "#,##0") -> None:
+           y_format: str = "#,##0", x_format: str | None = None) -> None:
     chart.set_title({"name": literal(title), "name_font": {"size": 11}})
     chart.set_y_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True}})
-    if x_title:
-        chart.set_x_axis({"name": x_title})
+    if x_title or x_format:
+        chart.set_x_axis({**({"name": x_title} if x_title else {}),
+                          **({"num_format": x_format, "num_format_linked": False} if x_format else {})})
     chart.set_legend({"position": legend} if legend else {"none": True})
     chart.set_size({"width": CHART_W, "height": CHART_H})
 
 
 def bar_chart(sheet: str, frame: pd.DataFrame, category: str, value: str, title: str, y_title: str,
-              y_format: str, skip: int = 0) -> list:
+              y_format: str, skip: int = 0, category_format: str | None = None) -> list:
     """A bar per row of ``frame`` as written on ``sheet``, after its first ``skip`` rows: ``value`` by ``category``."""
     values = pd.to_numeric(frame[value].iloc[skip:], errors="coerce").fillna(0.0)
     if len(values) == 0 or not (values.abs() > 0).any():
@@ -73,13 +74,14 @@ def bar_chart(sheet: str, frame: pd.DataFrame, category: str, value: str, title:
         _style(chart, title, y_title, legend=None, y_format=y_format)
         chart.set_x_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True}})
         # Scenarios read top to bottom as on the sheet; the value axis stays at the bottom.
-        chart.set_y_axis({"reverse": True, "crossing": "max"})
+        chart.set_y_axis({"reverse": True, "crossing": "max",
+                          **({"num_format": category_format, "num_format_linked": False} if category_format else {})})
         return chart
     return [build]
 
 
 def grouped_by(sheet: str, frame: pd.DataFrame, group: str, category: str, value: str, title: str, y_title: str,
-               y_format: str) -> list:
+               y_format: str, category_format: str | None = None) -> list:
     """Clustered columns: one series per ``group``, ``value`` by ``category``, read from that group's own rows.
 
     A group's rows should sit together on the sheet (sort it by ``group`` first): a series is then one
@@ -100,7 +102,7 @@ def grouped_by(sheet: str, frame: pd.DataFrame, group: str, category: str, value
             chart.add_series({"name": literal(name), "categories": _cells(sheet, runs, c),
                               "values": _cells(sheet, runs, v),
                               "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 80})
-        _style(chart, title, y_title, y_format=y_format)
+        _style(chart, title, y_title, y_format=y_format, x_format=category_format)
         return chart
     return [build]
 

@@ -341,6 +341,8 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
         "amount": Col(_M, "The budget's amount in this step; everything else as in the workbook."),
         "expected_cost": Col(_M, "The hedge's expected cost (probability-weighted over the base and every scenario) "
                                  "of the minerals the budget covers, purchases included."),
+        "expected_saving": Col(_M, "expected_cost at the smallest amount solved minus at this one: what the money "
+                                   "above the smallest amount saves in expectation."),
         "expected_economic_cost": Col(_M, "expected_cost without the transfers (tariffs, soft-limit and reserve-"
                                           "shortfall penalties): resources used and demand unserved."),
         "expected_unmet_tonnes": Col(_T, "Demand left unserved, probability-weighted over the scenarios."),

@@ -313,12 +313,13 @@ def budget_frontier_sheets(run) -> list[SheetSpec]:
     table = tables["budget_frontier"]
     mix = tables["budget_mix"].sort_values(["mineral", "market", "amount"], kind="stable").reset_index(drop=True)
     money = style.money_format()
-    charts = (C.bar_chart("Budget frontier", table, "amount", "expected_cost", "Expected cost at each amount of the "
-                          "budget", f"expected cost ({style.money})", money)
+    charts = (C.bar_chart("Budget frontier", table, "amount", "expected_saving", "Expected saving at each amount of "
+                          "the budget, against the smallest", f"expected saving ({style.money})", money,
+                          category_format=money)
               + C.bar_chart("Budget frontier", table, "amount", "value_of_money", "What one more unit of money saves, "
-                            "at each amount", "saved per unit of money", "0.00")
+                            "at each amount", "saved per unit of money", "0.00", category_format=money)
               + C.grouped_by("Budget mix", mix, "mineral", "amount", "spent", "What the money buys: spending by "
-                             "mineral at each amount", f"spent ({style.money})", money))
+                             "mineral at each amount", f"spent ({style.money})", money, category_format=money))
     return [
         summary_sheet(run, "What should a reserve's money buy, and what is one more unit of it worth, given the "
                       "disruptions the workbook fears and their probabilities?",
