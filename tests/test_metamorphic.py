@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from planner.api import validate
 from planner.input import schema as S
+from planner.input.blocks import independent_blocks, restrict
 from planner.model.build import build_model
 from planner.solver import HighsSession
 
@@ -32,10 +33,19 @@ SETTINGS = dict(max_examples=4, deadline=None,
 
 
 def optimum(path: Path) -> float:
-    """The base scenario's optimal cost of the workbook at ``path``."""
-    solution = HighsSession(build_model(validate(path))).solve()
-    assert solution.status == "Optimal", solution.status
-    return solution.objective
+    """The base scenario's optimal cost of the workbook at ``path``.
+
+    Solved block by block, as the planner solves it: the sum of the blocks' optima is the joint model's
+    (tests/test_blocks.py holds them to it on this dataset), and the dataset's joint mixed-integer
+    model takes ten times as long as its seven blocks.
+    """
+    data = validate(path)
+    total = 0.0
+    for block in independent_blocks(data):
+        solution = HighsSession(build_model(restrict(data, block))).solve()
+        assert solution.status == "Optimal", (block, solution.status)
+        total += solution.objective
+    return total
 
 
 @cache

@@ -33,8 +33,8 @@ def scaled_costs(data, k: float):
     """Every cost, price and penalty times k (so tariffs, which are rates of prices, scale too)."""
     return dataclasses.replace(
         data,
-        supply={key: (cap, cost * k) for key, (cap, cost) in data.supply.items()},
-        refining={key: (cap, cost * k, y) for key, (cap, cost, y) in data.refining.items()},
+        supply={key: terms._replace(cost=terms.cost * k) for key, terms in data.supply.items()},
+        refining={key: terms._replace(cost=terms.cost * k) for key, terms in data.refining.items()},
         routes={key: Route(r.cost * k, r.tariff_rate, r.allowed, r.row) for key, r in data.routes.items()},
         minerals={m: Mineral(i.name, None if i.raw_price is None else i.raw_price * k,
                              None if i.refined_price is None else i.refined_price * k, i.unmet_penalty * k)
@@ -56,7 +56,8 @@ def test_scaling_every_cost_scales_the_objective(k, scenario):
 def test_more_capacity_never_raises_cost(extra, scenario, stage):
     data = apply_scenario(DATA, scenario)
     table = getattr(data, stage)
-    more = dataclasses.replace(data, **{stage: {k: (v[0] * (1 + extra), *v[1:]) for k, v in table.items()}})
+    more = dataclasses.replace(data, **{stage: {k: v._replace(capacity=v.capacity * (1 + extra))
+                                                for k, v in table.items()}})
     assert optimum(more) <= optimum(data) * (1 + 1e-9)
 
 

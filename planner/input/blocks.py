@@ -60,6 +60,7 @@ def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
     keep = set(minerals)
 
     def first(table: dict) -> dict:
+        """The rows of a table whose key starts with the mineral (supply, demand, reserves ...)."""
         return {k: v for k, v in table.items() if k[0] in keep}
 
     projects = {name: p for name, p in data.projects.items() if p.mineral in keep}
@@ -68,13 +69,13 @@ def restrict(data: PlannerInput, minerals: tuple[str, ...]) -> PlannerInput:
         minerals={m: v for m, v in data.minerals.items() if m in keep},
         supply=first(data.supply), refining=first(data.refining), demand=first(data.demand), curves=first(data.curves),
         markets={m: v for m, v in data.markets.items() if m in keep},
-        routes={k: v for k, v in data.routes.items() if k[3] in keep},
+        routes={(stage, a, b, m): v for (stage, a, b, m), v in data.routes.items() if m in keep},
         reserves=first(data.reserves), targets=first(data.targets),
         budgets=[b for b in data.budgets if any(b.covers(m, d) for (m, d) in data.reserves if m in keep)],
         byproducts=[b for b in data.byproducts if b.mineral in keep],
         shares=[rule for rule in data.shares if rule.mineral is None or rule.mineral in keep],
         production=first(data.production),
-        ownership={k: v for k, v in data.ownership.items() if k[1] in keep},
+        ownership={(stage, m, c): v for (stage, m, c), v in data.ownership.items() if m in keep},
         projects=projects,
-        project_terms={k: v for k, v in data.project_terms.items() if k[0] in projects},
+        project_terms={k: v for k, v in data.project_terms.items() if k.project in projects},
     )

@@ -21,14 +21,20 @@ from planner.input.data import (
     INF,
     Budget,
     Byproduct,
+    MarketKey,
     Mineral,
     PlannerInput,
     Project,
+    ProjectPeriod,
+    RefiningTerms,
     Reserve,
     Risk,
     Route,
     ScenarioRow,
     ShareRule,
+    SiteKey,
+    Target,
+    Terms,
 )
 from planner.input.demand_curves import DemandCurve, bid_curve, elastic_curve
 from planner.input.plausible import check_capacity, check_markets, check_ranges
@@ -85,10 +91,10 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
     names, periods = defined.names, defined.periods
     settings = _settings(records["settings"], out)
 
-    supply = _expand_periods(records["supply"], periods, lambda r: (r["capacity"], r["cost"]))
-    refining = _expand_periods(records["refining"], periods,
-                               lambda r: (r["capacity"], r["cost"], r["yield"] if r["yield"] is not None else 1.0))
-    demand = {(r["mineral"], r["market"], r["period"]): r["demand"] for r in records["demand"]
+    supply = _expand_periods(records["supply"], periods, lambda r: Terms(r["capacity"], r["cost"]))
+    refining = _expand_periods(records["refining"], periods, lambda r: RefiningTerms(
+        r["capacity"], r["cost"], r["yield"] if r["yield"] is not None else 1.0))
+    demand = {MarketKey(r["mineral"], r["market"], r["period"]): r["demand"] for r in records["demand"]
               if None not in (r["mineral"], r["market"], r["period"], r["demand"])}
     routes = _routes(records["routes"], names.all("mineral"), defined, out)
     minerals = _minerals(records["minerals"], names, settings, supply, refining, routes)
@@ -146,8 +152,8 @@ def resolve(source: str, records: dict[str, list[Record]], out: Collector) -> Pl
 
 def _cheapest_delivery(mineral: str, supply: dict, refining: dict) -> float | None:
     """The cheapest supply cost plus the cheapest refining cost of a mineral (routes at 0), or None."""
-    mines = [cost for (m, _c, _t), (_cap, cost) in supply.items() if m == mineral]
-    refineries = [row[1] for (m, _c, _t), row in refining.items() if m == mineral]
+    mines = [terms.cost for key, terms in supply.items() if key.mineral == mineral]
+    refineries = [terms.cost for key, terms in refining.items() if key.mineral == mineral]
     return min(mines) + min(refineries) if mines and refineries else None
 
 
@@ -188,7 +194,7 @@ def _budgets(rows, reserves: dict[tuple[str, str], Reserve], out: Collector) -> 
 
 
 def _demand_curves(demand_rows, bid_rows, demand: dict, minerals: dict[str, Mineral], settings: dict,
-                   out: Collector) -> dict[tuple[str, str, str], DemandCurve]:
+                   out: Collector) -> dict[MarketKey, DemandCurve]:
     """(m, d, t) -> the steps its unserved tonnes are cut into, for demand that answers to price.
 
     A key with ``demand_curve`` rows takes them as its steps and their tonnes as its demand
@@ -196,23 +202,23 @@ def _demand_curves(demand_rows, bid_rows, demand: dict, minerals: dict[str, Mine
     an elasticity (its own, else the setting's) follows its inverse demand curve. Rows left out are
     fixed demand, as in version 1.
     """
-    bids: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
-    first_row: dict[tuple, Record] = {}
+    bids: dict[MarketKey, list[tuple[float, float]]] = defaultdict(list)
+    first_row: dict[MarketKey, Record] = {}
     for r in bid_rows:
-        key = (r["mineral"], r["market"], r["period"])
+        key = MarketKey(r["mineral"], r["market"], r["period"])
         if None in key or r["tonnes"] is None or r["price"] is None:
             continue
         bids[key].append((float(r["tonnes"]), float(r["price"])))
         first_row.setdefault(key, r)
-    curves: dict[tuple, DemandCurve] = {}
+    curves: dict[MarketKey, DemandCurve] = {}
     stated = {(r["mineral"], r["market"], r["period"]): r for r in demand_rows}
     for key, steps in bids.items():
         total = sum(t for t, _p in steps)
         row = stated.get(key)
         if row is not None and row["demand"] is not None and not math.isclose(row["demand"], total, rel_tol=1e-9,
                                                                                   abs_tol=1e-9):
-            out.error(first_row[key].issue("tonnes", f"the steps of {key[0]} in {key[1]} in {key[2]} add up to "
-                                                     f"{total:g} t, but sheet 'demand' row {row.row} states "
+            out.error(first_row[key].issue("tonnes", f"the steps of {key.mineral} in {key.market} in {key.period} add "
+                                                     f"up to {total:g} t, but sheet 'demand' row {row.row} states "
                                                      f"{row['demand']:g} t; they must agree"))
         demand[key] = total
         curve = bid_curve(steps)
@@ -220,20 +226,20 @@ def _demand_curves(demand_rows, bid_rows, demand: dict, minerals: dict[str, Mine
             curves[key] = curve
     steps = int(settings.get("demand_steps") or 10)
     for r in demand_rows:
-        key = (r["mineral"], r["market"], r["period"])
+        key = MarketKey(r["mineral"], r["market"], r["period"])
         if None in key or r["demand"] is None or key in bids:
             continue
         e = r["elasticity"] if r["elasticity"] is not None else settings.get("elasticity")
         if e is None or e == 0:
             continue
-        mineral = minerals.get(key[0])
+        mineral = minerals.get(key.mineral)
         if mineral is None:
             continue
         p0 = r["price"] if r["price"] is not None else mineral.refined_price
         if p0 is None:
             column = "elasticity" if r["elasticity"] is not None else "price"
             out.error(r.issue(column, f"an elastic demand needs a reference price: give this row a price or "
-                                      f"{key[0]} a refined_price on sheet 'minerals'"))
+                                      f"{key.mineral} a refined_price on sheet 'minerals'"))
             continue
         curve = elastic_curve(e, p0, mineral.unmet_penalty, steps)
         if curve is not None:
@@ -340,19 +346,21 @@ def _check_keys(records: dict[str, list[Record]], out: Collector) -> None:
                 seen[key] = rec.row
 
 
-def _expand_periods(rows: list[Record], periods: tuple[str, ...], value) -> dict:
-    """Blank period = every period; a row naming a period overrides the blank row."""
-    table: dict = {}
-    for r in rows:
-        if r["mineral"] is None or r["country"] is None or None in value(r)[:2] or r["period"] is not None:
-            continue
-        for t in periods:
-            table[(r["mineral"], r["country"], t)] = value(r)
-    for r in rows:
-        if r["mineral"] is None or r["country"] is None or None in value(r)[:2] or r["period"] is None:
-            continue
-        table[(r["mineral"], r["country"], r["period"])] = value(r)
-    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1], periods.index(kv[0][2]))))
+def _expand_periods(rows: list[Record], periods: tuple[str, ...], record) -> dict[SiteKey, tuple]:
+    """A supply or refining sheet as SiteKey -> ``record(row)``, sorted by mineral, country and period.
+
+    Blank period = every period; a row naming a period overrides the blank row. Rows without a
+    mineral, country, capacity or cost are left out (validation has reported them).
+    """
+    table: dict[SiteKey, tuple] = {}
+    for specific in (False, True):
+        for r in rows:
+            if None in (r["mineral"], r["country"], r["capacity"], r["cost"]) or (r["period"] is not None) != specific:
+                continue
+            for t in ([r["period"]] if specific else periods):
+                table[SiteKey(r["mineral"], r["country"], t)] = record(r)
+    order = {t: i for i, t in enumerate(periods)}
+    return {key: table[key] for key in sorted(table, key=lambda k: (k.mineral, k.site, order[k.period]))}
 
 
 def _routes(rows, minerals, defined: _Defined, out) -> dict:
@@ -432,7 +440,8 @@ def _reserves(reserve_rows, target_rows, periods, minerals: dict[str, Mineral], 
                                             f"mineral {r['mineral']!r} and market {r['market']!r} on sheet 'reserve'."))
                 continue
             for t in ([r["period"]] if specific else periods):
-                targets[(r["mineral"], r["market"], t)] = (r["min_stock"] or 0.0, r["min_days"] or 0.0)
+                targets[MarketKey(r["mineral"], r["market"], t)] = Target(r["min_stock"] or 0.0,
+                                                                          r["min_days"] or 0.0)
     return reserves, targets
 
 
@@ -504,17 +513,18 @@ def _ownership(rows, minerals: list[str], out) -> dict[tuple[str, str, str], dic
     for key, shares in owned.items():
         total = sum(shares.values())
         if total > 1.0 + 1e-9:
+            stage, m, country = key
             last = max(source[key], key=lambda x: x.row)
             rows_text = ", ".join(str(x.row) for x in sorted(source[key], key=lambda x: x.row))
-            out.error(last.issue("share", f"shares of {key[0]} capacity in {key[2]} for {key[1]} add up to "
+            out.error(last.issue("share", f"shares of {stage} capacity in {country} for {m} add up to "
                                           f"{total:g} (rows {rows_text}); expected at most 1."))
     return {k: v for k, v in owned.items() if sum(v.values()) <= 1.0 + 1e-9}
 
 
-def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tuple[str, str], tuple[float, float]]]:
+def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[ProjectPeriod, Terms]]:
     """Candidate projects, and each one's capacity and operating cost in every period it can stand in."""
     projects: dict[str, Project] = {}
-    terms: dict[tuple[str, str], tuple[float, float]] = {}
+    terms: dict[ProjectPeriod, Terms] = {}
     periods = defined.periods
     if not periods:  # no period to stand in; the empty periods sheet is reported on its own
         return projects, terms
@@ -536,7 +546,7 @@ def _projects(rows, defined: _Defined, out) -> tuple[dict[str, Project], dict[tu
                           r["owner"] or r["country"], r.row, r["requires"])
         projects[name] = project
         for t in periods[periods.index(first):]:
-            terms[(name, t)] = (project.capacity, project.cost)
+            terms[ProjectPeriod(name, t)] = Terms(project.capacity, project.cost)
     return _requirements(projects, {r["project"]: r for r in rows if r["project"] is not None}, out), terms
 
 
@@ -686,8 +696,8 @@ def _default_unmet_penalty(m, supply, refining, routes, raw_price, refined_price
     def unit(route: Route, price):
         return route.cost + route.tariff_rate * (price or 0.0)
 
-    total = (largest(cost for (mm, _c, _t), (_cap, cost) in supply.items() if mm == m)
-             + largest(cost for (mm, _r, _t), (_cap, cost, _y) in refining.items() if mm == m)
+    total = (largest(terms.cost for key, terms in supply.items() if key.mineral == m)
+             + largest(terms.cost for key, terms in refining.items() if key.mineral == m)
              + largest(unit(rt, raw_price) for (st, _f, _to, mm), rt in routes.items()
                        if mm == m and st == "supply" and rt.allowed)
              + largest(unit(rt, refined_price) for (st, _f, _to, mm), rt in routes.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from planner.input.data import PlannerInput, ScenarioRow
+from planner.input.data import NO_TARGET, PlannerInput, ScenarioRow
 
 BASE = "base"
 
@@ -38,16 +38,15 @@ def apply_rows(data: PlannerInput, rows: list[ScenarioRow]) -> PlannerInput:
     for row in rows:
         f = row.factor
         if row.kind in ("supply_capacity", "supply_cost", "refining_capacity", "refining_cost"):
-            stage, what = row.kind.split("_")
-            col = 0 if what == "capacity" else 1
+            stage, what = row.kind.split("_")  # what: the field scaled, capacity or cost
             table = supply if stage == "supply" else refining
             for key, value in table.items():
                 if _matches(row, *key):
-                    table[key] = _scaled(value, col, f)
-            for (name, t), value in terms.items():
-                p = data.projects[name]
-                if p.stage == stage and _matches(row, p.mineral, p.country, t):
-                    terms[(name, t)] = _scaled(value, col, f)
+                    table[key] = _scaled(value, what, f)
+            for key, value in terms.items():
+                p = data.projects[key.project]
+                if p.stage == stage and _matches(row, p.mineral, p.country, key.period):
+                    terms[key] = _scaled(value, what, f)
         elif row.kind == "demand":
             for key, value in demand.items():
                 if _matches(row, *key):
@@ -69,6 +68,12 @@ def disrupts(row: ScenarioRow) -> bool:
     return row.kind == "export_ban"
 
 
+def is_demand_shock(data: PlannerInput, name: str) -> bool:
+    """A scenario that raises demand (a demand factor above 1): a shock to demand, not a supply disruption."""
+    return any(row.kind == "demand" and row.factor is not None and row.factor > 1
+               for row in data.scenarios.get(name, ()))
+
+
 def lift_targets(data: PlannerInput, rows: list[ScenarioRow]) -> dict:
     """Reserve targets with those of the disrupted minerals and periods lifted (spec, Version 3).
 
@@ -79,7 +84,7 @@ def lift_targets(data: PlannerInput, rows: list[ScenarioRow]) -> dict:
     hits = [(row.mineral, row.period) for row in rows if disrupts(row)]
     if not hits or not data.targets:
         return data.targets
-    return {key: ((0.0, 0.0) if any(m in (None, key[0]) and t in (None, key[2]) for m, t in hits) else value)
+    return {key: (NO_TARGET if any(m in (None, key.mineral) and t in (None, key.period) for m, t in hits) else value)
             for key, value in data.targets.items()}
 
 
@@ -93,5 +98,6 @@ def first_affected_period(data: PlannerInput, name: str) -> str:
     return min((row.period or data.periods[0] for row in data.scenarios[name]), key=data.period_index.__getitem__)
 
 
-def _scaled(value: tuple, col: int, factor: float) -> tuple:
-    return value[:col] + (value[col] * factor,) + value[col + 1:]
+def _scaled(record, field: str, factor: float):
+    """``record`` (Terms, RefiningTerms) with its ``field`` times ``factor``."""
+    return record._replace(**{field: getattr(record, field) * factor})

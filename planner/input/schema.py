@@ -1,8 +1,8 @@
 """The input workbook's sheets and columns, declared once as data.
 
 One declaration drives validation (types, bounds, defaults, keys, references), the
-``planner template`` workbook and its column-explanation sheet, and the README's input
-reference (a test keeps the README in sync with this file).
+``planner template`` workbook and its column-explanation sheet, and the input reference,
+docs/inputs.md (a test keeps it in sync with this file).
 """
 
 from __future__ import annotations
@@ -415,8 +415,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("time_limit", NUMBER, None, "Seconds a solve may take.", minimum=0, minimum_exclusive=True),
     Setting("spot_premium", NUMBER, 0.5, "Stress tests: spot purchases cost (1 + premium) x unit cost.",
             minimum=0),
-    Setting("money_unit", CHOICE, "units", "How money is shown in the plan workbook; cells keep exact values.",
-            choices=("units", "thousands", "millions", "billions")),
+    Setting("money_unit", CHOICE, "units", "How money is shown in the plan workbook; cells keep exact values. "
+            "auto: the unit the run's headline cost calls for, in the workbook and on the terminal.",
+            choices=("units", "thousands", "millions", "billions", "auto")),
     Setting("elasticity", NUMBER, None, "Own-price elasticity of demand rows without their own (at most 0); "
             "blank: fixed demand.", maximum=0),
     Setting("demand_steps", NUMBER, 10, "Elastic demand: the steps each demand row's curve is cut into.",
@@ -428,7 +429,7 @@ SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
 
 def markdown_reference() -> str:
-    """The input reference as Markdown tables; the README embeds it (a test keeps them equal)."""
+    """The input reference as Markdown tables; docs/inputs.md embeds it (a test keeps them equal)."""
     lines = []
     for sheet in SHEETS:
         need = "required" if sheet.required else "optional"

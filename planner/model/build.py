@@ -144,11 +144,13 @@ def banned_columns(model: Model, data: PlannerInput) -> list[int]:
     v = model.vars
     banned = []
     for (m, o, u, t), col in v.flow.items():
-        if data.lane_measures("supply", country(o), country(u), m, t)[0]:
+        closed, _points = data.lane_measures("supply", country(o), country(u), m, t)
+        if closed:
             banned.append(col)
             if v.spot:
                 banned.append(v.spot[(m, o, u, t)])
     for (m, u, d, t), col in v.ship.items():
-        if data.lane_measures("delivery", country(u), d, m, t)[0]:
+        closed, _points = data.lane_measures("delivery", country(u), d, m, t)
+        if closed:
             banned.append(col)
     return banned

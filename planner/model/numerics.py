@@ -19,6 +19,7 @@ import numpy as np
 
 from planner.errors import Issue
 from planner.input import limits as L
+from planner.model.keys import named
 
 MODEL = "(model)"  # the "sheet" of a number whose input cells the model cannot name
 
@@ -141,10 +142,11 @@ def _cost_source(model, data, components: dict, names: _Names, j: int) -> _Sourc
     part = max(parts, key=lambda name: abs(parts[name])) if parts else None
     spot = family == "spot"
     premium = f"(1 + spot_premium {float(data.settings.get('spot_premium') or 0):g}) x " if spot else ""
-    try:
+    try:  # a key of another shape than the family's (AttributeError) falls back to the model's own words
         if part in ("transport", "tariff") and family in ("flow", "spot", "ship"):
-            m = key[0]
-            stage, a, b = ("supply", key[1], key[2]) if family != "ship" else ("delivery", key[1], key[2])
+            m = key.mineral
+            stage, a, b = ("delivery", key.refiner, key.market) if family == "ship" else \
+                ("supply", key.origin, key.refiner)
             route = data.routes.get((stage, a, b, m))
             price_col = "raw_price" if stage == "supply" else "refined_price"
             price = getattr(data.minerals[m], price_col) or 0.0
@@ -153,32 +155,33 @@ def _cost_source(model, data, components: dict, names: _Names, j: int) -> _Sourc
                 f"{premium}the unit cost of the {stage} route {a} -> {b} for {m}"
             column = "tariff_rate" if route and route.tariff_rate else "cost"
             return _Source("routes", column, what, route.row if route else None)
-        site = key[1] if part == "supply" else key[1] if part == "refining" else None
+        site = key.origin if part == "supply" else key.site if part == "refining" else None
         if part in ("supply", "refining") and site in data.projects:
             return _Source("projects", "cost", f"{premium}the unit cost of project {site}", data.projects[site].row)
         if part == "supply":
-            return _Source("supply", "cost", f"{premium}the supply cost of {key[0]} in {key[1]} in {key[-1]}")
+            return _Source("supply", "cost", f"{premium}the supply cost of {key.mineral} in {site} in {key.period}")
         if part == "refining":
-            return _Source("refining", "cost", f"the refining cost of {key[0]} in {key[1]} in {key[-1]}")
+            return _Source("refining", "cost", f"the refining cost of {key.mineral} in {site} in {key.period}")
         if part == "fixed" and family == "build":
-            p = data.projects[key[1]]
+            p = data.projects[key.project]
             return _Source("projects", "fixed_cost", f"project {p.name}'s fixed_cost x capacity x the years it "
-                                                     f"stands if built in {key[2]}", p.row)
+                                                     f"stands if built in {key.period}", p.row)
         if part == "excess" and family == "excess":
-            return _Source("shares", "penalty", "the penalty per t beyond this soft share limit", key[1])
+            return _Source("shares", "penalty", "the penalty per t beyond this soft share limit", key.row)
         if part == "holding":
-            return _Source("reserve", "holding_cost", f"the holding cost of the {key[0]} reserve for {key[1]}")
+            return _Source("reserve", "holding_cost",
+                           f"the holding cost of the {key.mineral} reserve for {key.market}")
         if part == "unmet" and family == "priced_out":
-            return _Source("demand", "elasticity", f"the value of step {key[2] + 1} of the demand for {key[0]} in "
-                                                   f"{key[1]} in {key[3]} (from its price and elasticity, or its "
-                                                   "demand_curve price)")
+            return _Source("demand", "elasticity", f"the value of step {key.step + 1} of the demand for {key.mineral} "
+                                                   f"in {key.market} in {key.period} (from its price and elasticity, "
+                                                   "or its demand_curve price)")
         if part == "unmet":
             return _Source("minerals", "unmet_penalty",
-                           f"the unmet penalty of {key[0]} (its own, else the setting unmet_penalty, else 10 x "
+                           f"the unmet penalty of {key.mineral} (its own, else the setting unmet_penalty, else 10 x "
                            "the sum of its largest supply, refining and route unit costs)")
         if part == "shortfall":
             return _Source("reserve", "shortfall_penalty",
-                           f"the shortfall penalty of the {key[0]} reserve for {key[1]} (default half the "
+                           f"the shortfall penalty of the {key.mineral} reserve for {key.market} (default half the "
                            "mineral's unmet penalty)")
     except (KeyError, IndexError, AttributeError, TypeError):
         pass
@@ -187,40 +190,40 @@ def _cost_source(model, data, components: dict, names: _Names, j: int) -> _Sourc
 
 def _bound_source(data, names: _Names, j: int) -> _Source:
     family, key = names.col(j)
-    if family == "unmet" and len(key) == 3:
-        return _Source("demand", "demand", f"the demand for {key[0]} in {key[1]} in {key[2]}")
-    if family == "stock" and len(key) == 3:
-        return _Source("reserve", "max_stock", f"the max_stock of the {key[0]} reserve for {key[1]}")
+    if family == "unmet":
+        return _Source("demand", "demand", f"the demand for {key.mineral} in {key.market} in {key.period}")
+    if family == "stock":
+        return _Source("reserve", "max_stock", f"the max_stock of the {key.mineral} reserve for {key.market}")
     return _Source(MODEL, None, f"the upper bound of {names.label(family, key)}")
 
 
 def _rhs_source(data, names: _Names, i: int) -> _Source:
     family, key = names.row(i)
-    if family == "supply_capacity" and len(key) == 3:
-        return _Source("supply", "capacity", f"the supply capacity of {key[0]} in {key[1]} in {key[2]}")
-    if family == "refining_capacity" and len(key) == 3:
-        return _Source("refining", "capacity", f"the refining capacity of {key[0]} in {key[1]} in {key[2]}")
-    if family == "market_balance" and len(key) == 3:
-        reserve = data.reserves.get(key[:2])
-        less = " less the reserve's initial_stock" if reserve is not None and key[2] == data.periods[0] else ""
-        return _Source("demand", "demand", f"the demand for {key[0]} in {key[1]} in {key[2]}{less}")
-    if family == "reserve_target" and len(key) == 3:
+    if family == "supply_capacity":
+        return _Source("supply", "capacity", f"the supply capacity of {key.mineral} in {key.site} in {key.period}")
+    if family == "refining_capacity":
+        return _Source("refining", "capacity", f"the refining capacity of {key.mineral} in {key.site} in {key.period}")
+    if family == "market_balance":
+        reserve = data.reserves.get((key.mineral, key.market))
+        less = " less the reserve's initial_stock" if reserve is not None and key.period == data.periods[0] else ""
+        return _Source("demand", "demand", f"the demand for {key.mineral} in {key.market} in {key.period}{less}")
+    if family == "reserve_target":
         return _Source("reserve_targets", "min_days",
-                       f"the reserve target of {key[0]} for {key[1]} in {key[2]} (the larger of min_stock and "
-                       "min_days x demand / (365 x years))")
+                       f"the reserve target of {key.mineral} for {key.market} in {key.period} (the larger of "
+                       "min_stock and min_days x demand / (365 x years))")
     return _Source(MODEL, None, f"the right-hand side of {names.label(family, key)}")
 
 
 def _matrix_source(data, names: _Names, i: int) -> _Source:
     family, key = names.row(i)
-    if family == "refining_balance" and len(key) == 3:
-        return _Source("refining", "yield", f"the refining yield of {key[0]} in {key[1]} in {key[2]}")
-    if family == "project_capacity" and len(key) == 3 and key[1] in data.projects:
-        p = data.projects[key[1]]
+    if family == "refining_balance":
+        return _Source("refining", "yield", f"the refining yield of {key.mineral} in {key.site} in {key.period}")
+    if family == "project_capacity" and key.project in data.projects:
+        p = data.projects[key.project]
         return _Source("projects", "capacity", f"the capacity of project {p.name} (a scenario may scale it)", p.row)
-    if family in ("share_max", "share_min") and key and isinstance(key[0], int):
-        return _Source("shares", "max_share" if family == "share_max" else "min_share",
-                       f"the {'max_share' if family == 'share_max' else 'min_share'} of this row", key[0])
+    if family in ("share_max", "share_min"):
+        column = "max_share" if family == "share_max" else "min_share"
+        return _Source("shares", column, f"the {column} of this row", key.row)
     return _Source(MODEL, None, f"a coefficient in {names.label(family, key)}")
 
 
@@ -278,12 +281,13 @@ class _Names:
         return self._index[kind]
 
     def _get(self, kind: str, i: int) -> tuple[str, tuple]:
+        """The family and key, named (``planner.model.keys``), of row or column ``i``."""
         family, position = self._lookup(kind)
         f = int(family[i])
         if f < 0:
             return ("?", (i,))
         fam = self._families[kind][f]
-        return fam.name, tuple(fam.keys[int(position[i])])
+        return fam.name, named(kind, fam.name, fam.keys[int(position[i])])
 
     def row(self, i: int) -> tuple[str, tuple]:
         return self._get("row", i)

@@ -12,10 +12,10 @@ COMPONENTS = ("supply", "transport", "tariff", "refining", "holding", "unmet", "
 OPTIONAL_COMPONENTS = ("excess", "fixed", "purchase", "salvage")
 
 
-def _site_costs(data: PlannerInput, v: Variables, name: str, keys, table: dict, position: int) -> np.ndarray:
+def _site_costs(data: PlannerInput, v: Variables, name: str, keys, table: dict) -> np.ndarray:
     """Unit cost of each (m, site, t) ``keys()`` lists: the supply or refining row's, or the candidate project's."""
     distinct, index = v.indexed(name, keys)
-    values = np.fromiter((data.project_terms[(s, t)][1] if s in data.projects else table[(m, s, t)][position]
+    values = np.fromiter((data.project_terms[(s, t)].cost if s in data.projects else table[(m, s, t)].cost
                           for (m, s, t) in distinct), dtype=np.float64, count=len(distinct))
     return values[index] if len(index) else np.zeros(0)
 
@@ -42,10 +42,16 @@ def _route_costs(data: PlannerInput, v: Variables, stage: str, name: str, pairs)
             return [(country(a), b if stage == "delivery" else country(b), m, t) for (a, b, m, t) in pairs()]
 
         distinct, index = v.indexed(f"{name} lanes", lanes)
-        points = np.fromiter((data.lane_measures(stage, *key)[1] * data.price(stage, key[2]) for key in distinct),
-                             dtype=np.float64, count=len(distinct))
+        points = np.fromiter((_tariff_points(data, stage, a, b, m, t) * data.price(stage, m)
+                              for (a, b, m, t) in distinct), dtype=np.float64, count=len(distinct))
         tariff = tariff + points[index]
     return transport, tariff
+
+
+def _tariff_points(data: PlannerInput, stage: str, a: str, b: str, m: str, t: str) -> float:
+    """The tariff points the scenario's measures add on route a -> b for mineral m in period t."""
+    _banned, points = data.lane_measures(stage, a, b, m, t)
+    return points
 
 
 def build_costs(data: PlannerInput, v: Variables) -> dict[int, float]:
@@ -83,7 +89,7 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
     """
     c = {name: np.zeros(num_cols) for name in COMPONENTS}
     flow_cols = np.fromiter(v.flow.values(), dtype=np.int64, count=len(v.flow))
-    supply_cost = _site_costs(data, v, "flow sites", lambda: [(m, o, t) for (m, o, _u, t) in v.flow], data.supply, 1)
+    supply_cost = _site_costs(data, v, "flow sites", lambda: [(m, o, t) for (m, o, _u, t) in v.flow], data.supply)
     transport, tariff = _route_costs(data, v, "supply", "flow", lambda: [(o, u, m, t) for (m, o, u, t) in v.flow])
     c["supply"][flow_cols] = supply_cost
     c["transport"][flow_cols] = transport
@@ -98,14 +104,14 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
         c["transport"][spot_cols] = premium * transport
         c["tariff"][spot_cols] = premium * tariff
     out_cols = np.fromiter(v.out.values(), dtype=np.int64, count=len(v.out))
-    c["refining"][out_cols] = _site_costs(data, v, "out sites", lambda: list(v.out), data.refining, 1)
+    c["refining"][out_cols] = _site_costs(data, v, "out sites", lambda: list(v.out), data.refining)
     ship_cols = np.fromiter(v.ship.values(), dtype=np.int64, count=len(v.ship))
     c["transport"][ship_cols], c["tariff"][ship_cols] = _route_costs(
         data, v, "delivery", "ship", lambda: [(u, d, m, t) for (m, u, d, t) in v.ship])
     for (m, d, _t), col in v.stock.items():
         c["holding"][col] = data.reserves[(m, d)].holding_cost
-    for key, col in v.unmet.items():  # demand that answers to price is valued by its core and steps
-        c["unmet"][col] = 0.0 if key in data.curves else data.minerals[key[0]].unmet_penalty
+    for (m, d, t), col in v.unmet.items():  # demand that answers to price is valued by its core and steps
+        c["unmet"][col] = 0.0 if (m, d, t) in data.curves else data.minerals[m].unmet_penalty
     for key, col in v.core.items():
         c["unmet"][col] = data.curves[key].core_value
     for (m, d, k, t), col in v.priced_out.items():
@@ -116,7 +122,7 @@ def cost_components(data: PlannerInput, v: Variables, num_cols: int) -> dict[str
         penalties = {rule.row: rule.penalty for rule in data.shares}
         c["excess"] = np.zeros(num_cols)
         for key, col in v.excess.items():
-            c["excess"][col] = penalties[key[1]]
+            c["excess"][col] = penalties[key.row]
     if v.bought:  # stock bought up front at its price
         c["purchase"] = np.zeros(num_cols)
         for (m, d, _t), col in v.bought.items():

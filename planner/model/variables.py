@@ -18,27 +18,32 @@ import numpy as np
 
 from planner.input.data import PlannerInput
 from planner.model.core import LinearProgram
+from planner.model.keys import BuildKey, ExcessKey, MarketTotalKey, StageTotalKey
 
 
 @dataclass
 class Variables:
-    """Column index by key for each variable family."""
+    """Column index by key for each variable family, the key shapes of ``planner.model.keys``.
 
-    flow: dict[tuple, int]  # (m, o, u, t)  raw tonnes mined at site o and refined at site u
-    out: dict[tuple, int]  # (m, u, t)  refined tonnes produced at site u
-    ship: dict[tuple, int]  # (m, u, d, t)  refined tonnes delivered from site u to market d
-    unmet: dict[tuple, int]  # (m, d, t)  demand left unserved
-    stock: dict[tuple, int]  # (m, d, t)  reserve stock at the end of t
-    shortfall: dict[tuple, int]  # (m, d, t)  reserve below its target
-    stage_total: dict[tuple, int]  # (m, stage, t)  stage total, only where share rows need it
-    spot: dict[tuple, int]  # (m, o, u, t)  stress tests only: tonnes bought beyond the contracts
-    build: dict[tuple, int] = field(default_factory=dict)  # (m, p, t)  share of project p built in t
-    path: dict[tuple, int] = field(default_factory=dict)  # (m, o, u, d, t)  flow o -> u destined for d
-    market_total: dict[tuple, int] = field(default_factory=dict)  # (m, stage, d, t)  what market d receives
-    excess: dict[tuple, int] = field(default_factory=dict)  # (m, row, stage, scope, market, bound, t)
-    bought: dict[tuple, int] = field(default_factory=dict)  # (m, d, t0)  stock bought before the first period t0
-    core: dict[tuple, int] = field(default_factory=dict)  # (m, d, t)  unserved demand valued at the unmet penalty
-    priced_out: dict[tuple, int] = field(default_factory=dict)  # (m, d, k, t)  unserved tonnes of demand step k
+    Families with a column per route, site, market or step hold plain tuples in their shape's
+    order (read them by unpacking); those with a column per project or per total, the shape itself.
+    """
+
+    flow: dict[tuple, int]  # FlowKey (m, o, u, t): raw tonnes mined at site o and refined at site u
+    out: dict[tuple, int]  # SiteKey (m, u, t): refined tonnes produced at site u
+    ship: dict[tuple, int]  # DeliveryKey (m, u, d, t): refined tonnes delivered from site u to market d
+    unmet: dict[tuple, int]  # MarketKey (m, d, t): demand left unserved
+    stock: dict[tuple, int]  # MarketKey (m, d, t): reserve stock at the end of t
+    shortfall: dict[tuple, int]  # MarketKey (m, d, t): reserve below its target
+    stage_total: dict[StageTotalKey, int]  # stage total, only where share rows need it
+    spot: dict[tuple, int]  # FlowKey (m, o, u, t): stress tests only, tonnes bought beyond the contracts
+    build: dict[BuildKey, int] = field(default_factory=dict)  # share of project p built in t
+    path: dict[tuple, int] = field(default_factory=dict)  # PathKey (m, o, u, d, t): flow o -> u destined for d
+    market_total: dict[MarketTotalKey, int] = field(default_factory=dict)  # what market d receives
+    excess: dict[ExcessKey, int] = field(default_factory=dict)  # tonnes beyond a soft share limit
+    bought: dict[tuple, int] = field(default_factory=dict)  # MarketKey (m, d, t0): stock bought before t0
+    core: dict[tuple, int] = field(default_factory=dict)  # MarketKey (m, d, t): unserved at the unmet penalty
+    priced_out: dict[tuple, int] = field(default_factory=dict)  # StepKey (m, d, k, t): unserved of step k
     # Keys derived from the columns once per model (every scenario's numbers reuse them): see ``indexed``.
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -89,16 +94,18 @@ def step_upper(data: PlannerInput, key: tuple) -> float:
 
 def bought_upper(data: PlannerInput, key: tuple) -> float:
     """initial_stock + bought[m,d] <= max_stock[m,d]: the stock before the first period within its limit."""
-    reserve = data.reserves[key[:2]]
+    m, d, _t = key
+    reserve = data.reserves[(m, d)]
     return max(0.0, reserve.max_stock - reserve.initial_stock)
 
 
 def stock_upper(data: PlannerInput, key: tuple) -> float:
     """stock[m,d,t] <= max_stock[m,d]."""
-    return data.reserves[key[:2]].max_stock
+    m, d, _t = key
+    return data.reserves[(m, d)].max_stock
 
 
-def build_upper(data: PlannerInput, key: tuple) -> float:
+def build_upper(data: PlannerInput, key: BuildKey) -> float:
     """build[m,p,t] <= 1 (a project is built once, whole or in part)."""
     return 1.0
 
@@ -149,13 +156,14 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
                 out_keys.append((m, u, t))
                 ship_keys.extend((m, u, d, t) for d in markets if open_route("delivery", country(u), d, m))
     market_keys = [(m, d, t) for m in data.minerals for d in data.markets[m] for t in periods]
-    reserve_keys = [k for k in market_keys if k[:2] in data.reserves]
+    reserve_keys = [(m, d, t) for (m, d, t) in market_keys if (m, d) in data.reserves]
     curve_keys = [k for k in market_keys if k in data.curves]
     core_keys = [k for k in curve_keys if data.curves[k].core > 0]
-    step_keys = [(m, d, i, t) for (m, d, t) in curve_keys for i in range(data.curves[(m, d, t)].steps)]
+    step_keys = [(m, d, k, t) for (m, d, t) in curve_keys for k in range(data.curves[(m, d, t)].steps)]
+    reserved = set(reserve_keys)
     bought_keys = [(m, d, periods[0]) for (m, d), r in data.reserves.items()
-                   if r.purchase_price is not None and (m, d, periods[0]) in set(reserve_keys)]
-    build_keys = [(p.mineral, name, t) for name, p in sorted(data.projects.items())
+                   if r.purchase_price is not None and (m, d, periods[0]) in reserved]
+    build_keys = [BuildKey(p.mineral, name, t) for name, p in sorted(data.projects.items())
                   for t in periods[data.period_index[p.first_period]:]]
 
     return Variables(
@@ -168,7 +176,7 @@ def add_variables(model: LinearProgram, data: PlannerInput, spot: bool = False) 
         stage_total={},
         spot=model.add_columns("spot", flow_keys) if spot else {},
         build=model.add_columns("build", build_keys, lambda k: build_upper(data, k),
-                                lambda k: data.projects[k[1]].integer) if build_keys else {},
+                                lambda k: data.projects[k.project].integer) if build_keys else {},
         bought=model.add_columns("bought", bought_keys, lambda k: bought_upper(data, k)) if bought_keys else {},
         core=model.add_columns("core", core_keys, lambda k: core_upper(data, k)) if core_keys else {},
         priced_out=model.add_columns("priced_out", step_keys, lambda k: step_upper(data, k)) if step_keys else {},

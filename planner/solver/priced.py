@@ -144,7 +144,7 @@ class PricedBudgetSession:
             mine = np.flatnonzero(cell_block == i)
             if len(mine):
                 family = CoefficientFamily("cells", None)
-                family.cells = [(int(local_row[cells[k][0]]), int(local_col[cells[k][1]])) for k in mine]
+                family.cells = [(int(local_row[r]), int(local_col[c])) for r, c in (cells[k] for k in mine)]
                 sub.coefficients = {"cells": family}
             money = np.zeros((len(self.coupling), len(cols)))
             spend = coupling_nz & (nz_block == i)

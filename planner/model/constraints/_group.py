@@ -3,9 +3,13 @@
 from collections import defaultdict
 
 
-def group_by(pairs, part) -> dict[tuple, list[int]]:
-    """``part(key)`` -> the columns whose key maps to it, from (key, column) pairs, in their order."""
+def group(pairs) -> dict[tuple, list[int]]:
+    """Group key -> its columns, in their order, from (group key, column) pairs.
+
+    Callers make the pairs by unpacking each column's key, so the group reads by name: the flows
+    into each refining site are ``group(((m, u, t), col) for (m, _o, u, t), col in v.sourced())``.
+    """
     groups: dict[tuple, list[int]] = defaultdict(list)
     for key, col in pairs:
-        groups[part(key)].append(col)
+        groups[key].append(col)
     return groups

@@ -1,11 +1,12 @@
 """Budgets: the money a reserve may spend on stock bought before the first period."""
 
 from planner.model.core import LE
+from planner.model.keys import BudgetKey
 
 
-def budget_rhs(data, key) -> float:
+def budget_rhs(data, key: BudgetKey) -> float:
     """The budget's amount."""
-    return next(b.amount for b in data.budgets if b.row == key[0])
+    return next(b.amount for b in data.budgets if b.row == key.row)
 
 
 def add_budget(model, data, v) -> None:
@@ -24,4 +25,4 @@ def add_budget(model, data, v) -> None:
         terms = [(col, data.reserves[(m, d)].purchase_price) for (m, d, _t), col in v.bought.items()
                  if budget.covers(m, d)]
         if terms:
-            model.add_row(family, (budget.row, budget.name), terms, budget.amount)
+            model.add_row(family, BudgetKey(budget.row, budget.name), terms, budget.amount)

@@ -1,6 +1,7 @@
 """By-products: supply tied to a host mineral's (cobalt mined with copper, gallium recovered from alumina)."""
 
 from planner.model.core import LE
+from planner.model.keys import ByproductKey
 
 
 def _zero(data, key) -> float:
@@ -32,4 +33,4 @@ def add_byproducts(model, data, v) -> None:
                 if not by_product:  # nothing of the by-product can be mined there: no limit to state
                     continue
                 terms = [(col, 1.0) for col in by_product] + [(col, -b.ratio) for col in mined.get((b.host, c, t), [])]
-                model.add_row(family, (b.mineral, b.row, b.host, c, t), terms, 0.0)
+                model.add_row(family, ByproductKey(b.mineral, b.row, b.host, c, t), terms, 0.0)

@@ -1,6 +1,6 @@
 """Demand steps: unserved demand that answers to price, split into its core and its steps."""
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import EQ
 
 
@@ -22,7 +22,7 @@ def add_demand_steps(model, data, v) -> None:
     if not v.priced_out:
         return
     family = model.row_family("demand_steps", EQ, _zero)
-    steps = group_by(v.priced_out.items(), lambda k: (k[0], k[1], k[3]))
+    steps = group(((m, d, t), col) for (m, d, _k, t), col in v.priced_out.items())
     for key, cols in steps.items():
         terms = [(v.unmet[key], 1.0)] + [(c, -1.0) for c in cols]
         if key in v.core:

@@ -2,6 +2,7 @@
 
 from planner.model.constraints.shares import stage_quantities, stage_total
 from planner.model.core import LE
+from planner.model.keys import CapKey
 
 
 def _zero(data, key) -> float:
@@ -40,5 +41,5 @@ def add_frontier_caps(model, data, v, pairs, scope: str = "*") -> dict[tuple, li
                 groups = [(scope, [col for c in members for col in countries.get(c, ())])]
             for name, cols in groups:
                 cells.append((model.num_rows, total))
-                model.add_row(family, (m, stage, name, t), [(col, 1.0) for col in cols] + [(total, -1.0)], 0.0)
+                model.add_row(family, CapKey(m, stage, name, t), [(col, 1.0) for col in cols] + [(total, -1.0)], 0.0)
     return positions

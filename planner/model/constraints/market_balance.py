@@ -1,6 +1,6 @@
 """Market balance: demand is met by deliveries, unmet demand and, where a reserve exists, its stock."""
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import EQ
 
 
@@ -29,7 +29,7 @@ def add_market_balance(model, data, v) -> None:
     the right so that the row's dual is the marginal cost of one more tonne of demand.
     """
     family = model.row_family("market_balance", EQ, market_balance_rhs)
-    delivered = group_by(v.ship.items(), lambda k: (k[0], k[2], k[3]))
+    delivered = group(((m, d, t), col) for (m, _r, d, t), col in v.ship.items())
     previous = dict(zip(data.periods[1:], data.periods[:-1]))
     for key, unmet_col in v.unmet.items():
         m, d, t = key

@@ -4,7 +4,7 @@ Created only for the minerals, periods and markets where a share rule on one mar
 exists, so models without such a rule keep their size.
 """
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.constraints.refining import site_yield
 from planner.model.core import EQ, LE
 
@@ -60,12 +60,14 @@ def add_paths(model, data, v) -> None:
         return
     v.path.update(model.add_columns("path", keys))
     family = model.row_family("path_flow", LE, _zero)
-    for key, cols in group_by(v.path.items(), lambda k: (k[0], k[1], k[2], k[4])).items():
+    flows = group(((m, o, u, t), col) for (m, o, u, _d, t), col in v.path.items())
+    for key, cols in flows.items():
         terms = [(c, 1.0) for c in cols] + [(v.flow[key], -1.0)]
         if key in v.spot:
             terms.append((v.spot[key], -1.0))
         model.add_row(family, key, terms, 0.0)
     family = model.row_family("path_ship", EQ, _zero)
-    for (m, u, d, t), cols in group_by(v.path.items(), lambda k: (k[0], k[2], k[3], k[4])).items():
+    deliveries = group(((m, u, d, t), col) for (m, _o, u, d, t), col in v.path.items())
+    for (m, u, d, t), cols in deliveries.items():
         y = site_yield(data, (m, u, t))
         model.add_row(family, (m, u, d, t), [(c, y) for c in cols] + [(v.ship[(m, u, d, t)], -1.0)], 0.0)

@@ -1,7 +1,8 @@
 """Candidate projects: built once, in part or whole, and producing up to what stands."""
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import LE
+from planner.model.keys import BuildKey, CapacityCell, ProjectKey
 
 
 def _zero(data, key) -> float:
@@ -12,9 +13,9 @@ def _one(data, key) -> float:
     return 1.0
 
 
-def capacity_coefficient(data, key) -> float:
-    """-capacity[p,t] x build[p,tau] in project p's row of period t (key (p, t, tau))."""
-    return -data.project_terms[key[:2]][0]
+def capacity_coefficient(data, cell: CapacityCell) -> float:
+    """-capacity[p,t], the coefficient of build[p,tau] in project p's row of period t."""
+    return -data.project_terms[(cell.project, cell.period)].capacity
 
 
 def add_project_capacity(model, data, v) -> None:
@@ -32,18 +33,26 @@ def add_project_capacity(model, data, v) -> None:
         return
     family = model.row_family("project_capacity", LE, _zero)
     coefficients = model.coefficient_family("project_capacity", capacity_coefficient)
-    mined = group_by(v.sourced(), lambda k: (k[0], k[1], k[3]))
-    builds = group_by(v.build.items(), lambda k: k[1])
+    mined = group(((m, o, t), col) for (m, o, _u, t), col in v.sourced())
+    builds = _builds(v)
     for name, p in sorted(data.projects.items()):
-        cols = builds.get(name, [])
-        starts = [key[2] for key in v.build if key[1] == name]
-        for i, t in enumerate(starts):
-            key = (p.mineral, name, t)
+        built = builds.get(name, [])  # (tau, build[p,tau]) in period order
+        for i, (t, _col) in enumerate(built):
+            key = BuildKey(p.mineral, name, t)
             used = mined.get(key, []) if p.stage == "supply" else [v.out[key]]
-            online = [(cols[j], capacity_coefficient(data, (name, t, starts[j]))) for j in range(i + 1)]
+            cells = [(CapacityCell(name, t, tau), col) for tau, col in built[:i + 1]]
+            online = [(col, capacity_coefficient(data, cell)) for cell, col in cells]
             row = model.add_row(family, key, [(c, 1.0) for c in used] + online, 0.0)
-            for j in range(i + 1):
-                model.add_coefficient(coefficients, (name, t, starts[j]), row, cols[j])
+            for cell, col in cells:
+                model.add_coefficient(coefficients, cell, row, col)
+
+
+def _builds(v) -> dict[str, list[tuple[str, int]]]:
+    """project -> (period, its build column) for every period the project may be built in, in order."""
+    builds: dict[str, list[tuple[str, int]]] = {}
+    for key, col in v.build.items():
+        builds.setdefault(key.project, []).append((key.period, col))
+    return builds
 
 
 def add_build_once(model, data, v) -> None:
@@ -57,8 +66,8 @@ def add_build_once(model, data, v) -> None:
     if not v.build:
         return
     family = model.row_family("build_once", LE, _one)
-    for (m, name), cols in group_by(v.build.items(), lambda k: (k[0], k[1])).items():
-        model.add_row(family, (m, name), [(c, 1.0) for c in cols], 1.0)
+    for key, cols in group((ProjectKey(key.mineral, key.project), col) for key, col in v.build.items()).items():
+        model.add_row(family, key, [(c, 1.0) for c in cols], 1.0)
 
 
 def add_requires(model, data, v) -> None:
@@ -73,12 +82,12 @@ def add_requires(model, data, v) -> None:
     if not v.build:
         return
     family = model.row_family("requires", LE, _zero)
-    builds = {name: [(key[2], col) for key, col in v.build.items() if key[1] == name] for name in data.projects}
+    builds = _builds(v)
     order = data.period_index
     for name, p in sorted(data.projects.items()):
         if p.requires is None:
             continue
-        for t, _col in builds[name]:
+        for t, _col in builds.get(name, []):
             mine = [(col, 1.0) for tau, col in builds[name] if order[tau] <= order[t]]
-            theirs = [(col, -1.0) for tau, col in builds[p.requires] if order[tau] <= order[t]]
-            model.add_row(family, (p.mineral, name, t), mine + theirs, 0.0)
+            theirs = [(col, -1.0) for tau, col in builds.get(p.requires, []) if order[tau] <= order[t]]
+            model.add_row(family, BuildKey(p.mineral, name, t), mine + theirs, 0.0)

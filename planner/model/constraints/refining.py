@@ -1,6 +1,6 @@
 """Refining: output follows input through the yield, and stays within capacity."""
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import EQ, LE
 
 
@@ -9,13 +9,14 @@ def refining_balance_rhs(data, key) -> float:
 
 
 def refining_capacity_rhs(data, key) -> float:
-    return data.refining[key][0]
+    return data.refining[key].capacity
 
 
 def site_yield(data, key) -> float:
     """Yield of a refining site (m, u, t): the refining row's, or the candidate project's."""
-    project = data.projects.get(key[1])
-    return project.yield_ if project is not None else data.refining[key][2]
+    _m, site, _t = key
+    project = data.projects.get(site)
+    return project.yield_ if project is not None else data.refining[key].yield_
 
 
 def add_refining_balance(model, data, v) -> None:
@@ -28,7 +29,7 @@ def add_refining_balance(model, data, v) -> None:
     (in a stress test flow = kept + spot, and both columns appear)
     """
     family = model.row_family("refining_balance", EQ, refining_balance_rhs)
-    inflows = group_by(v.sourced(), lambda k: (k[0], k[2], k[3]))
+    inflows = group(((m, u, t), col) for (m, _o, u, t), col in v.sourced())
     for key, out_col in v.out.items():
         y = site_yield(data, key)
         terms = [(out_col, 1.0)] + [(c, -y) for c in inflows.get(key, ())]

@@ -5,7 +5,8 @@ from planner.model.core import GE
 
 def reserve_target_rhs(data, key) -> float:
     """max(min_stock, min_days x demand / (365 x years))."""
-    return data.target(*key)
+    m, d, t = key
+    return data.target(m, d, t)
 
 
 def add_reserve_target(model, data, v) -> None:

@@ -8,22 +8,10 @@ or soft at a penalty per tonne beyond it.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import EQ, GE, LE
-
-
-class ShareKey(NamedTuple):
-    """The key of one share row: the shares-sheet row, mineral, stage, scope (a country, owner or group),
-    period, and the market ("" for a whole-plan rule)."""
-
-    row: int
-    mineral: str
-    stage: str
-    scope: str
-    period: str
-    market: str = ""
+from planner.model.keys import MarketTotalKey, ShareKey, StageTotalKey
 
 
 def _zero(data, key) -> float:
@@ -38,9 +26,9 @@ def stage_quantities(data, v, stage: str) -> dict[tuple, dict[str, list[int]]]:
     """
     country = data.site_country
     if stage == "supply":
-        q = group_by(v.sourced(), lambda k: (k[0], country(k[1]), k[3]))
+        q = group(((m, country(o), t), col) for (m, o, _u, t), col in v.sourced())
     else:
-        q = group_by(v.out.items(), lambda k: (k[0], country(k[1]), k[2]))
+        q = group(((m, country(u), t), col) for (m, u, t), col in v.out.items())
     out: dict[tuple, dict[str, list[int]]] = {}
     for (m, c, t), cols in q.items():
         out.setdefault((m, t), {})[c] = cols
@@ -56,7 +44,7 @@ def stage_total(model, v, quantities, m: str, stage: str, t: str) -> int:
     One total variable instead of repeating the long sum in every share row (PERF.md: 45%
     fewer nonzeros on world-scale models).
     """
-    key = (m, stage, t)
+    key = StageTotalKey(m, stage, t)
     if key not in v.stage_total:
         col = model.add_columns("stage_total", [key])[key]
         v.stage_total[key] = col
@@ -73,7 +61,7 @@ def market_total(model, v, m: str, stage: str, d: str, t: str, terms: list[tuple
     -----------
         total[m,s,d,t] - sum_c q_d[m,c,t] = 0
     """
-    key = (m, stage, d, t)
+    key = MarketTotalKey(m, stage, d, t)
     if key not in v.market_total:
         col = model.add_columns("market_total", [key])[key]
         v.market_total[key] = col
@@ -144,7 +132,7 @@ def add_shares(model, data, v) -> None:
 
     def add(family, key, terms, bound: str, sign: float, penalty) -> None:
         if penalty is not None:
-            excess = (key.mineral, key.row, key.stage, key.scope, key.market, bound, key.period)
+            excess = key.excess(bound)
             col = model.add_columns("excess", [excess])[excess]
             v.excess[excess] = col
             terms = terms + [(col, sign)]
@@ -180,13 +168,13 @@ def _total(model, v, quantities, rule, m: str, t: str, sites_q: dict) -> int:
 
 def _sites_by_market(data, v):
     """A function (stage, m, t, market) -> site -> columns of the stage quantity of the rule's reach."""
-    whole = {
-        "supply": group_by(v.sourced(), lambda k: (k[0], k[3], k[1])),
-        "refining": group_by(v.out.items(), lambda k: (k[0], k[2], k[1])),
+    whole = {  # (m, t, site) -> columns
+        "supply": group(((m, t, o), col) for (m, o, _u, t), col in v.sourced()),
+        "refining": group(((m, t, u), col) for (m, u, t), col in v.out.items()),
     }
-    for_market = {
-        "supply": group_by(v.path.items(), lambda k: (k[0], k[4], k[3], k[1])),
-        "refining": group_by(v.ship.items(), lambda k: (k[0], k[3], k[2], k[1])),
+    for_market = {  # (m, t, d, site) -> columns
+        "supply": group(((m, t, d, o), col) for (m, o, _u, d, t), col in v.path.items()),
+        "refining": group(((m, t, d, u), col) for (m, u, d, t), col in v.ship.items()),
     }
     nested: dict[tuple, dict] = {}
     for stage, table in whole.items():

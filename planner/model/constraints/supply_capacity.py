@@ -1,11 +1,11 @@
 """Supply capacity: what an origin country can source per period."""
 
-from planner.model.constraints._group import group_by
+from planner.model.constraints._group import group
 from planner.model.core import LE
 
 
 def supply_capacity_rhs(data, key) -> float:
-    return data.supply[key][0]
+    return data.supply[key].capacity
 
 
 def add_supply_capacity(model, data, v) -> None:
@@ -19,6 +19,6 @@ def add_supply_capacity(model, data, v) -> None:
     has a capacity row of its own, see ``projects``)
     """
     family = model.row_family("supply_capacity", LE, supply_capacity_rhs)
-    for key, cols in group_by(v.sourced(), lambda k: (k[0], k[1], k[3])).items():
+    for key, cols in group(((m, o, t), col) for (m, o, _u, t), col in v.sourced()).items():
         if key in data.supply:
             model.add_row(family, key, [(c, 1.0) for c in cols], supply_capacity_rhs(data, key))
