@@ -232,7 +232,7 @@ def test_charts_point_at_the_right_cells(tmp_path):
     for title, ref in zip(titles, refs):
         if "against base" in title:
             scenario = title.split(":")[0]
-            rows = _rows(ref, "Scenario mix", "F")
+            rows = _rows(ref, "Scenario mix", "G")  # column change
             block = mix_rows[min(rows) - 1:max(rows)]
             assert {r[0] for r in block} == {scenario} and len({(r[1], r[2]) for r in block}) == 1, title
     # The base plan's mix: one chart per mineral and stage with tonnes, each reading its three periods.
@@ -332,3 +332,44 @@ def test_demand_price_is_the_same_for_every_optimal_dual(tmp_path):
     # A solver without reduced costs (CBC): c - A^T y, computed from the model, gives the same.
     np.testing.assert_allclose(model.reduced_costs(sol.row_dual), sol.col_dual, atol=1e-9)
     assert demand_prices(model, dataclasses.replace(other, col_dual=None))[0] == pytest.approx(1000)
+
+
+def test_run_info_counts_the_rules_re_solved(tmp_path):
+    # Two share rows: no country above 60% of supply (binds: A 60 t, B 40 t) and BBB at most 90% (slack: 40%).
+    # Three rules are reported: all share limits and the 60% row each cost 1200 - 1000 = 200 (without the cap
+    # A supplies all 100 t at 10); the slack row's dual is 0, so it costs nothing without a re-solve. Run info:
+    # 2 re-solves, both in this process (far too few to start workers for).
+    sheets = two_sources(shares=table("stage, scope, max_share", ("supply", "*", 0.6), ("supply", "BBB", 0.9)))
+    out = solve(tmp_path, sheets)
+    costs = out["Policy costs"].set_index("rule")["rule_cost"]
+    assert list(costs.round(6)) == [200, 200, 0]
+    info = out["Run info"].set_index("item")["value"]
+    assert int(info["explain_resolves"]) == 2
+    assert info["explain_resolves_solved_by"] == "in this process"
+    assert float(info["explain_resolves_seconds"]) > 0
+
+
+def test_mixed_integer_re_solves_from_the_base_plan_give_the_cold_tables(tmp_path, monkeypatch):
+    # A generated workbook solved as one mixed-integer model (its candidate projects include all-or-nothing
+    # ones) with rules that bind: every re-solve without a rule started from the base plan (a known incumbent)
+    # must give the tables of re-solves that start from nothing.
+    import planner.analysis.resolves as resolves
+    from benchmarks.generate import generate
+    from planner.pipeline import run_command
+    from tests.test_blocks import assert_same_tables
+
+    path = generate(tmp_path / "w.xlsx", minerals=3, countries=10, periods=3, markets=2, scenarios=1, seed=1)
+    warm = run_command("solve", path, joint=True, block_workers=1, explain_plan=True)
+    assert dict(warm.report.items())["model_integer_columns"] > 0
+    assert (warm.tables["policy_costs"]["rule_cost"].abs() > 1).sum() >= 5
+    started, cold_start = [], resolves.starting_point
+
+    def from_nothing(session, base):
+        start = cold_start(session, base)
+        started.append(start.incumbent is not None)
+        return resolves.Start(basis=start.basis)
+
+    monkeypatch.setattr(resolves, "starting_point", from_nothing)
+    cold = run_command("solve", path, joint=True, block_workers=1, explain_plan=True)
+    assert started == [True]  # the re-solves would have started from the base plan: here they start cold
+    assert_same_tables(warm, cold)

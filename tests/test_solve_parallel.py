@@ -8,14 +8,19 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.generate import generate
 from planner.analysis.plan import solve_scenarios
 from planner.api import validate
 from planner.model.build import build_model
+from planner.pipeline import run_command
 from planner.runinfo import Stages
 from planner.solver import HighsSession
+from planner.solver.executors import OnDemand
+from tests.test_blocks import assert_same_tables
 from tests.workbooks import table, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +104,78 @@ def test_several_workers_give_the_one_worker_plans(tmp_path, workbook):
         assert one.total_cost == pytest.approx(four.total_cost, rel=1e-12)
         for name, frame in one.tables.items():
             pd.testing.assert_frame_equal(frame, four.tables[name], check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def mixed_integer_world(tmp_path: Path) -> Path:
+    """A generated workbook (3 minerals, version 2) whose candidate projects include all-or-nothing ones."""
+    return generate(tmp_path / "w.xlsx", minerals=3, countries=10, periods=3, markets=2, scenarios=1, seed=1)
+
+
+def test_explain_on_two_worker_processes_gives_the_one_process_tables(tmp_path):
+    # One mixed-integer model (a generated workbook solved jointly; some candidate projects are all-or-nothing)
+    # whose rules bind: with --workers 2 explain hands its re-solves to two worker processes, each re-solve in
+    # a fresh HiGHS instance; every table must be the one of the same re-solves made one after another here.
+    path = mixed_integer_world(tmp_path)
+    here = run_command("solve", path, joint=True, block_workers=1, explain_plan=True)
+    apart = run_command("solve", path, tmp_path / "plan.xlsx", joint=True, block_workers=2, explain_plan=True)
+    assert dict(here.report.items())["model_integer_columns"] > 0
+    binding = here.tables["policy_costs"]["rule_cost"].abs() > 1
+    assert binding.sum() >= 5
+    assert_same_tables(here, apart)
+    # Run info, read back: how many re-solves ran, where, and the solver's seconds for them.
+    info = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="Run info").set_index("item")["value"]
+    resolved = dict(here.report.items())["explain_resolves"]
+    assert resolved >= binding.groupby(here.tables["policy_costs"]["rule"]).any().sum()
+    assert int(info["explain_resolves"]) == resolved
+    assert info["explain_resolves_solved_by"] == "on 2 local worker processes"
+    assert dict(here.report.items())["explain_resolves_solved_by"] == "in this process"
+    assert float(info["explain_resolves_seconds"]) > 0
+
+
+def test_explain_hands_its_re_solves_to_workers_once_they_repay_it(tmp_path, monkeypatch):
+    # With no --workers, explain solves the first re-solve here and times it; the rest go to worker processes
+    # when they would take longer here than starting the workers. Workers free to start: every re-solve but
+    # the first goes to them, and the tables are those of a run that made every re-solve here.
+    path = mixed_integer_world(tmp_path)
+    here = run_command("solve", path, joint=True, block_workers=1, explain_plan=True)
+    monkeypatch.setattr(OnDemand, "START_SECONDS", 0.0)
+    shared = run_command("solve", path, joint=True, explain_plan=True)
+    assert_same_tables(here, shared)
+    resolved = dict(here.report.items())["explain_resolves"]
+    where = dict(shared.report.items())["explain_resolves_solved_by"]
+    assert where.endswith(", 1 in this process") and where.startswith(f"{resolved - 1} on ")
+
+
+def test_linear_re_solves_on_workers_start_from_the_base_basis(tmp_path):
+    # A linear plan: each re-solve without a rule starts from the base basis, which travels to the workers as
+    # arrays (a HiGHS basis does not pickle). Started from the same basis, a worker's fresh instance takes the
+    # same simplex path as this process: the same iterations, the same plan, and far fewer iterations than
+    # the same re-solves started cold.
+    from planner.analysis.explain import ZERO_DUAL, policy_rules
+    from planner.analysis.resolves import resolve_all
+    from planner.model.build import numbers_for, without_rows
+
+    data = validate(generate(tmp_path / "w.xlsx", minerals=3, countries=10, periods=3, markets=2, scenarios=1,
+                             seed=4, version=1))
+    model = build_model(data)
+    session = HighsSession(model)
+    numbers = numbers_for(model, data)
+    base = session.solve(numbers)
+    assert not base.mip
+    rules = [(rule, rows) for _policy, rule, rows, _m in policy_rules(model, data)
+             if (abs(base.row_dual[rows]) > ZERO_DUAL).any()]
+    assert len(rules) >= 3
+    row_sets, labels = [rows for _r, rows in rules], [rule for rule, _rows in rules]
+    here = resolve_all(model, session, numbers, base, row_sets, labels, Stages())
+    stages = Stages()
+    with stages.sharing(OnDemand(2)):
+        apart = resolve_all(model, session, numbers, base, row_sets, labels, stages)
+    assert stages.batches["explain_resolves"].where() == "on 2 local worker processes"
+    assert [s.iterations for s in apart] == [s.iterations for s in here]
+    for one, other in zip(here, apart):
+        assert one.optimal and other.optimal
+        assert other.objective == pytest.approx(one.objective, rel=1e-12)
+        np.testing.assert_allclose(other.x, one.x, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(other.row_dual, one.row_dual, rtol=1e-9, atol=1e-9)
+    cold = [HighsSession(model).solve(without_rows(numbers, model, rows)) for rows in row_sets]
+    assert sum(s.iterations for s in here) < sum(s.iterations for s in cold) / 2

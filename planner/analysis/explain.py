@@ -26,10 +26,12 @@ from planner.analysis.measures import (
     mineral_totals,
     stage_tonnes,
 )
+from planner.analysis.resolves import resolve_all
 from planner.analysis.results import noise_free
 from planner.input.data import PlannerInput
 from planner.model.build import POLICIES, Model, Numbers, without_rows
-from planner.solver import HighsSession, Solution, solve_from, starting_basis
+from planner.runinfo import Stages
+from planner.solver import Solution, solve_from, starting_basis
 
 
 @dataclass
@@ -53,9 +55,13 @@ class Explanation:
 
 
 def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
-            progress=None) -> Explanation:
-    """Duals of the base plan, what each rule costs (re-solving without it), and concentration."""
-    policy_costs, bills, unlimited = rule_costs(model, data, session, base_numbers, base, progress)
+            stages: Stages | None = None) -> Explanation:
+    """Duals of the base plan, what each rule costs (re-solving without it), and concentration.
+
+    ``stages`` shows progress, records the re-solves on Run info and may lend worker processes
+    for them (``resolve_all``).
+    """
+    policy_costs, bills, unlimited = rule_costs(model, data, session, base_numbers, base, stages or Stages())
     return Explanation(
         shadow_prices=shadow_prices(model, data, base_numbers, base),
         marginal_costs=marginal_costs(model, data, base),
@@ -191,14 +197,14 @@ def describe_share_rule(rule) -> str:
 
 
 def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
-               progress=None) -> tuple[pd.DataFrame, pd.DataFrame, Solution | None]:
+               stages: Stages) -> tuple[pd.DataFrame, pd.DataFrame, Solution | None]:
     """What each rule costs, per mineral, and what it adds to each market's bill.
 
-    Each rule's cost is the base plan re-solved with the rule off, from the base basis. A rule
-    whose rows the base plan's duals all price at 0 costs nothing and is not re-solved: in a
-    linear program those duals still prove the base plan optimal once the rows are gone, so the
-    optimum, and every market's marginal cost, stays (not so with integer choices, which are
-    re-solved).
+    Each rule's cost is the base plan re-solved with the rule off, from where the base plan
+    stands (``resolve_all``: in this process or on workers). A rule whose rows the base plan's
+    duals all price at 0 costs nothing and is not re-solved: in a linear program those duals still
+    prove the base plan optimal once the rows are gone, so the optimum, and every market's
+    marginal cost, stays (not so with integer choices, which are re-solved).
 
     A market's bill is its demand at its marginal cost: sum_t demand[m,d,t] x dual of
     market_balance[m,d,t], with the rule and without it. Returns the policy costs, the bills and
@@ -207,23 +213,19 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
     with_rules = _with_economic(model, base_numbers, base.x)
     bills_with = market_bills(model, data, base, base_numbers)
     integer_minerals = {p.mineral for p in data.projects.values() if p.integer} if base.mip else set()
-    rows, bills, unlimited = [], [], None
     rules = policy_rules(model, data)
-    basis = starting_basis(session)
-    resolved = False
-    for policy, rule, row_ids, minerals in rules:
-        if (base.row_dual is not None and not integer_minerals.intersection(minerals)
-                and np.all(np.abs(base.row_dual[row_ids]) <= ZERO_DUAL)):
+    resolved = [i for i, (_policy, _rule, row_ids, minerals) in enumerate(rules)
+                if not (base.row_dual is not None and not integer_minerals.intersection(minerals)
+                        and np.all(np.abs(base.row_dual[row_ids]) <= ZERO_DUAL))]
+    solutions = dict(zip(resolved, resolve_all(model, session, base_numbers, base, [rules[i][2] for i in resolved],
+                                               [rules[i][1] for i in resolved], stages, data.label)))
+    rows, bills, unlimited = [], [], None
+    for i, (policy, rule, row_ids, minerals) in enumerate(rules):
+        solution = solutions.get(i)
+        if solution is None:  # priced at 0: the base plan stands
             solution, without, bills_without = base, with_rules, bills_with
         else:
             relaxed = without_rows(base_numbers, model, row_ids)
-            if base.mip and isinstance(session, HighsSession):  # the base plan stays feasible: a known incumbent
-                solution = session.solve(relaxed, incumbent=base.x)
-            else:
-                solution = solve_from(session, relaxed, basis)
-            resolved = True
-            if progress:
-                progress("explain", f"base plan without {rule}: {solution.status}")
             without = _with_economic(model, relaxed, solution.x) if solution.optimal else None
             bills_without = market_bills(model, data, solution, relaxed) if solution.optimal else None
         if rule == "all share limits" and solution.optimal:
@@ -245,9 +247,6 @@ def rule_costs(model: Model, data: PlannerInput, session, base_numbers: Numbers,
                 bills.append((policy, rule, m, d, demand, bill, other,
                               noise_free(bill - other, bill) if other == other else np.nan, duty, other_duty,
                               noise_free(net, bill) if other == other else np.nan))
-    if resolved and basis is not None:  # leave the session on the base numbers and basis, for later solves
-        session.set_numbers(base_numbers)
-        session.set_basis(basis)
     return pd.DataFrame(rows, columns=POLICY_COLUMNS), pd.DataFrame(bills, columns=BILL_COLUMNS), unlimited
 
 

@@ -19,6 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.analysis.lshaped import (
+    DECOMPOSITION,
+    EXTENSIVE,
+    Decided,
+    Decomposition,
+    choose_method,
+    numbers_digest,
+    with_builds,
+)
 from planner.analysis.outcome import Outcome
 from planner.analysis.results import (
     BUDGET_COLUMNS,
@@ -36,7 +45,7 @@ from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
 from planner.model.core import LE
-from planner.model.stack import decision_columns, stack
+from planner.model.stack import Stack, decision_columns, stack
 from planner.runinfo import Stages
 from planner.solver import OPTIMAL, PricedBudgetSession, Solution, settings_solver, solve_from, starting_basis
 from planner.solver.priced import budget_coupled
@@ -91,61 +100,111 @@ def sample_scenarios(data: PlannerInput, n_samples: int, seed: int) -> tuple[Pla
     return sampled, SampledRisks(n_samples, seed, {name: describe(data, s) for name, s in zip(names, samples)})
 
 
-def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
-    """``numbers`` with every first-stage decision (builds, stock bought) fixed at ``builds`` (``decision_columns``
-    order)."""
-    cols = decision_columns(model)
-    lower = numbers.col_lower.copy() if numbers.col_lower is not None else np.zeros(model.num_cols)
-    upper = numbers.col_upper.copy()
-    lower[cols] = upper[cols] = np.minimum(np.clip(builds, 0.0, None), numbers.col_upper[cols])
-    return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
+@dataclass
+class Hedge:
+    """The hedge's first-stage decisions and the prices around them, however the program was solved."""
+
+    method: str  # lshaped.EXTENSIVE or lshaped.DECOMPOSITION
+    status: str
+    decisions: np.ndarray  # in ``decision_columns`` order
+    reduced: np.ndarray  # each decision's reduced cost in the hedge program (NaN where the solver gave none)
+    budget_values: np.ndarray  # per budget row: what one more unit of money saves in expectation (NaN: unknown)
+    decided: Decided | None = None  # the decomposition's bounds and iterations
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == OPTIMAL
 
 
 def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages,
-               sampled: SampledRisks | None = None) -> Outcome:
+               sampled: SampledRisks | None = None, method: str | None = None) -> Outcome:
     """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too.
 
     A workbook with nothing to decide (no projects) is its own hedge: the expected cost of planning
     each scenario, and a value of hedging of 0. ``sampled``: the scenarios are risk samples
-    (``sample_scenarios``), whose events Scenarios lists.
+    (``sample_scenarios``), whose events Scenarios lists. ``method``: ``extensive`` or ``decompose`` (the
+    L-shaped method, ``planner.analysis.lshaped``); None chooses by the number of scenarios
+    (``choose_method``). Either finds the decisions; everything after is the same.
     """
     names = scenario_names(data)
     weights = probabilities(data)
-    progress = stages.progress
+    build_cols = decision_columns(model)
+    chosen = choose_method(method, len(names) - 1, str(data.settings.get("solver") or "highs"))
     with stages.stage("solve"):
         numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
-        st = stack(model, numbers, weights)
-        if len(st.shared):
-            stages.progress("hedge", f"{len(names)} scenarios stacked: {st.lp.num_cols:,} variables, "
-                                     f"{st.lp.num_rows:,} constraints")
-            joint = settings_solver(st.lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows).solve()
-            stages.add("highs", joint.solve_seconds)
-            progress("hedge", f"the hedge: {joint.status}")
-            if not joint.optimal:
-                return Outcome({}, [("expected_cost", None), ("value_of_hedging", None)],
-                               [f"the hedge: {joint.status}"])
-        else:
-            joint = Solution(OPTIMAL, x=np.zeros(0))
-        build_cols = decision_columns(model)
-        hedged = _in_build_order(st, joint.x[:len(st.shared)], build_cols)
         base = session.solve(numbers[0])
         face = getattr(session, "face", None)  # a budget priced block by block: the base optimum's face
         stages.add("highs", base.solve_seconds)
         basis = starting_basis(session)
-        priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds")
-        base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages, model, face)
+        st = decomposition = None
+        if not len(build_cols):
+            found = Hedge(chosen, OPTIMAL, np.zeros(0), np.zeros(0), np.zeros(0))
+        elif chosen == EXTENSIVE:
+            found, st = _extensive(model, data, numbers, weights, stages)
+        else:
+            decomposition = Decomposition(model, data, names, weights, numbers, stages)
+            found = _decomposed(decomposition, base, build_cols)
+        if len(build_cols):
+            stages.choose("hedge_method", chosen)
+        if not found.optimal:
+            if decomposition is not None:
+                decomposition.record()
+            return Outcome({}, [("expected_cost", None), ("value_of_hedging", None)], [f"the hedge: {found.status}"])
+        hedged = found.decisions
+        solves = FixedSolves(model, session, numbers, basis, stages)
+        priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds", solves)
+        if st is not None:
+            base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages, model,
+                                          face)
+        elif decomposition is not None:
+            base_only = _among_base_optima(base, priced[0], hedged, build_cols, stages, lambda z0, slack, own:
+                                           _decomposed_among_optima(decomposition, z0, slack, own))
+        else:
+            base_only = np.zeros(0)
+        if decomposition is not None:
+            decomposition.record()
         if np.array_equal(base_only, hedged):
             against = priced  # the same builds: the same optima, no need to solve them twice
         else:
             against = _price(model, data, session, names, numbers, base_only, basis, stages,
-                             "with the base plan's builds")
+                             "with the base plan's builds", solves)
+        values = decision_values(model, data, session, names, weights, numbers, hedged, priced, basis, stages,
+                                 found.reduced, base_only, solves)
     with stages.stage("tables"):
-        tables, summary, failures = _tables(model, data, names, weights, priced, against, joint, hedged, base_only)
+        tables, summary, failures = _tables(model, data, names, weights, priced, against, found, hedged, base_only)
+        tables["decision_values"] = values
         if "budget" in model.rows:
-            tables["budgets"] = _hedge_budgets(model, priced[0], against[0], joint, st)
+            tables["budgets"] = _hedge_budgets(model, priced[0], against[0], found)
     if sampled is not None:
         _with_samples(tables, summary, names, sampled)
     return Outcome(tables, summary, failures)
+
+
+def _extensive(model: Model, data: PlannerInput, numbers: list[Numbers], weights: list[float], stages: Stages
+               ) -> tuple[Hedge, Stack]:
+    """The hedge program solved whole: every scenario's operations stacked beside the shared decisions."""
+    st = stack(model, numbers, weights)
+    stages.progress("hedge", f"{len(numbers)} scenarios stacked: {st.lp.num_cols:,} variables, "
+                             f"{st.lp.num_rows:,} constraints")
+    joint = settings_solver(st.lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows).solve()
+    stages.add("highs", joint.solve_seconds)
+    stages.progress("hedge", f"the hedge: {joint.status}")
+    build_cols = decision_columns(model)
+    if not joint.optimal:
+        return Hedge(EXTENSIVE, joint.status, np.zeros(len(build_cols)), np.zeros(0), np.zeros(0)), st
+    budget = np.full(len(st.budget_rows), np.nan)
+    if joint.row_dual is not None and len(st.budget_rows):
+        budget = np.maximum(0.0, -np.asarray(joint.row_dual, dtype=np.float64)[st.budget_rows])
+    return Hedge(EXTENSIVE, OPTIMAL, _in_build_order(st, joint.x[:len(st.shared)], build_cols),
+                 _expected_reduced_costs(st, joint, build_cols), budget), st
+
+
+def _decomposed(decomposition: Decomposition, base: Solution, build_cols: np.ndarray) -> Hedge:
+    """The hedge program by the L-shaped method, started from the base plan's own decisions (where it has
+    none, from building and buying nothing)."""
+    start = base.x[build_cols] if base.optimal else np.zeros(len(build_cols))
+    decided = decomposition.hedge(start)
+    return Hedge(DECOMPOSITION, decided.status, decided.decisions, decided.reduced, decided.budget_values, decided)
 
 
 def _with_samples(tables: dict, summary: list, names: list[str], sampled: SampledRisks) -> None:
@@ -223,8 +282,8 @@ def _in_build_order(st, shared_x: np.ndarray, build_cols: np.ndarray) -> np.ndar
     return np.array([shared_x[position[int(c)]] for c in build_cols], dtype=np.float64)
 
 
-def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build_cols, data, stages, model=None,
-                      face=None) -> np.ndarray:
+def _among_base_optima(base: Solution, hedge_base: ScenarioResult, hedged: np.ndarray, build_cols: np.ndarray,
+                       stages: Stages, among_optima) -> np.ndarray:
     """The base plan's own builds: of the base-optimal ones, those with the lowest expected cost.
 
     Formulation
@@ -234,9 +293,9 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
         minimise  sum_s w_s (c_s^T x_s + f^T b)                  (the hedge program)
         s.t.      c_0^T x_0 + f^T b <= z0 (1 + 1e-9)             (the base scenario stays optimal)
     The hedge's own builds solve it whenever they are base-optimal (no other program is solved then).
-    Where a budget ties minerals together and was priced block by block (``face``), the one row
-    across every mineral becomes one row per mineral (``_base_optimal_face``), and the program is
-    priced block by block too.
+    Else ``among_optima(z0, slack, own)`` solves it as the hedge was solved, and gives its status and
+    decisions (None where it found none): stacked (``_base_plan_builds``) or by decomposition
+    (``_decomposed_among_optima``).
     """
     if not len(build_cols) or not base.optimal:
         return np.zeros(len(build_cols))
@@ -244,6 +303,35 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
     slack = NEAR_OPTIMAL * max(1.0, abs(z0))
     if hedge_base.optimal and hedge_base.total_cost <= z0 + slack:
         return hedged
+    own = base.x[build_cols]
+    status, chosen = among_optima(z0, slack, own)
+    stages.progress("hedge", f"the base plan's own builds among its optima: {status}")
+    if chosen is None:  # numerically out of reach: the base solve's own builds
+        return own
+    # The slack lets a decision drift off the base plan's by a sliver (4e-7 t of stock bought at no gain):
+    # that is the slack's, not a tie's.
+    sliver = np.abs(chosen - own) <= 1e-6 * np.maximum(1.0, np.abs(own))
+    return np.where(sliver, own, chosen)
+
+
+def _base_plan_builds(st: Stack, base_numbers: Numbers, base: Solution, hedge_base: ScenarioResult,
+                      hedged: np.ndarray, build_cols: np.ndarray, data: PlannerInput, stages: Stages,
+                      model: Model | None = None, face=None) -> np.ndarray:
+    """The base plan's own builds (``_among_base_optima``) on the stacked hedge program: its row added to a copy.
+
+    Where a budget ties minerals together and was priced block by block (``face``), the one row
+    across every mineral becomes one row per mineral (``_base_optimal_face``), and the program is
+    priced block by block too; with ``model`` and no ``face``, a mixed-integer program has the base
+    plan's integer choices fixed first (``_with_integers_fixed``).
+    """
+    return _among_base_optima(base, hedge_base, hedged, build_cols, stages, lambda z0, slack, _own:
+                              _stacked_among_optima(st, base_numbers, base, build_cols, data, stages, model, face,
+                                                    z0, slack))
+
+
+def _stacked_among_optima(st: Stack, base_numbers: Numbers, base: Solution, build_cols: np.ndarray,
+                          data: PlannerInput, stages: Stages, model: Model | None, face, z0: float, slack: float
+                          ) -> tuple[str, np.ndarray | None]:
     lp = copy.copy(st.lp)
     lp._starts, lp._index, lp._value = list(lp._starts), list(lp._index), list(lp._value)
     lp.row_rhs, lp.row_sense, lp.rows = list(lp.row_rhs), list(lp.row_sense), {}
@@ -263,30 +351,144 @@ def _base_plan_builds(st, base_numbers: Numbers, base, hedge_base, hedged, build
         lp.add_row(lp.row_family("base_optimal", LE, lambda data, key: 0.0), ("base",), terms, z0 + slack)
         tied = settings_solver(lp, data.settings).solve()
     stages.add("highs", tied.solve_seconds)
-    stages.progress("hedge", f"the base plan's own builds among its optima: {tied.status}")
-    own = base.x[build_cols]
-    if not tied.optimal:  # numerically out of reach: the base solve's own builds
-        return own
-    chosen = _in_build_order(st, tied.x[:len(st.shared)], build_cols)
-    # The slack lets a decision drift off the base plan's by a sliver (4e-7 t of stock bought at no gain):
-    # that is the slack's, not a tie's.
-    sliver = np.abs(chosen - own) <= 1e-6 * np.maximum(1.0, np.abs(own))
-    return np.where(sliver, own, chosen)
+    if not tied.optimal:
+        return tied.status, None
+    return tied.status, _in_build_order(st, tied.x[:len(st.shared)], build_cols)
 
 
-def _price(model, data, session, names, numbers, builds, basis, stages, label) -> list[ScenarioResult]:
-    """Every scenario's optimum with the builds fixed (a scenario of probability 0 is priced too)."""
+def _decomposed_among_optima(decomposition: Decomposition, z0: float, slack: float, own: np.ndarray
+                             ) -> tuple[str, np.ndarray | None]:
+    """``_base_plan_builds``' program by the L-shaped method: the hedge's master, its cuts kept, with the base
+    scenario's cost capped at z0 + slack. The base solve's own decisions keep the cap: the method starts there."""
+    found = decomposition.base_plan_builds(z0, slack, own)
+    status = found.status if found.failed is None else decomposition.failure(found)
+    return status, found.decisions if found.optimal else None
+
+
+class FixedSolves:
+    """Each scenario's optimum with the decisions fixed, solved once for every scenario with the same numbers.
+
+    Samples that drew the same events (or none that touch the block) have the same numbers; solved from the
+    same basis they have the same optimum, so each distinct (numbers, decisions) is solved once.
+    """
+
+    def __init__(self, model: Model, session, numbers: list[Numbers], basis, stages: Stages):
+        self.model, self.session, self.numbers, self.basis, self.stages = model, session, numbers, basis, stages
+        self.keys = [numbers_digest(n) for n in numbers]
+        self.solved: dict[tuple[bytes, bytes], Solution] = {}
+
+    def solve(self, s: int, decisions: np.ndarray) -> tuple[Numbers, Solution]:
+        """Scenario ``s``'s numbers with ``decisions`` fixed, and its optimum."""
+        fixed = with_builds(self.model, self.numbers[s], decisions)
+        key = (self.keys[s], np.asarray(decisions, dtype=np.float64).tobytes())
+        if key not in self.solved:
+            self.solved[key] = solve_from(self.session, fixed, self.basis)
+            self.stages.add("highs", self.solved[key].solve_seconds)
+        return fixed, self.solved[key]
+
+
+def _price(model, data, session, names, numbers, builds, basis, stages, label, solves: FixedSolves | None = None
+           ) -> list[ScenarioResult]:
+    """Every scenario's optimum with the builds fixed (a scenario of probability 0 is priced too). ``solves``: the
+    hedge's solves so far (None: a new one)."""
+    solves = solves or FixedSolves(model, session, numbers, basis, stages)
     results = []
-    for i, (name, n) in enumerate(zip(names, numbers), start=1):
-        fixed = with_builds(model, n, builds)
-        solution = solve_from(session, fixed, basis)
-        stages.add("highs", solution.solve_seconds)
+    for i, name in enumerate(names):
+        fixed, solution = solves.solve(i, builds)
         results.append(scenario_result(name, model, apply_scenario(data, name), fixed, solution))
-        stages.progress("hedge", f"scenario {i} of {len(names)} '{name}' {label}: {solution.status}")
+        stages.progress("hedge", f"{data.label}, scenario {i + 1} of {len(names)} '{name}' {label}: {solution.status}")
     return results
 
 
-def _tables(model, data, names, weights, priced, against, joint, hedged, base_only):
+# Decisions the hedge takes: a build of at least 0.1% of a project, stock of at least half a tonne (below
+# that they are an LP's slivers, as on Summary).
+BUILT, BOUGHT = 1e-3, 0.5
+# Re-solves the decision values may take (decisions x scenarios); beyond it only the marginal values are given.
+MAX_VALUE_SOLVES = 2_000
+# Scenarios beyond this many get no column each on Decision values (a sampled hedge): the counts remain.
+MAX_VALUE_COLUMNS = 50
+DECISION_COLUMNS = ["decision", "kind", "mineral", "period", "built", "bought_tonnes", "base_plan_too", "cost",
+                    "expected_value", "pays_off_in", "of_scenarios", "most_in", "marginal_value", "reading"]
+
+
+def decision_values(model: Model, data: PlannerInput, session, names: list[str], weights: list[float],
+                    numbers: list[Numbers], hedged: np.ndarray, priced: list[ScenarioResult], basis,
+                    stages: Stages, reduced: np.ndarray, base_only: np.ndarray,
+                    solves: FixedSolves | None = None) -> pd.DataFrame:
+    """What each decision of the hedge is worth in each scenario, and so in which scenarios it pays off.
+
+    Formulation
+    -----------
+    For a decision j the hedge takes (a build b[p,t] or stock bought q[m,d,t]) at its value h_j, and a
+    scenario s with optimum z_s(h) when the decisions are fixed at h (their own cost included):
+        value_js    = z_s(h with h_j = 0) - z_s(h)     what s would cost more without it: > 0 where it pays off
+        expected_j  = sum_s w_s value_js
+        marginal_j  = -d_j                             what one more unit (a whole project, a tonne) would save
+    where d_j is decision j's reduced cost in the hedge program, the expectation of its scenarios' (``reduced``,
+    in decision order). A partial build is basic there, so marginal_j = 0: it is built up to where the next
+    part of it saves, in expectation, exactly what it costs. An all-or-nothing project has no next part: no
+    marginal value. ``base_only``: the base plan's own decisions, to say which the base plan takes too.
+    ``solves``: the hedge's solves so far (scenarios with the same numbers solved once); None: a new one.
+    """
+    solves = solves or FixedSolves(model, session, numbers, basis, stages)
+    v = model.vars
+    cols = decision_columns(model)
+    keys = [("build", key) for key in v.build] + [("stock", key) for key in v.bought]
+    taken = [j for j, (kind, _key) in enumerate(keys) if hedged[j] >= (BUILT if kind == "build" else BOUGHT)]
+    valued = len(taken) * len(names) <= MAX_VALUE_SOLVES
+    values = np.full((len(taken), len(names)), np.nan)
+    if valued:
+        for i, j in enumerate(taken):
+            without = hedged.copy()
+            without[j] = 0.0
+            for s in range(len(numbers)):
+                if priced[s].optimal:
+                    _fixed, solution = solves.solve(s, without)
+                    if solution.optimal:
+                        with_it = float(priced[s].solution.objective)
+                        values[i, s] = noise_free(float(solution.objective) - with_it, with_it)
+            stages.progress("hedge", f"{data.label}, value of decision {i + 1} of {len(taken)} in every scenario")
+    w = np.asarray(weights)
+    rows = []
+    for i, j in enumerate(taken):
+        kind, key = keys[j]
+        col = int(cols[j])
+        row = values[i]
+        paying = int((row > 0).sum()) if valued else None
+        m, name, t = key
+        label = name if kind == "build" else f"stock for {name}"
+        threshold = BUILT if kind == "build" else BOUGHT
+        integer = bool(model.integrality()[col])
+        rows.append([label, kind, m, t, hedged[j] if kind == "build" else None,
+                     hedged[j] if kind == "stock" else None, bool(base_only[j] >= threshold),
+                     float(numbers[0].col_cost[col] * hedged[j]),
+                     float(np.dot(w, row)) if valued else None, paying, len(names) if valued else None,
+                     names[int(np.nanargmax(row))] if valued and not np.isnan(row).all() else None,
+                     None if integer else noise_free(-float(reduced[j]), float(numbers[0].col_cost[col]) or 1.0),
+                     _reading(kind, hedged[j], integer)]
+                    + (list(row) if len(names) <= MAX_VALUE_COLUMNS else []))
+    scenario_columns = list(names) if len(names) <= MAX_VALUE_COLUMNS else []
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS + scenario_columns)
+
+
+def _expected_reduced_costs(st, joint: Solution, decision_cols: np.ndarray) -> np.ndarray:
+    """Each decision's reduced cost in the hedge program (decision order); NaN where the solver gave none."""
+    if joint.col_dual is None or not len(st.shared):
+        return np.full(len(decision_cols), np.nan)
+    return _in_build_order(st, np.asarray(joint.col_dual[:len(st.shared)], dtype=np.float64), decision_cols)
+
+
+def _reading(kind: str, amount: float, integer: bool) -> str:
+    """How to read a decision: whole or partial, and what a partial one means."""
+    if kind == "stock":
+        return "stock bought before the first period and held for every scenario"
+    if integer or amount >= 1 - 1e-6:
+        return "built whole"
+    return (f"{_percent(amount)} built: the share of the project whose expected saving covers its cost; read it as "
+            "a smaller project or a stake in this one")
+
+
+def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, base_only):
     failures = [f"scenario {r.scenario} {label}: {r.status}" for results, label in
                 ((priced, "with the hedge's builds"), (against, "with the base plan's builds"))
                 for r in results if not r.optimal]
@@ -304,7 +506,7 @@ def _tables(model, data, names, weights, priced, against, joint, hedged, base_on
     investments = pd.concat([investments_table("hedge", model, data, hedge_builds),
                              investments_table("base plan's own", model, data, only)], ignore_index=True)
     tables = {"scenarios": pd.DataFrame(rows, columns=SCENARIO_COLUMNS), "investments": investments,
-              "capacity_built": capacity_built(investments, list(data.periods)),
+              "capacity_built": capacity_built(investments, list(data.minerals), list(data.periods)),
               "hedge_costs": pd.DataFrame([("hedge", expected), ("base plan's own", expected_base)],
                                           columns=["builds", "expected_cost"])}
     tables.update({k: v for k, v in plan_tables(priced).items() if k not in ("investments", "stockpiles")})
@@ -312,19 +514,28 @@ def _tables(model, data, names, weights, priced, against, joint, hedged, base_on
         tables["stockpiles"] = pd.concat([stockpiles_table(label, model, data, r.numbers, r.solution.x)
                                           for label, r in (("hedge", priced[0]), ("base plan's own", against[0]))
                                           if r.optimal], ignore_index=True)
-    summary = [("expected_cost", expected if joint.optimal else None),
+    summary = [("expected_cost", expected if found.optimal else None),
                ("value_of_hedging", value),
                ("expected_cost_with_base_builds", expected_base),
                ("base_probability", weights[0]),
                ("projects_backed", _backed(model, data, hedged)),
                *([("stock_bought", _stock(model, hedged))] if model.vars.bought else []),
                ("scenarios", len(names) - 1)]
+    if found.decided is not None:
+        summary += _bounds(found.decided)
     return tables, summary, failures
 
 
-def _hedge_budgets(model: Model, hedge_base: ScenarioResult, own_base: ScenarioResult, joint: Solution, st
+def _bounds(decided: Decided) -> list[tuple[str, object]]:
+    """The decomposition's bounds on the expected cost, the gap between them and the iterations it took."""
+    return [("expected_cost_lower_bound", decided.lower), ("expected_cost_upper_bound", decided.upper),
+            ("gap", decided.gap), ("iterations", decided.iterations),
+            ("distinct_scenarios", decided.distinct)]
+
+
+def _hedge_budgets(model: Model, hedge_base: ScenarioResult, own_base: ScenarioResult, found: Hedge
                    ) -> pd.DataFrame:
-    """Per budget: what the hedge spends and what one more unit of money would save in expectation (the stacked
+    """Per budget: what the hedge spends and what one more unit of money would save in expectation (the hedge
     program's budget row: the stockpile is bought once, for every scenario); beside it, what the base plan's own
     purchases spend.
 
@@ -339,8 +550,8 @@ def _hedge_budgets(model: Model, hedge_base: ScenarioResult, own_base: ScenarioR
         activity = model.row_activity(result.solution.x)
         for k, ((_sheet_row, name), row) in enumerate(zip(family.keys, family.rows)):
             value = np.nan
-            if label == "hedge" and joint.row_dual is not None and len(st.budget_rows):
-                value = max(0.0, -float(joint.row_dual[st.budget_rows[k]]))
+            if label == "hedge" and k < len(found.budget_values):
+                value = float(found.budget_values[k])
             rows.append((label, name, result.numbers.row_rhs[row], activity[row], value))
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 

@@ -4,6 +4,9 @@ Each worker builds its state once (``init(*args)``: typically a model and a HiGH
 then runs ``fn(state, chunk)`` for chunk after chunk. The state's inputs travel once to each
 worker; a task carries only its chunk. Results come back as tasks finish (not in order), so
 callers key them by their own index.
+
+``OnDemand`` is the run-long variant: workers with no state of their own, started when a stage
+first has enough tasks to repay starting them, and kept for the stages after it.
 """
 
 from __future__ import annotations
@@ -138,3 +141,53 @@ def make_executor(init: Callable, args: tuple, workers: int | None = None, sched
     if workers <= 1:
         return Serial(init, args)
     return LocalProcesses(workers, init, args)
+
+
+def _no_state() -> None:
+    return None  # an OnDemand task carries everything it needs
+
+
+class OnDemand:
+    """Worker processes for a whole run, started on first use, stopped on ``close`` (``Stages.sharing``).
+
+    A small workbook solves its blocks one after another in this process, yet a block may have many
+    independent solves (explain's re-solves, one per rule). Starting workers costs a couple of
+    seconds, so they start once, for the first block whose solves are worth it, and serve every
+    block after it. Tasks carry their own inputs (``fn(None, chunk)``).
+    """
+
+    # Starting a worker: spawning it and importing the planner there (1.9 s on the 2-core benchmark machine).
+    START_SECONDS = 2.0
+    # Handing a chunk to a running worker: its model and numbers pickled there and back (tens of ms).
+    DISPATCH_SECONDS = 0.25
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.chosen = workers is not None or scheduler is not None  # asked for on the command line
+        self.workers = workers or os.cpu_count() or 1
+        self.scheduler = scheduler
+        self._executor = None
+
+    @property
+    def description(self) -> str:
+        if self._executor is not None:
+            return self._executor.description
+        return f"dask scheduler {self.scheduler}" if self.scheduler else f"{self.workers} local worker processes"
+
+    def overhead_seconds(self) -> float:
+        """What handing work to the workers costs before it starts: their start, unless they are running."""
+        return self.DISPATCH_SECONDS if self._executor is not None else self.START_SECONDS
+
+    def map(self, fn: Callable, chunks: Iterable) -> Iterator:
+        if self._executor is None:
+            self._executor = make_executor(_no_state, (), self.workers, self.scheduler)
+        yield from self._executor.map(fn, chunks)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+
+def worker_pool(workers: int | None = None, scheduler: str | None = None) -> OnDemand | None:
+    """The run's ``OnDemand`` workers; None where ``--workers 1`` keeps all the work in this process."""
+    return None if workers == 1 and scheduler is None else OnDemand(workers, scheduler)
