@@ -89,7 +89,7 @@ def budget_frontier(input: PathLike, output: PathLike | None = None, *, budget: 
 
 
 def hedge(input: PathLike, output: PathLike | None = None, *, samples: int | None = None, seed: int = 1,
-          workers: int | None = None, scheduler: str | None = None, joint: bool = False,
+          workers: int | None = None, scheduler: str | None = None, joint: bool = False, method: str | None = None,
           progress: Progress | None = None, hooks: tuple[Hook, ...] = ()) -> Run:
     """One set of builds for the base and every scenario, weighted by the scenarios' probabilities.
 
@@ -99,9 +99,12 @@ def hedge(input: PathLike, output: PathLike | None = None, *, samples: int | Non
     Tables: ``scenarios`` (probability, cost with the hedged builds and with the base plan's own; with
     ``samples``, the risks each sample drew), ``investments`` (the hedge's builds and the base plan's), and
     the plan tables under the hedge. Summary: ``expected_cost``, ``value_of_hedging``.
+
+    ``method``: ``extensive`` (every scenario in one program) or ``decompose`` (the L-shaped method, its
+    bounds, gap and iterations on Summary); None: the decomposition above 30 scenarios. Run info says which ran.
     """
     return run_command("hedge", input, output, progress, hooks, joint, workers, scheduler, samples=samples,
-                       seed=seed)
+                       seed=seed, method=method)
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:

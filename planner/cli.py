@@ -14,6 +14,7 @@ import traceback
 
 from planner._version import __version__
 from planner.errors import InputError, PlannerError
+from planner.numbers import money_text
 
 EXIT_OK, EXIT_NOT_OPTIMAL, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -103,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hedge against N samples of sheet risks (each 1/N, drawn as planner sweep draws them) "
                         "instead of sheet scenarios")
     p.add_argument("--seed", type=int, metavar="S", help="with --samples: random seed (default 1)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--extensive", dest="method", action="store_const", const="extensive",
+                     help="solve every scenario in one program (the default up to 30 scenarios)")
+    how.add_argument("--decompose", dest="method", action="store_const", const="decompose",
+                     help="solve by decomposition, a master over the builds and purchases and one program per "
+                          "scenario (the default above 30 scenarios)")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the results (default outputs/<input name>-hedge.xlsx)")
     _where(p)
@@ -133,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="BRIEF.html",
                    help="where to write the page (default: the plan's path with -brief.html instead of .xlsx)")
     p.add_argument("--scenario", metavar="NAME",
-                   help="the scenario drawn beside the base plan (default: the one whose cost changes most)")
+                   help="the scenario drawn beside the base plan (default: the costliest to the world, "
+                        "by its change in economic cost)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing when the page is written")
     return parser
 
@@ -235,16 +243,17 @@ def _solve(args) -> int:
     base = run.tables["scenarios"].iloc[0]
     if not args.quiet or not run.ok:
         stream = sys.stdout if run.ok else sys.stderr
-        cost = "-" if base["total_cost"] is None or base["total_cost"] != base["total_cost"] \
-            else f"{base['total_cost']:,.2f}"
-        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: base total cost {cost} "
-              f"{run.data.settings.get('currency') or ''}; {_scenarios(len(run.data.scenarios))}; plan written to "
+        cost = money_text(base["total_cost"], run.data.settings.get("currency") or "")
+        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}: base total cost {cost}; "
+              f"{_scenarios(len(run.data.scenarios))}; plan written to "
               f"{run.report.output_path}", file=stream)
         for failure in run.outcome.failures:
             print(f"  {failure}", file=sys.stderr)
-    short = dict(run.outcome.summary).get("minerals_short", "none")
-    if short != "none":
-        print(f"warning: the base plan leaves more than 1% of demand unserved: {short}", file=sys.stderr)
+    short = dict(run.outcome.summary).get("minerals_short")
+    if short:
+        from planner.report.sheets import short_text
+
+        print(f"warning: the base plan leaves more than 1% of demand unserved: {short_text(short)}", file=sys.stderr)
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 
@@ -323,14 +332,14 @@ def _hedge(args) -> int:
         raise UsageError("--seed goes with --samples: planner hedge INPUT.xlsx --samples N [--seed S]")
     seed = 1 if args.seed is None else args.seed
     run = api.hedge(args.input, _output(args, "hedge"), samples=args.samples, seed=seed, workers=args.workers,
-                    scheduler=args.scheduler, joint=args.joint, progress=_progress(args))
+                    scheduler=args.scheduler, joint=args.joint, method=args.method, progress=_progress(args))
     summary = dict(run.outcome.summary)
     if not args.quiet or not run.ok:
-        expected = summary.get("expected_cost")
-        text = "-" if expected is None else f"{expected:,.2f}"
+        currency = run.data.settings.get("currency") or ""
         against = f" against {args.samples} samples of sheet risks (seed {seed})" if args.samples else ""
-        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}{against}: expected cost {text} "
-              f"{run.data.settings.get('currency') or ''}; value of hedging {summary.get('value_of_hedging', 0):,.2f}; "
+        print(f"{'Optimal' if run.ok else 'NOT OPTIMAL'}{against}: expected cost "
+              f"{money_text(summary.get('expected_cost'), currency)}; value of hedging "
+              f"{money_text(summary.get('value_of_hedging', 0), currency)}; "
               f"backed: {summary.get('projects_backed', '-')}; results written to {run.report.output_path}",
               file=sys.stdout if run.ok else sys.stderr)
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL

@@ -19,6 +19,7 @@ import pandas as pd
 from planner.analysis.budget_frontier import budget_curve, budget_minerals, choose_budget
 from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
 from planner.analysis.hedge import hedge_plan, sample_scenarios
+from planner.analysis.lshaped import check_method
 from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
@@ -38,7 +39,7 @@ from planner.report.sheets import sheets_for
 from planner.report.xlsx import check_writable, write_workbook
 from planner.runinfo import Hook, RunReport, Stages, file_sha256, package_versions
 from planner.solver import settings_solver
-from planner.solver.executors import make_executor
+from planner.solver.executors import make_executor, worker_pool
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def _hedge_prepare(data: PlannerInput, options: dict) -> PlannerInput:
     are told what each drew (``sampled``) for the Scenarios sheet.
     """
     n_samples, seed = options.pop("samples", None), options.pop("seed", 1)
+    check_method(data, options.get("method"))
     if n_samples is None:
         return data
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
@@ -207,7 +209,8 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     model = None
     if len(groups) == 1:
         block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])
-        outcome, model, solver, warnings = run_block(command, block, build_options, options, stages)
+        with stages.sharing(worker_pool(block_workers, scheduler)):  # explain's re-solves may go to workers
+            outcome, model, solver, warnings = run_block(command, block, build_options, options, stages)
         size, how = model.size, "one model"
         for warning in warnings:
             stages.progress.warn(warning)
@@ -219,6 +222,8 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
         report = RunReport(name, str(input_path), file_sha256(input_path), solver, size, stages.seconds,
                            list(data.skipped_sheets), versions=package_versions())
         report.blocks = (len(groups), how)
+        report.batches = stages.batches
+        report.choices = stages.choices
     run = Run(name, data, outcome, report, model)
     if output is not None:
         with stages.stage("sheets"):
@@ -240,8 +245,7 @@ def run_block(command: Command, data: PlannerInput, build_options: dict, options
     """
     with stages.stage("build"):
         model = command.build(data, **build_options)
-    stages.progress("build", f"{'+'.join(data.minerals) if len(data.minerals) < 4 else len(data.minerals)} "
-                             f"minerals: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
+    stages.progress("build", f"{data.label}: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
                              f"{model.num_nonzeros:,} nonzeros")
     with stages.stage("check"):
         warnings = check_model(model, data, risks=command.name == "sweep")
@@ -265,8 +269,9 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
     serial = not scheduler and (workers == 1 or (workers is None and _flow_count(data) < SMALL_FLOWS))
     results: list[BlockResult] = []
     if serial:
-        for task in tasks:
-            results.append(_solve_block(None, task, stages))
+        with stages.sharing(worker_pool(workers)):  # blocks here; explain's re-solves may still go to workers
+            for task in tasks:
+                results.append(_solve_block(None, task, stages))
         how = f"{len(tasks)} blocks in this process"
     else:
         if command.name == "solve":
@@ -286,6 +291,11 @@ def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_
         for r in results:
             for stage, seconds in r.seconds.items():
                 stages.add(stage, seconds)
+            for name, batch in r.batches.items():
+                stages.batch(name, "in the blocks' workers", batch.count, batch.seconds)
+            for item, chosen in r.choices.items():
+                for choice, blocks in chosen.items():
+                    stages.choose(item, choice, blocks)
     order = {tuple(g): i for i, g in enumerate(groups)}
     results.sort(key=lambda r: order[r.minerals])
     problems = [issue for r in results for issue in r.problems]
@@ -309,6 +319,8 @@ class BlockResult:
     seconds: dict
     warnings: list[str] = field(default_factory=list)
     problems: list = field(default_factory=list)  # the check's refusals (Issues), for the main process to raise
+    batches: dict = field(default_factory=dict)  # the block's batches of solves (Stages.batch)
+    choices: dict = field(default_factory=dict)  # what the block's stages chose (Stages.choose)
 
 
 def _no_state():
@@ -323,7 +335,8 @@ def _solve_block(_state, task, stages: Stages | None = None) -> BlockResult:
         outcome, model, solver, warnings = run_block(COMMANDS[name], data, build_options, dict(options), own)
     except InputError as error:  # an exception with issues does not survive the trip back from a worker
         return BlockResult(tuple(data.minerals), None, {}, "", dict(own.seconds), problems=error.issues)
-    return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds), warnings)
+    return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds), warnings,
+                       batches=own.batches, choices=own.choices)
 
 
 def _flow_count(data: PlannerInput) -> int:

@@ -54,8 +54,10 @@ def test_money_is_shown_as_money_and_shares_as_percentages(plan):
     shares = formats(plan, "Scenarios")
     assert all(f.endswith("%") for f in shares["unmet_share"] | shares["cost_change_pct"]), shares
     assert all("%" in f for f in formats(plan, "Shadow prices")["share"])
-    summary = {r[0]: r for r in openpyxl.load_workbook(plan)["Summary"].iter_rows(values_only=True)}
-    assert summary["total_cost"][2] == "USD" and summary["unmet_share"][2] == "%"
+    rows = {r[0].value: r for r in openpyxl.load_workbook(plan)["Summary"].iter_rows()}
+    assert rows["total_cost"][2].value == "USD" and "#,##0" in rows["total_cost"][1].number_format
+    # A share shows its percent sign in the value; its unit cell stays blank rather than read "0.6% %".
+    assert rows["unmet_share"][1].number_format.endswith("%") and not rows["unmet_share"][2].value
 
 
 def test_scenarios_are_compared_with_base(plan):

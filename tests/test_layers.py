@@ -17,6 +17,7 @@ LAYERS = {
     "planner": 7,  # the package's facade: lazy names from the API
     "planner._version": 0,
     "planner.errors": 0,
+    "planner.numbers": 0,
     "planner.progress": 0,
     "planner.runinfo": 0,
     "planner.input": 1,

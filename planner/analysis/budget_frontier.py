@@ -65,14 +65,14 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
     st = stack(model, numbers, weights)
     keys = model.rows["budget"].keys
-    position = next(i for i, key in enumerate(keys) if key[1] == budget)
+    position = next(i for i, key in enumerate(keys) if key.name == budget)
     row = int(st.budget_rows[position])
     lp = st.lp
     solver = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows)
     stacked = Numbers(np.asarray(lp.col_cost, dtype=float), np.asarray(lp.col_upper, dtype=float),
                       np.asarray(lp.row_rhs, dtype=float), {}, np.asarray(lp.col_lower, dtype=float))
     covered = next(b for b in data.budgets if b.name == budget).covers
-    prices = {key: data.reserves[key[:2]].purchase_price for key in model.vars.bought if covered(*key[:2])}
+    prices = {(m, d, t): data.reserves[(m, d)].purchase_price for (m, d, t) in model.vars.bought if covered(m, d)}
     unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
     rows, mix, failures = [], [], []
     counter = stages.progress.counter("budget", len(amounts), "amounts")
@@ -93,10 +93,10 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
                            for w, n, xs in zip(weights, numbers, scenario_x))
             unmet = sum(w * float(xs[unmet_cols].sum()) for w, xs in zip(weights, scenario_x))
             spent = 0.0
-            for key, price in prices.items():  # the stock bought is shared: scenario 0's is every scenario's
-                tonnes = float(scenario_x[0][model.vars.bought[key]])
+            for (m, d, t), price in prices.items():  # the stock bought is shared: scenario 0's is every scenario's
+                tonnes = float(scenario_x[0][model.vars.bought[(m, d, t)]])
                 spent += tonnes * price
-                mix.append({"budget": budget, "amount": amount, "mineral": key[0], "market": key[1],
+                mix.append({"budget": budget, "amount": amount, "mineral": m, "market": d,
                             "bought": tonnes, "spent": tonnes * price})
             rows.append({"budget": budget, "amount": amount, "status": solution.status,
                          "expected_cost": float(solution.objective), "expected_economic_cost": economic,

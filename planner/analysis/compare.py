@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,7 @@ SCENARIO_COLUMNS = ["scenario", "status", "total_cost", "cost_change", "cost_cha
 MINERAL_COLUMNS = ["scenario", "mineral", "mineral_cost", "cost_change", "demand", "unmet_tonnes", "unmet_share",
                    "unmet_change", "supply_top_country", "supply_top_share", "supply_top_share_change",
                    "refining_top_country", "refining_top_share", "refining_top_share_change"]
-# A top share that moves less than this (a fraction) reads as unchanged in the Scenarios sheet's text.
+# A top share that moves less than this (a fraction) is unchanged (``Leader.moved``).
 SHARE_MOVE = 0.005
 
 
@@ -51,7 +53,7 @@ def compare_scenarios(model: Model, data: PlannerInput, results: list[ScenarioRe
         if data.reserves:  # the reserve's part of a change: its holding and shortfall costs, and what is drawn
             row["reserve_drawn_tonnes"] = float(reserve_drawn(model, data, r.solution.x).sum())
         for m, s in pairs:
-            row[f"{m} {s}"] = _top_text(top.get((m, s)), base[1].get((m, s)) if base is not None else None)
+            row[f"{m} {s}"] = _leader(top.get((m, s)), base[1].get((m, s)) if base is not None else None)
         detail += [_mineral_row(r.scenario, m, totals, top, base) for m in data.minerals]
         rows.append(row)
     columns = (SCENARIO_COLUMNS + [f"{m} {s}" for m, s in pairs] + [f"{c}_cost" for c in model.cost_components]
@@ -82,17 +84,25 @@ def _measures(model: Model, r: ScenarioResult):
     return mineral_totals(model, r.numbers, x), top
 
 
-def _top_text(here, there) -> str:
-    """``CHN 72%``; where the scenario moves it, the base plan's in brackets: ``CHN 72% (80%)``, or
-    ``AUS 40% (CHN 55%)`` when another country leads."""
+class Leader(NamedTuple):
+    """The country with the largest share of a mineral and stage in a scenario, beside the base plan's."""
+
+    country: str
+    share: float
+    base_country: str | None = None
+    base_share: float | None = None
+
+    @property
+    def moved(self) -> bool:
+        """Whether the scenario moves the lead: another country leads, or the share moves by SHARE_MOVE or more."""
+        return self.base_country is not None and (
+            self.country != self.base_country or abs(self.share - self.base_share) >= SHARE_MOVE)
+
+
+def _leader(here, there) -> Leader | None:
     if here is None:
-        return "-"
-    text = f"{here[0]} {here[1]:.0%}"
-    if there is not None and here[0] != there[0]:
-        text += f" ({there[0]} {there[1]:.0%})"
-    elif there is not None and abs(here[1] - there[1]) >= SHARE_MOVE:
-        text += f" ({there[1]:.0%})"
-    return text
+        return None
+    return Leader(here[0], here[1], *(there if there is not None else (None, None)))
 
 
 def _mineral_row(scenario, m, totals, top, base) -> tuple:

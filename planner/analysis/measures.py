@@ -99,7 +99,7 @@ def reserve_drawn(model: Model, data: PlannerInput, x: np.ndarray) -> pd.Series:
         stock = np.array([data.reserves[(m, d)].initial_stock,
                           *(x[model.vars.stock[(m, d, t)]] for t in data.periods)], dtype=float)
         drawn.append(float(np.clip(-np.diff(stock), 0.0, None).sum()))
-    index = pd.MultiIndex.from_arrays([[k[0] for k in keys], [k[1] for k in keys]], names=["mineral", "market"])
+    index = pd.MultiIndex.from_arrays([[m for m, _d in keys], [d for _m, d in keys]], names=["mineral", "market"])
     return pd.Series(drawn, index=index, dtype=float)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.analysis.compare import SCENARIO_COLUMNS
 from planner.analysis.explain import who_pays
+from planner.analysis.lshaped import merged_bounds
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import mix_table, plan_summary
 from planner.analysis.results import capacity_built, noise_free
@@ -115,7 +116,7 @@ def merge_plan(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
     if "investments" in tables:
         base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
-        tables["capacity_built"] = capacity_built(base_builds, list(data.periods))
+        tables["capacity_built"] = capacity_built(base_builds, list(data.minerals), list(data.periods))
     ordered = {name: tables[name] for name in outcomes[0].tables if name in tables}
     ordered.update({k: v for k, v in tables.items() if k not in ordered})
     return Outcome(ordered, plan_summary(ordered, "policy_costs" in ordered), _failures(outcomes))
@@ -161,7 +162,8 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
     tables["scenarios"] = scenarios
     costs = pd.concat([o.tables["hedge_costs"] for o in outcomes if "hedge_costs" in o.tables])
     tables["hedge_costs"] = costs.groupby("builds", sort=False)["expected_cost"].sum().reset_index()
-    tables["capacity_built"] = capacity_built(tables.get("investments", pd.DataFrame()), list(data.periods))
+    tables["capacity_built"] = capacity_built(tables.get("investments", pd.DataFrame()), list(data.minerals),
+                                              list(data.periods))
     items = [dict(o.summary) for o in outcomes]
     backed = "; ".join(b for b in (i.get("projects_backed") for i in items) if b and b != "none") or "none"
     summary = [("expected_cost", sum(i["expected_cost"] for i in items) if all(i.get("expected_cost") is not None
@@ -171,6 +173,7 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
                ("base_probability", items[0].get("base_probability")),
                ("projects_backed", backed), ("scenarios", items[0].get("scenarios")),
                *[(k, items[0][k]) for k in ("samples", "seed") if k in items[0]]]
+    summary += merged_bounds(items)
     stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
     if any("stock_bought" in i for i in items):
         summary.insert(5, ("stock_bought", "; ".join(stock) or "none"))

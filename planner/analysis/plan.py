@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from planner.analysis.results import ScenarioResult, capacity_built, plan_tables
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
+from planner.numbers import money_text
 from planner.runinfo import Stages
 from planner.solver import HighsSession, starting_basis
 from planner.solver.pool import SessionPool
@@ -35,7 +37,7 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
     explanation = None
     if explain_plan and base.optimal:
         with stages.stage("explain"):
-            explanation = explain(model, data, session, base.numbers, base.solution, stages.progress)
+            explanation = explain(model, data, session, base.numbers, base.solution, stages)
     with stages.stage("tables"):
         scenarios, minerals = compare_scenarios(model, data, results)
         tables: dict[str, pd.DataFrame] = {"scenarios": scenarios, "scenario_minerals": minerals,
@@ -45,7 +47,7 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
         tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
         if "investments" in tables:
             base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
-            tables["capacity_built"] = capacity_built(base_builds, list(data.periods))
+            tables["capacity_built"] = capacity_built(base_builds, list(data.minerals), list(data.periods))
         if explanation is not None:
             tables.update(explanation.tables())
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
@@ -70,10 +72,12 @@ def plan_summary(tables: dict[str, pd.DataFrame], explained: bool) -> list[tuple
         for policy in costs["policy"].unique():
             whole = costs[(costs["policy"] == policy) & costs["rule"].str.startswith("all ")]
             summary.append((f"{policy.replace(' ', '_')}_cost", float(whole["rule_cost"].sum())))
-    others = scenarios.iloc[1:].dropna(subset=["cost_change"])
+    # Ranked by what the world loses (tariffs are transfers), as the answer in words and the brief rank.
+    others = scenarios.iloc[1:].dropna(subset=["economic_cost_change"])
     if len(others):
-        worst = others.loc[others["cost_change"].idxmax()]
+        worst = others.loc[others["economic_cost_change"].idxmax()]
         summary += [("costliest_scenario", worst["scenario"]), ("its_cost_change", worst["cost_change"]),
+                    ("its_economic_cost_change", worst["economic_cost_change"]),
                     ("its_unmet_change", worst["unmet_change"])]
     summary.append(("scenarios", len(scenarios)))
     summary += [(c[:-5].join(("base_", "_cost")), base[c]) for c in scenarios.columns if c.endswith("_cost")
@@ -81,13 +85,19 @@ def plan_summary(tables: dict[str, pd.DataFrame], explained: bool) -> list[tuple
     return summary
 
 
-def short_minerals(minerals: pd.DataFrame, scenario: str = "base", threshold: float = 0.01) -> str:
-    """``graphite 12.3% of demand unmet (1,950,000 t); ...`` for minerals above ``threshold``, else ``none``."""
+class Short(NamedTuple):
+    """A mineral whose demand goes unmet beyond the threshold of ``short_minerals``."""
+
+    mineral: str
+    unmet_share: float
+    unmet_tonnes: float
+
+
+def short_minerals(minerals: pd.DataFrame, scenario: str = "base", threshold: float = 0.01) -> list[Short]:
+    """The minerals whose unmet share of demand is above ``threshold``, the largest share first."""
     rows = minerals[(minerals["scenario"] == scenario) & (minerals["unmet_share"] > threshold)]
-    if rows.empty:
-        return "none"
-    return "; ".join(f"{r.mineral} {r.unmet_share:.1%} of demand unmet ({r.unmet_tonnes:,.0f} t)"
-                     for r in rows.sort_values("unmet_share", ascending=False).itertuples())
+    return [Short(r.mineral, float(r.unmet_share), float(r.unmet_tonnes))
+            for r in rows.sort_values("unmet_share", ascending=False).itertuples()]
 
 
 def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
@@ -135,8 +145,8 @@ def _result(name, model, scenario_data, numbers, solution, stages: Stages, i, n)
     stages.add("results", time.perf_counter() - t0)
     stages.add("highs", solution.solve_seconds)
     stages.add(f"highs[{name}]", solution.solve_seconds)
-    cost = f"{result.total_cost:,.2f}" if result.total_cost is not None else "-"
-    stages.progress("solve", f"scenario {i} of {n} '{name}': {result.status}, cost {cost} "
+    cost = money_text(result.total_cost, scenario_data.settings.get("currency") or "")
+    stages.progress("solve", f"{scenario_data.label}, scenario {i} of {n} '{name}': {result.status}, cost {cost} "
                              f"({solution.solve_seconds:.2f}s)")
     return result
 

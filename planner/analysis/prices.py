@@ -29,9 +29,9 @@ def _pieces(model: Model, data: PlannerInput) -> dict[tuple, list[tuple[int, flo
 
     def make():
         pieces: dict[tuple, list[tuple[int, float]]] = {}
-        for key, col in v.unmet.items():
-            if key not in data.curves:
-                pieces[key] = [(col, data.minerals[key[0]].unmet_penalty)]
+        for (m, d, t), col in v.unmet.items():
+            if (m, d, t) not in data.curves:
+                pieces[(m, d, t)] = [(col, data.minerals[m].unmet_penalty)]
         for key, col in v.core.items():
             pieces.setdefault(key, []).append((col, data.curves[key].core_value))
         for (m, d, k, t), col in v.priced_out.items():
@@ -62,12 +62,12 @@ def market_prices(model: Model, data: PlannerInput, r: ScenarioResult) -> list[f
     return prices
 
 
-def reference_price(data: PlannerInput, key: tuple) -> float | None:
+def reference_price(data: PlannerInput, mineral: str, market: str, period: str) -> float | None:
     """p0 of an elastic row, the mineral's refined_price for fixed demand, None for bid steps."""
-    curve = data.curves.get(key)
+    curve = data.curves.get((mineral, market, period))
     if curve is not None:
         return curve.reference_price
-    return data.minerals[key[0]].refined_price
+    return data.minerals[mineral].refined_price
 
 
 def prices_table(model: Model, data: PlannerInput, results: list[ScenarioResult]) -> pd.DataFrame:
@@ -83,5 +83,5 @@ def prices_table(model: Model, data: PlannerInput, results: list[ScenarioResult]
             continue
         prices = base_prices if r is base else market_prices(model, data, r)
         for (m, d, t), p, p_base in zip(keys, prices, base_prices):
-            rows.append((r.scenario, m, d, t, p, reference_price(data, (m, d, t)), p - p_base))
+            rows.append((r.scenario, m, d, t, p, reference_price(data, m, d, t), p - p_base))
     return pd.DataFrame(rows, columns=PRICE_COLUMNS)

@@ -104,15 +104,19 @@ def _paths_table(scenario, model: Model, x) -> pd.DataFrame:
     v = model.vars
     traced = {key: x[col] for key, col in v.path.items()}
     ruled_of = ruled_markets(model.data)
-    flows = {k: x[col] + (x[v.spot[k]] if k in v.spot else 0.0) for k, col in v.flow.items()
-             if (k[0], k[3]) in ruled_of}
+    flows = {}  # (m, o, u, t) -> tonnes of the flows into a ruled market's mineral and period
+    for key, col in v.flow.items():
+        m, _o, _u, t = key
+        if (m, t) in ruled_of:
+            flows[key] = x[col] + (x[v.spot[key]] if key in v.spot else 0.0)
     others: dict[tuple, dict[str, float]] = {}
     for (m, u, d, t), col in v.ship.items():
         if (m, t) in ruled_of and d not in ruled_of[(m, t)] and x[col] > 0:
             others.setdefault((m, u, t), {})[d] = x[col]
     rows = [(scenario, m, t, o, u, d, q) for (m, o, u, d, t), q in traced.items() if q > 0]
     for (m, o, u, t), f in flows.items():
-        rest = f - sum(traced.get((m, o, u, d, t), 0.0) for d in ruled_of[(m, t)])
+        # Summed in a fixed order: a set's order follows the hash seed, and so would the last digit.
+        rest = f - sum(traced.get((m, o, u, d, t), 0.0) for d in sorted(ruled_of[(m, t)]))
         receivers = others.get((m, u, t), {})
         total = sum(receivers.values())
         if rest > ZERO and total > 0:
@@ -237,8 +241,10 @@ def _refining_table(scenario, model: Model, x) -> pd.DataFrame:
     into, sourced_cols = model.derived("refining inflow index", inflow_index)
     inflow = np.bincount(into, weights=x[sourced_cols], minlength=len(keys)) if len(keys) else np.zeros(0)
     output = x[out_cols]
-    rows = [(scenario, keys[i][0], keys[i][2], keys[i][1], inflow[i], output[i])
-            for i in np.flatnonzero((output > 0) | (inflow > 0))]
+    rows = []
+    for i in np.flatnonzero((output > 0) | (inflow > 0)):
+        m, r, t = keys[i]
+        rows.append((scenario, m, t, r, inflow[i], output[i]))
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["refining"])
 
 
@@ -266,14 +272,21 @@ def plan_tables(results: list[ScenarioResult]) -> dict[str, pd.DataFrame]:
     return {name: combine(results, name) for name in names}
 
 
-def capacity_built(investments: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
-    """Capacity added by country in each period, one block of rows per plan (scenario), a column per country."""
+def capacity_built(investments: pd.DataFrame, minerals: list[str], periods: list[str]) -> pd.DataFrame:
+    """Capacity added by country in each period, a column per country: one block of rows per plan (scenario),
+    mineral (in sheet order) and stage it builds for, so tonnes of different minerals, or of mines and
+    refineries, are never added."""
+    keys = ["scenario", "mineral", "stage", "period"]
     if investments.empty:
-        return pd.DataFrame(columns=["scenario", "period"])
-    wide = investments.pivot_table(index=["scenario", "period"], columns="country", values="capacity_added",
-                                   aggfunc="sum", fill_value=0.0, sort=False)
-    plans = list(dict.fromkeys(investments["scenario"]))
-    full = pd.MultiIndex.from_tuples([(s, t) for s in plans for t in periods], names=["scenario", "period"])
+        return pd.DataFrame(columns=keys)
+    wide = investments.pivot_table(index=keys, columns="country", values="capacity_added", aggfunc="sum",
+                                   fill_value=0.0, sort=False)
+    plan_order = {s: i for i, s in enumerate(dict.fromkeys(investments["scenario"]))}
+    mineral_order = {m: i for i, m in enumerate(minerals)}
+    stage_order = {"supply": 0, "refining": 1}
+    blocks = sorted(set(zip(investments["scenario"], investments["mineral"], investments["stage"])),
+                    key=lambda b: (plan_order[b[0]], mineral_order[b[1]], stage_order[b[2]]))
+    full = pd.MultiIndex.from_tuples([(*block, t) for block in blocks for t in periods], names=keys)
     wide = wide.reindex(full, fill_value=0.0)
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index()

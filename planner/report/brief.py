@@ -19,7 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.report.charts import OTHER, PALETTE, country_colours
+from planner.numbers import money_text as money
+from planner.numbers import percent_text as percent
+from planner.numbers import tonnes_text as tonnes
+from planner.report.charts import OTHER, country_colours
 from planner.report.xlsx import replace_atomically
 
 # Sheets without which a workbook is not a plan; the others are optional (older plans, --no-explain).
@@ -124,70 +127,6 @@ def _float(value) -> float | None:
     return None if math.isnan(number) else number
 
 
-# --- numbers in words --------------------------------------------------------------------------------
-
-MONEY_UNITS = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k"))
-TONNE_UNITS = ((1e6, "Mt"), (1e3, "kt"))
-
-
-def _three_digits(x: float) -> str:
-    """``x`` (between 1 and 1000) to three significant digits, trailing zeros dropped: 1.6, 12.3, 345."""
-    decimals = 2 if x < 9.995 else 1 if x < 99.95 else 0
-    text = f"{x:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if decimals else text
-
-
-def _scaled(value: float, units, base_unit: str) -> str:
-    """``value`` in the largest unit it reaches, three significant digits: 1.6 tn, 345 bn, 12.3 M."""
-    size = abs(value)
-    for factor, name in units:
-        if size >= factor * 0.9995:  # 999,700 reads as 1 M, not 1,000 k
-            return f"{_three_digits(size / factor)} {name}{base_unit}"
-    if size == 0:
-        return f"0{base_unit}"
-    return f"{_three_digits(size) if size < 999.5 else f'{size:,.0f}'}{base_unit}"
-
-
-def money(value: float | None, currency: str, signed: bool = False) -> str:
-    """Money read at a glance, never in dollars and cents: ``9.89 M USD``, ``+7.93 M USD``, ``-38.7 M USD``."""
-    if value is None or value != value:
-        return "n/a"
-    sign = "-" if value < 0 else "+" if signed and value > 0 else ""
-    if value != 0 and abs(value) < 1:
-        return f"{sign}<1 {currency}".strip()
-    return (sign + _scaled(value, MONEY_UNITS, f" {currency}" if currency else "")).strip()
-
-
-def tonnes(value: float | None, signed: bool = False) -> str:
-    """Tonnes at a glance: ``8.57 t``, ``420 t``, ``12.3 kt``, ``1.87 Mt``."""
-    if value is None or value != value:
-        return "n/a"
-    sign = "-" if value < 0 else "+" if signed and value > 0 else ""
-    size = abs(value)
-    for factor, name in TONNE_UNITS:
-        if size >= factor * 0.9995:
-            return f"{sign}{_three_digits(size / factor)} {name}"
-    if size == 0:
-        return "0 t"
-    if size < 0.01:
-        return f"{sign}<0.01 t"
-    return f"{sign}{_three_digits(size)} t"
-
-
-def percent(share: float | None, signed: bool = False) -> str:
-    """A fraction as a percentage: 0.005714 -> ``0.57%``."""
-    if share is None or share != share:
-        return "n/a"
-    value = 100 * share
-    sign = "+" if signed and value > 0 else "-" if value < 0 else ""
-    size = abs(value)
-    if size < 1:
-        text = f"{size:.2g}"
-    else:
-        text = f"{size:,.1f}".rstrip("0").rstrip(".") if size < 100 else f"{size:,.0f}"
-    return f"{sign}{text}%"
-
-
 # --- scenarios: which to rank, which to draw ----------------------------------------------------------
 
 
@@ -258,7 +197,7 @@ def costliest(rows: pd.DataFrame, measure: str, kind: str | None = None, besides
 
 
 def choose_scenario(plan: Plan, name: str | None) -> str | None:
-    """The scenario drawn beside the base plan: ``name``, else the one whose cost changes most."""
+    """The scenario drawn beside the base plan: ``name``, else the costliest by ``cost_measure``."""
     names = plan.scenario_names
     if name is not None:
         if name not in names:
@@ -266,7 +205,7 @@ def choose_scenario(plan: Plan, name: str | None) -> str | None:
             raise UsageError(f"unknown scenario {name!r}; the plan's scenarios: {shown or 'none'}")
         return name
     rows = scenario_rows(plan)
-    best = costliest(rows, "cost_change")
+    best = costliest(rows, cost_measure(plan))
     if best is not None:
         return str(best["scenario"])
     return names[0] if names else None
@@ -611,19 +550,9 @@ def _colour(code: str, colours: dict[str, str]) -> str:
 
 
 def plan_colours(plan: Plan) -> dict[str, str]:
-    """One colour per country for the page, as the workbook's charts colour them (sheet Mix), else by the
-    base plan's tonnes mined and refined."""
-    mix = plan.sheet("Mix")
-    if mix is not None and {"mineral", "stage", "period"} <= set(mix.columns):
-        colours = country_colours(mix.astype({c: str for c in ("mineral", "stage")}))
-        if colours:
-            return colours
+    """The colour of every country that mines or refines in the plan, as every workbook's charts colour it."""
     flows = plan.sheets["Flows"]
-    base = flows[flows["scenario"].astype(str) == BASE]
-    ranked = pd.concat([base.groupby(base["origin"].astype(str))["tonnes"].sum(),
-                        base.groupby(base["refiner"].astype(str))["tonnes"].sum()]).groupby(level=0).sum()
-    ranked = ranked.sort_values(ascending=False, kind="stable").index
-    return {c: (PALETTE[i] if i < len(PALETTE) else OTHER) for i, c in enumerate(ranked)}
+    return country_colours(dict.fromkeys([*flows["origin"].astype(str), *flows["refiner"].astype(str)]))
 
 
 def flow_section(plan: Plan, scenario: str | None, chosen_by_user: bool = False) -> str:
@@ -640,7 +569,7 @@ def flow_section(plan: Plan, scenario: str | None, chosen_by_user: bool = False)
            "carry the country code and tonnes (refiners: refined output); hover a band for its tonnes. Base and "
            f"scenario are drawn on one scale. Scenario shown: <b>{html.escape(scenario or 'none')}</b>"
            + (" (chosen with --scenario)" if chosen_by_user else
-              " (the one whose cost changes most; choose another with --scenario NAME)" if scenario else "")
+              " (the costliest, as ranked above; choose another with --scenario NAME)" if scenario else "")
            + ".</p>"]
     changes = _mineral_changes(plan, scenario)
     if not plan.minerals:

@@ -1,14 +1,16 @@
 """Native Excel charts (XlsxWriter), each pointing at cells of a written table.
 
 A chart builder receives the workbook and returns a chart whose data live on a named sheet,
-so a reviewer can trace every bar to a cell. Every country keeps one colour across the
-workbook (``country_colours``); every axis title names its unit; charts that would carry no
-information (a flat line, an empty series) are not drawn.
+so a reviewer can trace every bar to a cell. Every country keeps one colour in every workbook
+(``country_colour``, keyed by its code); every axis title names its unit; a bar chart of totals of one
+sign starts at zero, so bars compare by their length; charts that would carry no information (a flat
+line, an empty series) are not drawn.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -18,23 +20,91 @@ CHART_W, CHART_H = 640, 320
 ROWS_PER_CHART, COLS_PER_CHART = 17, 10
 MAX_CHARTS = 40  # charts on one sheet: beyond this a sheet gets slow to open (more go on the next sheet)
 
-# Distinct colours for the largest countries, in order of their tonnes in the base plan; the rest grey.
-PALETTE = ["#D62728", "#1F77B4", "#2CA02C", "#FF7F0E", "#9467BD", "#8C564B", "#E377C2", "#17BECF", "#BCBD22",
-           "#393B79", "#AEC7E8", "#98DF8A", "#FFBB78", "#C5B0D5", "#C49C94", "#F7B6D2", "#9EDAE5", "#DBDB8D",
+# One colour per country code, the same in every workbook and brief the planner writes (so China is red
+# everywhere). The countries that matter in critical minerals have a fixed colour: the largest producers and
+# refiners the sixteen strongest, distinct from one another; the others lighter or darker tones, chosen apart
+# from the countries they share a mineral with (cobalt: COD, IDN, RUS, AUS, PHL, CUB, MDG, PNG, CAN, TUR,
+# MAR, ZMB; copper: CHL, PER, COD, CHN, USA, RUS, AUS, IDN, ZMB, MEX, KAZ, CAN, POL; ...). ROW, the rest of
+# the world, is grey.
+COUNTRY_COLOURS = {
+    # The largest producers and refiners.
+    "CHN": "#D62728",  # red
+    "COD": "#1F77B4",  # blue
+    "AUS": "#FF7F0E",  # orange
+    "CHL": "#2CA02C",  # green
+    "IDN": "#9467BD",  # purple
+    "RUS": "#8C564B",  # brown
+    "ZAF": "#E377C2",  # pink
+    "ARG": "#17BECF",  # cyan
+    "USA": "#393B79",  # indigo
+    "CAN": "#BCBD22",  # olive
+    "BRA": "#F3C300",  # yellow
+    "PHL": "#7B4173",  # plum
+    "PER": "#8DB600",  # yellow-green
+    "JPN": "#252525",  # black
+    "KOR": "#00A087",  # teal
+    "IND": "#A55194",  # magenta
+    # Other producers.
+    "MOZ": "#FFBB78",  # light orange
+    "MDG": "#98DF8A",  # light green
+    "ZWE": "#AEC7E8",  # light blue
+    "GAB": "#9EDAE5",  # light cyan
+    "VNM": "#F7B6D2",  # light pink
+    "CUB": "#C5B0D5",  # lavender
+    "NCL": "#C49C94",  # tan
+    "MEX": "#E7CB94",  # beige
+    "MYS": "#6A3D9A",  # dark purple
+    "MMR": "#8C6D31",  # dark gold
+    "KAZ": "#637939",  # dark olive
+    "ZMB": "#9C9EDE",  # light periwinkle
+    "TUR": "#91D1C2",  # mint
+    "MAR": "#DE9ED6",  # light orchid
+    "PNG": "#B09C85",  # khaki
+    "TZA": "#DBDB8D",  # light olive
+    "THA": "#B5CF6B",  # lime
+    "GIN": "#7E6148",  # umber
+    "BOL": "#CE6DBD",  # orchid
+    "UKR": "#FDD0A2",  # peach
+    "GHA": "#C7E9C0",  # pale green
+    "GBR": "#1B9E77",  # dark teal
+    "NOR": "#5254A3",  # slate
+    # EU members.
+    "FIN": "#6BAED6",  # sky blue
+    "SWE": "#9E9AC8",  # grey violet
+    "DEU": "#E7298A",  # rose
+    "POL": "#A6761D",  # ochre
+    "PRT": "#BC80BD",  # mauve
+    "GRC": "#66C2A5",  # sea green
+    "FRA": "#E6AB02",  # mustard
+    "BEL": "#8DD3C7",  # aqua
+    "EST": "#80B1D3",  # steel blue
+    "AUT": "#D95F02",  # burnt orange
+    "ROW": "#B0B0B0",  # the rest of the world: grey
+}
+# Any other code: a colour of this list picked by a checksum of the code (never Python's salted hash()),
+# so it is the same in every run. Tableau's twenty without its reds and greys: none reads as China or as ROW.
+SECONDARY = ["#4E79A7", "#A0CBE8", "#F28E2B", "#FFBE7D", "#59A14F", "#8CD17D", "#B6992D", "#F1CE63", "#499894",
+             "#86BCB6", "#D37295", "#FABFD2", "#B07AA1", "#D4A6C8", "#9D7660", "#D7B5A6"]
+OTHER = "#B0B0B0"  # several countries drawn as one
+# Series that are not countries (minerals, budgets), in order.
+PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#17BECF", "#BCBD22", "#393B79",
+           "#D62728", "#AEC7E8", "#98DF8A", "#FFBB78", "#C5B0D5", "#C49C94", "#F7B6D2", "#9EDAE5", "#DBDB8D",
            "#637939", "#7B4173"]
-OTHER = "#B0B0B0"
-BASE_COLOUR, SCENARIO_COLOUR = "#A6A6A6", "#1F4E79"
+SCENARIO_COLOUR = "#1F4E79"
+GAIN_COLOUR, LOSS_COLOUR = "#1F4E79", "#C55A11"  # a change up, a change down (as Excel's waterfall draws them)
 
 
-def country_colours(mix: pd.DataFrame) -> dict[str, str]:
-    """One colour per country for the whole workbook: the largest producers first (base plan, all stages)."""
-    countries = [c for c in mix.columns if c not in ("mineral", "stage", "period")]
-    if not countries:
-        return {}
-    # Tonnes of different minerals are not comparable: rank by each country's largest share of a stage.
-    shares = mix[countries].div(mix[countries].sum(axis=1).replace(0, np.nan), axis=0).max()
-    ranked = shares.sort_values(ascending=False, kind="stable").index
-    return {c: (PALETTE[i] if i < len(PALETTE) else OTHER) for i, c in enumerate(ranked)}
+def country_colour(code: str) -> str:
+    """The colour of country ``code`` in every chart and brief: its fixed colour, else one its code picks."""
+    code = str(code)
+    if code in COUNTRY_COLOURS:
+        return COUNTRY_COLOURS[code]
+    return SECONDARY[zlib.crc32(code.encode("utf-8")) % len(SECONDARY)]
+
+
+def country_colours(codes) -> dict[str, str]:
+    """``country_colour`` of each of ``codes``."""
+    return {str(c): country_colour(c) for c in codes}
 
 
 def literal(text: str) -> str:
@@ -47,9 +117,10 @@ def literal(text: str) -> str:
 
 
 def _style(chart, title: str, y_title: str, x_title: str | None = None, legend: str | None = "right",
-           y_format: str = "#,##0", x_format: str | None = None) -> None:
+           y_format: str = "#,##0", x_format: str | None = None, y_bound: dict | None = None) -> None:
     chart.set_title({"name": literal(title), "name_font": {"size": 11}})
-    chart.set_y_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True},
+                      **(y_bound or {})})
     if x_title or x_format:
         chart.set_x_axis({**({"name": x_title} if x_title else {}),
                           **({"num_format": x_format, "num_format_linked": False} if x_format else {})})
@@ -72,12 +143,23 @@ def bar_chart(sheet: str, frame: pd.DataFrame, category: str, value: str, title:
                           "fill": {"color": SCENARIO_COLOUR}, "gap": 60,
                           "data_labels": {"value": True, "num_format": y_format}})
         _style(chart, title, y_title, legend=None, y_format=y_format)
-        chart.set_x_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"name": y_title, "num_format": y_format, "major_gridlines": {"visible": True},
+                          **from_zero(values)})
         # Scenarios read top to bottom as on the sheet; the value axis stays at the bottom.
         chart.set_y_axis({"reverse": True, "crossing": "max",
                           **({"num_format": category_format, "num_format_linked": False} if category_format else {})})
         return chart
     return [build]
+
+
+def from_zero(values: pd.Series) -> dict:
+    """The value axis' bound at zero where every value has one sign (Excel and LibreOffice start an axis of
+    close values near the smallest, so two bars 0.004% apart would read 2:1); none where the signs differ."""
+    if (values >= 0).all():
+        return {"min": 0}
+    if (values <= 0).all():
+        return {"max": 0}
+    return {}
 
 
 def grouped_by(sheet: str, frame: pd.DataFrame, group: str, category: str, value: str, title: str, y_title: str,
@@ -102,7 +184,7 @@ def grouped_by(sheet: str, frame: pd.DataFrame, group: str, category: str, value
             chart.add_series({"name": literal(name), "categories": _cells(sheet, runs, c),
                               "values": _cells(sheet, runs, v),
                               "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 80})
-        _style(chart, title, y_title, y_format=y_format, x_format=category_format)
+        _style(chart, title, y_title, y_format=y_format, x_format=category_format, y_bound=from_zero(values))
         return chart
     return [build]
 
@@ -122,16 +204,16 @@ def _cells(sheet: str, runs: list[tuple[int, int]], col: int):
     return "=(" + ",".join(f"{quoted}!{xl_range_abs(a, col, b, col)}" for a, b in runs) + ")"
 
 
-def mix_charts(sheet: str, mix: pd.DataFrame, colours: dict[str, str]) -> list:
+def mix_charts(sheet: str, mix: pd.DataFrame) -> list:
     """Stacked columns of tonnes by country over the periods, per mineral and stage (base plan)."""
     if mix.empty:
         return []
     countries = [c for c in mix.columns if c not in ("mineral", "stage", "period")]
-    return [_mix_chart(sheet, mix, countries, mineral, stage, idx, colours)
+    return [_mix_chart(sheet, mix, countries, mineral, stage, idx)
             for (mineral, stage), idx in mix.groupby(["mineral", "stage"], sort=False).indices.items()]
 
 
-def _mix_chart(sheet, mix, countries, mineral, stage, idx, colours):
+def _mix_chart(sheet, mix, countries, mineral, stage, idx):
     first, last = int(idx[0]) + 1, int(idx[-1]) + 1  # +1: header row
     used = [(j, c) for j, c in enumerate(countries, start=3) if mix.iloc[idx][c].sum() > 0]
 
@@ -140,60 +222,76 @@ def _mix_chart(sheet, mix, countries, mineral, stage, idx, colours):
         for j, country in used:
             chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 2, last, 2],
                               "values": [sheet, first, j, last, j], "gap": 60,
-                              "fill": {"color": colours.get(country, OTHER)}})
+                              "fill": {"color": country_colour(country)}})
         verb = "mined" if stage == "supply" else "refined"
-        _style(chart, f"{mineral}: tonnes {verb} by country, base plan", "tonnes per period")
+        _style(chart, f"{mineral}: tonnes {verb} by country, base plan", "tonnes per period", y_bound={"min": 0})
         return chart
     return build
 
 
 def scenario_mix_charts(sheet: str, mix: pd.DataFrame) -> list:
-    """Per scenario, mineral and stage it moves: tonnes by country over the horizon, base against scenario."""
-    builders = []
+    """Per scenario, mineral and stage it moves: the change in tonnes by country over the horizon against the
+    base plan (column ``change``), gains and losses in two colours."""
     cols = list(mix.columns)
-    for (scenario, mineral, stage), idx in mix.groupby(["scenario", "mineral", "stage"], sort=False).indices.items():
-        builders.append(_scenario_mix_chart(sheet, cols, scenario, mineral, stage, int(idx[0]) + 1, int(idx[-1]) + 1))
-    return builders
+    change = pd.to_numeric(mix["change"], errors="coerce").fillna(0.0)
+    return [_scenario_mix_chart(sheet, cols, scenario, mineral, stage, int(idx[0]) + 1, int(idx[-1]) + 1,
+                                change.iloc[idx].to_numpy())
+            for (scenario, mineral, stage), idx in mix.groupby(["scenario", "mineral", "stage"],
+                                                               sort=False).indices.items()]
 
 
-def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last):
+def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last, change):
     def build(wb):
         chart = wb.add_chart({"type": "column"})
-        c = cols.index("country")
-        for column, colour in (("base_tonnes", BASE_COLOUR), ("tonnes", SCENARIO_COLOUR)):
-            j = cols.index(column)
-            chart.add_series({"name": "base plan" if column == "base_tonnes" else literal(scenario),
-                              "categories": [sheet, first, c, last, c], "values": [sheet, first, j, last, j],
-                              "fill": {"color": colour}, "gap": 50})
+        c, j = cols.index("country"), cols.index("change")
+        # Each bar's colour says its sign (fixed at writing, as the cells are): a loss reads as a loss.
+        points = [{"fill": {"color": GAIN_COLOUR if v >= 0 else LOSS_COLOUR}} for v in change]
+        chart.add_series({"name": "change against base", "categories": [sheet, first, c, last, c],
+                          "values": [sheet, first, j, last, j], "points": points, "gap": 50,
+                          "data_labels": {"value": True, "num_format": "+#,##0;-#,##0;0", "font": {"size": 8}}})
         verb = "mined" if stage == "supply" else "refined"
-        _style(chart, f"{scenario}: {mineral} {verb} by country, against base", "tonnes over the horizon",
-               legend="bottom")
+        _style(chart, f"{scenario}: change in {mineral} tonnes {verb} by country against base",
+               "change in tonnes over the horizon", legend=None, y_format="+#,##0;-#,##0;0",
+               y_bound=from_zero(pd.Series(change)))
+        chart.set_x_axis({"label_position": "low"})  # country codes below the bars, also under a loss
         return chart
     return build
 
 
-def capacity_built_charts(sheet: str, built: pd.DataFrame, colours: dict[str, str]) -> list:
-    """Stacked columns of capacity added by country in each period, one chart per plan."""
-    countries = [c for c in built.columns if c not in ("scenario", "period")]
+def capacity_built_charts(sheet: str, built: pd.DataFrame) -> list:
+    """Stacked columns of capacity added by country in each period, one chart per plan, mineral and stage
+    (tonnes of different minerals, or of mines and refineries, are never added)."""
+    keys = ["scenario", "mineral", "stage"]
+    countries = [c for c in built.columns if c not in (*keys, "period")]
     builders = []
-    for plan, idx in built.groupby("scenario", sort=False).indices.items():
+    for (plan, mineral, stage), idx in built.groupby(keys, sort=False).indices.items():
         block = built.iloc[idx]
         used = [(j, c) for j, c in enumerate(built.columns) if c in countries and block[c].sum() > 0]
         if used:
-            builders.append(_capacity_chart(sheet, plan, int(idx[0]) + 1, int(idx[-1]) + 1, used, colours))
+            tallest = float(block[[c for _j, c in used]].sum(axis=1).max())
+            builders.append(_capacity_chart(sheet, plan, mineral, stage, int(idx[0]) + 1, int(idx[-1]) + 1, used,
+                                            tonnes_format(tallest)))
     return builders
 
 
-def _capacity_chart(sheet, plan, first, last, used, colours):
+def _capacity_chart(sheet, plan, mineral, stage, first, last, used, y_format):
     def build(wb):
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for j, country in used:
-            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 1, last, 1],
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 3, last, 3],
                               "values": [sheet, first, j, last, j], "gap": 60,
-                              "fill": {"color": colours.get(country, OTHER)}})
-        _style(chart, f"Capacity built by country and period ({literal(plan)} builds)", "tonnes a period added")
+                              "fill": {"color": country_colour(country)}})
+        what = "mining" if stage == "supply" else "refining"
+        _style(chart, f"{mineral}: {what} capacity built by country and period ({plan} builds)",
+               "tonnes a period added", y_format=y_format, y_bound={"min": 0})
         return chart
     return build
+
+
+def tonnes_format(tallest: float) -> str:
+    """An axis of tonnes up to ``tallest``: whole tonnes, or decimals where a bar is smaller than ten
+    (0.3 t must not read 0, 0, 0 up the axis)."""
+    return "#,##0" if tallest >= 10 else "#,##0.0" if tallest >= 1 else "#,##0.0##"
 
 
 def reserve_charts(sheet: str, reserve: pd.DataFrame) -> list:
@@ -310,7 +408,7 @@ def _histogram_chart(sheet, cols, mineral, first, last):
         c, v = cols.index("unmet_range"), cols.index("samples")
         chart.add_series({"name": "samples", "categories": [sheet, first, c, last, c],
                           "values": [sheet, first, v, last, v], "gap": 10, "fill": {"color": "#C0504D"}})
-        _style(chart, f"{mineral}: unmet demand across samples", "samples", legend=None)
+        _style(chart, f"{mineral}: unmet demand across samples", "samples", legend=None, y_bound={"min": 0})
         chart.set_x_axis({"name": "unmet demand over the horizon, all markets (t)", "num_font": {"rotation": -30}})
         return chart
     return build

@@ -22,6 +22,7 @@ FACTOR = "x"
 SECONDS = "s"
 TEXT = "text"
 FLAG = "flag"
+RATIO = "ratio"  # a small relative number (a gap of 3e-07): Excel's General format shows it as it is
 YEARS = "years"
 
 MONEY_UNITS = {"units": (1, ""), "thousands": (1, "thousand "), "millions": (2, "million "),
@@ -54,6 +55,8 @@ def number_format(col: Col, money_unit: str = "units") -> str | None:
         body = "0.00"
     elif col.unit == SECONDS:
         body = "0.000"
+    elif col.unit == FLAG:  # Excel shows a boolean as TRUE or FALSE whatever its format; LibreOffice needs this
+        return '"TRUE";"TRUE";"FALSE"'
     else:
         return None
     if col.change:
@@ -73,6 +76,23 @@ def unit_label(unit: str, currency: str, money_unit: str = "units") -> str:
 def note_text(col: Col, currency: str, money_unit: str = "units") -> str:
     label = unit_label(col.unit, currency, money_unit)
     return f"{col.note} ({label})" if label and label != "%" and col.unit not in (COUNT,) else col.note
+
+
+# How a printed page names each unit, in the order its line lists them; counts, flags, factors and text go unnamed.
+UNIT_PHRASES = {MONEY: "money in {}", MONEY_PER_T: "money per tonne in {}", TONNES: "tonnes in {}",
+                SHARE: "shares in {}", DAYS: "reserve targets in {}", YEARS: "durations in {}", INDEX: "HHI {}",
+                SECONDS: "times in {}"}
+
+
+def units_line(units, currency: str, money_unit: str | list[str] = "units") -> str:
+    """The distinct ``units`` of a sheet's columns in words, for its printed page header:
+    ``money in million USD · tonnes in t · shares in %``. ``money_unit`` may list the money units of the
+    sheet's columns, largest first: ``money in billion USD or million USD by column``."""
+    present = set(units)
+    sizes = [money_unit] if isinstance(money_unit, str) else list(dict.fromkeys(money_unit)) or ["units"]
+    money = " or ".join(unit_label(MONEY, currency, u) for u in sizes) + (" by column" if len(sizes) > 1 else "")
+    return " · ".join(phrase.format(money if unit == MONEY else unit_label(unit, currency, sizes[0]))
+                      for unit, phrase in UNIT_PHRASES.items() if unit in present)
 
 
 # --- the columns, by name; a table may override a name's meaning ---------------------------------
@@ -316,6 +336,27 @@ def column(table: str, name: str) -> Col:
 
 # Columns whose meaning differs on one table.
 TABLE_COLUMNS: dict[str, dict[str, Col]] = {
+    "decision_values": {
+        "decision": Col(TEXT, "A project the hedge builds, or stock it buys for a market."),
+        "kind": Col(TEXT, "build (a candidate project) or stock (bought before the first period)."),
+        "period": Col(TEXT, "The period the project is built in, or the stock bought for."),
+        "built": Col(_S, "The share of the project built (1 = whole)."),
+        "bought_tonnes": Col(_T, "Tonnes of stock bought."),
+        "base_plan_too": Col(FLAG, "TRUE where the base plan's own decisions take it too (at least 0.1% of the "
+                                   "project, or half a tonne): value_of_hedging credits the hedge only with the rest."),
+        "cost": Col(_M, "What the decision costs: fixed cost of the part built over the horizon, or the stock's "
+                        "purchase."),
+        "expected_value": Col(_M, "Probability-weighted value over the base and every scenario: what the hedge "
+                                  "would cost more, in expectation, without it.", change=True),
+        "pays_off_in": Col(COUNT, "Scenarios (base included) in which the decision pays for itself."),
+        "of_scenarios": Col(COUNT, "Scenarios weighed, base included."),
+        "most_in": Col(TEXT, "The scenario in which the decision is worth most."),
+        "marginal_value": Col(_M, "What one more unit would save in expectation after its cost (per whole project, or "
+                                  "per t of stock): 0 for a partial build, which stops where its next part saves "
+                                  "just what it costs; blank for an all-or-nothing project, which has no next part.",
+                              change=True),
+        "reading": Col(TEXT, "How to read the decision.", wrap=True),
+    },
     "who_pays": {"rule_cost": Col(_M, "What the rule costs the plan: its cost with every rule minus without it, "
                                        "summed over the minerals it touches (Policy costs).", change=True),
                  "rule_economic_cost": Col(_M, "The same to the world: tariffs counted as transfers.", change=True)},
@@ -372,6 +413,9 @@ TABLE_COLUMNS: dict[str, dict[str, Col]] = {
 
 # Tables whose other columns are data-named (a column per country or mineral): their unit.
 OTHER_COLUMNS: dict[str, Col] = {
+    "decision_values": Col(_M, "What this scenario would cost more without the decision, the hedge's other decisions "
+                               "kept and operations re-planned: positive where it pays off, its own cost included.",
+                           change=True),
     "who_pays": Col(_M, "What the rule adds to this market's bill over every mineral it touches: its demand at its "
                         "marginal cost with every rule, minus without this one (Market bills' rule_bill).",
                     change=True),
@@ -396,8 +440,10 @@ SUMMARY: dict[str, Col] = {
     "minerals_short": Col(TEXT, "Minerals whose demand goes more than 1% unmet in the base plan.", wrap=True),
     "share_limits_cost": Col(_M, "What every share limit together costs (sheet Policy costs)."),
     "reserve_targets_cost": Col(_M, "What every reserve target together costs (sheet Policy costs)."),
-    "costliest_scenario": Col(TEXT, "The scenario whose plan costs most above the base plan."),
+    "costliest_scenario": Col(TEXT, "The scenario that costs the world most above the base plan: the largest "
+                                    "economic_cost_change (tariffs are transfers, not a cost to the world)."),
     "its_cost_change": Col(_M, "Its cost above the base plan.", change=True),
+    "its_economic_cost_change": Col(_M, "Its economic cost above the base plan's.", change=True),
     "its_unmet_change": Col(_T, "Its unmet demand above the base plan's.", change=True),
     "scenarios": Col(COUNT, "Scenarios on sheet scenarios (planner hedge --samples: the samples)."),
     "base_supply_cost": COLUMNS["supply_cost"],
@@ -417,9 +463,16 @@ SUMMARY: dict[str, Col] = {
     "base_purchase_cost": COLUMNS["purchase_cost"],
     "base_salvage_cost": COLUMNS["salvage_cost"],
     "spot_premium": Col(FACTOR, "Spot purchases cost (1 + spot_premium) x the scenario's unit cost."),
-    "worst_disruption": Col(TEXT, "The disruption that costs the committed plan most."),
+    "worst_disruption": Col(TEXT, "The supply disruption that costs the committed plan most, to the world: the "
+                                  "largest economic_extra_cost (tariffs are transfers, not a cost to the world); "
+                                  "rises in demand are ranked apart (worst_demand_shock)."),
     "its_extra_cost": Col(_M, "Its cost above the base plan.", change=True),
+    "its_economic_extra_cost": Col(_M, "Its economic cost above the base plan's.", change=True),
     "its_unmet_above_base": Col(_T, "Demand it leaves unserved beyond the base plan.", change=True),
+    "worst_demand_shock": Col(TEXT, "The rise in demand that costs the committed plan most, to the world."),
+    "its_shock_extra_cost": Col(_M, "Its cost above the base plan.", change=True),
+    "its_shock_economic_extra_cost": Col(_M, "Its economic cost above the base plan's.", change=True),
+    "its_shock_unmet_above_base": Col(_T, "Demand it leaves unserved beyond the base plan.", change=True),
     "seed": Col(COUNT, "Random seed of the samples."),
     "samples": Col(COUNT, "Samples drawn."),
     "samples_solved": Col(COUNT, "Samples solved (fewer when the run was stopped)."),
@@ -437,6 +490,15 @@ SUMMARY: dict[str, Col] = {
     "base_probability": Col(_S, "Probability of the base scenario: 1 minus the scenarios' sum."),
     "projects_backed": Col(TEXT, "The projects the hedge builds, how much and when.", wrap=True),
     "stock_bought": Col(TEXT, "The stock the hedge buys before the first period, by mineral and market.", wrap=True),
+    "expected_cost_lower_bound": Col(_M, "planner hedge by decomposition: the master's optimum, a lower bound on the "
+                                         "hedge's expected cost (the sum over blocks)."),
+    "expected_cost_upper_bound": Col(_M, "planner hedge by decomposition: the expected cost of the best decisions it "
+                                         "evaluated, an upper bound (the sum over blocks)."),
+    "gap": Col(RATIO, "planner hedge by decomposition: (upper bound - lower bound) / upper bound; it stops at 1e-6."),
+    "iterations": Col(COUNT, "planner hedge by decomposition: master solves, each followed by every distinct "
+                             "scenario's (the most of any block)."),
+    "distinct_scenarios": Col(COUNT, "planner hedge by decomposition: scenarios solved apart; samples with the same "
+                                     "numbers share one (the most of any block)."),
     "budget": Col(TEXT, "The budget swept (sheet budgets)."),
     "minerals": Col(TEXT, "The minerals whose reserves the budget pays for (the block solved)."),
     "amounts": Col(COUNT, "Amounts of the budget solved."),
@@ -448,7 +510,8 @@ SUMMARY: dict[str, Col] = {
                                         "money is worth something at every amount solved)."),
     "steps": Col(COUNT, "Caps solved."),
     "currency": Col(TEXT, "Currency of every cost."),
-    "money_shown_in": Col(TEXT, "Unit money is shown in (setting money_unit); cells hold exact values."),
+    "money_shown_in": Col(TEXT, "Unit money is shown in on every other sheet (setting money_unit; auto sizes it by the "
+                                "headline cost, and gives each row of this sheet its own); cells hold exact values."),
     "input_file": Col(TEXT, "The input workbook."),
     "note": Col(TEXT, "How to read this workbook.", wrap=True),
 }

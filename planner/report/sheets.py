@@ -13,10 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.analysis.compare import Leader
+from planner.analysis.plan import Short
+from planner.numbers import money_text, money_unit, percent_text, tonnes_text
 from planner.report import charts as C
 from planner.report.brief import answer_sentences, plain_text, plan_of_tables
 from planner.report.columns import (
     MONEY,
+    MONEY_UNITS,
+    SECONDS,
     SHARE,
     SUMMARY,
     TEXT,
@@ -26,8 +31,12 @@ from planner.report.columns import (
     note_text,
     number_format,
     unit_label,
+    units_line,
 )
 from planner.report.xlsx import SheetSpec
+
+# The sheets an analyst reads first print one page wide (Summary too); the long detail tables as wide as they need.
+ONE_PAGE_WIDE = frozenset({"Scenarios", "Policy costs", "Who pays", "Investments"})
 
 # Tonnes, money and shares within this of zero are solver noise, written as 0: the solver's values are
 # cleaned at the same 1e-9 (analysis.results.ZERO), and inputs refuse nonzero quantities at or below 1e-7.
@@ -36,17 +45,32 @@ NOISE = 1e-9
 
 @dataclass
 class Style:
-    """What every sheet of one workbook shares: the currency, the money unit, the countries' colours."""
+    """What every sheet of one workbook shares: the currency and the money unit (a country's colour is its
+    own in every workbook: ``charts.country_colour``)."""
 
     currency: str
     money_unit: str
-    colours: dict[str, str]
+    auto: bool = False  # money_unit auto: Summary sizes each row's money by itself, the tables by the headline
 
     @classmethod
     def of(cls, run) -> Style:
-        mix = run.outcome.tables.get("mix")
-        return cls(run.data.settings.get("currency") or "USD", run.data.settings.get("money_unit") or "units",
-                   C.country_colours(mix) if mix is not None else {})
+        setting = run.data.settings.get("money_unit")
+        return cls(run.data.settings.get("currency") or "USD",
+                   money_unit(setting, headline_money(run.outcome.summary)), setting == "auto")
+
+    def column_unit(self, values: pd.Series) -> str:
+        """The money unit of one table column: under ``auto`` its largest amount's (a column of savings in
+        millions beside totals in billions), else the workbook's."""
+        if not self.auto:
+            return self.money_unit
+        amounts = pd.to_numeric(values, errors="coerce").abs()
+        return self.row_unit(float(amounts.max())) if amounts.notna().any() else self.money_unit
+
+    def row_unit(self, value) -> str:
+        """The money unit of one Summary row: its own size's under ``auto`` (15.2 million, not 0.02 billion)."""
+        if not self.auto or not isinstance(value, (int, float)) or isinstance(value, bool):
+            return self.money_unit
+        return money_unit("auto", value)
 
     @property
     def money(self) -> str:
@@ -56,16 +80,62 @@ class Style:
         return number_format(Col(MONEY, ""), self.money_unit)
 
 
+def headline_money(summary) -> float | None:
+    """The largest amount of money a run's Summary reports (its total or expected cost): what ``auto`` sizes
+    the workbook's money unit by."""
+    amounts = [abs(v) for item, v in summary if item in SUMMARY and SUMMARY[item].unit == MONEY
+               and isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
+    return max(amounts, default=None)
+
+
 def table_sheet(name: str, table: str, frame: pd.DataFrame, style: Style, widths: dict | None = None,
                 freeze_columns: int = 0, charts: list | None = None) -> SheetSpec:
     """A sheet of one result table, every column formatted and annotated from the output schema."""
     declared = {c: column(table, c) for c in frame.columns}
-    frame = _without_noise(frame, declared)
-    formats = {c: f for c, col in declared.items() if (f := number_format(col, style.money_unit))}
-    notes = {c: note_text(col, style.currency, style.money_unit) for c, col in declared.items()}
+    frame = _as_text(_without_noise(frame, declared))
+    sizes = {c: style.column_unit(frame[c]) if col.unit == MONEY else style.money_unit for c, col in declared.items()}
+    formats = {c: f for c, col in declared.items() if (f := number_format(col, sizes[c]))}
+    notes = {c: note_text(col, style.currency, sizes[c]) for c, col in declared.items()}
     wrap = {c for c, col in declared.items() if col.wrap}
+    money = sorted({sizes[c] for c, col in declared.items() if col.unit == MONEY}, key=list(MONEY_UNITS).index,
+                   reverse=True)
+    units = units_line((col.unit for col in declared.values()), style.currency, money or style.money_unit)
     return SheetSpec(name, frame, formats, notes, widths or {}, wrap, freeze_columns=freeze_columns,
-                     charts=charts or [])
+                     charts=charts or [], units=units, fit_width=name in ONE_PAGE_WIDE)
+
+
+def short_text(shorts: list[Short]) -> str:
+    """``graphite 12.3% of demand unmet (1,950,000 t); ...``, or ``none``."""
+    return "; ".join(f"{s.mineral} {s.unmet_share:.1%} of demand unmet ({s.unmet_tonnes:,.0f} t)"
+                     for s in shorts) or "none"
+
+
+# Summary items the analysis passes as records, and how each reads.
+SUMMARY_TEXT = {"minerals_short": short_text}
+
+
+def summary_items(summary) -> list[tuple[str, object]]:
+    """A run's Summary items with its records written in words."""
+    return [(item, SUMMARY_TEXT[item](value) if item in SUMMARY_TEXT else value) for item, value in summary]
+
+
+def leader_text(leader: Leader | None) -> str:
+    """``CHN 72%``; where the scenario moves the lead, the base plan's in brackets: ``CHN 72% (80%)``, or
+    ``AUS 40% (CHN 55%)`` when another country leads; ``-`` where nothing is mined or refined."""
+    if leader is None or leader != leader:  # NaN where a block left the cell empty
+        return "-"
+    text = f"{leader.country} {leader.share:.0%}"
+    if leader.moved:
+        other = f"{leader.base_country} " if leader.base_country != leader.country else ""
+        text += f" ({other}{leader.base_share:.0%})"
+    return text
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values the analysis passes as records (a scenario's leading country) written in words."""
+    leaders = [c for c in frame.columns if frame[c].dtype == object
+               and frame[c].map(lambda v: isinstance(v, Leader)).any()]
+    return frame.assign(**{c: frame[c].map(leader_text) for c in leaders}) if leaders else frame
 
 
 def _without_noise(frame: pd.DataFrame, declared: dict[str, Col]) -> pd.DataFrame:
@@ -87,20 +157,23 @@ def summary_sheet(run, question: str, note: str, style: Style, answer: str | Non
     Each row carries its unit and meaning beside its value, so the sheet reads on its own.
     """
     said = [("answer", answer)] if answer else []
-    items = [("question", question), ("status", run.outcome.status), *said, *run.outcome.summary,
+    items = [("question", question), ("status", run.outcome.status), *said, *summary_items(run.outcome.summary),
              ("currency", style.currency), ("money_shown_in", style.money), ("input_file", run.report.input_path),
              ("note", note)]
     declared = [SUMMARY[item] for item, _value in items]
     values = [0.0 if col.unit in (MONEY, TONNES, SHARE) and isinstance(v, float) and abs(v) < NOISE else v
               for (_item, v), col in zip(items, declared)]
+    units = [style.row_unit(v) for v in values]
+    # A share is shown as a percentage already: its unit column stays blank rather than read "20.0% %".
     frame = pd.DataFrame({"item": [i for i, _ in items], "value": values,
-                          "unit": [unit_label(col.unit, style.currency, style.money_unit) for col in declared],
+                          "unit": [unit_label(col.unit, style.currency, unit) if col.unit != SHARE else ""
+                                   for col, unit in zip(declared, units)],
                           "meaning": [col.note for col in declared]})
     return SheetSpec("Summary", frame, notes={"item": "What the row reports.", "value": "Its value.",
                                               "unit": "Unit of the value.", "meaning": "What it means."},
-                     widths={"item": 22, "value": 70, "unit": 12, "meaning": 60}, wrap={"value", "meaning"},
-                     row_formats=[number_format(col, style.money_unit) if col.unit != TEXT else None
-                                  for col in declared])
+                     widths={"item": 30, "value": 70, "unit": 14, "meaning": 60}, wrap={"value", "meaning"},
+                     row_formats=[number_format(col, unit) if col.unit != TEXT else None
+                                  for col, unit in zip(declared, units)], fit_width=True)
 
 
 def plan_answer(run, style: Style) -> str | None:
@@ -108,14 +181,53 @@ def plan_answer(run, style: Style) -> str | None:
     tables = run.outcome.tables
     if "scenarios" not in tables or tables["scenarios"].empty:
         return None
-    summary = {**dict(run.outcome.summary), "currency": style.currency}
+    summary = {**dict(summary_items(run.outcome.summary)), "currency": style.currency}
     return plain_text(answer_sentences(plan_of_tables(run.report.input_path, tables, summary)))
+
+
+HEDGE_DECISIONS_NAMED = 5  # the answer names the decisions worth most; Decision values lists every one
+
+
+def hedge_answer(run, style: Style) -> str | None:
+    """The hedge's answer in words: what it backs, what that saves, and per decision (the most valuable first)
+    in how many scenarios it pays off, where most, and what it is worth in expectation (sheet Decision values)."""
+    summary = dict(run.outcome.summary)
+    expected = summary.get("expected_cost")
+    if expected is None:
+        return None
+    cur = style.currency
+    values = run.outcome.tables.get("decision_values")
+    if values is None or values.empty:
+        return (f"The hedge takes no decision beyond the base plan's own: expected cost {money_text(expected, cur)}, "
+                "value of hedging 0.")
+    shared = int(values["base_plan_too"].sum())
+    too = f" ({shared} of them the base plan's own too)" if shared else ""
+    sentences = [f"The hedge takes {len(values)} decision{'s' if len(values) != 1 else ''}{too} for an expected cost "
+                 f"of {money_text(expected, cur)}, {money_text(summary.get('value_of_hedging') or 0.0, cur)} less "
+                 "than taking only the base plan's own."]
+    ranked = values.sort_values("expected_value", ascending=False, kind="stable", na_position="last")
+    for _i, d in ranked.head(HEDGE_DECISIONS_NAMED).iterrows():
+        what = (f"{d['decision']} ({d['mineral']}, {percent_text(d['built'])} built in {d['period']})"
+                if d["kind"] == "build" else f"{d['mineral']} {d['decision']} ({tonnes_text(d['bought_tonnes'])})")
+        if pd.isna(d["expected_value"]):
+            sentences.append(f"{what} costs {money_text(d['cost'], cur)}.")
+            continue
+        most = d["most_in"]
+        there = d[most] if most in d.index else None
+        where = f", most in {most}" + (f" ({money_text(there, cur, signed=True)})" if there is not None else "")
+        sentences.append(f"{what} pays off in {int(d['pays_off_in'])} of {int(d['of_scenarios'])} scenarios{where}, "
+                         f"and is worth {money_text(d['expected_value'], cur)} in expectation after its cost of "
+                         f"{money_text(d['cost'], cur)}.")
+    if (values["kind"].eq("build") & (values["built"] < 1 - 1e-6)).any():
+        sentences.append("A partial build is the share of a project whose expected saving covers its cost: read it "
+                         "as a smaller project or a stake in this one.")
+    return " ".join(sentences)
 
 
 def run_info_sheet(run) -> SheetSpec:
     return SheetSpec("Run info", pd.DataFrame(run.report.items(), columns=["item", "value"]),
                      notes={"item": "What the row records.", "value": "Its value (seconds for *_seconds)."},
-                     widths={"item": 32, "value": 70})
+                     widths={"item": 32, "value": 70}, units=units_line([SECONDS], ""))
 
 
 def chart_sheets(title: str, text: str, builders: list) -> list[SheetSpec]:
@@ -184,9 +296,9 @@ def plan_sheets(run) -> list[SheetSpec]:
                              "Unmet demand by scenario, as a share of each mineral's demand", "share of demand",
                              "0%")
               + C.scenario_mix_charts("Scenario mix", tables["scenario_mix"])
-              + (C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
+              + (C.capacity_built_charts("Capacity built", tables["capacity_built"])
                  if "capacity_built" in tables else [])
-              + C.mix_charts("Mix", mix, style.colours)
+              + C.mix_charts("Mix", mix)
               + C.reserve_charts("Reserve", tables["reserve"])
               + stockpile_charts(tables, style))
     sheets = [
@@ -414,23 +526,35 @@ HEDGE_QUESTION = ("Which candidate projects should be backed, and when, before a
                   "what that insurance is worth against building only what the base plan would.")
 
 
+def hedge_cost_title(summary: dict, currency: str) -> str:
+    """The expected-cost chart's title: its bars start at zero, so the difference they barely show is named."""
+    title = "Expected cost, the hedge's builds against the base plan's own"
+    saves, against = summary.get("value_of_hedging"), summary.get("expected_cost_with_base_builds")
+    if saves is None or not against:
+        return title
+    return f"{title}: hedging saves {money_text(saves, currency)} ({percent_text(saves / against)})"
+
+
 def hedge_sheets(run) -> list[SheetSpec]:
     style = Style.of(run)
     tables = run.outcome.tables
     sheets = [summary_sheet(run, HEDGE_QUESTION, "Scenarios gives each scenario's cost with the hedge's builds and "
                             "with the base plan's own (each re-planning its operations); value_of_hedging is the "
-                            "difference of their expected costs. Investments lists both sets of builds.", style)]
+                            "difference of their expected costs. Investments lists both sets of builds; Decision "
+                            "values what each decision is worth in each scenario.", style, hedge_answer(run, style))]
     if not tables:
         return sheets + [run_info_sheet(run)]
     charts = (C.bar_chart("Expected costs", tables["hedge_costs"], "builds", "expected_cost",
-                          "Expected cost with the hedge's builds and with the base plan's own",
+                          hedge_cost_title(dict(run.outcome.summary), style.currency),
                           f"expected cost ({style.money})", style.money_format())
-              + C.capacity_built_charts("Capacity built", tables["capacity_built"], style.colours)
+              + C.capacity_built_charts("Capacity built", tables["capacity_built"])
               + stockpile_charts(tables, style))
     sheets += [
         table_sheet("Scenarios", "hedge_scenarios", tables["scenarios"], style, widths={"risks drawn": 60},
                     freeze_columns=1),
         table_sheet("Investments", "investments", tables["investments"], style),
+        *([table_sheet("Decision values", "decision_values", tables["decision_values"], style, freeze_columns=1,
+                       widths={"reading": 50})] if "decision_values" in tables else []),
         *chart_sheets("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
                     "period.", charts),
         table_sheet("Expected costs", "hedge_costs", tables["hedge_costs"], style),

@@ -4,6 +4,9 @@ Written with XlsxWriter (fast, constant memory, native charts) to a temporary fi
 target folder and moved into place, so a failure never leaves half a workbook and never
 destroys the previous plan. Text from the input is always written as text, never as a
 formula, so a name such as ``=HYPERLINK(...)`` cannot run in a reviewer's Excel.
+
+Printed (or exported to PDF), every page names its sheet, the workbook and the units of the
+sheet's columns in its header, and its page number in its footer.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from xlsxwriter.exceptions import FileCreateError
 from planner.errors import UsageError
 
 EXCEL_MAX_ROWS = 1_048_576
+TITLE = "Critical-minerals plan"
 
 
 @dataclass
@@ -32,7 +36,8 @@ class SheetSpec:
 
     The report layer fills these from the output schema (``planner/report/columns.py``); the
     writer guesses nothing. ``row_formats`` gives a key/value sheet one number format per row of
-    its ``value`` column.
+    its ``value`` column. ``units`` is the line of units printed in the page header (the header
+    notes that carry them on screen never print); ``fit_width`` prints the sheet one page wide.
     """
 
     name: str
@@ -44,6 +49,8 @@ class SheetSpec:
     row_formats: list[str | None] | None = None
     freeze_columns: int = 0
     charts: list = field(default_factory=list)  # callables (workbook, worksheet, frame) -> None
+    units: str = ""
+    fit_width: bool = False
 
 
 def write_workbook(path: str | os.PathLike, sheets: list[SheetSpec]) -> Path:
@@ -142,7 +149,7 @@ def _write_sheets(target: str, sheets: list[SheetSpec]) -> None:
         "strings_to_numbers": False,
         "nan_inf_to_errors": True,
     })
-    wb.set_properties({"title": "Critical-minerals plan", "comments": "Written by planner"})
+    wb.set_properties({"title": TITLE, "comments": "Written by planner"})
     # A fixed creation date keeps the file's metadata free of run timestamps.
     wb.set_properties({"created": _EPOCH})
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
@@ -196,26 +203,74 @@ def _write_table(ws, frame: pd.DataFrame, spec: SheetSpec, header, fmt) -> None:
         else:
             _write_column(ws, j, frame.iloc[:, j], fmt(spec.formats.get(col), col in spec.wrap))
     ws.freeze_panes(1, spec.freeze_columns)
-    # Printed (or exported to PDF) a table is one page wide with its header on every page.
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.repeat_rows(0)
     if columns:
         ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
-    widths = [spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), col in spec.wrap)
+    widths = [spec.widths.get(col) or _width(col, frame.iloc[:200, j].tolist(), col in spec.wrap,
+                                             spec.formats.get(col))
               for j, col in enumerate(columns)]
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
-    # Printed, a table is as many pages wide as it needs at a readable size (about 200 characters a
-    # landscape A4 page), its header and first columns repeated on every page.
-    ws.fit_to_pages(max(1, math.ceil(sum(widths) / PAGE_CHARACTERS)), 0)
-    if spec.freeze_columns:
-        ws.repeat_columns(0, spec.freeze_columns - 1)
+    _set_up_pages(ws, spec, widths)
     _fit_wrapped_rows(ws, frame, spec, widths)
 
 
 LINE_HEIGHT = 15.0  # points: one line of 11-point text
 PAGE_CHARACTERS = 200
+FIT_PAGES_AT_MOST = 2  # a sheet flagged fit_width prints one page wide if it would otherwise take at most this many
+HEADER_LIMIT = 255  # characters Excel allows a page header, its codes included
+
+
+def _set_up_pages(ws, spec: SheetSpec, widths: list[float]) -> None:
+    """Print settings: landscape A4, the table's header row (and first columns) on every page, a page header and
+    footer; one page wide where ``spec.fit_width`` and the table is at most two pages' worth wide, else as many
+    pages wide as it needs at a readable size (about 200 characters a landscape A4 page)."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(0)
+    if spec.freeze_columns:
+        ws.repeat_columns(0, spec.freeze_columns - 1)
+    pages = max(1, math.ceil(sum(widths) / PAGE_CHARACTERS))
+    # One page wide only while that keeps the text readable (two pages' worth shrunk to one, about 6 pt).
+    ws.fit_to_pages(1 if spec.fit_width and pages <= FIT_PAGES_AT_MOST else pages, 0)
+    # The header and footer keep their size on a page shrunk to fit.
+    ws.set_header(page_header(spec.units), {"scale_with_doc": False})
+    ws.set_footer("&CPage &P of &N", {"scale_with_doc": False})
+
+
+def page_header(units: str) -> str:
+    """The sheet's name (``&A``) with its ``units`` below on the left, the workbook's title on the right.
+
+    Text is escaped (``&`` is Excel's code character) and the units cut at a whole unit, marked ``…``, where the
+    header would pass Excel's 255 characters.
+    """
+    title = f"&R{_escaped(TITLE)}"
+    left = "&L&B&A&B"
+    line = _escaped(units)
+    room = HEADER_LIMIT - _excel_length(left + title) - 1  # 1: the line break
+    if _excel_length(line) > room:
+        line = _cut(line, room)
+    return f"{left}\n{line}{title}" if line else left + title
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _cut(line: str, room: int) -> str:
+    """``line`` shortened to ``room`` characters with ``…``: at the last whole ``·``-separated part that fits,
+    never splitting an escaped ``&&``."""
+    cut = line
+    while cut and _excel_length(cut) > room - 1:
+        cut = cut[:-1]
+    whole = cut.rfind(" · ")
+    if whole > 0:
+        cut = cut[:whole]
+    return cut.rstrip("& ") + "…"
+
+
+def _excel_length(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _fit_wrapped_rows(ws, frame: pd.DataFrame, spec: SheetSpec, widths: list[float]) -> None:
@@ -254,7 +309,7 @@ def _write_cell(ws, i, j, value, cell_format) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return
     if isinstance(value, bool):
-        ws.write_boolean(i, j, value)
+        ws.write_boolean(i, j, value, cell_format)
     elif isinstance(value, (int, float)):
         if math.isinf(value):
             ws.write_string(i, j, "unbounded" if value > 0 else "-unbounded")
@@ -266,12 +321,31 @@ def _write_cell(ws, i, j, value, cell_format) -> None:
         ws.write_string(i, j, str(value), cell_format)
 
 
-def _width(column: str, sample, wrap: bool) -> float:
+def _width(column: str, sample, wrap: bool, num_format: str | None = None) -> float:
     longest = len(str(column)) + 2
     for value in sample:
-        text = f"{value:,.1f}" if isinstance(value, float) else str(value)
+        if isinstance(value, float) or (num_format and isinstance(value, int) and not isinstance(value, bool)):
+            text = _shown(value, num_format)
+        else:
+            text = str(value)
         longest = max(longest, len(text) + 1)
     return float(min(max(longest, 8), 60 if wrap else 50))
+
+
+def _shown(value: float, num_format: str | None) -> str:
+    """About what Excel shows of ``value`` in ``num_format``: money scaled by its trailing commas (``#,##0.0,,``
+    shows millions), its decimals, a percent sign, a plus sign on a change."""
+    if not num_format:
+        return f"{value:,.1f}"
+    section = num_format.split(";")[0]
+    digits = section.rstrip(",")
+    shown = value / 1000 ** (len(section) - len(digits))
+    percent = digits.endswith("%")
+    if percent:
+        shown *= 100
+    decimals = len(digits.rstrip("%").split(".")[1]) if "." in digits else 0
+    text = f"{shown:,.{decimals}f}" + ("%" if percent else "")
+    return "+" + text if section.startswith("+") and value > 0 else text
 
 
 _EPOCH = __import__("datetime").datetime(2026, 1, 1)

@@ -42,7 +42,7 @@ def sample_rows(data: PlannerInput, sample: Sample) -> list[ScenarioRow]:
             hit.add((row, t))
     return [ScenarioRow(row, f"{risks[row].stage}_capacity", risks[row].factor, risks[row].mineral,
                         risks[row].country, t)
-            for row, t in sorted(hit, key=lambda k: (k[0], order[k[1]]))]
+            for row, _position, t in sorted((row, order[t], t) for row, t in hit)]
 
 
 def describe(data: PlannerInput, sample: Sample) -> str:
