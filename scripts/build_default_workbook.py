@@ -14,17 +14,21 @@ share rules, `ownership`, `projects`, bilateral scenarios) is built by its own f
 --version-1 the workbook holds the version 1 form instead (whole-plan share rows, no ownership,
 projects or lane measures), for comparison with the rules a version 1 planner could express.
 
-Every number that is not read from the reference files is a named constant below, with the
-reason for its value. The `sources` sheet of the workbook lists every figure used with its
-source, or marks it ASSUMPTION / DERIVED with the reasoning; data/README.md says the same
-in prose.
+Every assumption (our choice where the data has no figure: demand splits, headroom, costs,
+yields, penalties, probabilities, ...) is a row of data/assumptions.csv with its unit and
+reasoning, read by `read_assumptions` into an `Assumptions` record that the sheet functions
+take through `Data`; `--assumptions FILE` builds from another copy. What stays in code is
+structure (minerals, periods, markets, sheet layouts), physical constants, and figures
+transcribed from a source, each with its reason. The `sources` sheet of the workbook lists
+every figure used with its source, or marks it ASSUMPTION / DERIVED with the reasoning (one
+ASSUMPTION row per row of the CSV); data/README.md says the same in prose.
 
 The output is deterministic: rows are sorted, no cell holds a timestamp, and the workbook's
 created/modified properties and zip entry dates are fixed, so the same inputs give the same
 bytes.
 
-Usage:  python scripts/build_default_workbook.py [--reference DIR] [--output FILE]
-                [--version-1] [--calibration]
+Usage:  python scripts/build_default_workbook.py [--reference DIR] [--assumptions CSV]
+                [--output FILE] [--version-1] [--calibration]
 """
 
 from __future__ import annotations
@@ -32,13 +36,15 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import difflib
 import io
 import math
 import re
 import sys
 import zipfile
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from pathlib import Path
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -87,69 +93,21 @@ COALITION = ("USA", "EU", "JPN", "KOR", "IND")
 # does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
 MARKETS = COALITION + ("CHN", "ROW")
 
-# ASSUMPTION. Share of world refined demand of each coalition market, the same for every
-# mineral. Together 25%. Reasoning: China alone uses ~64% of world primary nickel (INSG, in
-# demand.csv) and most battery-chain demand, so the rest of the world is roughly a third of
-# demand; the five markets are most of that third. Split roughly by the size of their
-# manufacturing (USA and EU largest). No per-market demand is in the data.
-MARKET_SHARE_OF_WORLD_DEMAND = {"USA": 0.08, "EU": 0.08, "JPN": 0.04, "KOR": 0.03, "IND": 0.02}
-
-# China's own industry: nickel 63.8% of world primary nickel use (INSG 2024, in the notes of
-# demand.csv, read below). ASSUMPTION for the other minerals, where the data has no figure:
-# 60%, in line with nickel and below China's share of battery-material making; with the
-# coalition's 25% this leaves 15% for the rest of the world (ROW = 1 - coalition - CHN).
-CHINA_SHARE_OF_WORLD_DEMAND = 0.60
-
-# ASSUMPTION. A cross-border delivery costs 100 USD per t of refined content (freight and
-# handling), a delivery at home nothing: every market buys from its own refiners first at equal
-# cost (China's industry from China's refiners, the EU's from EU members'). Too small to change
-# which country refines (costs are thousands to hundreds of thousands of USD per t); the data
-# has no freight figures.
-FREIGHT_USD_PER_T = 100
-
-# World demand comes from the 2025 output balance (see "Calibration" below); the demand.csv
-# figures (lithium 263 kt, nickel 3.514 Mt, cobalt 222 kt (2024), copper 27 Mt (2024)) are
-# written to the sources sheet as a cross-check.
+# World demand comes from the 2025 output balance (see "Calibration" in data/README.md); the
+# demand.csv figures (lithium 263 kt, nickel 3.514 Mt, cobalt 222 kt (2024), copper 27 Mt
+# (2024)) are written to the sources sheet as a cross-check.
 
 # Demand growth per year, derived from the IEA GCMO 2025 STEPS multipliers 2024->2040 in
 # demand.csv (low confidence: read in a forum quote): rate = multiplier ** (1/16) - 1, with a
 # range (1.5-1.6x) taken at its midpoint. Copper: IEA STEPS 27 Mt (2024) -> 34 Mt (2040),
-# from the note on the copper row of demand.csv.
+# from the note on the copper row of demand.csv. Mine and refinery capacity grow at the same
+# rate (an assumption: the world market keeps its 2025 balance; expansions beyond that are the
+# version 2 `projects` sheet).
 COPPER_DEMAND_2040_T = 34_000_000
-# ASSUMPTION. Gallium has no growth figure in the data; 3%/yr, in line with cobalt and rare
-# earths (semiconductor and defence demand, no battery boom).
-GALLIUM_DEMAND_GROWTH = 0.03
-
-# ASSUMPTION. Mine and refinery capacity grow at the same rate as world demand, so the world
-# market keeps its 2025 balance; expansions beyond that are not in the data (candidate
-# projects are the version 2 `projects` sheet).
-
-# ---------------------------------------------------------------------------------------
-# Calibration: the plan without share limits reproduces observed 2025 output
-# ---------------------------------------------------------------------------------------
-
-# Each country's capacity is its whole capacity (not a slice the coalition can contract):
-#   mine capacity     = 2025 mine output x growth x CAPACITY_HEADROOM
-#   refining capacity = refining share x V x growth x CAPACITY_HEADROOM
-#   world demand      = V x growth, V = REFINING_YIELD x world 2025 mine output (sum of countries)
-# so world demand uses 1 / CAPACITY_HEADROOM of both stages' capacity. A linear program fills
-# the cheapest capacity first, but with only 5% spare at each stage every country must run at
-# 95% or more of its capacity on average: whatever the costs, a country with observed share s
-# ends with a plan share between 1.05 s - 0.05 and 1.05 s, within 5 points of the data. This
-# is what makes the calibration robust to the (price-derived, uncertain) cost assumptions.
-# ASSUMPTION. 5% headroom: "capacity" is the output a country can sell at its cost in a year,
-# not nameplate (Chinese lithium and anode nameplate runs far below full use; a nameplate model
-# would hand China the whole market again, the fault this calibration fixes).
-CAPACITY_HEADROOM = 1.05
 
 # ---------------------------------------------------------------------------------------
 # Refining
 # ---------------------------------------------------------------------------------------
-
-# ASSUMPTION. Refining yield (t refined content per t mined content): 0.95 for every
-# mineral and country. Quantities are contained content on both sides, so losses are only
-# process recoveries; typical hydrometallurgical/refinery recoveries are 90-98%. Not in data.
-REFINING_YIELD = 0.95
 
 # Projections of refining shares for 2030, where the data has them (IEA, in the notes of
 # refining_share.csv): rare earths China 77%, Malaysia 12%, Australia 3% (rest of world the
@@ -162,64 +120,11 @@ REFINING_SHARE_2030 = {
 # ASSUMPTION. Where a 2030 projection lowers China's share and does not say where the rest
 # goes (lithium), the gain goes to ROW ("new capacity, location not in the data").
 
-# ---------------------------------------------------------------------------------------
-# Prices and costs (the data has no cost curves)
-# ---------------------------------------------------------------------------------------
-
 # Lithium: Li content of spodumene concentrate at 6% Li2O. 2 x 6.941 / 29.881 = 0.4645 t Li
 # per t Li2O (stoichiometry, not from the sources).
 LI_PER_LI2O = 2 * 6.941 / 29.881
 SPODUMENE_LI2O = 0.06
 LI_TO_LCE = 5.323  # from the reference README (stoichiometric constant)
-
-# ASSUMPTION. Battery-grade (purified, spherical) graphite is priced at 3x flake graphite.
-# No anode or spherical graphite price is in the data; purification and spheronisation lose
-# roughly half of the flake and add processing, so battery grade sells at a multiple of flake.
-GRAPHITE_REFINED_PRICE_MULTIPLE = 3.0
-
-# ASSUMPTION. The value of a tonne of mixed rare-earth oxide (REO) is carried by NdPr: NdPr
-# is taken as 20% of REO content and the other oxides at zero value. Using the NdPr price for
-# every tonne of REO would overstate the basket ~5x (most REO is La and Ce, which are cheap).
-NDPR_SHARE_OF_REO = 0.20
-
-# ASSUMPTION. Raw (mine/intermediate) price as a share of the refined price, where the data
-# has no raw price: the payable share a refiner pays for contained metal in concentrate or
-# intermediate. Copper ~0.9 (treatment/refining charges ~10%); nickel 0.8 (matte/MHP
-# payables); cobalt 0.6 (hydroxide payables swung 50-90% in 2024-25); rare earths 0.5 (mixed
-# concentrate vs separated oxide); gallium 0.6 (low-purity 4N vs high-purity metal).
-# Lithium and graphite have raw prices in the data (spodumene, flake).
-RAW_PRICE_FRACTION = {"copper": 0.9, "nickel": 0.8, "cobalt": 0.6, "rare_earths": 0.5, "gallium": 0.6}
-
-# ASSUMPTION. Costs from prices. Prices are a ceiling for cost (reference README): a mine's
-# cost is taken as 75% of the raw price, a refiner's cost as 75% of its margin (refined price
-# minus raw price) per t of output. The 25% is an average margin; it does not change which
-# source is cheapest, only how costs compare with tariffs and penalties.
-SUPPLY_COST_TO_RAW_PRICE = 0.75
-REFINING_COST_TO_MARGIN = 0.75
-
-# ASSUMPTION. Without cost curves, a country's cost is spread around that average by its
-# world share at that stage: multiplier = COST_SCALE_BASE - COST_SCALE_SLOPE x share (share in
-# 0-1). Large producers are taken as lower on the cost curve (their share is evidence of
-# competitiveness): a 95% producer gets 0.865, a tiny one 1.15. ROW, a bundle of small
-# producers, gets the fringe multiplier 1.15.
-COST_SCALE_BASE = 1.15
-COST_SCALE_SLOPE = 0.30
-
-# ASSUMPTION. Cost of demand left unserved: 5x the refined price (lost production value and
-# emergency buying), above any delivered cost including tariffs (max ~2.2x price for graphite
-# into the USA with the anti-dumping duty).
-UNMET_PENALTY_PRICE_MULTIPLE = 5.0
-
-# ASSUMPTION, a placeholder until the 2026 dataset sources one per mineral (issue 26): demand answers
-# to price with a short-run own-price elasticity of -0.2, inside the -0.1 to -0.5 that studies of
-# metal demand report for the short run. With the unmet penalty at 5x the refined price, the price at
-# which demand chokes, the last 1 - 5^-0.2 = 28% of each demand is priced out before any tonne goes
-# unmet at the penalty.
-DEMAND_ELASTICITY = -0.2
-
-# ASSUMPTION. Holding a tonne of stock for a year costs 5% of its refined value (financing and
-# storage). The planner's holding_cost is per t per period; periods are one year.
-HOLDING_COST_RATE = 0.05
 
 # ---------------------------------------------------------------------------------------
 # Tariffs and trade measures (trade_measures.csv, bilateral_measures.csv)
@@ -253,53 +158,25 @@ HOLDING_COST_RATE = 0.05
 # from a single third country (EU members are not third countries: scope `* except EU`).
 EU_CRMA_MAX_SHARE = 0.65
 EU_CRMA_PERIODS = [2030]
-# ASSUMPTION. The coalition's own diversification target, modelled on the CRMA benchmark and
-# phased in from 85% in 2026 to 65% in 2030, on each coalition market (the EU's before 2030,
-# when the law's benchmark takes over), at both stages, against any single country other than
-# the market itself. It is a target, not a law: soft (`penalty`) in version 2.
-TARGET_PATH = {2026: 0.85, 2027: 0.80, 2028: 0.75, 2029: 0.70, 2030: 0.65}
-# ASSUMPTION. The soft target's penalty is 25% of the refined price per t above the target:
-# the Section 301 rate the US already charges on Chinese critical minerals, a premium a
-# coalition government has shown it will impose for diversified supply.
-TARGET_PENALTY_PRICE_SHARE = 0.25
+# The coalition's own target (`target_path`, soft with `target_penalty_price_share`) covers the
+# other markets, and the EU before 2030.
 # Version 1 reads a share row as a rule on the whole plan. The coalition's rules are written
 # there in their whole-plan form: the most one country can hold of the world stage total when
 # each ruled market takes at most its cap from it and every other market (China's industry,
 # the rest of the world) is free: 1 - sum over ruled markets of (1 - cap) x market demand /
-# world demand. This never limits China's own consumption more than the market rules would.
-# ASSUMPTION. Where the capacity outside the largest country cannot meet that cap with 10%
-# headroom on world demand plus reserve build, the row is relaxed to what that capacity allows
-# (rounded up to 0.1%), and dropped at 99% or more: a cap could only leave demand unmet.
-V1_CAP_HEADROOM = 0.10
-V1_CAP_DROP_AT = 0.99
+# world demand. This never limits China's own consumption more than the market rules would
+# (relaxed where capacity is short: `v1_cap_headroom`, `v1_cap_drop_at`).
 
-# US rule on foreign-entity-of-concern (FEOC) ownership, on what the US market receives, by
-# owner (`basis` = owner, `scope` = FEOC, ownership.csv). US law: the IRA's zero-FEOC rule for
-# battery minerals (30D) ended with the EV credit on 2025-09-30 (OBBBA); the OBBBA's
-# "prohibited foreign entity" material-assistance limits (45X) bind credit-claiming products
-# only, and their critical-mineral thresholds were not verified in the sources seen.
-# ASSUMPTION: half of US demand for battery minerals is in products that must be FEOC-free,
-# the other half has no rule: FEOC-owned tonnes at most 50% of what the US market receives,
-# at each stage, for lithium, cobalt, nickel and graphite, every period, hard.
-FEOC_RULE_MAX_SHARE = 0.5
+# The US market's FEOC-ownership rule (`feoc_rule_max_share`) covers the battery minerals.
 FEOC_RULE_MINERALS = ("lithium", "cobalt", "nickel", "graphite")
 
 # ---------------------------------------------------------------------------------------
 # Candidate projects (projects.csv; version 2)
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. Capital is annualised at 8% a year (real) over 20 years (capital recovery factor
-# 0.1019), plus fixed upkeep of 2% of capex a year: fixed_cost = capex / capacity x 0.1219.
-CAPITAL_RATE = 0.08
-CAPITAL_LIFE_YEARS = 20
-FIXED_UPKEEP_RATE = 0.02
-# ASSUMPTION. Where no USD capex was published: the median capex per t of contained capacity
-# of the same mineral's projects with one; for minerals without any, the median over all
-# projects of (capex per t / refined price), times the mineral's refined price.
-# Capex given only in another currency (notes of projects.csv) is converted at EUR 1.164 USD
-# (the file's own conversion of Vulcan's EUR 2.2 bn = USD 2.56 bn) and CAD 0.72 USD
-# (ASSUMPTION: 2025 average, approximately).
-USD_PER = {"EUR": 2.56 / 2.2, "CAD": 0.72}
+# Capex given only in euros (notes of projects.csv) is converted at the file's own rate (its
+# conversion of Vulcan's EUR 2.2 bn = USD 2.56 bn); Canadian dollars at `usd_per_cad`.
+USD_PER_EUR = 2.56 / 2.2
 CAPEX_FROM_NOTES = {
     "Keliber": (783e6, "EUR", "capex to complete construction (revised), in the notes"),
     "Ontario cobalt refinery": (100e6, "CAD", "~C$100m more needed to complete the partly "
@@ -321,102 +198,58 @@ INTEGRATED = {
     "Aluminium of Greece": "primary gallium from its own alumina refinery",
     "Vaudreuil": "primary gallium from its own alumina refinery",
 }
-# ASSUMPTION. First period where projects.csv gives none: a plant under construction 2027,
-# an announced one 2029. A first year before 2026 (commissioning) is 2026.
-FIRST_PERIOD_BY_STATUS = {"construction": 2027, "announced": 2029}
-# A plant under construction, financed or commissioning is built whole or not at all
-# (`integer` TRUE); an announced one may be built in part (a smaller first phase).
+# Project statuses: `first_period_by_status` gives the first period where projects.csv has no
+# first year. A plant under construction, financed or commissioning is built whole or not at
+# all (`integer` TRUE); an announced one may be built in part (a smaller first phase).
+PROJECT_STATUSES = ("construction", "announced")
 INTEGER_STATUSES = ("construction", "financed", "commissioning")
 # ASSUMPTION. Lithium hydroxide capacity written "LiOH" is the monohydrate, as sold.
 LI_PER_LIOH_H2O = 6.941 / 41.96
 
 # ---------------------------------------------------------------------------------------
-# Scenario probabilities (version 2, for `planner hedge`)
+# Scenarios, reserves and risks
 # ---------------------------------------------------------------------------------------
 
-# ASSUMPTION. Each scenario's probability of being the world of 2026-2030. The hedge treats
-# scenarios as exclusive, so they sum to 0.82 and `base` takes 0.18. Judgement, with reasons:
-SCENARIO_PROBABILITY = {
-    # in force, but the base assumes 2025 levels: the chance it is enforced as written
-    "drc_cobalt_export_quota": 0.15,
-    "zimbabwe_lithium_export_ban": 0.10,
-    # suspended to Nov 2026: the chance the suspension is not renewed
-    "china_gallium_export_ban": 0.10,
-    # licensing in force; the chance licences are squeezed (3 escalations each in 2023-25)
-    "china_graphite_export_controls": 0.10,
-    "china_rare_earth_export_controls": 0.10,
-    # proposed, not enacted
-    "us_refined_copper_tariff": 0.10,
-    # the January 2026 ban read broadly (all buyers in Japan), unclear in the text
-    "china_japan_dual_use_ban": 0.05,
-    "demand_high_growth": 0.05,
-    # replays and extensions beyond any measure in force
-    "drc_cobalt_export_ban": 0.03,
-    "indonesia_nickel_export_ban": 0.02,
-}
-# ASSUMPTION. An export-licensing squeeze in version 2: a `tariff` of 50% of the price on every
-# export lane of the mineral from China (licensing delays and the premium paid for licensed
-# supply outside China); China's own industry unaffected.
-LICENSING_TARIFF = 0.5
+# The version 2 scenarios, each with a `scenario_probability`, in the order the sources sheet
+# lists them.
+SCENARIOS = ("drc_cobalt_export_quota", "zimbabwe_lithium_export_ban", "china_gallium_export_ban",
+             "china_graphite_export_controls", "china_rare_earth_export_controls",
+             "us_refined_copper_tariff", "china_japan_dual_use_ban", "demand_high_growth",
+             "drc_cobalt_export_ban", "indonesia_nickel_export_ban")
 # The US Section 232 proclamation on copper contemplates a tariff on refined copper of 15% from
 # 2027 and 30% from 2028 (bilateral_measures.csv notes; not enacted).
 US_REFINED_COPPER_TARIFF = {2027: 0.15, 2028: 0.30, 2029: 0.30, 2030: 0.30}
 
-# ---------------------------------------------------------------------------------------
-# Strategic reserves
-# ---------------------------------------------------------------------------------------
-
-# Japan's 60-day and Korea's 100-day stockpile targets (JOGMEC, KOMIR; quoted in the issue
-# brief, not in the reference files: ASSUMPTION that they apply to all seven minerals).
-RESERVE_DAYS = {"JPN": 60, "KOR": 100}
-# ASSUMPTION. Japanese and Korean stockpiles exist; their holdings are not public in the
-# data, so they start at their day target of 2025 demand.
+# Markets with a stockpile target of their own (`reserve_days`, JOGMEC and KOMIR policy).
+RESERVE_MARKETS = ("JPN", "KOR")
 # US: Project Vault (trade_measures.csv: a USD 10 bn strategic reserve backed by EXIM,
 # announced Feb 2026). ASSUMPTION: the USD 10 bn buys a uniform number of days of US demand
 # of the seven minerals (days = 10 bn / value of US 2026 demand per day), built up linearly
 # from 0 (start of 2026) to the full target in 2030.
 PROJECT_VAULT_USD = 10_000_000_000
 
-# ---------------------------------------------------------------------------------------
-# Scenarios and risks
-# ---------------------------------------------------------------------------------------
-
 # With China's own industry in the model, a Chinese export measure must not cut China's
 # supply to itself. In version 1 (capacity factors only) an export measure on country c is
 # written as the capacity factor that removes that part of c's exports:
 #   factor = 1 - hit x export share, export share = 1 - home use / capacity,
 # home use at refining = c's own market demand, at mining = c's own refining input.
-# ASSUMPTION. Export licensing squeezed: licences for half of China's exports (graphite,
-# rare earths) refused (hit 0.5): licences are granted selectively (trade_measures.csv:
-# "general licences issued to selected exporters").
-EXPORT_LICENSING_HIT = 0.5
-# China's ban on gallium and germanium exports to the US (Announcement No. 46 of 2024) is
-# suspended until 2026-11-27 (bilateral_measures.csv). ASSUMPTION: the scenario resumes it
-# from 2027. Version 2 writes it as it is, an export ban towards the USA; version 1 cannot
-# tell markets apart and writes the stronger case, China's gallium exports stop altogether.
-# Germanium is not in the dataset.
-GALLIUM_BAN_PERIODS = [2027, 2028, 2029, 2030]
-# ASSUMPTION. The DRC export ban (Feb-Oct 2025) is replayed for a whole year, 2026.
-DRC_BAN_PERIODS = [2026]
+# Export licensing squeezed: licences for a share (`export_licensing_hit`) of China's exports
+# refused. China's gallium ban to the US is suspended until 2026-11-27 and resumes from
+# `gallium_ban_from`; version 2 writes it as it is, an export ban towards the USA, version 1
+# cannot tell markets apart and writes the stronger case, China's gallium exports stop
+# altogether. Germanium is not in the dataset.
 # DRC quota: up to 96,600 t/yr in 2026 and 2027 incl. 9,600 t for strategic reserves
 # (trade_measures.csv, bilateral_measures.csv), so 87,000 t for export.
 DRC_QUOTA_T = 96_600
 DRC_QUOTA_RESERVE_T = 9_600
 DRC_QUOTA_PERIODS = [2026, 2027]
-# ASSUMPTION. Demand-growth scenario: demand grows 5 percentage points a year faster than
-# the base (EV/grid build-out faster than IEA STEPS; for rare earths IEA APS gives 5%/yr for
-# magnet REEs 2023->2030 vs 2.8% STEPS).
-DEMAND_SURGE_EXTRA_GROWTH = 0.05
 
-# ASSUMPTION. Risk probabilities per year. Base rate = restrictive measures recorded in
-# trade_measures.csv 2023-2025 (3 years) for that mineral and imposing country, times 0.25
-# (the share of escalations assumed to cut the volumes available to the coalition in a year;
-# several were suspended or licensed selectively). Counts: graphite 3 (2023-12 licensing,
-# 2024-12 stricter licensing, 2025-11 synthetic anode), rare earths 3 (2023-12 technology
-# ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2 (2023-08 licensing,
-# 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk hits exports only
-# (factor as for the version 1 scenarios, at the first period's export share).
-RISK_VOLUME_HIT_SHARE = 0.25
+# Risk probabilities per year: restrictive measures recorded in trade_measures.csv 2023-2025
+# (3 years) for that mineral and imposing country, times `risk_volume_hit_share`. Counts:
+# graphite 3 (2023-12 licensing, 2024-12 stricter licensing, 2025-11 synthetic anode), rare
+# earths 3 (2023-12 technology ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2
+# (2023-08 licensing, 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk
+# hits exports only (factor as for the version 1 scenarios, at the first period's export share).
 RISK_EVENTS_2023_2025 = {"graphite": 3, "rare_earths": 3, "gallium": 2, "cobalt": 2}
 
 # FEOC ("foreign entity of concern") per US usage (10 USC 4872 / IRA guidance): China,
@@ -430,6 +263,176 @@ EU_MEMBERS = {
     "SWE",
 }
 ROW_NAME = "Rest of world (USGS 'Other countries')"
+
+# ---------------------------------------------------------------------------------------
+# Assumptions: our choices where the data has no figure (data/assumptions.csv)
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_ASSUMPTIONS = REPO / "data" / "assumptions.csv"
+ASSUMPTION_COLUMNS = ("name", "applies_to", "value", "unit", "sheet", "rationale", "source")
+
+
+class Assumption(NamedTuple):
+    """How the builder reads one assumption of data/assumptions.csv."""
+
+    keys: tuple | None = None  # the `applies_to` of its rows, one each (None: one row, blank)
+    whole: bool = False  # whole numbers (years, days, periods)
+    share: bool = False  # values in 0-1
+
+
+# Every assumption the builder reads, by name; the CSV holds its values, unit and reasons. One
+# with keys is a dict keyed by `applies_to`, in the order declared here.
+DECLARED = {
+    # markets and demand
+    "market_share_of_world_demand": Assumption(COALITION, share=True),
+    "china_share_of_world_demand": Assumption(share=True),
+    "freight_usd_per_t": Assumption(),
+    "gallium_demand_growth": Assumption(),
+    # calibration, refining, prices and costs
+    "capacity_headroom": Assumption(),
+    "refining_yield": Assumption(share=True),
+    "graphite_refined_price_multiple": Assumption(),
+    "ndpr_share_of_reo": Assumption(share=True),
+    "raw_price_fraction": Assumption(("copper", "nickel", "cobalt", "rare_earths", "gallium"),
+                                     share=True),
+    "supply_cost_to_raw_price": Assumption(),
+    "refining_cost_to_margin": Assumption(),
+    "cost_scale_base": Assumption(),
+    "cost_scale_slope": Assumption(),
+    "unmet_penalty_price_multiple": Assumption(),
+    "demand_elasticity": Assumption(),
+    "spot_premium": Assumption(),
+    # reserves
+    "holding_cost_rate": Assumption(),
+    "reserve_days": Assumption(RESERVE_MARKETS, whole=True),
+    # share rules
+    "target_path": Assumption(tuple(PERIODS), share=True),
+    "target_penalty_price_share": Assumption(),
+    "feoc_rule_max_share": Assumption(share=True),
+    "v1_cap_headroom": Assumption(),
+    "v1_cap_drop_at": Assumption(share=True),
+    # candidate projects
+    "capital_rate": Assumption(),
+    "capital_life_years": Assumption(whole=True),
+    "fixed_upkeep_rate": Assumption(),
+    "usd_per_cad": Assumption(),
+    "first_period_by_status": Assumption(PROJECT_STATUSES, whole=True),
+    # scenarios and risks
+    "scenario_probability": Assumption(SCENARIOS, share=True),
+    "licensing_tariff": Assumption(),
+    "export_licensing_hit": Assumption(share=True),
+    "gallium_ban_from": Assumption(whole=True),
+    "drc_ban_period": Assumption(whole=True),
+    "demand_surge_extra_growth": Assumption(),
+    "risk_volume_hit_share": Assumption(share=True),
+}
+
+# The values the sheet functions read: one field per name of DECLARED (`a.capacity_headroom`).
+# A named tuple, not a dataclass: the tests and the walkthrough load this script as a module
+# that is not in sys.modules, where a dataclass cannot resolve its annotations.
+Assumptions = namedtuple("Assumptions", DECLARED)
+
+
+class AssumptionError(ValueError):
+    """The assumptions CSV is missing, malformed, or lacks a value the builder needs."""
+
+
+def assumption_records(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The CSV's non-blank rows, numbered as a spreadsheet numbers them (the header is row 1),
+    each a dict from ASSUMPTION_COLUMNS to its stripped text.
+
+    AssumptionError when the file or one of the columns is missing.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            header, *records = list(csv.reader(fh)) or [[]]
+    except FileNotFoundError:
+        raise AssumptionError(f"{path}: no such file") from None
+    missing = [c for c in ASSUMPTION_COLUMNS if c not in header]
+    if missing:
+        raise AssumptionError(f"{path}: row 1 lacks the column(s) {', '.join(missing)}")
+    at = {c: header.index(c) for c in ASSUMPTION_COLUMNS}
+    return [(number, {c: (cells[i] if i < len(cells) else "").strip() for c, i in at.items()})
+            for number, cells in enumerate(records, start=2) if any(c.strip() for c in cells)]
+
+
+def key_problem(r: dict[str, str]) -> str | None:
+    """Why a row's name or applies_to is not one the builder reads; None when it is."""
+    name, key = r["name"], r["applies_to"]
+    if name not in DECLARED:
+        near = difflib.get_close_matches(name, DECLARED, n=1)
+        return (f"column name: {name!r} is not an assumption the builder reads"
+                + (f" (did you mean {near[0]!r}?)" if near else ""))
+    keys = DECLARED[name].keys
+    if keys is None and key:
+        return f"column applies_to: must be blank, {name} is one value"
+    if keys is not None and key not in map(str, keys):
+        return f"column applies_to: {key!r} is not one of {', '.join(map(str, keys))}"
+    return None
+
+
+def parse_number(text: str, whole: bool, share: bool) -> int | float:
+    """A value cell as a number: an int when written without a decimal point, else a float.
+
+    ValueError with the reason: blank, not a number, not whole, outside 0-1.
+    """
+    if not text:
+        raise ValueError("blank")
+    try:
+        value = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    if whole and not isinstance(value, int):
+        raise ValueError(f"{text!r} is not a whole number")
+    if share and not 0 <= value <= 1:
+        raise ValueError(f"{text} is not a share between 0 and 1")
+    return value
+
+
+def read_assumptions(path: Path) -> tuple[Assumptions, list[dict]]:
+    """The assumptions in the CSV at `path`, and its rows with their values as numbers.
+
+    Every problem is collected and raised as one AssumptionError, each named by its row and
+    column: a name or applies_to the builder does not read, a repeated row, a value that is
+    blank or not a number (or not whole, or outside 0-1, where the declaration says so), and
+    a value the builder needs that has no row.
+    """
+    rows, problems, row_of = [], [], {}
+    for number, r in assumption_records(path):
+        name, key = r["name"], r["applies_to"]
+        problem = key_problem(r)
+        if problem is None and (name, key) in row_of:
+            problem = f"repeats row {row_of[name, key]}"
+        if problem is None:
+            row_of[name, key] = number
+            how = DECLARED[name]
+            try:
+                r["value"] = parse_number(r["value"], how.whole, how.share)
+                rows.append(r)
+            except ValueError as e:
+                problem = f"column value: {e}"
+        if problem:
+            problems.append(f"row {number} ({name}{' ' + key if key else ''}), {problem}")
+    for name, how in DECLARED.items():
+        for key in [""] if how.keys is None else map(str, how.keys):
+            if (name, key) not in row_of:
+                problems.append(f"no row for {name}" + (f" with applies_to {key}" if key else ""))
+    if len(problems) == 1:
+        raise AssumptionError(f"{path}: {problems[0]}")
+    if problems:
+        raise AssumptionError(f"{path}: {len(problems)} problems:\n  " + "\n  ".join(problems))
+    got = {(r["name"], r["applies_to"]): r["value"] for r in rows}
+    values = {name: got[name, ""] if how.keys is None else
+              {k: got[name, str(k)] for k in how.keys} for name, how in DECLARED.items()}
+    return Assumptions(**values), rows
+
+
+def percent(share: float) -> str:
+    """0.05 -> '5%', 0.638 -> '63.8%': a share as the sources sheet's text writes it."""
+    return f"{round(share * 100, 6):g}%"
+
 
 # ---------------------------------------------------------------------------------------
 
@@ -551,7 +554,8 @@ class Sources:
 class Data:
     """The reference figures and everything derived from them that more than one sheet uses."""
 
-    def __init__(self, ref: Path) -> None:
+    def __init__(self, ref: Path, assumptions: Assumptions) -> None:
+        self.assumptions = assumptions
         self.mine = read_csv(ref, "mine_production.csv")
         self.refprod = read_csv(ref, "refinery_production.csv")
         self.rshare = read_csv(ref, "refining_share.csv")
@@ -620,7 +624,7 @@ class Data:
             home = self.dem.get((m, c, t), 0.0)
             cap = self.refine_cap.get((m, c, t), 0.0)
         else:
-            home = self.refine_cap.get((m, c, t), 0.0) / REFINING_YIELD
+            home = self.refine_cap.get((m, c, t), 0.0) / self.assumptions.refining_yield
             cap = self.supply_cap.get((m, c, t), 0.0)
         return 0.0 if cap <= 0 else max(0.0, 1 - home / cap)
 
@@ -673,7 +677,7 @@ def growth_rates(d: Data, src: Sources) -> None:
     cu = next(r for r in d.demand if r["mineral"] == "copper" and r["year"] == "2024")
     rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
                        "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
-    rates["gallium"] = (GALLIUM_DEMAND_GROWTH, "ASSUMPTION (no figure in data)")
+    rates["gallium"] = (d.assumptions.gallium_demand_growth, "ASSUMPTION (no figure in data)")
     d.growth = rates
     for m in MINERALS:
         g, how = rates[m]
@@ -740,23 +744,25 @@ def read_prices(d: Data, src: Sources) -> None:
                 confidence=r["confidence"])
     fl = price_row("graphite", "flake graphite")
     raw_price["graphite"] = num(fl["usd_per_tonne"])
-    refined_price["graphite"] = raw_price["graphite"] * GRAPHITE_REFINED_PRICE_MULTIPLE
+    multiple = d.assumptions.graphite_refined_price_multiple
+    refined_price["graphite"] = raw_price["graphite"] * multiple
     src.add("SOURCED", "minerals", f"raw_price: flake graphite ({fl['period']})", "graphite",
             value=raw_price["graphite"], unit="USD/t", source=fl["source_url"],
             confidence=fl["confidence"], note="2024/2025 values not seen")
-    src.add("ASSUMPTION", "minerals", "refined_price = 3 x flake price (battery grade)",
+    src.add("ASSUMPTION", "minerals", f"refined_price = {multiple:g} x flake price (battery grade)",
             "graphite", value=refined_price["graphite"], unit="USD/t",
             note="no anode/spherical price in data; purification + spheronisation lose ~half "
                  "the flake and add processing")
     ndpr = price_row("rare_earths", "NdPr oxide")
-    refined_price["rare_earths"] = num(ndpr["usd_per_tonne"]) * NDPR_SHARE_OF_REO
+    ndpr_share = d.assumptions.ndpr_share_of_reo
+    refined_price["rare_earths"] = num(ndpr["usd_per_tonne"]) * ndpr_share
     src.add("SOURCED", "minerals", "NdPr oxide (2026 general level)", "rare_earths",
             value=num(ndpr["usd_per_tonne"]), unit="USD/t", source=ndpr["source_url"],
             confidence=ndpr["confidence"])
-    src.add("ASSUMPTION", "minerals", "refined_price = 20% x NdPr price (REO basket)",
+    src.add("ASSUMPTION", "minerals", f"refined_price = {percent(ndpr_share)} x NdPr price (REO basket)",
             "rare_earths", value=refined_price["rare_earths"], unit="USD/t REO",
-            note="NdPr taken as 20% of REO content, other oxides at zero value")
-    for m, f in RAW_PRICE_FRACTION.items():
+            note=f"NdPr taken as {percent(ndpr_share)} of REO content, other oxides at zero value")
+    for m, f in d.assumptions.raw_price_fraction.items():
         raw_price[m] = refined_price[m] * f
         src.add("ASSUMPTION", "minerals", f"raw_price = {f} x refined price (payable share)", m,
                 value=round(raw_price[m]), unit="USD/t", note="no raw/concentrate price in data")
@@ -848,13 +854,14 @@ def read_refining_shares(d: Data, src: Sources) -> None:
 
 def world_balance(d: Data, src: Sources) -> None:
     """World demand 2025 = V = yield x world mine output; the demand.csv figures as a check."""
+    yield_ = d.assumptions.refining_yield
     for m in MINERALS:
         mined = sum(d.prod[m].values())
-        d.world_dem[m] = REFINING_YIELD * mined
+        d.world_dem[m] = yield_ * mined
         src.add("DERIVED", "demand", "world demand 2025 = yield x world mine output 2025 "
                 "(the output balance the calibration reproduces)", m, "WLD",
                 rnd(d.world_dem[m]), "t", "mine_production.csv (sum of countries)", "medium",
-                f"mine output {rnd(mined)} t x {REFINING_YIELD}")
+                f"mine output {rnd(mined)} t x {yield_}")
     for r in d.demand:
         m = r["mineral"]
         if m in MINERALS and r["scope"] == "world" and re.fullmatch(r"\d{4}", r["year"]):
@@ -881,26 +888,30 @@ def market_shares(d: Data, src: Sources) -> None:
     note = next(r["notes"] for r in d.demand
                 if r["mineral"] == "nickel" and "China" in r["notes"])
     china_ni = float(re.search(r"China ~([\d.]+)%", note).group(1)) / 100
+    coalition = d.assumptions.market_share_of_world_demand
+    china_other = d.assumptions.china_share_of_world_demand
     for m in MINERALS:
-        china = china_ni if m == "nickel" else CHINA_SHARE_OF_WORLD_DEMAND
-        shares = dict(MARKET_SHARE_OF_WORLD_DEMAND)
+        china = china_ni if m == "nickel" else china_other
+        shares = dict(coalition)
         shares["CHN"] = china
         shares["ROW"] = 1 - sum(shares.values())
         d.market_share[m] = shares
         for t in PERIODS:
             for mk in MARKETS:
                 d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
-    for mk, sh in MARKET_SHARE_OF_WORLD_DEMAND.items():
+    for mk, sh in coalition.items():
         src.add("ASSUMPTION", "demand", "coalition market's share of world refined demand",
                 country=mk, value=sh, unit="share",
-                note="coalition total 25%, every mineral; no per-market demand in the data")
+                note=f"coalition total {percent(sum(coalition.values()))}, every mineral; no "
+                     "per-market demand in the data")
     src.add("SOURCED", "demand", "China's share of world primary nickel use (2024)", "nickel",
             "CHN", china_ni, "share", "demand.csv notes (INSG)", "medium")
     src.add("ASSUMPTION", "demand", "China's share of world refined demand (minerals other than "
-            "nickel)", country="CHN", value=CHINA_SHARE_OF_WORLD_DEMAND, unit="share",
-            note="no figure in the data; in line with nickel (63.8%)")
+            "nickel)", country="CHN", value=china_other, unit="share",
+            note=f"no figure in the data; in line with nickel ({percent(china_ni)})")
+    row_other, row_ni = (round(d.market_share[m]["ROW"], 3) for m in ("lithium", "nickel"))
     src.add("DERIVED", "demand", "rest of world (ROW) = 1 - coalition - China", country="ROW",
-            value="0.15 (nickel 0.112)", unit="share")
+            value=f"{row_other:g} (nickel {row_ni:g})", unit="share")
     src.add("ASSUMPTION", "demand", "markets: the coalition (USA, EU, JPN, KOR, IND) plans with "
             "China's own industry (CHN) and the rest of the world (ROW) as competing buyers",
             value=", ".join(MARKETS),
@@ -908,29 +919,36 @@ def market_shares(d: Data, src: Sources) -> None:
 
 
 def capacities(d: Data, src: Sources) -> None:
-    """Whole capacity of every country, calibrated to its 2025 output (see CAPACITY_HEADROOM)."""
+    """Whole capacity of every country, calibrated to its 2025 output (`capacity_headroom`).
+
+    With world capacity h x world demand at both stages, every country runs at 1/h of its
+    capacity or more on average: a country with observed share s ends with a plan share
+    between h s - (h - 1) and h s, whatever the costs.
+    """
+    headroom = d.assumptions.capacity_headroom
     for m in MINERALS:
         for c in d.prod[m]:
             for t in PERIODS:
-                d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * CAPACITY_HEADROOM)
+                d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * headroom)
         for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
             for t in PERIODS:
-                cap = d.world_dem[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * \
-                    CAPACITY_HEADROOM
+                cap = d.world_dem[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * headroom
                 if cap > 0:
                     d.refine_cap[m, c, t] = rnd(cap)
+    spare = percent(headroom - 1)
     src.add("ASSUMPTION", "supply, refining", "capacity = 2025 output x growth x headroom "
             "(mine: own output; refining: share x world demand): each country's whole "
-            "capacity, world capacity 5% above world demand at both stages",
-            value=CAPACITY_HEADROOM, unit="x",
-            note="calibration: with 5% spare every country runs at >= 95% on average, so the "
-                 "plan without share limits reproduces 2025 output within 5 points whatever the "
-                 "costs; capacity = what a country can sell in a year, not nameplate")
+            f"capacity, world capacity {spare} above world demand at both stages",
+            value=headroom, unit="x",
+            note=f"calibration: with {spare} spare every country runs at >= {1 / headroom:.0%} on "
+                 f"average, so the plan without share limits reproduces 2025 output within "
+                 f"{(headroom - 1) * 100:.0f} points whatever the costs; capacity = what a "
+                 "country can sell in a year, not nameplate")
 
 
-def prepare(ref: Path, src: Sources) -> Data:
+def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     """Read the reference files and derive what the sheets share."""
-    d = Data(ref)
+    d = Data(ref, assumptions)
     read_groups(d, src)
     growth_rates(d, src)
     read_mine_production(d, src)
@@ -964,19 +982,22 @@ def countries_sheet(d: Data, src: Sources, extra: set[str] = frozenset()) -> lis
     return table("countries", rows, sort_key=as_text)
 
 
-def cost_multiplier(code: str, share_pct: float) -> float:
+def cost_multiplier(a: Assumptions, code: str, share_pct: float) -> float:
+    """The cost of a country with world share `share_pct` (%) at a stage, over the average:
+    the largest producers are taken as lowest on the cost curve; ROW is the fringe."""
     if code == "ROW":
-        return COST_SCALE_BASE
-    return COST_SCALE_BASE - COST_SCALE_SLOPE * share_pct / 100
+        return a.cost_scale_base
+    return a.cost_scale_base - a.cost_scale_slope * share_pct / 100
 
 
 def unit_cost(d: Data, m: str, stage: str, c: str) -> float:
     """Cost per t at `stage` in country c (a country without output gets the fringe cost)."""
+    a = d.assumptions
     if stage == "supply":
         share = d.prod[m].get(c, 0.0) / sum(d.prod[m].values()) * 100
-        return d.raw_price[m] * SUPPLY_COST_TO_RAW_PRICE * cost_multiplier(c, share)
+        return d.raw_price[m] * a.supply_cost_to_raw_price * cost_multiplier(a, c, share)
     margin = max(d.refined_price[m] - d.raw_price[m], 0.0)
-    return margin * REFINING_COST_TO_MARGIN * cost_multiplier(c, d.shares[m].get(c, 0.0))
+    return margin * a.refining_cost_to_margin * cost_multiplier(a, c, d.shares[m].get(c, 0.0))
 
 
 def supply_sheet(d: Data, src: Sources) -> list[list]:
@@ -987,16 +1008,20 @@ def supply_sheet(d: Data, src: Sources) -> list[list]:
             for t in PERIODS:
                 rows.append({"mineral": m, "country": c, "period": t,
                              "capacity": d.supply_cap[m, c, t], "cost": rnd(cost)})
-    src.add("ASSUMPTION", "supply", "cost = 0.75 x raw_price x scale multiplier",
-            value=SUPPLY_COST_TO_RAW_PRICE, note="prices are a ceiling for cost; no cost curves")
-    src.add("ASSUMPTION", "supply, refining", "scale multiplier = 1.15 - 0.30 x world share "
-            "(ROW 1.15)", value=f"{COST_SCALE_BASE} - {COST_SCALE_SLOPE} x share",
+    a = d.assumptions
+    src.add("ASSUMPTION", "supply", f"cost = {a.supply_cost_to_raw_price:g} x raw_price x scale "
+            "multiplier", value=a.supply_cost_to_raw_price,
+            note="prices are a ceiling for cost; no cost curves")
+    base, slope = a.cost_scale_base, a.cost_scale_slope
+    src.add("ASSUMPTION", "supply, refining", f"scale multiplier = {base:.2f} - {slope:.2f} x "
+            f"world share (ROW {base:.2f})", value=f"{base} - {slope} x share",
             note="largest producers taken as lowest on the cost curve; with calibrated "
                  "capacity this orders who runs full, not who takes everything")
     return table("supply", rows, sort_key=by("mineral", "country", "period"))
 
 
 def refining_sheet(d: Data, src: Sources) -> list[list]:
+    a = d.assumptions
     rows = []
     for m in MINERALS:
         for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
@@ -1005,11 +1030,12 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
                 if (m, c, t) in d.refine_cap:
                     rows.append({"mineral": m, "country": c, "period": t,
                                  "capacity": d.refine_cap[m, c, t], "cost": rnd(cost),
-                                 "yield": REFINING_YIELD})
-    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)", value=REFINING_YIELD,
-            note="process recoveries 90-98%; not in data")
-    src.add("ASSUMPTION", "refining", "cost = 0.75 x (refined - raw price) x scale multiplier",
-            value=REFINING_COST_TO_MARGIN, note="per t of refined output")
+                                 "yield": a.refining_yield})
+    src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)",
+            value=a.refining_yield, note="process recoveries 90-98%; not in data")
+    src.add("ASSUMPTION", "refining", f"cost = {a.refining_cost_to_margin:g} x (refined - raw "
+            "price) x scale multiplier", value=a.refining_cost_to_margin,
+            note="per t of refined output")
     return table("refining", rows, sort_key=by("mineral", "country", "period"))
 
 
@@ -1020,12 +1046,13 @@ def demand_sheet(d: Data, src: Sources) -> list[list]:
 
 
 def minerals_sheet(d: Data, src: Sources) -> list[list]:
+    multiple = d.assumptions.unmet_penalty_price_multiple
     rows = [{"mineral": m, "raw_price": rnd(d.raw_price[m]),
              "refined_price": rnd(d.refined_price[m]),
-             "unmet_penalty": rnd(d.refined_price[m] * UNMET_PENALTY_PRICE_MULTIPLE)}
+             "unmet_penalty": rnd(d.refined_price[m] * multiple)}
             for m in MINERALS]
-    src.add("ASSUMPTION", "minerals", "unmet_penalty = 5 x refined price",
-            value=UNMET_PENALTY_PRICE_MULTIPLE,
+    src.add("ASSUMPTION", "minerals", f"unmet_penalty = {multiple:g} x refined price",
+            value=multiple,
             note="above any delivered cost incl. tariffs (max ~2.2x price)")
     return table("minerals", rows)
 
@@ -1036,15 +1063,16 @@ def home(refiner: str, market: str) -> bool:
 
 
 def routes_sheet(d: Data, src: Sources) -> list[list]:
+    freight = d.assumptions.freight_usd_per_t
     rows = []
     refiners = sorted(set().union(*d.refiners.values()))
     for r in refiners:
         for mk in MARKETS:
             if not home(r, mk):
                 rows.append({"stage": "delivery", "from": r, "to": mk,
-                             "cost": FREIGHT_USD_PER_T})
-    src.add("ASSUMPTION", "routes", "cross-border delivery cost 100 USD/t (freight and "
-            "handling), home deliveries 0", value=FREIGHT_USD_PER_T, unit="USD/t",
+                             "cost": freight})
+    src.add("ASSUMPTION", "routes", f"cross-border delivery cost {freight:g} USD/t (freight and "
+            "handling), home deliveries 0", value=freight, unit="USD/t",
             note="markets buy from their own refiners first at equal cost; no freight data; "
                  "small next to mineral values")
 
@@ -1053,9 +1081,9 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
     s301_re = d.measure("USA", "rare_earths", "Section 301")
     s301_var = d.measure("USA", "various (cobalt", "Section 301")
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
-                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
+                 "cost": freight, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "cobalt",
-                 "cost": FREIGHT_USD_PER_T, "tariff_rate": num(s301_var["rate_pct"]) / 100})
+                 "cost": freight, "tariff_rate": num(s301_var["rate_pct"]) / 100})
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
             s301_gr["source_url"], "medium")
@@ -1083,7 +1111,7 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
     rus = d.bilateral_measure("USA", "copper", "import_ban", target="RUS")
     for m in ("copper", "nickel"):
         rows.append({"stage": "delivery", "from": "RUS", "to": "USA", "mineral": m,
-                     "cost": FREIGHT_USD_PER_T, "allowed": False})
+                     "cost": freight, "allowed": False})
     src.add("SOURCED", "routes", "US import ban on Russian copper and nickel (OFAC, EO 14068, "
             "from 2024-04-13): RUS -> USA closed", "copper, nickel", "RUS",
             source=rus["source_url"], confidence=rus["confidence"])
@@ -1127,27 +1155,28 @@ def demand_2025(d: Data, m: str, mk: str) -> float:
 
 
 def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
+    a = d.assumptions
     reserve, targets = [], []
     usa_days = reserve_days_usa(d)
     for m in MINERALS:
-        for mk in sorted(list(RESERVE_DAYS) + ["USA"]):
-            init = rnd(demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365) \
-                if mk in RESERVE_DAYS else 0
+        for mk in sorted(list(a.reserve_days) + ["USA"]):
+            init = rnd(demand_2025(d, m, mk) * a.reserve_days[mk] / 365) \
+                if mk in a.reserve_days else 0
             reserve.append({"mineral": m, "market": mk, "initial_stock": init,
-                            "holding_cost": rnd(HOLDING_COST_RATE * d.refined_price[m])})
-            if mk in RESERVE_DAYS:
-                targets.append({"mineral": m, "market": mk, "min_days": RESERVE_DAYS[mk]})
+                            "holding_cost": rnd(a.holding_cost_rate * d.refined_price[m])})
+            if mk in a.reserve_days:
+                targets.append({"mineral": m, "market": mk, "min_days": a.reserve_days[mk]})
             else:
                 for t in PERIODS:
                     days = usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
                     targets.append({"mineral": m, "market": mk, "period": t,
                                     "min_days": round(days, 1)})
-    src.add("ASSUMPTION", "reserve_targets", "Japan stockpile target 60 days (JOGMEC policy)",
-            country="JPN", value=60, unit="days",
+    src.add("ASSUMPTION", "reserve_targets", f"Japan stockpile target {a.reserve_days['JPN']} days "
+            "(JOGMEC policy)", country="JPN", value=a.reserve_days["JPN"], unit="days",
             source="public policy; not in the reference files", confidence="medium",
             note="applied to all seven minerals")
-    src.add("ASSUMPTION", "reserve_targets", "Korea stockpile target 100 days (KOMIR policy)",
-            country="KOR", value=100, unit="days",
+    src.add("ASSUMPTION", "reserve_targets", f"Korea stockpile target {a.reserve_days['KOR']} days "
+            "(KOMIR policy)", country="KOR", value=a.reserve_days["KOR"], unit="days",
             source="public policy; not in the reference files", confidence="medium",
             note="applied to all seven minerals")
     src.add("ASSUMPTION", "reserve", "no reserve for EU and IND markets",
@@ -1164,8 +1193,8 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
             "day, built linearly 2026-2030 from 0", country="USA", value=round(usa_days, 1),
             unit="days", note="ASSUMPTION: the fund buys the same number of days of every "
                               "mineral; US initial stock 0")
-    src.add("ASSUMPTION", "reserve", "holding_cost = 5% of refined price per t per year",
-            value=HOLDING_COST_RATE, note="financing and storage; shortfall_penalty default "
+    src.add("ASSUMPTION", "reserve", f"holding_cost = {percent(a.holding_cost_rate)} of refined price "
+            "per t per year", value=a.holding_cost_rate, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
     return (table("reserve", reserve, sort_key=by("mineral", "market")),
             table("reserve_targets", targets, sort_key=by("mineral", "market", "period",
@@ -1174,9 +1203,10 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
 
 def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
     """Stock the reserve of (m, mk) must hold at the end of year t (t < first period: start)."""
+    own_days = d.assumptions.reserve_days
     if t < PERIODS[0]:
-        return demand_2025(d, m, mk) * RESERVE_DAYS[mk] / 365 if mk in RESERVE_DAYS else 0.0
-    days = RESERVE_DAYS.get(mk) or reserve_days_usa(d) * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
+        return demand_2025(d, m, mk) * own_days[mk] / 365 if mk in own_days else 0.0
+    days = own_days.get(mk) or reserve_days_usa(d) * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
     return d.dem[m, mk, t] * days / 365
 
 
@@ -1186,6 +1216,7 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
     The EU's law (CRMA benchmark, hard, 2030) and the coalition's phased target (soft) on the
     other markets and on the EU before 2030. Rows are keyed by the shares sheet's columns.
     """
+    a = d.assumptions
     rules = []
     for t in PERIODS:
         for mk in COALITION:
@@ -1196,8 +1227,8 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
                     continue
                 for m in MINERALS:
                     rules.append({"stage": stage, "scope": f"* except {mk}", "mineral": m,
-                                  "period": t, "max_share": TARGET_PATH[t], "market": mk,
-                                  "penalty": rnd(TARGET_PENALTY_PRICE_SHARE *
+                                  "period": t, "max_share": a.target_path[t], "market": mk,
+                                  "penalty": rnd(a.target_penalty_price_share *
                                                  d.refined_price[m])})
     src.add("SOURCED", "shares", "EU Critical Raw Materials Act benchmark: by 2030 at most 65% "
             "of EU consumption of a strategic raw material, at any stage, from a single third "
@@ -1207,12 +1238,16 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
             note="scope '* except EU', market EU, stages supply and refining, period 2030; "
                  "written hard, as the law states it (the law calls it a benchmark: it binds no "
                  "buyer; a penalty would make it soft)")
-    src.add("ASSUMPTION", "shares", "coalition diversification target per market, phased 0.85 "
-            "(2026) -> 0.65 (2030), supply and refining, any single country but the market's "
-            "own (the EU's before 2030)", value="0.85/0.80/0.75/0.70/0.65",
+    path = a.target_path
+    first, last = PERIODS[0], PERIODS[-1]
+    src.add("ASSUMPTION", "shares", f"coalition diversification target per market, phased "
+            f"{path[first]:.2f} ({first}) -> {path[last]:.2f} ({last}), supply and refining, any "
+            "single country but the market's own (the EU's before 2030)",
+            value="/".join(f"{path[t]:.2f}" for t in PERIODS),
             note="modelled on the CRMA benchmark; a target, not a law: soft in version 2")
-    src.add("ASSUMPTION", "shares", "soft target penalty = 25% of the refined price per t above "
-            "the target", value=TARGET_PENALTY_PRICE_SHARE, unit="x refined price",
+    src.add("ASSUMPTION", "shares", f"soft target penalty = {percent(a.target_penalty_price_share)} "
+            "of the refined price per t above the target", value=a.target_penalty_price_share,
+            unit="x refined price",
             source="trade_measures.csv (US Section 301 25% on Chinese critical minerals)",
             note="the premium a coalition government already imposes for diversified supply")
     return rules
@@ -1221,18 +1256,19 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
 def reserve_build(d: Data, m: str, t: int) -> float:
     """Stock the reserves must add in year t."""
     return sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
-               for mk in list(RESERVE_DAYS) + ["USA"])
+               for mk in list(d.assumptions.reserve_days) + ["USA"])
 
 
 def stage_capacity(d: Data, m: str, stage: str, t: int) -> dict[str, float]:
     """Capacity of each country at `stage` in refined t (mine capacity x yield)."""
     if stage == "supply":
-        return {c: d.supply_cap[m, c, t] * REFINING_YIELD for c in d.prod[m]}
+        return {c: d.supply_cap[m, c, t] * d.assumptions.refining_yield for c in d.prod[m]}
     return {c: d.refine_cap[m, c, t] for c in d.refiners[m] if (m, c, t) in d.refine_cap}
 
 
 def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
     """Version 1 form of market rules: one whole-plan row per (mineral, stage, period)."""
+    headroom, drop_at = d.assumptions.v1_cap_headroom, d.assumptions.v1_cap_drop_at
     rows = []
     for m in MINERALS:
         for t in PERIODS:
@@ -1250,12 +1286,12 @@ def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
                 caps = stage_capacity(d, m, stage, t)
                 top = max(caps, key=lambda c: caps[c])
                 outside = sum(v for c, v in caps.items() if c != top)
-                feasible = 1 - outside / (need * (1 + V1_CAP_HEADROOM))
+                feasible = 1 - outside / (need * (1 + headroom))
                 if feasible > used:
                     why = (f"{stage} {t}: capacity outside {top} {outside:.0f} t vs world need "
-                           f"{need:.0f} t (+10%)")
+                           f"{need:.0f} t (+{percent(headroom)})")
                     relaxed = math.ceil(feasible * 1000) / 1000
-                    if relaxed >= V1_CAP_DROP_AT:
+                    if relaxed >= drop_at:
                         src.add("ASSUMPTION", "shares", f"version 1 row dropped (whole-plan "
                                 f"form {used:.3f}; capacity allows only {relaxed:.3f})", m, top,
                                 note=why)
@@ -1276,13 +1312,14 @@ def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
 
 def feoc_rule(d: Data, src: Sources) -> list[dict]:
     """The US market's FEOC-ownership rule (version 2: basis owner)."""
-    rows = [{"stage": stage, "scope": "FEOC", "mineral": m, "max_share": FEOC_RULE_MAX_SHARE,
+    cap = d.assumptions.feoc_rule_max_share
+    rows = [{"stage": stage, "scope": "FEOC", "mineral": m, "max_share": cap,
              "market": "USA", "basis": "owner"}
             for m in FEOC_RULE_MINERALS for stage in STAGES]
     src.add("ASSUMPTION", "shares", "US market: FEOC-owned tonnes (basis owner; FEOC = CHN, RUS, "
-            "IRN, PRK) at most 50% of what the US receives, each stage, lithium, cobalt, nickel, "
-            "graphite, every period, hard", "lithium, cobalt, nickel, graphite", "USA",
-            FEOC_RULE_MAX_SHARE, "share",
+            f"IRN, PRK) at most {percent(cap)} of what the US receives, each stage, lithium, cobalt, "
+            "nickel, graphite, every period, hard", "lithium, cobalt, nickel, graphite", "USA",
+            cap, "share",
             source="IRA 30D zero-FEOC rule ended with the credit on 2025-09-30 (OBBBA; CSIS, "
                    "9 Jul 2025); OBBBA 45X 'material assistance' limits (thresholds not verified)",
             confidence="low",
@@ -1367,7 +1404,7 @@ def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                  sort_key=by("mineral", "stage", "country", "owner")), owners
 
 
-def contained_capacity(r: dict) -> tuple[float, str] | None:
+def contained_capacity(a: Assumptions, r: dict) -> tuple[float, str] | None:
     """A projects.csv capacity in the dataset's units (t contained: Li, REO, ...), or None."""
     if not r["capacity_t_per_year"]:
         return None
@@ -1380,7 +1417,8 @@ def contained_capacity(r: dict) -> tuple[float, str] | None:
     if "LiOH" in basis:
         return cap * LI_PER_LIOH_H2O, "t LiOH.H2O x 0.1654 (6.941 / 41.96)"
     if "NdPr oxide" in basis:
-        return cap / NDPR_SHARE_OF_REO, "t NdPr oxide / 0.20 (the dataset's NdPr share of REO)"
+        return cap / a.ndpr_share_of_reo, (f"t NdPr oxide / {a.ndpr_share_of_reo:.2f} (the "
+                                           "dataset's NdPr share of REO)")
     if "rare earth oxides" in basis or "TREO" in basis:
         return cap, "t REO"
     if r["mineral"] in ("graphite", "cobalt", "nickel", "gallium") and \
@@ -1394,15 +1432,16 @@ def capital_recovery_factor(rate: float, years: int) -> float:
     return rate / (1 - (1 + rate) ** -years)
 
 
-def project_capex(r: dict) -> tuple[float | None, str]:
+def project_capex(a: Assumptions, r: dict) -> tuple[float | None, str]:
     """Published USD capex (a range at its midpoint), or a figure from the notes converted."""
     if r["capex_usd"]:
         lo, _, hi = r["capex_usd"].partition("-")
         value = (num(lo) + num(hi or lo)) / 2
         return value, "capex_usd" + (" (midpoint of the range)" if hi else "")
+    usd_per = {"EUR": USD_PER_EUR, "CAD": a.usd_per_cad}
     for name, (amount, cur, how) in CAPEX_FROM_NOTES.items():
         if name in r["project"]:
-            return amount * USD_PER[cur], f"{cur} {amount / 1e6:.0f}m x {USD_PER[cur]:.3f}: {how}"
+            return amount * usd_per[cur], f"{cur} {amount / 1e6:.0f}m x {usd_per[cur]:.3f}: {how}"
     return None, ""
 
 
@@ -1421,11 +1460,12 @@ def slug(text: str, limit: int = 40) -> str:
 
 def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
     """Candidate mines and refineries from projects.csv, in the dataset's units."""
-    crf = capital_recovery_factor(CAPITAL_RATE, CAPITAL_LIFE_YEARS) + FIXED_UPKEEP_RATE
+    a = d.assumptions
+    crf = capital_recovery_factor(a.capital_rate, a.capital_life_years) + a.fixed_upkeep_rate
     cands = []
     for r in d.projects:
         m, why_not = r["mineral"], ""
-        conv = contained_capacity(r) if m in MINERALS else None
+        conv = contained_capacity(a, r) if m in MINERALS else None
         if r["status"] == "operating":
             why_not = "operating: its output is in the 2025 baseline"
         elif m not in MINERALS:
@@ -1434,7 +1474,7 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
             why_not = "magnet plant: downstream of the planner's refining stage (separated oxide)"
         elif conv is None:
             why_not = "no capacity published in a convertible unit"
-        first = int(r["first_year"]) if r["first_year"] else FIRST_PERIOD_BY_STATUS.get(
+        first = int(r["first_year"]) if r["first_year"] else a.first_period_by_status.get(
             r["status"])
         if not why_not and first > PERIODS[-1]:
             why_not = f"first year {first} after the plan"
@@ -1443,14 +1483,14 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                     r["country"], source=r["source_url"], confidence=r["confidence"])
             continue
         cap, how = conv
-        capex, capex_how = project_capex(r)
+        capex, capex_how = project_capex(a, r)
         cands.append((r, cap, how, max(first, PERIODS[0]), capex, capex_how))
     # capex intensity for projects without a figure
     by_mineral: dict[str, list[float]] = defaultdict(list)
     relative: list[float] = []
     for r in d.projects:
-        conv = contained_capacity(r) if r["mineral"] in MINERALS else None
-        capex, _ = project_capex(r)
+        conv = contained_capacity(a, r) if r["mineral"] in MINERALS else None
+        capex, _ = project_capex(a, r)
         if conv and capex:
             by_mineral[r["mineral"]].append(capex / conv[0])
             relative.append(capex / conv[0] / d.refined_price[r["mineral"]])
@@ -1479,12 +1519,12 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
         if r["stage"] == "mine":
             parts = [("supply", name, cap, capex)]
         elif integrated:
-            parts.append(("supply", name + "_feed", cap / REFINING_YIELD, capex / 2))
+            parts.append(("supply", name + "_feed", cap / a.refining_yield, capex / 2))
         for stage, pname, pcap, pcapex in parts:
             rows.append({"project": pname, "stage": stage, "mineral": m, "country": c,
                          "capacity": rnd(pcap), "cost": rnd(unit_cost(d, m, stage, c)),
                          "fixed_cost": rnd(pcapex / pcap * crf),
-                         "yield": REFINING_YIELD if stage == "refining" else None,
+                         "yield": a.refining_yield if stage == "refining" else None,
                          "first_period": first, "integer": integer})
         kind = ("SOURCED" if capex_how.startswith("capex_usd") else
                 "ASSUMPTION" if capex_how.startswith("ASSUMPTION") else "DERIVED")
@@ -1496,12 +1536,15 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                 + (f"; integrated: {integrated}, capital split evenly with {name}_feed"
                    if integrated else ""))
     src.add("ASSUMPTION", "projects", "fixed_cost = capex / capacity x (capital recovery factor "
-            "at 8% over 20 years + 2% upkeep) per t of capacity per year",
+            f"at {percent(a.capital_rate)} over {a.capital_life_years} years + "
+            f"{percent(a.fixed_upkeep_rate)} upkeep) per t of capacity per year",
             value=round(crf, 4), unit="1/yr",
             note="operating cost = the country's cost for the mineral and stage (the fringe "
-                 "cost where it has no output); yield 0.95")
-    src.add("ASSUMPTION", "projects", "a first year before 2026 is 2026; blank: 2027 under "
-            "construction, 2029 announced; integer TRUE for construction, financed, "
+                 f"cost where it has no output); yield {a.refining_yield}")
+    first = a.first_period_by_status
+    src.add("ASSUMPTION", "projects", f"a first year before {PERIODS[0]} is {PERIODS[0]}; blank: "
+            f"{first['construction']} under construction, {first['announced']} announced; "
+            "integer TRUE for construction, financed, "
             "commissioning (one plant of fixed size), FALSE for announced (a smaller first "
             "phase possible)")
     src.add("ASSUMPTION", "projects", "integrated projects = a supply and a refining project, "
@@ -1520,6 +1563,7 @@ def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0)
 def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     """Disruptions. Version 1: capacity factors only. Version 2: the bilateral measures as
     `export_ban` / `tariff` rows with `to` and `stage`, and a probability on every scenario."""
+    a = d.assumptions
     rows = []
 
     def row(scenario, kind, factor, mineral=None, country=None, period=None, to=None,
@@ -1528,18 +1572,18 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
              "country": country, "period": period}
         if version_2:
             r.update({"to": to, "stage": stage,
-                      "probability": SCENARIO_PROBABILITY[scenario]})
+                      "probability": a.scenario_probability[scenario]})
         rows.append(r)
 
     for name, m in (("china_graphite_export_controls", "graphite"),
                     ("china_rare_earth_export_controls", "rare_earths")):
         if version_2:
-            row(name, "tariff", LICENSING_TARIFF, m, "CHN")
+            row(name, "tariff", a.licensing_tariff, m, "CHN")
         else:
             for t in PERIODS:
                 row(name, "refining_capacity",
-                    export_factor(d, m, "CHN", "refining", t, EXPORT_LICENSING_HIT), m, "CHN", t)
-    for t in GALLIUM_BAN_PERIODS:
+                    export_factor(d, m, "CHN", "refining", t, a.export_licensing_hit), m, "CHN", t)
+    for t in (t for t in PERIODS if t >= a.gallium_ban_from):
         if version_2:
             row("china_gallium_export_ban", "export_ban", None, "gallium", "CHN", t, to="USA")
         else:
@@ -1550,14 +1594,14 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
         for m in MINERALS:
             if m in ban["mineral"].split("; "):
                 row("china_japan_dual_use_ban", "export_ban", None, m, "CHN", to="JPN")
-    for t in DRC_BAN_PERIODS:
+    for t in [a.drc_ban_period]:
         if version_2:
             row("drc_cobalt_export_ban", "export_ban", None, "cobalt", "COD", t, stage="supply")
         else:
             row("drc_cobalt_export_ban", "supply_capacity",
                 export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
     for t in DRC_QUOTA_PERIODS:
-        home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / REFINING_YIELD
+        home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / a.refining_yield
         f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home)
                       / d.supply_cap["cobalt", "COD", t], 1.0), 4)
         row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
@@ -1576,7 +1620,7 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
             export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
     for t in PERIODS:
         row("demand_high_growth", "demand",
-            round((1 + DEMAND_SURGE_EXTRA_GROWTH) ** (t - BASE_YEAR), 4), period=t)
+            round((1 + a.demand_surge_extra_growth) ** (t - BASE_YEAR), 4), period=t)
     if version_2:
         v2_scenario_sources(d, src)
     src.add("DERIVED", "scenarios", "an export measure on country c = capacity factor 1 - hit "
@@ -1584,15 +1628,18 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
             "demand; mining: c's own refining input)",
             note="with China's industry in the model a plain capacity cut would also cut China's "
                  "supply to itself; version 2 writes these as export_ban / tariff rows")
-    src.add("ASSUMPTION", "scenarios", "export licensing squeeze: licences refused for half of "
-            "China's exports of refined graphite and rare earths", value=EXPORT_LICENSING_HIT,
+    hit = a.export_licensing_hit
+    src.add("ASSUMPTION", "scenarios", "export licensing squeeze: licences refused for "
+            f"{'half' if hit == 0.5 else percent(hit)} of China's exports of refined graphite and "
+            "rare earths", value=hit,
             source="trade_measures.csv, bilateral_measures.csv (China licensing 2023-12 "
             "graphite, 2025-04 REE)", note="licences granted selectively")
     src.add("ASSUMPTION", "scenarios", "gallium ban to the US (suspended until 2026-11-27) "
-            "resumes 2027; version 1 writes the stronger case, all Chinese gallium exports "
+            f"resumes {a.gallium_ban_from}; version 1 writes the stronger case, all Chinese gallium exports "
             "stop", "gallium", "CHN", source="bilateral_measures.csv (Announcement No. 46 of "
             "2024, clause 2)")
-    src.add("ASSUMPTION", "scenarios", "DRC export ban (Feb-Oct 2025) replayed for all of 2026",
+    src.add("ASSUMPTION", "scenarios", "DRC export ban (Feb-Oct 2025) replayed for all of "
+            f"{a.drc_ban_period}",
             "cobalt", "COD", source="bilateral_measures.csv (ARECOMS decisions 2025)")
     src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve + DRC's own "
             "refining input) / DRC capacity of the year, 2026-27", "cobalt", "COD",
@@ -1608,13 +1655,14 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     src.add("SOURCED", "scenarios", "zimbabwe_lithium_export_ban: concentrate exports banned "
             "from 2026-02-25; Zimbabwe has no lithium refining in the data", "lithium", "ZWE",
             source="bilateral_measures.csv", confidence="high")
-    src.add("ASSUMPTION", "scenarios", "demand_high_growth: +5 pp/yr over base growth",
-            value=DEMAND_SURGE_EXTRA_GROWTH, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
+    src.add("ASSUMPTION", "scenarios", f"demand_high_growth: +{percent(a.demand_surge_extra_growth)[:-1]} "
+            "pp/yr over base growth", value=a.demand_surge_extra_growth, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
     return table("scenarios", rows, version_2=version_2)
 
 
 def v2_scenario_sources(d: Data, src: Sources) -> None:
     """Sources rows of the version 2 forms of the scenarios."""
+    a = d.assumptions
     ga = d.bilateral_measure("CHN", "gallium", "export_ban", target="USA")
     jp = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
     gr = d.bilateral_measure("CHN", "graphite", "export_licensing")
@@ -1622,7 +1670,7 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
     cu = d.bilateral_measure("USA", "copper", "tariff")
     ind = d.bilateral_measure("IND", "rare_earths", "export_ban", target="JPN")
     src.add("SOURCED", "scenarios", "china_gallium_export_ban (version 2): export_ban CHN -> USA, "
-            "gallium, both stages, 2027-2030: " + ga["status"], "gallium", "CHN",
+            f"gallium, both stages, {a.gallium_ban_from}-{PERIODS[-1]}: " + ga["status"], "gallium", "CHN",
             source=ga["source_url"], confidence=ga["confidence"],
             note="ASSUMPTION: resumes after the suspension; germanium is not in the dataset")
     src.add("ASSUMPTION", "scenarios", "china_japan_dual_use_ban (version 2): export_ban CHN -> "
@@ -1633,15 +1681,15 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
                  "and uses; the scenario reads it as applied to every buyer in Japan, since "
                  "'enhance military capability' is unclear for civilian buyers")
     src.add("ASSUMPTION", "scenarios", "china_graphite/rare_earth_export_controls (version 2): "
-            "tariff +0.5 on every export lane from China (to blank: China's own use untouched)",
-            "graphite, rare_earths", "CHN", LICENSING_TARIFF, "tariff rate",
+            f"tariff +{a.licensing_tariff:g} on every export lane from China (to blank: China's own "
+            "use untouched)", "graphite, rare_earths", "CHN", a.licensing_tariff, "tariff rate",
             source=gr["source_url"] + " ; " + re_["source_url"], confidence="low",
             note="licensing is in force (" + gr["effective_date"] + ", " + re_["effective_date"]
                  + "); the squeeze is its cost to foreign buyers: delays and the premium paid "
                    "for licensed supply")
     src.add("SOURCED", "scenarios", "drc_cobalt_export_ban (version 2): export_ban COD, cobalt, "
-            "supply stage (the DRC's own refining open), 2026", "cobalt", "COD",
-            note="ASSUMPTION: the 2025 ban replayed for 2026")
+            f"supply stage (the DRC's own refining open), {a.drc_ban_period}", "cobalt", "COD",
+            note=f"ASSUMPTION: the 2025 ban replayed for {a.drc_ban_period}")
     src.add("SOURCED", "scenarios", "indonesia_nickel_export_ban, zimbabwe_lithium_export_ban "
             "(version 2): export_ban at the supply stage, every destination",
             "nickel, lithium", "IDN, ZWE", source="bilateral_measures.csv", confidence="high")
@@ -1655,27 +1703,29 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
             "inside ROW)", "rare_earths", "IND", source=ind["source_url"],
             confidence=ind["confidence"])
     src.add("ASSUMPTION", "scenarios", "probability of each scenario (version 2, for planner "
-            "hedge): " + ", ".join(f"{k} {v}" for k, v in SCENARIO_PROBABILITY.items()),
-            value=round(sum(SCENARIO_PROBABILITY.values()), 2), unit="sum",
+            "hedge): " + ", ".join(f"{k} {v}" for k, v in a.scenario_probability.items()),
+            value=round(sum(a.scenario_probability.values()), 2), unit="sum",
             note="exclusive worlds of 2026-2030, so base takes "
-                 f"{1 - sum(SCENARIO_PROBABILITY.values()):.2f}; measures in force but not in "
+                 f"{1 - sum(a.scenario_probability.values()):.2f}; measures in force but not in "
                  "the base highest, suspended ones next, proposals and broad readings lower, "
                  "replays and extensions lowest")
 
 
 def risks_sheet(d: Data, src: Sources) -> list[list]:
+    hit, hit_share = d.assumptions.export_licensing_hit, d.assumptions.risk_volume_hit_share
+
     def p(m):
-        return round(RISK_EVENTS_2023_2025[m] / 3 * RISK_VOLUME_HIT_SHARE, 3)
+        return round(RISK_EVENTS_2023_2025[m] / 3 * hit_share, 3)
 
     t0 = PERIODS[0]
     rows = [
         {"risk": "china_graphite_licensing", "country": "CHN", "stage": "refining",
          "probability": p("graphite"), "mineral": "graphite",
-         "factor": export_factor(d, "graphite", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "factor": export_factor(d, "graphite", "CHN", "refining", t0, hit),
          "duration": 1},
         {"risk": "china_rare_earth_licensing", "country": "CHN", "stage": "refining",
          "probability": p("rare_earths"), "mineral": "rare_earths",
-         "factor": export_factor(d, "rare_earths", "CHN", "refining", t0, EXPORT_LICENSING_HIT),
+         "factor": export_factor(d, "rare_earths", "CHN", "refining", t0, hit),
          "duration": 1},
         {"risk": "china_gallium_export_ban", "country": "CHN", "stage": "refining",
          "probability": p("gallium"), "mineral": "gallium",
@@ -1684,8 +1734,8 @@ def risks_sheet(d: Data, src: Sources) -> list[list]:
          "probability": p("cobalt"), "mineral": "cobalt",
          "factor": export_factor(d, "cobalt", "COD", "supply", t0), "duration": 1},
     ]
-    src.add("ASSUMPTION", "risks", "probability/yr = measures recorded 2023-2025 / 3 yr x 0.25",
-            value=RISK_VOLUME_HIT_SHARE, source="trade_measures.csv",
+    src.add("ASSUMPTION", "risks", f"probability/yr = measures recorded 2023-2025 / 3 yr x {hit_share}",
+            value=hit_share, source="trade_measures.csv",
             note="graphite 3, rare earths 3, gallium 2, DRC cobalt 2 measures; the hit falls on "
                  "exports only (factor as for the version 1 scenarios, at 2026's export share), "
                  "1 period")
@@ -1714,28 +1764,48 @@ def periods_sheet(d: Data, src: Sources) -> list[list]:
 
 
 def settings_sheet(d: Data, src: Sources) -> list[list]:
-    src.add("ASSUMPTION", "settings", "spot_premium 0.5 (planner default) for stress tests",
-            value=0.5)
-    # Costs over five years of world supply run to 10^12 USD: shown in millions, the cells exact.
-    src.add("ASSUMPTION", "settings", "elasticity -0.2: a placeholder short-run own-price elasticity of demand "
-            "for every mineral (studies of metal demand report -0.1 to -0.5 for the short run), until the 2026 "
-            "dataset sources one per mineral; demand chokes at the unmet penalty (5 x refined price)",
-            value=DEMAND_ELASTICITY)
+    a = d.assumptions
+    src.add("ASSUMPTION", "settings", f"spot_premium {a.spot_premium} (planner default) for stress "
+            "tests", value=a.spot_premium)
+    # Costs over five years of world supply run to 10^12 USD: shown in the unit that size calls for (billions),
+    # the cells exact.
+    src.add("ASSUMPTION", "settings", f"elasticity {a.demand_elasticity}: a placeholder short-run "
+            "own-price elasticity of demand for every mineral (studies of metal demand report -0.1 "
+            "to -0.5 for the short run), until the 2026 dataset sources one per mineral; demand "
+            f"chokes at the unmet penalty ({a.unmet_penalty_price_multiple:g} x refined price)",
+            value=a.demand_elasticity)
     rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
-            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": 0.5},
-            {"key": "money_unit", "value": "millions"}, {"key": "elasticity", "value": DEMAND_ELASTICITY},
+            {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": a.spot_premium},
+            {"key": "money_unit", "value": "auto"},
+            {"key": "elasticity", "value": a.demand_elasticity},
             {"key": "demand_steps", "value": 10}]
     return table("settings", rows)
 
 
-def build(ref: Path, version_2: bool | None = None) -> dict[str, list[list]]:
+def assumption_sources(rows: list[dict], src: Sources) -> None:
+    """One ASSUMPTION row of the sources sheet per row of the assumptions CSV."""
+    for r in rows:
+        key = r["applies_to"]
+        src.add("ASSUMPTION", r["sheet"], r["name"] + (f" ({key})" if key else ""),
+                mineral=key if key in MINERALS else "", country=key if key in MARKETS else "",
+                value=r["value"], unit=r["unit"],
+                source="data/assumptions.csv" + (f"; {r['source']}" if r["source"] else ""),
+                note=r["rationale"])
+
+
+def build(ref: Path, version_2: bool | None = None,
+          assumptions: Path = DEFAULT_ASSUMPTIONS) -> dict[str, list[list]]:
     """Every sheet of the workbook, as header + rows, in SHEET_ORDER.
 
     version_2: write the version 2 content (default: the module's VERSION_2 switch).
+    assumptions: the CSV of assumptions (default data/assumptions.csv); AssumptionError if it
+    is missing or lacks a value.
     """
     version_2 = VERSION_2 if version_2 is None else version_2
+    a, rows = read_assumptions(assumptions)
     src = Sources()
-    d = prepare(ref, src)
+    assumption_sources(rows, src)
+    d = prepare(ref, a, src)
     sheets: dict[str, list[list]] = {}
     extra_countries: set[str] = set()
     if version_2:
@@ -1875,6 +1945,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                     help="folder with the reference CSVs (default data/reference)")
+    ap.add_argument("--assumptions", type=Path, default=DEFAULT_ASSUMPTIONS,
+                    help="CSV of the assumptions (default data/assumptions.csv)")
     ap.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT,
                     help="workbook to write (default inputs/critical-minerals-2026.xlsx)")
     ap.add_argument("--calibration", action="store_true",
@@ -1884,7 +1956,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the version 1 form: the coalition's rules as whole-plan share rows, no "
                          "ownership, projects or lane measures")
     args = ap.parse_args(argv)
-    sheets = build(args.reference, False if args.version_1 else None)
+    try:
+        sheets = build(args.reference, False if args.version_1 else None, args.assumptions)
+    except AssumptionError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     write(sheets, args.output)
     sizes = ", ".join(f"{k} {len(v) - 1}" for k, v in sheets.items())
     print(f"wrote {args.output} ({sizes})")

@@ -56,7 +56,7 @@ def main() -> int:
         old = frozen("python3", Path(tmp) / "py311")
         new = frozen(args.python312, Path(tmp) / "py312")
     lines = ["# Exact versions CI installs (pip install -c constraints.txt). Regenerate with",
-             "# python3 scripts/refresh_constraints.py; see the README's 'Dependencies' section."]
+             "# python3 scripts/refresh_constraints.py; see docs/design.md, 'Dependencies'."]
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)
         if a == b:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The README's walkthrough of the default dataset, every figure taken from the planner's own output.
 
-    python scripts/walkthrough.py            # print the walkthrough (runs solve, stress, hedge, frontier, sweep)
-    python scripts/update_readme.py --walkthrough   # write it into README.md
+    python scripts/walkthrough.py                 # print the walkthrough (runs solve, stress, hedge, frontier, sweep)
+    python scripts/update_docs.py --walkthrough   # write it into README.md
 
 ``figures()`` runs the commands a reader of the README would run and picks the numbers it quotes;
 ``render()`` puts them into the text. tests/test_walkthrough.py runs both and fails when the README's
@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -23,10 +25,13 @@ import planner  # noqa: E402
 
 WORKBOOK = ROOT / "inputs" / "critical-minerals-2026.xlsx"
 SAMPLES, SEED = 200, 1
+TOP = 5  # the costliest scenarios the walkthrough tabulates
+WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+         10: "ten"}
 
 
 def _money(value: float) -> str:
-    """``1,597 bn``, ``86 M``: USD over the five years, as the plan's Summary shows them (millions)."""
+    """``1,597 bn``, ``86 M``: USD over the five years, rounded as the walkthrough quotes them."""
     if abs(value) < 5e5:
         return "0"
     if abs(value) >= 1e9:
@@ -40,6 +45,24 @@ def _tonnes(value: float) -> str:
     if abs(value) >= 1e3:
         return f"{value / 1e3:,.0f} kt"
     return f"{value:,.0f} t"
+
+
+def costliest(scenarios: pd.DataFrame, n: int = TOP) -> pd.DataFrame:
+    """The ``n`` costliest scenarios to the world (by ``economic_cost_change``: tariffs are transfers), with any
+    of the ``n`` costliest by ``cost_change`` they leave out, all ranked by the economic reading."""
+    by_economic = scenarios.sort_values("economic_cost_change", ascending=False, kind="stable")
+    by_total = scenarios.sort_values("cost_change", ascending=False, kind="stable")
+    shown = set(by_economic.index[:n]) | set(by_total.index[:n])
+    return by_economic[by_economic.index.isin(shown)]
+
+
+def ranking_note(shown: pd.DataFrame, n: int = TOP) -> str:
+    """What the table of ``costliest`` lists, in words."""
+    extra = len(shown) - n
+    if extra == 0:
+        return f"the {WORDS[n]} costliest by the change in total cost are the same {WORDS[n]}"
+    return (f"the {WORDS[n]} costliest by it, and {WORDS.get(extra, extra)} more that the change in total cost "
+            f"ranks among its {WORDS[n]} costliest")
 
 
 def _calibration(workdir: Path) -> list[dict]:
@@ -83,7 +106,8 @@ def figures(workdir: Path) -> dict[str, str]:
     f["feoc_cost"] = _money(feoc["rule_cost"].sum())
     f["feoc_minerals"] = " and ".join(feoc[feoc["rule_cost"] > 0]["mineral"].unique())
     scenarios = plan.tables["scenarios"].set_index("scenario").iloc[1:]
-    rows = scenarios.sort_values("economic_cost_change", ascending=False).head(5)
+    rows = costliest(scenarios)
+    f["ranking_note"] = ranking_note(rows)
     prices = plan.tables["prices"]
     prices = prices[prices["scenario"] != "base"]
     rise = prices.assign(rise=prices["price_change"] / prices["reference_price"]).dropna(subset=["rise"])
@@ -95,7 +119,7 @@ def figures(workdir: Path) -> dict[str, str]:
         r = top_rise.loc[name]
         return f"{r['mineral']} {r['market']} {r['period']} +{r['rise']:.0%}"
     f["economic_table"] = "\n".join(
-        f"| {name} | {_money(r.cost_change)} | {_money(r.economic_cost_change)} | {_money(r.lost_value)} | "
+        f"| {name} | {_money(r.economic_cost_change)} | {_money(r.cost_change)} | {_money(r.lost_value)} | "
         f"{_tonnes(r.priced_out_tonnes)} | {price_text(name)} |" for name, r in rows.iterrows())
     tariff = scenarios.loc["us_refined_copper_tariff"]
     f["tariff_change"] = _money(tariff["cost_change"])
@@ -105,7 +129,8 @@ def figures(workdir: Path) -> dict[str, str]:
     stress = planner.stress(WORKBOOK).tables["stress"].set_index("scenario")
     f["stress_table"] = "\n".join(
         f"| {name} | {_money(scenarios.at[name, 'cost_change'])} | {_money(stress.at[name, 'extra_cost'])} | "
-        f"{_tonnes(stress.at[name, 'unmet_above_base_tonnes'])} |" for name in rows.index)
+        f"{_money(stress.at[name, 'economic_extra_cost'])} | {_tonnes(stress.at[name, 'unmet_above_base_tonnes'])} |"
+        for name in rows.index)
     nickel = "indonesia_nickel_export_ban"
     f["nickel_spot"] = _tonnes(stress.at[nickel, "spot_tonnes"])
 
@@ -153,7 +178,8 @@ diversification target per market (soft: 85% in 2026 down to 65% in 2030, at a p
 refined price per tonne beyond it), a US rule on ownership by foreign entities of concern, Japan's and
 Korea's stockpiles in days of demand, and a US reserve sized to Project Vault. It also lists 26
 announced projects outside China and ten recorded disruptions with probabilities. Sources and
-assumptions: [`data/README.md`](data/README.md) and the workbook's `sources` sheet. Figures below are
+assumptions: [`data/README.md`](data/README.md), the workbook's `sources` sheet, and
+[`data/assumptions.csv`](data/assumptions.csv), where an analyst changes one. Figures below are
 USD over the five years, from the commands shown (this section is regenerated from their output by
 `scripts/walkthrough.py`, and a test fails when it drifts).
 
@@ -188,9 +214,11 @@ advance (the plan re-made for it), in two readings: `cost_change`, the objective
 is short, prices rise along the demand curve and the buyers who value a tonne least do without it
 (`priced_out_tonnes`, `lost_value`: what those tonnes were worth to them); `Prices` gives every market's
 price against base. A disruption's reserve targets are lifted in the periods it hits, so stockpiles are
-drawn. The five costliest to the world:
+drawn. The table ranks the costliest by the change in economic cost, the world's cost (the total cost
+also counts the tariffs importers pay, transfers to their own governments);
+{ranking_note}:
 
-| scenario | change in total cost | change in economic cost | lost value | priced out | largest price rise |
+| scenario | change in economic cost | change in total cost | lost value | priced out | largest price rise |
 |---|---:|---:|---:|---:|---|
 {economic_table}
 
@@ -200,10 +228,11 @@ A tariff shows why the two readings differ: the US tariff on refined copper rais
 
 **Disruptions, with foresight and without.** `planner stress` hits the committed base plan instead,
 which can only keep its contracts where they still flow and buy the rest on the spot market at a 50%
-premium. The same five:
+premium. The same scenarios, in the same order, with their change in total cost (and in economic cost
+for the committed plan):
 
-| scenario | with foresight | committed plan | unmet, committed plan |
-|---|---:|---:|---:|
+| scenario | with foresight | committed plan | committed plan, economic | unmet, committed plan |
+|---|---:|---:|---:|---:|
 {stress_table}
 
 Beyond a surge in demand, Indonesia's ore export ban is the disruption the committed plan absorbs worst:

@@ -9,11 +9,15 @@
 (d) the share rows are the coalition's rules as governments write them (version 2): each on the
     market it governs, never on China's own industry or the rest of the world; the plan obeys
     every one of them (the independent checker recomputes market, owner and soft shares);
-(e) the version 2 sheets hold the reference data's ownership, projects and bilateral measures.
+(e) the version 2 sheets hold the reference data's ownership, projects and bilateral measures;
+(f) the assumptions are data: a value changed in a copy of data/assumptions.csv changes the built
+    workbook where that assumption lands and nowhere else, and a bad copy is refused with the
+    row and column of each problem.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from tests.checks import check_plan
 REPO = Path(__file__).resolve().parent.parent
 WORKBOOK = REPO / "inputs" / "critical-minerals-2026.xlsx"
 SCRIPT = REPO / "scripts" / "build_default_workbook.py"
+REFERENCE = REPO / "data" / "reference"
+ASSUMPTIONS = REPO / "data" / "assumptions.csv"
 
 
 def _sheets(path: Path) -> dict[str, list[tuple]]:
@@ -83,29 +89,19 @@ def test_workbook_has_expected_content():
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory):
-    """Solve the default workbook, and a copy without its `shares` sheet."""
-    tmp = tmp_path_factory.mktemp("default-dataset")
-    no_shares = tmp / "no-shares.xlsx"
-    wb = openpyxl.load_workbook(WORKBOOK)
-    del wb["shares"]
-    wb.save(no_shares)
-    out = {}
-    for key, inp in (("limits", WORKBOOK), ("free", no_shares)):
-        plan = tmp / f"{key}-plan.xlsx"
-        rc = main(["solve", str(inp), "-o", str(plan), "-q"])
-        out[key] = (rc, plan)
-    return out
+def plan_without_limits(tmp_path_factory) -> Path:
+    """The base plan of a copy of the default workbook without its `shares` (and `scenarios`, which the
+    base plan does not see): the calibration's plan."""
+    return _build_script().solve_without_limits(WORKBOOK, tmp_path_factory.mktemp("default-dataset"))
 
 
 def test_validates():
     assert main(["validate", str(WORKBOOK)]) == 0
 
 
-def test_solves_to_optimality(plans):
-    rc, plan = plans["limits"]
-    assert rc == 0
-    book = pd.read_excel(plan, sheet_name=None)
+def test_solves_to_optimality(dataset_plan):
+    assert dataset_plan.run.ok  # what `planner solve` exits 0 on
+    book = pd.read_excel(dataset_plan.path, sheet_name=None)
     assert set(book["Scenarios"]["status"]) == {"Optimal"}
     unmet = book["Unmet"]
     # Demand answers to price: buyers facing today's tariffs may forgo tonnes (priced out), but no
@@ -118,11 +114,10 @@ def test_solves_to_optimality(plans):
     assert unmet[unmet["scenario"] != "base"]["tonnes"].sum() > 0
 
 
-def test_plan_without_limits_reproduces_observed_output(tmp_path):
+def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     """Calibration: 14 (mineral, stage) top shares within 10 points of the production sheet."""
     script = _build_script()
-    plan = script.solve_without_limits(WORKBOOK, tmp_path)
-    rows = script.calibration(WORKBOOK, plan)
+    rows = script.calibration(WORKBOOK, plan_without_limits)
     assert len(rows) == 14
     off = [r for r in rows if abs(r["difference"]) > script.CALIBRATION_TOLERANCE]
     assert not off, script.calibration_markdown(off)
@@ -143,9 +138,8 @@ def _stage_by_country(book: dict[str, pd.DataFrame], row) -> pd.Series:
     return df.groupby(who)["tonnes"].sum()
 
 
-def test_rules_sit_on_the_markets_they_govern_and_hold(plans):
-    (rc_free, _), (rc_lim, limited) = plans["free"], plans["limits"]
-    assert rc_free == 0 and rc_lim == 0
+def test_rules_sit_on_the_markets_they_govern_and_hold(dataset_plan, plan_without_limits):
+    assert dataset_plan.run.ok
     script = _build_script()
     shares = _rows(_sheets(WORKBOOK), "shares")
     assert shares and {r["market"] for r in shares} <= set(script.COALITION)  # never CHN's or ROW's demand
@@ -156,9 +150,9 @@ def test_rules_sit_on_the_markets_they_govern_and_hold(plans):
     assert feoc and all(r["scope"] == "FEOC" and r["market"] == "USA" and r["penalty"] is None for r in feoc)
     soft = [r for r in shares if r["penalty"] is not None]
     assert soft and all(r["penalty"] > 0 and r["market"] in script.COALITION for r in soft)
-    check_plan(WORKBOOK, limited)  # market, owner and soft shares recomputed from the plan's paths
-    cost = {k: pd.read_excel(p, sheet_name="Scenarios").set_index("scenario")
-            .loc["base", "total_cost"] for k, (_, p) in plans.items()}
+    check_plan(WORKBOOK, dataset_plan.path)  # market, owner and soft shares recomputed from the plan's paths
+    cost = {k: pd.read_excel(p, sheet_name="Scenarios").set_index("scenario").loc["base", "total_cost"]
+            for k, p in (("limits", dataset_plan.path), ("free", plan_without_limits))}
     assert cost["limits"] >= cost["free"] - 1e-6 * abs(cost["free"])
 
 
@@ -212,3 +206,88 @@ def test_the_version_1_form_still_builds_and_validates(tmp_path):
     assert "ownership" not in sheets and "projects" not in sheets
     assert {r["scope"] for r in _rows(sheets, "shares")} == {"*"}
     assert main(["validate", str(out)]) == 0
+
+
+def _assumptions_copy(tmp_path: Path, values: dict[tuple[str, str], str | None]) -> tuple[Path, dict]:
+    """A copy of data/assumptions.csv with the value of each (name, applies_to) in `values`
+    replaced (None: the row left out), and the copy's row number of each row (header: row 1)."""
+    with open(ASSUMPTIONS, newline="", encoding="utf-8") as fh:
+        header, *rows = list(csv.reader(fh))
+    name, key, value = (header.index(c) for c in ("name", "applies_to", "value"))
+    kept = []
+    for r in rows:
+        new = values.get((r[name], r[key]), r[value])
+        if new is not None:
+            kept.append(r[:value] + [new] + r[value + 1:])
+    path = tmp_path / "assumptions.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header] + kept)
+    return path, {(r[name], r[key]): n for n, r in enumerate(kept, start=2)}
+
+
+def _table(sheet: list[list]) -> list[dict]:
+    header, *body = sheet
+    return [dict(zip(header, r)) for r in body]
+
+
+def test_an_assumption_changed_in_a_copy_of_the_csv_changes_the_workbook(tmp_path):
+    """Freight 100 -> 250 USD/t and the DRC quota scenario's probability 0.15 -> 0.20: the
+    routes' costs and that scenario's rows change, the sources sheet says so, nothing else
+    moves."""
+    script = _build_script()
+    changed, _ = _assumptions_copy(tmp_path, {("freight_usd_per_t", ""): "250",
+                                              ("scenario_probability", "drc_cobalt_export_quota"): "0.20"})
+    before, after = script.build(REFERENCE), script.build(REFERENCE, assumptions=changed)
+    assert list(after) == list(before)
+    for name in before:
+        if name not in ("routes", "scenarios", "sources"):
+            assert after[name] == before[name], name
+
+    routes_before, routes_after = _table(before["routes"]), _table(after["routes"])
+    assert len(routes_after) == len(routes_before)
+    assert sum(r["cost"] == 100 for r in routes_before) > 100  # every delivery lane abroad
+    for b, a in zip(routes_before, routes_after):
+        assert a == {**b, "cost": 250 if b["cost"] == 100 else b["cost"]}
+
+    scen_before, scen_after = _table(before["scenarios"]), _table(after["scenarios"])
+    quota = [a for a in scen_after if a["scenario"] == "drc_cobalt_export_quota"]
+    assert len(quota) == 2 and all(r["probability"] == 0.20 for r in quota)  # 2026 and 2027
+    for b, a in zip(scen_before, scen_after):
+        if b["scenario"] != "drc_cobalt_export_quota":
+            assert a == b
+
+    sources = _table(after["sources"])
+    row = next(r for r in sources if r["item"] == "freight_usd_per_t")
+    assert (row["kind"], row["sheet"], row["value"], row["unit"]) == ("ASSUMPTION", "routes", 250, "USD/t")
+    assert row["source"].startswith("data/assumptions.csv")
+    assert any(r["item"].startswith("cross-border delivery cost 250 USD/t") for r in sources)
+    total = next(r for r in sources if r["item"].startswith("probability of each scenario"))
+    assert total["value"] == 0.85  # the shipped ten sum to 0.80; this one gains 0.05
+    assert "base takes 0.15" in total["note"]
+
+
+def test_every_assumption_is_on_the_sources_sheet():
+    with open(ASSUMPTIONS, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    sources = _rows(_sheets(WORKBOOK), "sources")
+    listed = {(r["item"], r["value"]) for r in sources
+              if r["kind"] == "ASSUMPTION" and (r["source"] or "").startswith("data/assumptions.csv")}
+    assert len(listed) == len(rows) > 50
+    for r in rows:
+        item = r["name"] + (f" ({r['applies_to']})" if r["applies_to"] else "")
+        assert (item, float(r["value"])) in listed, item
+
+
+def test_a_bad_assumptions_csv_is_refused_naming_row_and_column(tmp_path, capsys):
+    script = _build_script()
+    bad, row = _assumptions_copy(tmp_path, {("capacity_headroom", ""): "1.o5",
+                                            ("target_path", "2029"): "70%",
+                                            ("drc_ban_period", ""): None})
+    out = tmp_path / "never.xlsx"
+    assert script.main(["--assumptions", str(bad), "--output", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {bad}: 3 problems:\n"
+        f"  row {row['capacity_headroom', '']} (capacity_headroom), column value: '1.o5' is not a number\n"
+        f"  row {row['target_path', '2029']} (target_path 2029), column value: '70%' is not a number\n"
+        "  no row for drc_ban_period\n")
+    assert not out.exists()
