@@ -10,8 +10,8 @@ Run: python scripts/build_example_workbook.py [OUTPUT.xlsx]
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -144,6 +144,15 @@ def build(path: Path) -> Path:
     return path
 
 
+DEFAULT_TARGET = Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
+
+
+def main(argv: list[str] | None = None) -> None:
+    # argparse, not sys.argv[1]: a bare '--help' once became a workbook named '--help'.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_TARGET, help="workbook to write")
+    print(f"wrote {build(parser.parse_args(argv).output)}")
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "inputs" / "example.xlsx"
-    print(f"wrote {build(target)}")
+    main()
