@@ -27,6 +27,7 @@ from planner.model.build import build_model, numbers_for
 from planner.model.core import GE, LE
 from planner.model.stack import stack
 from planner.solver import HighsSession, PricedBudgetSession, make_solver
+from planner.solver.priced import tied_blocks
 from tests.checks import check_plan
 from tests.workbooks import table, write_workbook
 
@@ -130,6 +131,18 @@ def test_the_shipped_dataset_with_a_us_budget_has_the_joint_optimum():
     model, solved = both_ways(with_vault(data, "USA", 2e9, 0.6), scenarios=False)
     priced = solved[0][1]
     assert -priced.row_dual[model.rows["budget"].rows[0]] > 0
+
+
+def test_minerals_a_byproduct_ties_are_priced_as_one_block():
+    # Indonesia's cobalt is mined with its nickel (sheet byproducts): the limit is a row across the two
+    # minerals, so only lithium is priced apart; without the merge the session refused the program.
+    data = restrict(load(ROOT / "inputs" / "critical-minerals-2026.xlsx"), ("lithium", "cobalt", "nickel"))
+    model = build_model(with_vault(data, "USA", 2e9, 0.6))
+    session = make_solver(model)
+    assert isinstance(session, PricedBudgetSession)
+    assert sorted(tied_blocks(model, model.col_minerals(), model.rows["budget"].rows).tolist()) == sorted(
+        ["lithium" if m == "lithium" else "cobalt+nickel" for m in model.col_minerals().tolist()])
+    assert len(session.blocks) == 2
 
 
 def test_a_budget_that_does_not_bind_is_found_in_one_round():

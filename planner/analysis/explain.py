@@ -29,9 +29,9 @@ from planner.analysis.measures import (
 from planner.analysis.resolves import resolve_all
 from planner.analysis.results import noise_free
 from planner.input.data import PlannerInput
-from planner.model.build import POLICIES, Model, Numbers, without_rows
+from planner.model.build import POLICIES, Model, Numbers, with_columns_fixed, without_rows
 from planner.runinfo import Stages
-from planner.solver import Solution, solve_from, starting_basis
+from planner.solver import Session, Solution, restored, solve_from, starting_basis
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Explanation:
         return tables
 
 
-def explain(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution,
+def explain(model: Model, data: PlannerInput, session: Session, base_numbers: Numbers, base: Solution,
             stages: Stages | None = None) -> Explanation:
     """Duals of the base plan, what each rule costs (re-solving without it), and concentration.
 
@@ -80,7 +80,8 @@ PROJECT_COLUMNS = ["project", "country", "stage", "mineral", "period", "fraction
 SLIVER = 1e-6
 
 
-def project_values(model: Model, data: PlannerInput, session, base_numbers: Numbers, base: Solution) -> pd.DataFrame:
+def project_values(model: Model, data: PlannerInput, session: Session, base_numbers: Numbers, base: Solution
+                   ) -> pd.DataFrame:
     """What each candidate project is worth to the base plan, period by period.
 
     ``reduced_cost`` is the objective's change per whole project built in that period (its build
@@ -102,12 +103,10 @@ def project_values(model: Model, data: PlannerInput, session, base_numbers: Numb
     fixed = base_numbers
     if base.mip:  # price the integer choice made: builds fixed at the plan's
         builds = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
-        lower = np.zeros(model.num_cols) if base_numbers.col_lower is None else base_numbers.col_lower.copy()
-        upper = base_numbers.col_upper.copy()
-        lower[builds] = upper[builds] = np.round(base.x[builds])
-        fixed = dataclasses.replace(base_numbers, col_lower=lower, col_upper=upper)
+        fixed = with_columns_fixed(base_numbers, builds, np.round(base.x[builds]))
     basis = starting_basis(session)
-    sol = solve_from(session, dataclasses.replace(fixed, row_rhs=rhs), basis)
+    with restored(session, base_numbers, basis):  # as it was found, for later solves
+        sol = solve_from(session, dataclasses.replace(fixed, row_rhs=rhs), basis)
     # Integer choices fix only their own mineral's plan: another mineral's duals come from its plain LP.
     integer_minerals = {p.mineral for p in data.projects.values() if p.integer} if base.mip else set()
     rows = []
@@ -119,9 +118,6 @@ def project_values(model: Model, data: PlannerInput, session, base_numbers: Numb
         rows.append((name, p.country, p.stage, m, t, float(base.x[col]), d,
                      d / (p.capacity * years) if p.capacity > 0 and years > 0 else np.nan,
                      "the LP with the integer choices fixed" if m in integer_minerals else "the LP"))
-    if basis is not None:  # leave the session as it was found, for later solves
-        session.set_numbers(base_numbers)
-        session.set_basis(basis)
     return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
 
 

@@ -43,11 +43,19 @@ from planner.analysis.sweep import require_risks
 from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
-from planner.model.build import Model, Numbers, numbers_for
+from planner.model.build import Model, Numbers, numbers_for, with_columns_fixed
 from planner.model.core import LE
 from planner.model.stack import Stack, decision_columns, stack
 from planner.runinfo import Stages
-from planner.solver import OPTIMAL, PricedBudgetSession, Solution, settings_solver, solve_from, starting_basis
+from planner.solver import (
+    OPTIMAL,
+    PricedBudgetSession,
+    Session,
+    Solution,
+    settings_solver,
+    solve_from,
+    starting_basis,
+)
 from planner.solver.priced import budget_coupled
 
 # A base plan within this relative distance of its optimum is still optimal (the MIP gap is 1e-9).
@@ -116,7 +124,7 @@ class Hedge:
         return self.status == OPTIMAL
 
 
-def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages,
+def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stages,
                sampled: SampledRisks | None = None, method: str | None = None) -> Outcome:
     """Solve the stochastic program, price every scenario with its builds, and the base plan's builds too.
 
@@ -133,7 +141,7 @@ def hedge_plan(model: Model, data: PlannerInput, session, stages: Stages,
     with stages.stage("solve"):
         numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
         base = session.solve(numbers[0])
-        face = getattr(session, "face", None)  # a budget priced block by block: the base optimum's face
+        face = session.face if session.abilities.face else None  # a budget priced block by block: its face
         stages.add("highs", base.solve_seconds)
         basis = starting_basis(session)
         st = decomposition = None
@@ -227,11 +235,8 @@ def _with_integers_fixed(lp, st, model: Model, base_numbers: Numbers, base):
     if not integer.size or not budget_coupled(model, model.col_minerals(), rows, integers=True):
         return None
     values = np.round(base.x[integer])
-    lower = base_numbers.col_lower.copy() if base_numbers.col_lower is not None else np.zeros(model.num_cols)
-    upper = base_numbers.col_upper.copy()
-    lower[integer] = upper[integer] = values
     session = PricedBudgetSession(model, model.col_minerals(), rows)
-    if not session.solve(dataclasses.replace(base_numbers, col_lower=lower, col_upper=upper)).optimal:
+    if not session.solve(with_columns_fixed(base_numbers, integer, values)).optimal:
         return None
     position = {int(c): i for i, c in enumerate(st.shared)}
     for col, value in zip(integer, values):
@@ -342,7 +347,7 @@ def _stacked_among_optima(st: Stack, base_numbers: Numbers, base: Solution, buil
     if face is not None and len(st.budget_rows):
         coupling, start = _base_optimal_face(lp, st, model, base_numbers, base, face)
         session = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=coupling)
-        tied = session.solve(start=start) if hasattr(session, "face") else session.solve()
+        tied = session.solve(start=start) if session.abilities.face else session.solve()
     else:
         cost = base_numbers.col_cost
         terms = [(i, float(cost[c])) for i, c in enumerate(st.shared) if cost[c]]

@@ -20,7 +20,6 @@ not optimal all the same stops the method, and the hedge fails naming it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import pickle
@@ -32,10 +31,10 @@ import numpy as np
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario
-from planner.model.build import Model, Numbers, numbers_for
+from planner.model.build import Model, Numbers, numbers_for, with_columns_fixed
 from planner.model.stack import SHARED_ROWS, decision_columns
 from planner.runinfo import Stages
-from planner.solver import HighsSession
+from planner.solver import HighsSession, solve_from
 from planner.solver.benders import Iterate, LShaped, Master, Recourse, SharedRows, l_shaped, relative_gap
 from planner.solver.portable import basis_arrays, highs_basis
 
@@ -328,10 +327,7 @@ def with_builds(model: Model, numbers: Numbers, builds: np.ndarray) -> Numbers:
     """``numbers`` with every first-stage decision (builds, stock bought) fixed at ``builds`` (``decision_columns``
     order)."""
     cols = decision_columns(model)
-    lower = numbers.col_lower.copy() if numbers.col_lower is not None else np.zeros(model.num_cols)
-    upper = numbers.col_upper.copy()
-    lower[cols] = upper[cols] = np.minimum(np.clip(builds, 0.0, None), numbers.col_upper[cols])
-    return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
+    return with_columns_fixed(numbers, cols, np.minimum(np.clip(builds, 0.0, None), numbers.col_upper[cols]))
 
 
 def merged_bounds(items: list[dict]) -> list[tuple[str, object]]:
@@ -367,11 +363,7 @@ def solve_scenario(session: HighsSession, model: Model, numbers: Numbers, cols: 
     in that bound (a subgradient where the optimum has a kink): tests/test_lshaped.py checks the sign on a
     one-variable case.
     """
-    fixed = with_builds(model, numbers, b)
-    session.set_numbers(fixed)
-    if basis is not None:
-        session.set_basis(highs_basis(basis))
-    solution = session.solve()
+    solution = solve_from(session, with_builds(model, numbers, b), highs_basis(basis))
     if not solution.optimal or solution.col_dual is None:
         status = solution.status if not solution.optimal else "Not solved: no reduced costs"
         return Recourse(status), basis, solution.solve_seconds

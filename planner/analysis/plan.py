@@ -8,6 +8,7 @@ from the base plan's basis, and each finished plan becomes tables while the othe
 
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -24,7 +25,7 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
 from planner.numbers import money_text
 from planner.runinfo import Stages
-from planner.solver import HighsSession, starting_basis
+from planner.solver import Session, restored, starting_basis
 from planner.solver.pool import SessionPool
 
 
@@ -100,7 +101,7 @@ def short_minerals(minerals: pd.DataFrame, scenario: str = "base", threshold: fl
             for r in rows.sort_values("unmet_share", ascending=False).itertuples()]
 
 
-def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
+def solve_scenarios(model: Model, data: PlannerInput, session: Session, stages: Stages,
                     workers: int | None = None) -> list[ScenarioResult]:
     """Solve ``base``, then every scenario by renumbering the one model, each from the base basis."""
     names = scenario_names(data)
@@ -113,7 +114,7 @@ def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
         return scenario_data, numbers
 
     base_data, base_numbers = renumbered(names[0])
-    parallel = isinstance(session, HighsSession) and len(names) > 1
+    parallel = session.abilities.parallel and len(names) > 1
     with ThreadPoolExecutor(max_workers=1) as one:
         base_future = one.submit(session.solve, base_numbers)
         scenario_inputs = [renumbered(name) for name in names[1:]]  # while the base solves
@@ -123,19 +124,17 @@ def solve_scenarios(model: Model, data: PlannerInput, session, stages: Stages,
     results = [_result(names[0], model, base_data, base_numbers, base_solution, stages, 1, len(names))]
     if len(names) == 1:
         return results
-    if pool is None or not base_solution.optimal:  # CBC, or no basis to start from: one after another
+    basis = starting_basis(session) if base_solution.optimal else None
+    if pool is None or not base_solution.optimal:  # one session, or no basis to start from: one after another
         solutions = (session.solve(numbers) for _data, numbers in scenario_inputs)
     else:
-        basis = starting_basis(session)
         solutions = pool.solve_all([numbers for _data, numbers in scenario_inputs], basis)
-    for i, (name, (scenario_data, numbers), solution) in enumerate(zip(names[1:], scenario_inputs, solutions),
-                                                                   start=2):
-        results.append(_result(name, model, scenario_data, numbers, solution, stages, i, len(names)))
-    if pool is not None and base_solution.optimal:
-        # Leave the caller's session on the base numbers and basis for later solves (explanations).
-        session.set_numbers(base_numbers)
-        if basis is not None:
-            session.set_basis(basis)
+    # The caller's session is left on the base numbers and basis for later solves (explanations), once the
+    # scenarios' solves have ended (closing): the pool's threads solve on it too.
+    with restored(session, base_numbers, basis), contextlib.closing(solutions):
+        for i, (name, (scenario_data, numbers), solution) in enumerate(zip(names[1:], scenario_inputs, solutions),
+                                                                       start=2):
+            results.append(_result(name, model, scenario_data, numbers, solution, stages, i, len(names)))
     return results
 
 

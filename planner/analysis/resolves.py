@@ -20,7 +20,7 @@ import numpy as np
 
 from planner.model.build import Model, Numbers, without_rows
 from planner.runinfo import Stages
-from planner.solver import HighsSession, Solution, solve_from, starting_basis
+from planner.solver import HighsSession, Session, Solution, restored, solve_from, starting_basis
 from planner.solver.portable import basis_arrays, highs_basis
 
 # A worker gets its re-solves in about this many chunks: enough that none idles long at the end,
@@ -38,14 +38,15 @@ class Start:
     basis: object = None  # a linear re-solve: the base basis (None for a solver that keeps none)
 
 
-def starting_point(session, base: Solution) -> Start:
-    """The base plan as incumbent (a mixed-integer plan under HiGHS), else the session's base basis."""
-    if base.mip and isinstance(session, HighsSession):
+def starting_point(session: Session, base: Solution) -> Start:
+    """The base plan as incumbent (a mixed-integer plan, where the session takes one), else the session's base
+    basis."""
+    if base.mip and session.abilities.incumbent:
         return Start(incumbent=base.x)
     return Start(basis=starting_basis(session))
 
 
-def resolve(session, model: Model, numbers: Numbers, rows: Sequence[int], start: Start) -> Solution:
+def resolve(session: Session, model: Model, numbers: Numbers, rows: Sequence[int], start: Start) -> Solution:
     """The plan of ``numbers`` with ``rows`` switched off, solved from ``start``."""
     relaxed = without_rows(numbers, model, rows)
     if start.incumbent is not None:
@@ -53,7 +54,7 @@ def resolve(session, model: Model, numbers: Numbers, rows: Sequence[int], start:
     return solve_from(session, relaxed, start.basis)
 
 
-def resolve_all(model: Model, session, numbers: Numbers, base: Solution, row_sets: Sequence[Sequence[int]],
+def resolve_all(model: Model, session: Session, numbers: Numbers, base: Solution, row_sets: Sequence[Sequence[int]],
                 labels: Sequence[str], stages: Stages, block: str = "", batch: str = "explain_resolves"
                 ) -> list[Solution]:
     """``resolve`` for each of ``row_sets``, in order; progress names each by its ``labels`` (the rule) and
@@ -66,25 +67,29 @@ def resolve_all(model: Model, session, numbers: Numbers, base: Solution, row_set
     where, and the solver's seconds.
     """
     start = starting_point(session, base)
-    pool = stages.pool if isinstance(session, HighsSession) else None  # a worker rebuilds a HiGHS session
+    pool = stages.pool if session.abilities.parallel else None  # a worker rebuilds a HiGHS session
     n = len(row_sets)
     texts = [f"{block}: base plan without {label}" for label in labels]
     chosen = pool is not None and pool.chosen and n >= 2  # the command line chose workers: all of them there
-    solutions = [] if chosen or not n else [_here(session, model, numbers, row_sets[0], start, texts[0], stages)]
-    left = n - len(solutions)
-    on_workers = chosen or (pool is not None and left >= 2
-                            and left * solutions[0].solve_seconds > pool.overhead_seconds())
-    if not on_workers:
-        solutions += [_here(session, model, numbers, row_sets[i], start, texts[i], stages)
-                      for i in range(len(solutions), n)]
+    solutions = [] if chosen or not n else _solved_here(session, model, numbers, row_sets, start, texts, stages, pool)
     here = len(solutions)
-    if here and start.basis is not None:  # leave the session on the base numbers and basis, for later solves
-        session.set_numbers(numbers)
-        session.set_basis(start.basis)
     stages.batch(batch, HERE, here, sum(s.solve_seconds for s in solutions))
     if here < n:
         solutions += _on_workers(pool, model, session, numbers, start, row_sets[here:], stages, block, batch)
     return solutions
+
+
+def _solved_here(session: Session, model: Model, numbers: Numbers, row_sets: Sequence[Sequence[int]], start: Start,
+                 texts: Sequence[str], stages: Stages, pool) -> list[Solution]:
+    """The first re-solve in this process, timed; the rest here too unless ``pool``'s workers would finish them
+    sooner (starting them counted). Leaves the session on ``numbers`` and the base basis, for later solves."""
+    with restored(session, numbers, start.basis):
+        solutions = [_here(session, model, numbers, row_sets[0], start, texts[0], stages)]
+        left = len(row_sets) - 1
+        if pool is not None and left >= 2 and left * solutions[0].solve_seconds > pool.overhead_seconds():
+            return solutions
+        return solutions + [_here(session, model, numbers, row_sets[i], start, texts[i], stages)
+                            for i in range(1, len(row_sets))]
 
 
 def _here(session, model, numbers, rows, start, text, stages: Stages) -> Solution:
@@ -93,7 +98,7 @@ def _here(session, model, numbers, rows, start, text, stages: Stages) -> Solutio
     return solution
 
 
-def _on_workers(pool, model: Model, session: HighsSession, numbers: Numbers, start: Start,
+def _on_workers(pool, model: Model, session: Session, numbers: Numbers, start: Start,
                 row_sets: Sequence[Sequence[int]], stages: Stages, block: str, batch: str) -> list[Solution]:
     """``resolve`` for each of ``row_sets`` on ``pool``'s workers, in chunks; the solutions in order."""
     n = len(row_sets)

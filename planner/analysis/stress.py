@@ -28,7 +28,7 @@ from planner.input.scenarios import BASE, apply_scenario, first_affected_period,
 from planner.model.build import Model, Numbers, banned_columns, numbers_for
 from planner.model.objective import cost_components
 from planner.runinfo import Stages
-from planner.solver import solve_from, starting_basis
+from planner.solver import Session, restored, solve_from, starting_basis
 
 STRESS_COLUMNS = ["scenario", "status", "total_cost", "extra_cost", "unmet_tonnes", "shortfall_tonnes",
                   "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes",
@@ -90,7 +90,7 @@ def with_reserve_days(data: PlannerInput, days: float) -> PlannerInput:
     return dataclasses.replace(data, targets=targets)
 
 
-def stress_plan(model: Model, data: PlannerInput, session, stages: Stages,
+def stress_plan(model: Model, data: PlannerInput, session: Session, stages: Stages,
                 reserve_days: list[float] | None = None) -> Outcome:
     """Solve the base plan, stress it against every scenario, and (with ``reserve_days``) size reserves."""
     names = list(data.scenarios)
@@ -154,7 +154,8 @@ def _stress_all(model, data, session, names, days, stages: Stages):
         return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals]
     basis = starting_basis(session)
     base_by_mineral = _by_mineral(model, base_numbers, solution.x, data)
-    with _builds_committed(session):
+    # The next base solve (another reserve size) starts from this base plan.
+    with restored(session, base_numbers, basis), _builds_committed(session):
         for i, name in enumerate(names, start=1):
             result, scenario_rows = _stress_one(name, model, data, session, basis, solution, base, base_by_mineral,
                                                 days)
@@ -163,16 +164,12 @@ def _stress_all(model, data, session, names, days, stages: Stages):
             rows += scenario_rows
             stages.progress("stress", f"{data.label}, scenario {i} of {len(names)} '{name}'{label} from "
                                       f"{result.measures['first_period']}: {result.status}")
-    if basis is not None:  # the next base solve (another reserve size) starts from this base plan
-        session.set_numbers(base_numbers)
-        session.set_basis(basis)
     return base, stressed, rows
 
 
-def _builds_committed(session):
+def _builds_committed(session: Session):
     """The stress tests fix every build at the base plan's: an LP, where the session can solve one."""
-    as_lp = getattr(session, "as_lp", None)
-    return as_lp() if as_lp is not None else contextlib.nullcontext()
+    return session.as_lp() if session.abilities.as_lp else contextlib.nullcontext()
 
 
 def _stress_one(name: str, model, data, session, basis, solution, base, base_by_mineral, days

@@ -96,6 +96,15 @@ def without_rows(numbers: Numbers, model: Model, rows) -> Numbers:
     return dataclasses.replace(numbers, row_rhs=rhs)
 
 
+def with_columns_fixed(numbers: Numbers, cols, values) -> Numbers:
+    """``numbers`` with each column of ``cols`` fixed at its ``values`` entry (lower = upper bound): a
+    decision taken (a build, a purchase, an integer choice) that the solves after it keep."""
+    lower = np.zeros(len(numbers.col_upper)) if numbers.col_lower is None else numbers.col_lower.copy()
+    upper = numbers.col_upper.copy()
+    lower[cols] = upper[cols] = values
+    return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
+
+
 def numbers_for(model: Model, data: PlannerInput, relax: tuple[str, ...] = ()) -> Numbers:
     """The model's numbers recomputed from ``data`` (a scenario of the inputs it was built from).
 

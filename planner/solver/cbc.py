@@ -9,13 +9,15 @@ import numpy as np
 from planner.errors import SolverError
 from planner.model import pulp_export
 from planner.model.build import Model, Numbers
+from planner.solver.session import Abilities
 from planner.solver.solution import OPTIMAL, Solution, empty_program
 
 
 class CbcSession:
-    """CBC through PuLP's command-line interface."""
+    """CBC through PuLP's command-line interface: every solve starts afresh, from the numbers it holds."""
 
     name = "cbc"
+    abilities = Abilities()
 
     def __init__(self, model: Model, time_limit: float | None = None):
         self.model = model
@@ -27,6 +29,12 @@ class CbcSession:
         self.cmd = cmd
         self.problem = pulp_export.to_pulp(model)
         self._cost = np.asarray(model.col_cost)
+        self.mip = bool(model.integrality().any())
+
+    def set_numbers(self, numbers: Numbers) -> None:
+        """Set the PuLP problem's costs, bounds and right-hand sides to ``numbers``."""
+        pulp_export.apply_numbers(self.problem, numbers)
+        self._cost = np.asarray(numbers.col_cost)
 
     def set_coefficients(self, cells: list[tuple[int, int]], value: float) -> None:
         """Set the matrix entries at (row, column) ``cells`` to ``value`` (a frontier's cap rows)."""
@@ -38,8 +46,7 @@ class CbcSession:
         if empty is not None:
             return empty
         if numbers is not None:
-            pulp_export.apply_numbers(self.problem, numbers)
-            self._cost = np.asarray(numbers.col_cost)
+            self.set_numbers(numbers)
         start = time.perf_counter()
         status = pulp_export.solve(self.problem.prob, self.cmd, self.time_limit)
         seconds = time.perf_counter() - start

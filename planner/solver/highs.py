@@ -17,6 +17,7 @@ import numpy as np
 
 from planner.errors import SolverError
 from planner.model.build import Model, Numbers, coefficient_cells
+from planner.solver.session import Abilities
 from planner.solver.solution import OPTIMAL, Solution, empty_program
 
 _HIGHS_STATUS = {
@@ -72,6 +73,7 @@ class HighsSession:
     """One HiGHS instance holding ``model``; ``solve(numbers)`` re-solves with new numbers."""
 
     name = "highs"
+    abilities = Abilities(basis=True, incumbent=True, as_lp=True, parallel=True)
 
     def __init__(self, model: Model, time_limit: float | None = None, threads: int | None = None):
         self._hs = _highspy()

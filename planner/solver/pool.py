@@ -15,6 +15,7 @@ from queue import Queue
 
 from planner.model.build import Numbers
 from planner.solver.highs import HighsSession
+from planner.solver.session import solve_from
 from planner.solver.solution import Solution
 
 
@@ -34,10 +35,7 @@ class SessionPool:
         def solve_one(job: Numbers) -> Solution:
             own = idle.get()
             try:
-                own.set_numbers(job)
-                if basis is not None:
-                    own.set_basis(basis)
-                return own.solve()
+                return solve_from(own, job, basis)
             finally:
                 idle.put(own)
 

@@ -33,6 +33,7 @@ import numpy as np
 from planner.model.build import Numbers
 from planner.model.core import LE, CoefficientFamily, LinearProgram
 from planner.solver.highs import HighsSession, _highspy, new_highs
+from planner.solver.session import Abilities
 from planner.solver.solution import OPTIMAL, Solution
 
 # A proposal must lower the master's cost by more than this, relative to the cost, to be added.
@@ -40,6 +41,47 @@ from planner.solver.solution import OPTIMAL, Solution
 # tests hold it to.
 TOLERANCE = 1e-10
 MAX_ROUNDS = 500
+
+
+def tied_blocks(lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndarray) -> np.ndarray:
+    """Each column's block, with the blocks that a row other than a coupling row spans merged into one.
+
+    A by-product limit (cobalt at most a ratio of the nickel mined) or a requirement between projects of two
+    minerals ties them into one program: only the budget rows may be priced between blocks.
+    """
+    labels = np.asarray(blocks, dtype=object)
+    names = list(dict.fromkeys(labels.tolist()))
+    parent = list(range(len(names)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    code = {name: i for i, name in enumerate(names)}
+    col_block = np.fromiter((code[b] for b in labels), dtype=np.int64, count=len(labels))
+    starts, index, _value = lp.matrix()
+    starts = np.asarray(starts, dtype=np.int64)
+    row_of = np.repeat(np.arange(lp.num_rows), np.diff(starts))
+    nz_block = col_block[np.asarray(index, dtype=np.int64)]
+    first = np.zeros(lp.num_rows, dtype=np.int64)
+    filled = np.diff(starts) > 0
+    first[filled] = nz_block[starts[:-1][filled]]
+    spans = np.zeros(lp.num_rows, dtype=bool)
+    spans[row_of[nz_block != first[row_of]]] = True
+    spans[np.asarray(coupling_rows, dtype=np.int64)] = False
+    for r in np.flatnonzero(spans):
+        spanned = np.unique(nz_block[starts[r]:starts[r + 1]])
+        for other in spanned[1:]:
+            parent[root(int(other))] = root(int(spanned[0]))
+    if all(root(i) == i for i in range(len(names))):
+        return labels
+    groups: dict[int, list[str]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(root(i), []).append(str(name))
+    merged = {name: "+".join(groups[root(i)]) for i, name in enumerate(names)}
+    return np.array([merged[b] for b in labels.tolist()], dtype=object)
 
 
 def budget_coupled(lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndarray, integers: bool = False) -> bool:
@@ -86,12 +128,14 @@ class PricedBudgetSession:
     """A session over a block-angular program whose blocks only budgets tie: solves it block by block.
 
     ``blocks`` labels each column (its mineral); ``coupling_rows`` are the budget rows (``<=``).
-    Every other row must lie within one block. The interface is ``HighsSession``'s where the
-    planner uses it: ``solve(numbers)``, ``set_numbers``, ``set_coefficients``.
+    Every other row must lie within one block. A ``Session`` (``solve(numbers)``, ``set_numbers``,
+    ``set_coefficients``) that also gives the optimal ``face`` of its last solve.
     """
 
     name = "highs"
     mip = False
+    # Each block keeps its own basis between solves: the program as a whole has none to give or take.
+    abilities = Abilities(face=True)
 
     def __init__(self, lp: LinearProgram, blocks: np.ndarray, coupling_rows: np.ndarray,
                  time_limit: float | None = None):
@@ -167,12 +211,6 @@ class PricedBudgetSession:
             mine = [(local_row[r], local_col[c]) for r, c in cells if r in local_row and c in local_col]
             if mine:
                 block.session.set_coefficients(mine, value)
-
-    def basis(self):
-        return None  # each block keeps its own basis between solves
-
-    def set_basis(self, basis) -> None:
-        pass
 
     def _block_numbers(self, block: _Block, price: np.ndarray, upper: np.ndarray | None = None) -> Numbers:
         n = self.numbers
