@@ -19,6 +19,14 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from planner.analysis.options import (
+    BudgetFrontierOptions,
+    FrontierOptions,
+    HedgeOptions,
+    SolveOptions,
+    StressOptions,
+    SweepOptions,
+)
 from planner.input.data import PlannerInput
 from planner.model.build import Model, build_model
 from planner.pipeline import Run, check_workbook, load, run_command
@@ -38,7 +46,7 @@ def solve(input: PathLike, output: PathLike | None = None, *, explain: bool = Tr
     Tables: ``scenarios``, ``flows``, ``refining``, ``deliveries``, ``reserve``, ``unmet``, ``mix``
     and, with ``explain``, ``policy_costs``, ``shadow_prices``, ``marginal_costs``, ``concentration``.
     """
-    return run_command("solve", input, output, progress, hooks, joint, workers, scheduler, explain_plan=explain)
+    return run_command(SolveOptions(explain_plan=explain), input, output, progress, hooks, joint, workers, scheduler)
 
 
 def stress(input: PathLike, output: PathLike | None = None, *, reserve_days: Sequence[float] | None = None,
@@ -49,8 +57,8 @@ def stress(input: PathLike, output: PathLike | None = None, *, reserve_days: Seq
     Tables: ``stress``, ``stress_by_mineral``, the plan tables of the base and every stress test, and
     with ``reserve_days`` ``reserve_sizing``, ``sizing_runs``, ``sizing_chart_data``.
     """
-    days = sorted(set(float(d) for d in reserve_days)) if reserve_days else None
-    return run_command("stress", input, output, progress, hooks, joint, workers, scheduler, reserve_days=days)
+    return run_command(StressOptions(reserve_days=reserve_days), input, output, progress, hooks, joint, workers,
+                       scheduler)
 
 
 def sweep(input: PathLike, output: PathLike | None = None, *, samples: int, seed: int = 1,
@@ -60,8 +68,8 @@ def sweep(input: PathLike, output: PathLike | None = None, *, samples: int, seed
 
     Tables: ``risk_summary``, ``risk_drivers``, ``samples``, ``sample_unmet``, ``unmet_distribution``.
     """
-    return run_command("sweep", input, output, progress, hooks, False, workers, scheduler, n_samples=samples,
-                       seed=seed)
+    return run_command(SweepOptions(samples=samples, seed=seed), input, output, progress, hooks, False, workers,
+                       scheduler)
 
 
 def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Sequence[str] | None = None,
@@ -71,8 +79,8 @@ def frontier(input: PathLike, output: PathLike | None = None, *, minerals: Seque
     """The price of de-risking: the plan's cost as the cap on ``scope``'s share tightens (``*``: any single
     country; else a country code or group label). Tables: ``frontier``, ``frontier_summary`` (the curve at
     the workbook's own caps)."""
-    return run_command("frontier", input, output, progress, hooks, joint, workers, scheduler,
-                       minerals=list(minerals or ()), frontier_stages=tuple(stages), scope=scope, step=step)
+    options = FrontierOptions(minerals=tuple(minerals or ()), frontier_stages=tuple(stages), scope=scope, step=step)
+    return run_command(options, input, output, progress, hooks, joint, workers, scheduler)
 
 
 def budget_frontier(input: PathLike, output: PathLike | None = None, *, budget: str, amounts: Sequence[float],
@@ -84,8 +92,8 @@ def budget_frontier(input: PathLike, output: PathLike | None = None, *, budget: 
     tonnes, money spent, the value of one more unit of money) and ``budget_mix`` (the stock bought
     per mineral and market at each amount). Only the minerals the budget covers are solved.
     """
-    return run_command("budget_frontier", input, output, progress, hooks, joint, workers, scheduler, budget=budget,
-                       amounts=list(amounts))
+    return run_command(BudgetFrontierOptions(budget=budget, amounts=tuple(amounts)), input, output, progress, hooks,
+                       joint, workers, scheduler)
 
 
 def hedge(input: PathLike, output: PathLike | None = None, *, samples: int | None = None, seed: int = 1,
@@ -103,8 +111,8 @@ def hedge(input: PathLike, output: PathLike | None = None, *, samples: int | Non
     ``method``: ``extensive`` (every scenario in one program) or ``decompose`` (the L-shaped method, its
     bounds, gap and iterations on Summary); None: the decomposition above 30 scenarios. Run info says which ran.
     """
-    return run_command("hedge", input, output, progress, hooks, joint, workers, scheduler, samples=samples,
-                       seed=seed, method=method)
+    return run_command(HedgeOptions(samples=samples, seed=seed, method=method), input, output, progress, hooks,
+                       joint, workers, scheduler)
 
 
 def validate(input: PathLike, progress: Progress | None = None) -> PlannerInput:

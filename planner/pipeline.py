@@ -1,26 +1,35 @@
 """The one pipeline every command runs: read -> validate -> build -> solve -> tables -> sheets -> write.
 
-A command is the small part that differs: which model it builds (with spot twins for stress
-tests, with cap rows for a frontier) and what it solves on it (the scenarios, the replays, the
-samples, the caps). Everything else is here, once: loading, timing every stage (and calling
-the hooks that benchmarks use to measure it), the run report, and the atomic write.
+A command is the small part that differs: its options, which model it builds (with spot twins
+for stress tests, with cap rows for a frontier), what it solves on it (the scenarios, the replays,
+the samples, the caps) and what it needs of the pipeline, declared on its :class:`Command`.
+Everything else is here, once: loading, timing every stage (and calling the hooks that benchmarks
+use to measure it), the run report, and the atomic write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
 
-from planner.analysis.budget_frontier import budget_curve, budget_minerals, choose_budget
-from planner.analysis.frontier import choose_minerals, choose_scope, frontier_curve, frontier_pairs
+from planner.analysis.budget_frontier import budget_curve
+from planner.analysis.frontier import choose_scope, frontier_curve, frontier_pairs
 from planner.analysis.hedge import hedge_plan, sample_scenarios
-from planner.analysis.lshaped import check_method
 from planner.analysis.merge import merge_frontier, merge_hedge, merge_plan, merge_stress, reading_order
+from planner.analysis.options import (
+    BudgetFrontierOptions,
+    FrontierOptions,
+    HedgeOptions,
+    Options,
+    SolveOptions,
+    StressOptions,
+    SweepOptions,
+)
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import solve_plan
 from planner.analysis.stress import stress_plan
@@ -30,7 +39,6 @@ from planner.input.blocks import independent_blocks, restrict
 from planner.input.data import PlannerInput, ScenarioRow
 from planner.input.read import read_workbook
 from planner.input.scenarios import apply_rows, apply_scenario
-from planner.input.schema import STAGES
 from planner.input.validate import validate
 from planner.model.build import Model, build_model, numbers_for
 from planner.model.numerics import check_numbers
@@ -42,28 +50,6 @@ from planner.solver import settings_solver
 from planner.solver.executors import make_executor, worker_pool
 
 
-@dataclass(frozen=True)
-class Command:
-    """What differs between commands: the model built, the session used, the solves made.
-
-    A command with ``merge`` runs block by block (the minerals no rule ties together, solved apart)
-    and merges the blocks' outcomes; ``check`` refuses what the command cannot run on before any
-    solve; ``prepare`` gives the workbook the command runs on (once, before the blocks split);
-    ``select`` keeps only the blocks the options ask about.
-    """
-
-    name: str
-    output_suffix: str  # default output: outputs/<input name>-<suffix>.xlsx
-    build: Callable[..., Model]  # (data, **build options) -> Model
-    analyse: Callable[..., Outcome]  # (model, data, session, stages, **other options) -> Outcome
-    session: Callable[[Model, PlannerInput], object]
-    build_options: tuple[str, ...] = ()  # the options that shape the model; the rest go to the analysis
-    merge: Callable[[PlannerInput, list[Outcome]], Outcome] | None = None
-    check: Callable[[PlannerInput, dict], None] | None = None
-    prepare: Callable[[PlannerInput, dict], PlannerInput] | None = None
-    select: Callable[[PlannerInput, tuple, dict], bool] | None = None
-
-
 def _settings_solver(model: Model, data: PlannerInput):
     # Every command honours the setting: CBC keeps no basis (solve_from starts it afresh) and sets a
     # frontier's cap coefficients on its PuLP problem.
@@ -71,81 +57,115 @@ def _settings_solver(model: Model, data: PlannerInput):
 
 
 def _no_session(model: Model, data: PlannerInput):
-    return None  # a sweep solves block by block in its workers (analysis.sweep.worker)
+    return None  # a budget frontier builds its own program (the hedge's, stacked) at each amount
 
 
-def _plan_model(data: PlannerInput) -> Model:
-    return build_model(data)
+@dataclass(frozen=True)
+class Command:
+    """What differs between commands: its options, the model built, the solves made, and what it needs.
 
+    ``analyse(model, data, session, stages, options, workers)`` makes the outcome; ``workers`` is how many
+    processes the block's own side-by-side solves (a plan's scenarios) may use: None, their own rule; 1
+    on a block's worker process, whose one core the block has. The pipeline reads what a command needs
+    from its declarations, never from its name:
 
-def _stress_model(data: PlannerInput) -> Model:
-    return build_model(data, "stress", spot=True)
-
-
-def _frontier_model(data: PlannerInput, minerals=None, frontier_stages=STAGES, scope=None) -> Model:
-    chosen = [m for m in (minerals or ()) if m in data.minerals] or None
-    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, chosen, frontier_stages),
-                       frontier_scope=choose_scope(data, scope))
-
-
-def _frontier_check(data: PlannerInput, options: dict) -> None:
-    """Name a mineral or scope that does not exist before anything is solved; keep the minerals as written."""
-    if options.get("minerals"):
-        options["minerals"] = choose_minerals(data, options["minerals"])
-    choose_scope(data, options.get("scope"))
-
-
-def _frontier_select(data: PlannerInput, block: tuple, options: dict) -> bool:
-    return not options.get("minerals") or any(m in block for m in options["minerals"])
-
-
-def _budget_check(data: PlannerInput, options: dict) -> None:
-    """Name a budget that does not exist, or amounts that cannot be one, before anything is solved."""
-    options["budget"] = choose_budget(data, options.get("budget"))
-    amounts = sorted(set(float(a) for a in options.get("amounts") or ()))
-    if not amounts or any(not (0 <= a < float("inf")) for a in amounts):
-        raise UsageError("--amounts needs one or more amounts of money >= 0, e.g. 0,4e9,8e9,12e9")
-    options["amounts"] = amounts
-
-
-def _budget_select(data: PlannerInput, block: tuple, options: dict) -> bool:
-    return any(m in block for m in budget_minerals(data, options["budget"]))
-
-
-def _hedge_prepare(data: PlannerInput, options: dict) -> PlannerInput:
-    """``--samples N``: the scenarios are N samples of the risks sheet (``sample_scenarios``).
-
-    Drawn here, once, before the blocks split, so every block hedges the same samples; the blocks
-    are told what each drew (``sampled``) for the Scenarios sheet.
+    - ``blocks``: the workbook is split into blocks (the minerals no rule ties together), each solved
+      apart and their outcomes merged (``merge``); else it is one model.
+    - ``spreads_own_work``: the command takes the whole workbook and the run's workers and builds and
+      solves its models there itself (a sweep spreads its samples): ``analyse(data, stages, options,
+      workers, scheduler)``. The pipeline builds no model for it; it checks every block's numbers
+      first, one block in memory at a time.
+    - ``committed_plan``: it stress-tests a committed base plan, so its model has spot purchases beside
+      every flow; with ``samples``, its check covers every capacity the risks can make.
+    - ``samples``: its options may ask for samples of sheet risks, refused up front where that sheet is
+      empty. Unless the command spreads its own work, they are drawn here, once, before the blocks split,
+      as the workbook's scenarios, so every block sees the same samples (``options.sampled`` says what
+      each drew).
+    - ``worker_pool``: its re-solves (the explanation's, a decomposition's subproblems) may go to the
+      run's worker processes.
     """
-    n_samples, seed = options.pop("samples", None), options.pop("seed", 1)
-    check_method(data, options.get("method"))
-    if n_samples is None:
-        return data
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise UsageError(f"--samples needs a whole number >= 1, got {n_samples!r}")
-    data, options["sampled"] = sample_scenarios(data, n_samples, seed)
-    return data
+
+    name: str
+    output_suffix: str  # default output: outputs/<input name>-<suffix>.xlsx
+    options: type[Options]
+    analyse: Callable[..., Outcome]
+    build: Callable[[PlannerInput, Options], Model] | None = None  # None: the plan's model
+    session: Callable[[Model, PlannerInput], object] = _settings_solver
+    merge: Callable[[PlannerInput, list[Outcome]], Outcome] | None = None
+    blocks: bool = True
+    spreads_own_work: bool = False
+    committed_plan: bool = False
+    samples: bool = False
+    worker_pool: bool = False
+
+    def __post_init__(self):
+        if self.blocks and self.merge is None:
+            raise TypeError(f"command {self.name} runs block by block: it needs a merge")
+
+    def model(self, data: PlannerInput, options: Options) -> Model:
+        """The command's model of ``data`` (a block, or the whole workbook)."""
+        if self.build is not None:
+            return self.build(data, options)
+        return build_model(data, "stress" if self.committed_plan else "plan", spot=self.committed_plan)
+
+    @property
+    def checks_risks(self) -> bool:
+        """Whether its check covers the capacities sampled risks can make (samples stress a committed plan)."""
+        return self.committed_plan and self.samples
+
+
+def _solve(model: Model, data: PlannerInput, session, stages: Stages, options: SolveOptions,
+           workers: int | None) -> Outcome:
+    return solve_plan(model, data, session, stages, explain_plan=options.explain_plan, workers=workers)
+
+
+def _stress(model: Model, data: PlannerInput, session, stages: Stages, options: StressOptions,
+            workers: int | None) -> Outcome:
+    days = list(options.reserve_days) if options.reserve_days else None
+    return stress_plan(model, data, session, stages, reserve_days=days)
+
+
+def _sweep(data: PlannerInput, stages: Stages, options: SweepOptions, workers: int | None,
+           scheduler: str | None) -> Outcome:
+    return risk_sweep(data, stages, options.samples, options.seed, workers, scheduler)
+
+
+def _frontier_model(data: PlannerInput, options: FrontierOptions) -> Model:
+    chosen = [m for m in options.minerals if m in data.minerals] or None
+    return build_model(data, "frontier", frontier_pairs=frontier_pairs(data, chosen, options.frontier_stages),
+                       frontier_scope=choose_scope(data, options.scope))
+
+
+def _frontier(model: Model, data: PlannerInput, session, stages: Stages, options: FrontierOptions,
+              workers: int | None) -> Outcome:
+    return frontier_curve(model, data, session, stages, step=options.step)
+
+
+def _hedge(model: Model, data: PlannerInput, session, stages: Stages, options: HedgeOptions,
+           workers: int | None) -> Outcome:
+    return hedge_plan(model, data, session, stages, sampled=options.sampled, method=options.method)
+
+
+def _budget_frontier(model: Model, data: PlannerInput, session, stages: Stages, options: BudgetFrontierOptions,
+                     workers: int | None) -> Outcome:
+    return budget_curve(model, data, session, stages, budget=options.budget, amounts=list(options.amounts))
 
 
 def _one_block(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
     return outcomes[0]  # a budget's minerals are one block (planner.input.blocks): there is nothing to merge
 
 
-COMMANDS: dict[str, Command] = {
-    "solve": Command("solve", "plan", _plan_model, solve_plan, _settings_solver, merge=merge_plan),
-    "stress": Command("stress", "stress", _stress_model, stress_plan, _settings_solver, merge=merge_stress),
-    "sweep": Command("sweep", "sweep", _stress_model, risk_sweep, _no_session,
-                     check=lambda data, options: require_risks(data)),
-    "frontier": Command("frontier", "frontier", _frontier_model, frontier_curve, _settings_solver,
-                        build_options=("minerals", "frontier_stages", "scope"), merge=merge_frontier,
-                        check=_frontier_check, select=_frontier_select),
-    "hedge": Command("hedge", "hedge", _plan_model, hedge_plan, _settings_solver, merge=merge_hedge,
-                     prepare=_hedge_prepare),
+COMMANDS: dict[str, Command] = {c.name: c for c in (
+    Command("solve", "plan", SolveOptions, _solve, merge=merge_plan, worker_pool=True),
+    Command("stress", "stress", StressOptions, _stress, merge=merge_stress, committed_plan=True),
+    Command("sweep", "sweep", SweepOptions, _sweep, blocks=False, spreads_own_work=True, committed_plan=True,
+            samples=True),
+    Command("frontier", "frontier", FrontierOptions, _frontier, build=_frontier_model, merge=merge_frontier),
+    Command("hedge", "hedge", HedgeOptions, _hedge, merge=merge_hedge, samples=True, worker_pool=True),
     # planner frontier --budget: the hedge at each amount of one budget (its own block only)
-    "budget_frontier": Command("budget_frontier", "budget-frontier", _plan_model, budget_curve, _no_session,
-                               merge=_one_block, check=_budget_check, select=_budget_select),
-}
+    Command("budget_frontier", "budget-frontier", BudgetFrontierOptions, _budget_frontier, session=_no_session,
+            merge=_one_block),
+)}
 
 
 @dataclass
@@ -183,48 +203,41 @@ def load(path: str | os.PathLike, stages: Stages) -> PlannerInput:
     return data
 
 
-def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathLike | None = None,
+def run_command(options: Options | str, input_path: str | os.PathLike, output: str | os.PathLike | None = None,
                 progress: Progress | None = None, hooks: tuple[Hook, ...] = (), joint: bool = False,
-                block_workers: int | None = None, scheduler: str | None = None, **options) -> Run:
-    """Run command ``name`` on the workbook at ``input_path``; write the result to ``output`` if given.
+                block_workers: int | None = None, scheduler: str | None = None, **fields) -> Run:
+    """Run the command ``options`` are for on the workbook at ``input_path``; write the result to ``output``
+    if given.
 
-    The minerals no rule ties together are solved as separate blocks (``joint`` solves one model
-    instead): in this process for a small workbook, else in ``block_workers`` local processes (one
-    per core by default), or on the Dask cluster at ``scheduler``.
+    ``options`` is a command's options (``SolveOptions(explain_plan=False)``, from
+    ``planner.analysis.options``), or a command's name with its options' fields as keywords
+    (``run_command("solve", path, explain_plan=False)``). The minerals no rule ties together are
+    solved as separate blocks (``joint`` solves one model instead): in this process for a small
+    workbook, else in ``block_workers`` local processes (one per core by default), or on the Dask
+    cluster at ``scheduler``.
     """
-    command = COMMANDS[name]
+    if isinstance(options, str):
+        options = COMMANDS[options].options(**fields)
+    elif fields:
+        raise TypeError(f"{type(options).__name__} given with more options: {', '.join(sorted(fields))}")
+    command = COMMANDS[options.command]
     output = check_output(input_path, output) if output is not None else None
     stages = Stages(progress, hooks)
     data = load(input_path, stages)
-    if command.check:
-        command.check(data, options)
-    if command.prepare:
-        data = command.prepare(data, options)
-    if command.merge is None:  # the command spreads its own work (a sweep's samples) over the workers
-        options.update(workers=block_workers, scheduler=scheduler)
-    build_options = {k: options.pop(k) for k in command.build_options if k in options}
-    groups = [tuple(data.minerals)] if joint or command.merge is None else independent_blocks(data)
-    if command.select:
-        groups = [g for g in groups if command.select(data, g, {**options, **build_options})]
-    model = None
-    if len(groups) == 1:
-        block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])
-        with stages.sharing(worker_pool(block_workers, scheduler)):  # explain's re-solves may go to workers
-            outcome, model, solver, warnings = run_block(command, block, build_options, options, stages)
-        size, how = model.size, "one model"
-        for warning in warnings:
-            stages.progress.warn(warning)
+    data, options = for_workbook(command, data, options)
+    if command.spreads_own_work:
+        outcome, model, size, solver, blocks = run_own(command, data, options, stages, block_workers, scheduler)
     else:
-        outcome, size, solver, how = run_blocks(command, data, groups, build_options, options, stages,
-                                                block_workers, scheduler)
+        outcome, model, size, solver, blocks = run_in_blocks(command, data, options, stages, joint, block_workers,
+                                                             scheduler)
     outcome.tables = reading_order(data, outcome.tables)
     with stages.stage("run report"):
-        report = RunReport(name, str(input_path), file_sha256(input_path), solver, size, stages.seconds,
+        report = RunReport(command.name, str(input_path), file_sha256(input_path), solver, size, stages.seconds,
                            list(data.skipped_sheets), versions=package_versions())
-        report.blocks = (len(groups), how)
+        report.blocks = blocks
         report.batches = stages.batches
         report.choices = stages.choices
-    run = Run(name, data, outcome, report, model)
+    run = Run(command.name, data, outcome, report, model)
     if output is not None:
         with stages.stage("sheets"):
             sheets = sheets_for(run)
@@ -236,23 +249,79 @@ def run_command(name: str, input_path: str | os.PathLike, output: str | os.PathL
     return run
 
 
-def run_block(command: Command, data: PlannerInput, build_options: dict, options: dict, stages: Stages
+def for_workbook(command: Command, data: PlannerInput, options: Options) -> tuple[PlannerInput, Options]:
+    """The options checked against the workbook, before any solve; with samples the pipeline draws, the
+    workbook with them as its scenarios (``Command.samples``)."""
+    options = options.for_workbook(data)
+    if command.samples and options.samples:
+        require_risks(data, command.name)
+        if not command.spreads_own_work:
+            data, sampled = sample_scenarios(data, options.samples, options.seed)
+            options = dataclasses.replace(options, sampled=sampled)
+    return data, options
+
+
+def run_in_blocks(command: Command, data: PlannerInput, options: Options, stages: Stages, joint: bool,
+                  workers: int | None, scheduler: str | None) -> tuple[Outcome, Model | None, dict, str, tuple]:
+    """The command on every block the options ask about (or on the whole workbook, ``joint``), merged.
+
+    Returns the outcome, the model (where one model was solved), its size (summed over the blocks), the
+    solver's name and (how many blocks, how they were solved) for the run report.
+    """
+    groups = [tuple(data.minerals)] if joint or not command.blocks else independent_blocks(data)
+    groups = [g for g in groups if options.covers(data, g)]
+    if len(groups) != 1:
+        outcome, size, solver, how = run_blocks(command, data, groups, options, stages, workers, scheduler)
+        return outcome, None, size, solver, (len(groups), how)
+    block = data if groups[0] == tuple(data.minerals) else restrict(data, groups[0])
+    with stages.sharing(_pool(command, workers, scheduler)):  # explain's re-solves may go to workers
+        outcome, model, solver, warnings = run_block(command, block, options, stages)
+    for warning in warnings:
+        stages.progress.warn(warning)
+    return outcome, model, model.size, solver, (1, "one model")
+
+
+def run_own(command: Command, data: PlannerInput, options: Options, stages: Stages, workers: int | None,
+            scheduler: str | None) -> tuple[Outcome, None, dict, str, tuple]:
+    """A command that spreads its own work: every block's numbers checked here, one block in memory at a
+    time, then the command on the whole workbook with the run's workers (``Command.spreads_own_work``)."""
+    warnings, size, blocks = check_blocks(data, lambda block: command.model(block, options), command.checks_risks,
+                                          stages)
+    for warning in warnings:
+        stages.progress.warn(warning)
+    outcome = command.analyse(data, stages, options, workers, scheduler)
+    # The sweep's workers solve with HiGHS whatever the settings say: samples start from a base basis.
+    return outcome, None, size, "highs", (blocks, f"block by block on the {command.name}'s own workers")
+
+
+def _pool(command: Command, workers: int | None, scheduler: str | None = None):
+    """The run's worker processes for the command's re-solves; None where it hands none out (``worker_pool``)."""
+    return worker_pool(workers, scheduler) if command.worker_pool else None
+
+
+def built(build: Callable[[PlannerInput], Model], data: PlannerInput, stages: Stages) -> Model:
+    """``build(data)``, timed as stage build and reported with its size."""
+    with stages.stage("build"):
+        model = build(data)
+    stages.progress("build", f"{data.label}: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
+                             f"{model.num_nonzeros:,} nonzeros")
+    return model
+
+
+def run_block(command: Command, data: PlannerInput, options: Options, stages: Stages, workers: int | None = None
               ) -> tuple[Outcome, Model, str, list[str]]:
     """Build, check, hand off and analyse one block (or the whole workbook as one model).
 
     Returns the outcome, the model, the solver's name and the check's warnings (for the caller to
     print: a worker process has no terminal). Raises InputError where the check refuses a number.
     """
-    with stages.stage("build"):
-        model = command.build(data, **build_options)
-    stages.progress("build", f"{data.label}: {model.num_cols:,} variables, {model.num_rows:,} constraints, "
-                             f"{model.num_nonzeros:,} nonzeros")
+    model = built(lambda block: command.model(block, options), data, stages)
     with stages.stage("check"):
-        warnings = check_model(model, data, risks=command.name == "sweep")
+        warnings = check_model(model, data, risks=command.checks_risks)
     with stages.stage("hand-off"):
         session = command.session(model, data)
-    outcome = command.analyse(model, data, session, stages, **options)
-    return outcome, model, getattr(session, "name", "highs"), warnings
+    outcome = command.analyse(model, data, session, stages, options, workers)
+    return outcome, model, session.name if session is not None else "highs", warnings
 
 
 # A workbook this small (flows summed over minerals and periods) runs its blocks in this process:
@@ -260,23 +329,21 @@ def run_block(command: Command, data: PlannerInput, build_options: dict, options
 SMALL_FLOWS = 20_000
 
 
-def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], build_options: dict, options: dict,
-               stages: Stages, workers: int | None, scheduler: str | None) -> tuple[Outcome, dict, str, str]:
+def run_blocks(command: Command, data: PlannerInput, groups: list[tuple], options: Options, stages: Stages,
+               workers: int | None, scheduler: str | None) -> tuple[Outcome, dict, str, str]:
     """Every block as its own task; their outcomes merged as the joint solve's would be."""
-    tasks = [(command.name, restrict(data, g), build_options, options) for g in groups]
+    serial = not scheduler and (workers == 1 or (workers is None and _flow_count(data) < SMALL_FLOWS))
+    # On a worker process a block's side-by-side solves (its scenarios) share the worker's one core.
+    tasks = [(command.name, restrict(data, g), options, None if serial else 1) for g in groups]
     # Largest blocks first: a worker left with one big block at the end would idle the others.
     tasks.sort(key=lambda task: -_flow_count(task[1]))
-    serial = not scheduler and (workers == 1 or (workers is None and _flow_count(data) < SMALL_FLOWS))
     results: list[BlockResult] = []
     if serial:
-        with stages.sharing(worker_pool(workers)):  # blocks here; explain's re-solves may still go to workers
+        with stages.sharing(_pool(command, workers)):  # blocks here; explain's re-solves may still go to workers
             for task in tasks:
                 results.append(_solve_block(None, task, stages))
         how = f"{len(tasks)} blocks in this process"
     else:
-        if command.name == "solve":
-            options = {**options, "workers": 1}  # a block's scenarios share its worker's core
-            tasks = [(n, d, b, options) for n, d, b, _o in tasks]
         executor = make_executor(_no_state, (), min(workers or os.cpu_count() or 1, len(tasks)), scheduler)
         how = f"{len(tasks)} blocks on {executor.description}"
         counter = stages.progress.counter("blocks", len(tasks), "blocks")
@@ -329,10 +396,10 @@ def _no_state():
 
 def _solve_block(_state, task, stages: Stages | None = None) -> BlockResult:
     """One block, in this process (with the run's stages) or in a worker (with its own)."""
-    name, data, build_options, options = task
+    name, data, options, workers = task
     own = stages or Stages()
     try:
-        outcome, model, solver, warnings = run_block(COMMANDS[name], data, build_options, dict(options), own)
+        outcome, model, solver, warnings = run_block(COMMANDS[name], data, options, own, workers)
     except InputError as error:  # an exception with issues does not survive the trip back from a worker
         return BlockResult(tuple(data.minerals), None, {}, "", dict(own.seconds), problems=error.issues)
     return BlockResult(tuple(data.minerals), outcome, model.size, solver, dict(own.seconds), warnings,
@@ -351,17 +418,40 @@ def _flow_count(data: PlannerInput) -> int:
 
 
 def check_workbook(data: PlannerInput) -> list[str]:
-    """``check_model`` on every block's model in turn (one block in memory at a time); the warnings."""
-    problems, warnings = [], []
-    for group in independent_blocks(data):
-        block = restrict(data, group)
+    """``check_model`` on every block's plan model in turn (one block in memory at a time), with the
+    capacities its risks can make; the warnings."""
+    return check_blocks(data, build_model, True, Stages())[0]
+
+
+def check_blocks(data: PlannerInput, build: Callable[[PlannerInput], Model], risks: bool, stages: Stages
+                 ) -> tuple[list[str], dict[str, int], int]:
+    """``check_model`` on every block's model (``build(block)``) in turn, one block in memory at a time; with
+    ``risks`` also the capacities the block's risks can make.
+
+    Returns the warnings, the models' size summed over the blocks and how many blocks there are; raises
+    InputError naming every block's refused numbers at once.
+    """
+    problems, warnings, size = [], [], {}
+    groups = independent_blocks(data)
+    for group in groups:
         try:
-            warnings += check_model(build_model(block), block, risks=bool(block.risks))
+            found, block_size = _check_block(restrict(data, group), build, risks, stages)
         except InputError as error:
             problems += error.issues
+            continue
+        warnings += found
+        for k, v in block_size.items():
+            size[k] = size.get(k, 0) + v
     if problems:
         raise InputError(data.source, list(dict.fromkeys(problems)))
-    return list(dict.fromkeys(warnings))
+    return list(dict.fromkeys(warnings)), size, len(groups)
+
+
+def _check_block(block: PlannerInput, build: Callable[[PlannerInput], Model], risks: bool, stages: Stages
+                 ) -> tuple[list[str], dict[str, int]]:
+    model = built(build, block, stages)  # let go on return, before the next block is built
+    with stages.stage("check"):
+        return check_model(model, block, risks=risks and bool(block.risks)), model.size
 
 
 def check_model(model: Model, data: PlannerInput, risks: bool = False) -> list[str]:

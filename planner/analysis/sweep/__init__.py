@@ -1,8 +1,9 @@
 """``planner sweep``: thousands of sampled disruptions, each stress-tested against the base plan.
 
-The base plan is solved here; the samples are drawn up front from the ``risks`` sheet with one
-seeded generator and solved by workers (this process, local processes or a Dask cluster), each
-from the base plan's basis, so the tables do not depend on who solved what.
+The samples are drawn here, up front, from the ``risks`` sheet with one seeded generator and solved
+by workers (this process, local processes or a Dask cluster). Each worker builds every block's
+stress model, solves its base plan and stress-tests samples from that block's base basis, so the
+tables do not depend on who solved what; this process builds no model.
 """
 
 from __future__ import annotations
@@ -22,33 +23,33 @@ from planner.analysis.sweep.stats import (
     samples_table,
     unmet_histogram,
 )
-from planner.analysis.sweep.worker import SampleResult, SweepWorker, run_chunk
+from planner.analysis.sweep.worker import SampleResult, SweepWorker, base_plan, run_chunk
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
-from planner.model.build import Model
 from planner.runinfo import Stages
 from planner.solver.executors import make_executor
 
 __all__ = ["risk_sweep"]
 
 
-def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samples: int, seed: int = 1,
-               workers: int | None = None, scheduler: str | None = None) -> Outcome:
-    """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each.
-
-    The sweep works block by block (``SweepWorker``): the pipeline's whole ``model`` only had its
-    numbers checked, and ``session`` is None.
-    """
+def risk_sweep(data: PlannerInput, stages: Stages, n_samples: int, seed: int = 1, workers: int | None = None,
+               scheduler: str | None = None) -> Outcome:
+    """Solve the base plan, draw ``n_samples`` samples with ``seed`` and stress-test each, on ``workers`` local
+    processes (one per core by default; 1: this process) or the Dask cluster at ``scheduler``."""
     require_risks(data)
+    samples = draw_samples(data, n_samples, seed)
+    summary = [("seed", seed), ("samples", n_samples)]
     with stages.stage("solve"):
-        plans = SweepWorker(data)
-        stages.progress("sweep", f"base plan: {plans.status}")
-        samples = draw_samples(data, n_samples, seed)
-        summary = [("seed", seed), ("samples", n_samples)]
-        if plans.status != "Optimal":
-            return Outcome({}, [("total_cost", None), *summary], [f"base plan {plans.status}"])
-        total = plans.base_total
-        results, partial, how, seconds = _run_samples(data, plans, samples, workers, scheduler, stages)
+        executor = make_executor(SweepWorker, (data,), workers, scheduler)
+        try:
+            # Every worker solved the same base plans (SweepWorker): any one of them says how they went.
+            [(status, total)] = executor.map(base_plan, [None])
+            stages.progress("sweep", f"base plan: {status}")
+            if status != "Optimal":
+                return Outcome({}, [("total_cost", None), *summary], [f"base plan {status}"])
+            results, partial, seconds = _run_samples(executor, samples, workers, scheduler, stages)
+        finally:
+            executor.close()
     stages.add("samples", seconds)
     with stages.stage("tables"):
         long = sample_unmet_table(data, results)
@@ -63,14 +64,10 @@ def risk_sweep(model: Model, data: PlannerInput, session, stages: Stages, n_samp
     summary = [("total_cost", total), *summary, ("samples_solved", len(results)),
                ("p_any_unmet", any_unmet / solved if solved else None),
                ("mean_extra_cost", costs.at["all minerals", "expected_extra_cost"]), ("partial", partial is not None),
-               ("workers", how), ("sample_seconds", round(seconds, 3)),
+               ("workers", executor.description), ("sample_seconds", round(seconds, 3)),
                ("samples_per_second", round(rate, 3) if rate else None)]
     failures = [f"sample {r.index} {r.status}" for r in results if r.status != "Optimal"]
     return Outcome(tables, summary, failures, partial)
-
-
-def _these(plans: SweepWorker) -> SweepWorker:
-    return plans
 
 
 def require_risks(data: PlannerInput, command: str = "sweep") -> None:
@@ -80,16 +77,10 @@ def require_risks(data: PlannerInput, command: str = "sweep") -> None:
                          "samples of disruptions from that sheet")
 
 
-def _run_samples(data: PlannerInput, plans: SweepWorker, samples: list[Sample], workers, scheduler,
-                 stages: Stages) -> tuple[list[SampleResult], str | None, str, float]:
-    """Solve every sample; Ctrl-C stops cleanly and returns what finished, with the reason it is partial.
-
-    One worker is this process, with the base plans already solved; other workers solve their own.
-    """
-    if not scheduler and (workers or os.cpu_count() or 1) <= 1:
-        executor = make_executor(_these, (plans,), 1)
-    else:
-        executor = make_executor(SweepWorker, (data,), workers, scheduler)
+def _run_samples(executor, samples: list[Sample], workers: int | None, scheduler: str | None, stages: Stages
+                 ) -> tuple[list[SampleResult], str | None, float]:
+    """Solve every sample on ``executor``'s workers; Ctrl-C stops cleanly and returns what finished, with the
+    reason it is partial."""
     per_worker = 1 if scheduler else max(1, workers or os.cpu_count() or 1)
     size = max(1, min(25, math.ceil(len(samples) / (per_worker * 8))))
     chunks = [samples[i:i + size] for i in range(0, len(samples), size)]
@@ -105,7 +96,6 @@ def _run_samples(data: PlannerInput, plans: SweepWorker, samples: list[Sample], 
         partial = f"{len(results)} of {len(samples)} samples finished before the run was stopped"
         counter.note("interrupted: writing the samples that finished (partial)")
     finally:
-        executor.close()
         stages.progress.end()
     results.sort(key=lambda r: r.index)
-    return results, partial, executor.description, time.perf_counter() - start
+    return results, partial, time.perf_counter() - start

@@ -18,8 +18,8 @@ from planner.analysis.sweep.sampling import Sample, describe, sample_rows
 from planner.input.blocks import independent_blocks, restrict
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_rows
-from planner.model.build import build_model, numbers_for
-from planner.solver import HighsSession
+from planner.model.build import build_model, numbers_for, with_columns_fixed
+from planner.solver import HighsSession, solve_from
 
 
 @dataclass
@@ -115,9 +115,7 @@ class _Block:
 
     def stress(self, rows, first: str):
         numbers = stress_numbers(self.model, self.data, apply_rows(self.data, rows), self.base_x, first)
-        self.session.set_numbers(numbers)
-        self.session.set_basis(self.basis)
-        return self.session.solve(), numbers
+        return solve_from(self.session, numbers, self.basis), numbers
 
     def unmet(self, x: np.ndarray) -> dict:
         """(mineral, market) -> unmet tonnes over every period."""
@@ -146,12 +144,14 @@ def _builds_fixed(model, numbers, base_x: np.ndarray):
     builds = np.fromiter(model.vars.build.values(), dtype=np.int64, count=len(model.vars.build))
     if not builds.size:
         return numbers
-    lower = np.zeros(model.num_cols) if numbers.col_lower is None else numbers.col_lower.copy()
-    upper = numbers.col_upper.copy()
-    lower[builds] = upper[builds] = np.clip(base_x[builds], 0.0, 1.0)
-    return dataclasses.replace(numbers, col_lower=lower, col_upper=upper)
+    return with_columns_fixed(numbers, builds, np.clip(base_x[builds], 0.0, 1.0))
 
 
 def run_chunk(worker: SweepWorker, samples: list[Sample]) -> list[SampleResult]:
     """Executor task: solve a chunk of samples on a worker's model."""
     return [worker.run(s) for s in samples]
+
+
+def base_plan(worker: SweepWorker, _task=None) -> tuple[str, float | None]:
+    """Executor task: the base plan's status and total cost, the same on every worker."""
+    return worker.status, worker.base_total
