@@ -93,9 +93,8 @@ COALITION = ("USA", "EU", "JPN", "KOR", "IND")
 # does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
 MARKETS = COALITION + ("CHN", "ROW")
 
-# World demand comes from the 2025 output balance (see "Calibration" in data/README.md); the
-# demand.csv figures (lithium 263 kt, nickel 3.514 Mt, cobalt 222 kt (2024), copper 27 Mt
-# (2024)) are written to the sources sheet as a cross-check.
+# World and market demand come from consumption where market_demand.csv has it (see `world_balance`,
+# `market_shares`); capacities from the 2025 output (see `capacities`), so the two can differ.
 
 # Demand growth per year, derived from the IEA GCMO 2025 STEPS multipliers 2024->2040 in
 # demand.csv (low confidence: read in a forum quote): rate = multiplier ** (1/16) - 1, with a
@@ -144,31 +143,41 @@ LI_TO_LCE = 5.323  # from the reference README (stoichiometric constant)
 # The US Section 232 copper tariff (50%, from 2025-08-01) exempts cathodes: NOT applied.
 # The US ban on Russian copper and nickel (OFAC, 2024-04-13) closes those delivery routes.
 # Malaysia's ban on raw rare-earth exports (2024) closes Malaysian REE supply routes abroad.
-# Indonesia's nickel-ore export ban (2020) is NOT a route closure in the base: the planner's
-# supply stage is contained nickel, and Indonesia exports it processed (NPI, matte, MHP) to
-# Chinese refiners (Indonesia mines 67% of world nickel but refines 47%; the rest is refined
-# abroad); the scenario `indonesia_nickel_export_ban` closes the lane.
+# Indonesia's nickel-ore export ban (2020) is NOT a route closure in the base (its 2026 ore
+# quota is a capacity cut: `measures_in_force`): the planner's supply stage is contained nickel,
+# and Indonesia exports it processed (NPI, matte, MHP) to Chinese refiners (Indonesia mines 67%
+# of world nickel but refines 47%); the scenario `indonesia_nickel_export_ban` closes the lane.
 
 # ---------------------------------------------------------------------------------------
 # Share limits: rules on what a coalition market receives
 # ---------------------------------------------------------------------------------------
 
-# The EU Critical Raw Materials Act benchmark as the law reads: by 2030 no more than 65% of
-# the Union's annual consumption of a strategic raw material, at any stage of processing,
-# from a single third country (EU members are not third countries: scope `* except EU`).
+# The rules as the laws read (laws.csv), each named (`shares.rule`), each on what one market receives:
+# - the EU Critical Raw Materials Act, Art. 5(1)(b): by 2030 no third country above 65% of the Union's
+#   consumption of a strategic raw material, at each stage of processing. A benchmark that binds no buyer:
+#   soft, at `target_penalty_price_share` of the price per t beyond it (EU members are not third countries:
+#   scope `* except EU`). All seven minerals are strategic raw materials (Annex I).
+# - Korea's 2023 strategy: reliance on specific countries for its ten strategic minerals from ~80% to 50% by
+#   2030. A policy target: soft, at the same penalty, on refined imports (`* except KOR`).
+# - The US 45X credit after the 2025 budget law: a refined critical mineral earns it only if the material
+#   assistance cost ratio (the share of its material costs not from prohibited foreign entities) exceeds the
+#   year's threshold. Written on what the US receives, by owner (FEOC: China, Russia, Iran, North Korea):
+#   FEOC-owned tonnes at most 1 - threshold, soft at the credit's worth (10% of the cost of production,
+#   taken at the price) per t beyond. The critical-mineral thresholds by year were not found in a source
+#   (laws.csv: a recollection, unverified); copper is not an applicable critical mineral.
+# The coalition's phased "85% down to 65%" targets are no law and are not written; `planner frontier` tests a
+# tighter cap.
 EU_CRMA_MAX_SHARE = 0.65
 EU_CRMA_PERIODS = [2030]
-# The coalition's own target (`target_path`, soft with `target_penalty_price_share`) covers the
-# other markets, and the EU before 2030.
-# Version 1 reads a share row as a rule on the whole plan. The coalition's rules are written
-# there in their whole-plan form: the most one country can hold of the world stage total when
-# each ruled market takes at most its cap from it and every other market (China's industry,
-# the rest of the world) is free: 1 - sum over ruled markets of (1 - cap) x market demand /
-# world demand. This never limits China's own consumption more than the market rules would
-# (relaxed where capacity is short: `v1_cap_headroom`, `v1_cap_drop_at`).
-
-# The US market's FEOC-ownership rule (`feoc_rule_max_share`) covers the battery minerals.
-FEOC_RULE_MINERALS = ("lithium", "cobalt", "nickel", "graphite")
+EU_CRMA_RULE = "EU CRMA Art. 5 benchmark: 65% from one third country"
+KOREA_MAX_SHARE = 0.50
+KOREA_PERIODS = [2030]
+KOREA_MINERALS = ("lithium", "cobalt", "nickel", "graphite", "rare_earths")
+KOREA_RULE = "Korea 2030 target: 50% from specific countries"
+US_45X_THRESHOLD = {2026: 0.0, 2027: 0.10, 2028: 0.20, 2029: 0.30, 2030: 0.40}
+US_45X_MINERALS = ("lithium", "cobalt", "nickel", "graphite", "rare_earths", "gallium")
+US_45X_CREDIT = 0.10  # of the cost of production (IRC 45X(b)(1)(M))
+US_45X_RULE = "US 45X: material assistance from prohibited foreign entities"
 
 # ---------------------------------------------------------------------------------------
 # Candidate projects (projects.csv; version 2)
@@ -212,37 +221,35 @@ LI_PER_LIOH_H2O = 6.941 / 41.96
 
 # The version 2 scenarios, each with a `scenario_probability`, in the order the sources sheet
 # lists them.
-SCENARIOS = ("drc_cobalt_export_quota", "zimbabwe_lithium_export_ban", "china_gallium_export_ban",
-             "china_graphite_export_controls", "china_rare_earth_export_controls",
-             "us_refined_copper_tariff", "china_japan_dual_use_ban", "demand_high_growth",
-             "drc_cobalt_export_ban", "indonesia_nickel_export_ban")
+SCENARIOS = ("drc_cobalt_quota_lifted", "drc_cobalt_export_ban", "indonesia_quota_raised",
+             "indonesia_nickel_export_ban", "china_gallium_export_ban", "china_graphite_export_stop",
+             "china_rare_earth_export_stop", "us_refined_copper_tariff", "china_japan_dual_use_ban",
+             "demand_high_growth")
 # The US Section 232 proclamation on copper contemplates a tariff on refined copper of 15% from
 # 2027 and 30% from 2028 (bilateral_measures.csv notes; not enacted).
 US_REFINED_COPPER_TARIFF = {2027: 0.15, 2028: 0.30, 2029: 0.30, 2030: 0.30}
 
-# Markets with a stockpile target of their own (`reserve_days`, JOGMEC and KOMIR policy).
-RESERVE_MARKETS = ("JPN", "KOR")
-# US: Project Vault (trade_measures.csv: a USD 10 bn strategic reserve backed by EXIM,
-# announced Feb 2026). ASSUMPTION: the USD 10 bn buys a uniform number of days of US demand
-# of the seven minerals (days = 10 bn / value of US 2026 demand per day), built up linearly
-# from 0 (start of 2026) to the full target in 2030.
-PROJECT_VAULT_USD = 10_000_000_000
+# Stockpiles (Japan's, Korea's, the US Project Vault) come from stockpiles.csv: see `stockpiles`.
 
 # With China's own industry in the model, a Chinese export measure must not cut China's
 # supply to itself. In version 1 (capacity factors only) an export measure on country c is
 # written as the capacity factor that removes that part of c's exports:
 #   factor = 1 - hit x export share, export share = 1 - home use / capacity,
 # home use at refining = c's own market demand, at mining = c's own refining input.
-# Export licensing squeezed: licences for a share (`export_licensing_hit`) of China's exports
-# refused. China's gallium ban to the US is suspended until 2026-11-27 and resumes from
-# `gallium_ban_from`; version 2 writes it as it is, an export ban towards the USA, version 1
-# cannot tell markets apart and writes the stronger case, China's gallium exports stop
-# altogether. Germanium is not in the dataset.
+# China's licensing turned into a stop of exports to the coalition (version 1: licences refused
+# for a share, `export_licensing_hit`, of China's exports). China's gallium ban to the US is
+# suspended until 2026-11-27 and resumes from `gallium_ban_from`; version 2 writes it as it is,
+# an export ban towards the USA, version 1 cannot tell markets apart and writes the stronger
+# case, China's gallium exports stop altogether. Germanium is not in the dataset.
 # DRC quota: up to 96,600 t/yr in 2026 and 2027 incl. 9,600 t for strategic reserves
 # (trade_measures.csv, bilateral_measures.csv), so 87,000 t for export.
 DRC_QUOTA_T = 96_600
 DRC_QUOTA_RESERVE_T = 9_600
-DRC_QUOTA_PERIODS = [2026, 2027]
+# Measures in force in February 2026 are in the base plan, not in scenarios: the DRC's quota caps
+# what the DRC sells (its own refining input plus the quota's export part) in every period up to
+# `drc_quota_last_period`; Indonesia's 2026 ore quota (RKAB) scales its nickel capacity by quota /
+# ore mined in 2025; Zimbabwe's ban on concentrate exports closes its lithium supply routes abroad.
+# Scenarios then describe what could come next: a quota lifted or raised, a ban replayed or widened.
 
 # Risk probabilities per year: restrictive measures recorded in trade_measures.csv 2023-2025
 # (3 years) for that mineral and imposing country, times `risk_volume_hit_share`. Counts:
@@ -295,6 +302,7 @@ DECLARED = {
     "ndpr_share_of_reo": Assumption(share=True),
     "raw_price_fraction": Assumption(("copper", "nickel", "cobalt", "rare_earths", "gallium"),
                                      share=True),
+    "cobalt_payable_2026": Assumption(share=True),
     "supply_cost_to_raw_price": Assumption(),
     "refining_cost_to_margin": Assumption(),
     "cost_scale_base": Assumption(),
@@ -304,11 +312,9 @@ DECLARED = {
     "spot_premium": Assumption(),
     # reserves
     "holding_cost_rate": Assumption(),
-    "reserve_days": Assumption(RESERVE_MARKETS, whole=True),
+    "japan_initial_days": Assumption(whole=True),
     # share rules
-    "target_path": Assumption(tuple(PERIODS), share=True),
     "target_penalty_price_share": Assumption(),
-    "feoc_rule_max_share": Assumption(share=True),
     "v1_cap_headroom": Assumption(),
     "v1_cap_drop_at": Assumption(share=True),
     # candidate projects
@@ -319,9 +325,12 @@ DECLARED = {
     "first_period_by_status": Assumption(PROJECT_STATUSES, whole=True),
     # scenarios and risks
     "scenario_probability": Assumption(SCENARIOS, share=True),
-    "licensing_tariff": Assumption(),
     "export_licensing_hit": Assumption(share=True),
     "gallium_ban_from": Assumption(whole=True),
+    "drc_quota_last_period": Assumption(whole=True),
+    "drc_quota_lifted_from": Assumption(whole=True),
+    "indonesia_quota_raised_from": Assumption(whole=True),
+    "china_export_stop_period": Assumption(whole=True),
     "drc_ban_period": Assumption(whole=True),
     "demand_surge_extra_growth": Assumption(),
     "risk_volume_hit_share": Assumption(share=True),
@@ -461,7 +470,7 @@ def rnd(x: float) -> float | int:
 # Sheets in the order they are written. Sheets the schema does not know are written only when
 # they have a column list below (`sources`, and the version 2 sheets when VERSION_2 is on).
 SHEET_ORDER = ("minerals", "countries", "periods", "supply", "refining", "demand", "routes",
-               "shares", "ownership", "reserve", "reserve_targets", "projects", "scenarios",
+               "shares", "ownership", "reserve", "reserve_targets", "projects", "byproducts", "scenarios",
                "risks", "production", "settings", "sources")
 
 # The `sources` sheet is ours, not the planner's: it skips it with a warning (intended).
@@ -561,31 +570,51 @@ class Data:
         self.rshare = read_csv(ref, "refining_share.csv")
         self.prices = read_csv(ref, "prices.csv")
         self.demand = read_csv(ref, "demand.csv")
+        self.consumption = read_csv(ref, "market_demand.csv")
+        self.stockpile_rows = read_csv(ref, "stockpiles.csv")
+        self.laws = read_csv(ref, "laws.csv")
+        self.secondary = read_csv(ref, "secondary_supply.csv")
+        self.graphite_yield = num(next(r for r in self.secondary if r["mineral"] == "graphite"
+                                       and r["kind"].startswith("spheronisation yield"))["tonnes_or_share"])
         self.partners = read_csv(ref, "partners.csv")
         self.measures = read_csv(ref, "trade_measures.csv")
         self.bilateral = read_csv(ref, "bilateral_measures.csv")
         self.ownership = read_csv(ref, "ownership.csv")
         self.projects = read_csv(ref, "projects.csv")
+        self.projects_2026 = read_csv(ref, "projects_2026.csv")
         self.names: dict[str, str] = {}
         self.groups: dict[str, set[str]] = defaultdict(set)
         self.growth: dict[str, tuple[float, str]] = {}
         # prod[m][country] = 2025 mine output (t); world_prod[m] = USGS world total
         self.prod: dict[str, dict[str, float]] = defaultdict(dict)
         self.world_prod: dict[str, float] = {}
+        # 2025 prices: the basis of costs (supply, refining, project capital)
         self.raw_price: dict[str, float] = {}
         self.refined_price: dict[str, float] = {}
+        # early-2026 prices: what buyers pay at the ministerial (minerals sheet, demand's reference price,
+        # tariffs' customs values, penalties and holding costs)
+        self.price: dict[str, float] = {}
+        self.raw_price_2026: dict[str, float] = {}
         # shares[m][country] = refining share (%) in share_year[m]; world_ref[m] = world
         # refining volume (t) the shares apply to
         self.shares: dict[str, dict[str, float]] = defaultdict(dict)
         self.share_year: dict[str, int] = {}
         self.world_ref: dict[str, float] = {}
-        # world_dem[m] = world refined demand 2025 (t): the output balance V
+        # world_dem[m] = world demand for the planner's refined mineral in 2025 (t), from consumption where
+        # the data has it; world_out[m] = yield x world mine output 2025: the refined volume capacities match
         self.world_dem: dict[str, float] = {}
+        self.world_out: dict[str, float] = {}
         # market_share[m][market] = share of world demand
         self.market_share: dict[str, dict[str, float]] = {}
         self.dem: dict[tuple, float] = {}
         self.supply_cap: dict[tuple, float] = {}
+        self.before_measures: dict[tuple, float] = {}  # supply capacity before a measure in force cut it
+        self.indonesia_quota_factor, self.indonesia_quota_source, self.indonesia_quota_note = indonesia_quota(ref)
         self.refine_cap: dict[tuple, float] = {}
+
+    def yield_of(self, m: str) -> float:
+        """t refined per t mined: graphite's is spheronising's (secondary_supply.csv), the rest `refining_yield`."""
+        return self.graphite_yield if m == "graphite" else self.assumptions.refining_yield
 
     def gfac(self, m: str, t: int) -> float:
         return (1 + self.growth[m][0]) ** (t - BASE_YEAR)
@@ -624,7 +653,7 @@ class Data:
             home = self.dem.get((m, c, t), 0.0)
             cap = self.refine_cap.get((m, c, t), 0.0)
         else:
-            home = self.refine_cap.get((m, c, t), 0.0) / self.assumptions.refining_yield
+            home = self.refine_cap.get((m, c, t), 0.0) / self.yield_of(m)
             cap = self.supply_cap.get((m, c, t), 0.0)
         return 0.0 if cap <= 0 else max(0.0, 1 - home / cap)
 
@@ -768,6 +797,52 @@ def read_prices(d: Data, src: Sources) -> None:
                 value=round(raw_price[m]), unit="USD/t", note="no raw/concentrate price in data")
 
 
+# VAT in China's domestic price quotes (13%), taken out so that they compare with prices outside China.
+CHINA_VAT = 0.13
+
+
+def read_prices_2026(ref: Path, d: Data, src: Sources) -> None:
+    """Early-2026 prices (prices_2026.csv): lithium carbonate (the mean of three China benchmarks, VAT out),
+    cobalt metal, LME nickel and copper, NdPr oxide (VAT out), gallium outside China. Graphite has no 2025-26
+    price: its 2025 basis stays. A raw price moves with its refined price, but cobalt's, which payables of
+    about 100% tie to the metal (`cobalt_payable_2026`)."""
+    rows = read_csv(ref, "prices_2026.csv")
+
+    def pick(m, product_start):
+        return [r for r in rows if r["mineral"] == m and r["product"].startswith(product_start)]
+
+    lithium = pick("lithium", "lithium carbonate")
+    chosen = {
+        "lithium": (sum(num(r["usd_per_tonne"]) for r in lithium) / len(lithium) / (1 + CHINA_VAT) * LI_TO_LCE,
+                    lithium, "mean of the China benchmarks, VAT out, x 5.323 t LCE per t Li"),
+        "cobalt": (num(pick("cobalt", "cobalt metal")[0]["usd_per_tonne"]), pick("cobalt", "cobalt metal"), ""),
+        "nickel": (num(pick("nickel", "nickel, LME 3")[0]["usd_per_tonne"]), pick("nickel", "nickel, LME 3"), ""),
+        "copper": (num(pick("copper", "copper, LME 3")[0]["usd_per_tonne"]), pick("copper", "copper, LME 3"), ""),
+        "rare_earths": (num(pick("rare_earths", "NdPr")[0]["usd_per_tonne"]) / (1 + CHINA_VAT)
+                        * d.assumptions.ndpr_share_of_reo, pick("rare_earths", "NdPr"),
+                        f"VAT out, x {d.assumptions.ndpr_share_of_reo} (NdPr share of the REO basket)"),
+        "gallium": (num(pick("gallium", "gallium")[0]["usd_per_tonne"]), pick("gallium", "gallium"),
+                    "outside China"),
+    }
+    for m in MINERALS:
+        if m not in chosen:
+            d.price[m], d.raw_price_2026[m] = d.refined_price[m], d.raw_price[m]
+            src.add("ASSUMPTION", "minerals", "no 2025-26 price in the data: the 2025 basis is the 2026 price", m,
+                    value=rnd(d.price[m]), unit="USD/t", source="prices_2026.csv (graphite rows stale, 2024)")
+            continue
+        price, used, how = chosen[m]
+        d.price[m] = price
+        fraction = d.assumptions.cobalt_payable_2026
+        d.raw_price_2026[m] = price * fraction if m == "cobalt" else d.raw_price[m] * price / d.refined_price[m]
+        products = "; ".join(f"{r['product']} {r['value']} {r['unit']} ({r['date']})" for r in used)
+        src.add("SOURCED", "minerals", f"refined_price, early 2026: {products}", m, value=rnd(price), unit="USD/t",
+                source=used[0]["source_url"], confidence=used[0]["confidence"],
+                note=(how + "; " if how else "") + f"2025 basis of costs {rnd(d.refined_price[m])} USD/t")
+        src.add("DERIVED", "minerals", "raw_price, early 2026 = " + (
+            f"{fraction} x refined price (hydroxide payables ~100%)" if m == "cobalt"
+            else "the 2025 raw price x the refined price's move"), m, value=rnd(d.raw_price_2026[m]), unit="USD/t")
+
+
 def read_refining_shares(d: Data, src: Sources) -> None:
     shares, share_year, world_ref = d.shares, d.share_year, d.world_ref
     # copper: USGS refinery tonnes 2025
@@ -852,70 +927,82 @@ def read_refining_shares(d: Data, src: Sources) -> None:
             "lithium", "ROW", note="the data does not say where new capacity is built")
 
 
+def primary_copper_share(d: Data) -> float:
+    """The share of refined copper made from mined copper: 1 - the share refined from scrap (ICSG)."""
+    row = next(r for r in d.secondary if r["mineral"] == "copper" and r["country"] == "WLD"
+               and r["kind"].startswith("secondary refined (from scrap)"))
+    return 1 - num(row["tonnes_or_share"])
+
+
+def consumption(d: Data, m: str, market: str) -> tuple[float, dict] | None:
+    """A market's 2025 consumption of m in the planner's units (market_demand.csv), or None where the data has
+    none: the latest figure up to 2025, grown to 2025 at m's growth rate; copper's is the primary part (the
+    planner's copper is refined from mined copper)."""
+    rows = [r for r in d.consumption if r["mineral"] == m and r["market"] == market and r["tonnes"]
+            and re.fullmatch(r"\d{4}", r["year"]) and int(r["year"]) <= BASE_YEAR
+            and "magnet" not in r["basis"]]  # magnet rare earths are a part of the REO basket, not all of it
+    if not rows:
+        return None
+    latest = max(int(r["year"]) for r in rows)
+    row = next(r for r in rows if int(r["year"]) == latest)  # the file lists its preferred source first
+    tonnes = num(row["tonnes"]) * d.gfac(m, BASE_YEAR) / d.gfac(m, latest)
+    return tonnes * (primary_copper_share(d) if m == "copper" else 1.0), row
+
+
 def world_balance(d: Data, src: Sources) -> None:
-    """World demand 2025 = V = yield x world mine output; the demand.csv figures as a check."""
-    yield_ = d.assumptions.refining_yield
+    """World demand 2025 from consumption (market_demand.csv) where the data has it, else yield x world mine
+    output; capacities match yield x world mine output (`world_out`), so the two can differ."""
     for m in MINERALS:
+        yield_ = d.yield_of(m)
         mined = sum(d.prod[m].values())
-        d.world_dem[m] = yield_ * mined
-        src.add("DERIVED", "demand", "world demand 2025 = yield x world mine output 2025 "
-                "(the output balance the calibration reproduces)", m, "WLD",
-                rnd(d.world_dem[m]), "t", "mine_production.csv (sum of countries)", "medium",
-                f"mine output {rnd(mined)} t x {yield_}")
-    for r in d.demand:
-        m = r["mineral"]
-        if m in MINERALS and r["scope"] == "world" and re.fullmatch(r"\d{4}", r["year"]):
-            src.add("SOURCED", "demand", f"world demand {r['year']} ({r['metric']}): "
-                    "cross-check only", m, "WLD", num(r["tonnes"]), r["basis"], r["source_url"],
-                    r["confidence"], cross_check_note(d, m, r))
-
-
-def cross_check_note(d: Data, m: str, r: dict) -> str:
-    ratio = d.world_dem[m] * d.gfac(m, int(r["year"])) / num(r["tonnes"])
-    why = {
-        "copper": "refined demand includes secondary (scrap) copper, which the planner does "
-                  "not model: its demand is primary copper",
-        "cobalt": "2024 surplus 36 kt (same source) and 2025 stock building: output exceeds use",
-        "nickel": "INSG usage forecast made in Sept 2024; the balance is USGS mine output",
-        "lithium": "2025 output above use (stock building in a falling market)",
-        "rare_earths": "magnet REEs only, not all REO",
-    }.get(m, "")
-    return f"plan's 2025 world demand / this figure grown to 2025 = {ratio:.2f}; {why}"
+        d.world_out[m] = yield_ * mined
+        used = consumption(d, m, "WLD")
+        if used is None:
+            d.world_dem[m] = d.world_out[m]
+            src.add("ASSUMPTION", "demand", "world demand 2025 = yield x world mine output 2025 (no world "
+                    "consumption figure in the planner's units)", m, "WLD", rnd(d.world_dem[m]), "t",
+                    "mine_production.csv (sum of countries)", "low", f"mine output {rnd(mined)} t x {yield_}")
+            continue
+        d.world_dem[m], row = used
+        src.add("SOURCED", "demand", f"world demand 2025 from {row['metric']} ({row['year']}, {row['basis']})",
+                m, "WLD", rnd(d.world_dem[m]), "t", row["source_url"], row["confidence"],
+                f"{row['tonnes']} t" + (f" grown to {BASE_YEAR}" if row["year"] != str(BASE_YEAR) else "")
+                + (f"; x {primary_copper_share(d):.3f}, the primary share (scrap-based refined copper is "
+                   "not modelled)" if m == "copper" else "")
+                + f"; yield x mine output would give {rnd(d.world_out[m])} t")
 
 
 def market_shares(d: Data, src: Sources) -> None:
-    """Each market's share of world demand: the coalition's five, China's industry, the rest."""
-    note = next(r["notes"] for r in d.demand
-                if r["mineral"] == "nickel" and "China" in r["notes"])
-    china_ni = float(re.search(r"China ~([\d.]+)%", note).group(1)) / 100
+    """Each market's share of world demand: its consumption where the data has it, else an assumed share
+    (`market_share_of_world_demand`, `china_share_of_world_demand`); the rest of the world takes the rest."""
     coalition = d.assumptions.market_share_of_world_demand
-    china_other = d.assumptions.china_share_of_world_demand
     for m in MINERALS:
-        china = china_ni if m == "nickel" else china_other
-        shares = dict(coalition)
-        shares["CHN"] = china
+        shares = {}
+        for mk in COALITION + ("CHN",):
+            used = consumption(d, m, mk)
+            if used is None:
+                shares[mk] = coalition[mk] if mk in coalition else d.assumptions.china_share_of_world_demand
+                continue
+            tonnes, row = used
+            shares[mk] = tonnes / d.world_dem[m]
+            src.add("SOURCED", "demand", f"{mk} demand 2025 from {row['metric']} ({row['year']}, {row['basis']})",
+                    m, mk, rnd(tonnes), "t", row["source_url"], row["confidence"],
+                    f"{percent(round(shares[mk], 4))} of world demand; {row['tonnes']} t as published"
+                    + (" (primary share of refined copper)" if m == "copper" else ""))
         shares["ROW"] = 1 - sum(shares.values())
+        if shares["ROW"] < 0:
+            raise AssumptionError(f"{m}: the markets' demand adds up to more than the world's "
+                                  f"({percent(round(1 - shares['ROW'], 4))})")
         d.market_share[m] = shares
         for t in PERIODS:
             for mk in MARKETS:
                 d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
-    for mk, sh in coalition.items():
-        src.add("ASSUMPTION", "demand", "coalition market's share of world refined demand",
-                country=mk, value=sh, unit="share",
-                note=f"coalition total {percent(sum(coalition.values()))}, every mineral; no "
-                     "per-market demand in the data")
-    src.add("SOURCED", "demand", "China's share of world primary nickel use (2024)", "nickel",
-            "CHN", china_ni, "share", "demand.csv notes (INSG)", "medium")
-    src.add("ASSUMPTION", "demand", "China's share of world refined demand (minerals other than "
-            "nickel)", country="CHN", value=china_other, unit="share",
-            note=f"no figure in the data; in line with nickel ({percent(china_ni)})")
-    row_other, row_ni = (round(d.market_share[m]["ROW"], 3) for m in ("lithium", "nickel"))
-    src.add("DERIVED", "demand", "rest of world (ROW) = 1 - coalition - China", country="ROW",
-            value=f"{row_other:g} (nickel {row_ni:g})", unit="share")
+    src.add("DERIVED", "demand", "rest of world (ROW) = world demand - the named markets' demand", country="ROW")
     src.add("ASSUMPTION", "demand", "markets: the coalition (USA, EU, JPN, KOR, IND) plans with "
             "China's own industry (CHN) and the rest of the world (ROW) as competing buyers",
             value=", ".join(MARKETS),
-            note="so the coalition competes for capacity as it does in reality")
+            note="so the coalition competes for capacity as it does in reality; a market without a consumption "
+                 "figure for a mineral takes the assumed share of world demand (data/assumptions.csv)")
 
 
 def capacities(d: Data, src: Sources) -> None:
@@ -932,7 +1019,7 @@ def capacities(d: Data, src: Sources) -> None:
                 d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * headroom)
         for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
             for t in PERIODS:
-                cap = d.world_dem[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * headroom
+                cap = d.world_out[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * headroom
                 if cap > 0:
                     d.refine_cap[m, c, t] = rnd(cap)
     spare = percent(headroom - 1)
@@ -946,6 +1033,58 @@ def capacities(d: Data, src: Sources) -> None:
                  "country can sell in a year, not nameplate")
 
 
+def midpoint(text: str) -> float:
+    """'260000000-270000000' -> 265000000.0; a single number as itself."""
+    low, _, high = text.partition("-")
+    return (num(low) + num(high or low)) / 2
+
+
+def indonesia_quota(ref: Path) -> tuple[float, str, str]:
+    """Indonesia's 2026 ore quota over the ore it mined in 2025 (measures_2026.csv), with source and note.
+
+    The quota is a cap on ore mined: Indonesia's nickel capacity in the base is its 2025 output scaled by it,
+    without the growth and headroom other capacities get (the quota, not the mines, binds)."""
+    rows = [r for r in read_csv(ref, "measures_2026.csv") if r["imposing"] == "IDN" and r["mineral"] == "nickel"]
+    quota = next(r for r in rows if r["measure_type"] == "production_quota" and "national total" in r["scope"])
+    mined = next(r for r in rows if r["measure_type"] == "ore_output")
+    factor = midpoint(quota["value"]) / midpoint(mined["value"])
+    note = (f"quota {midpoint(quota['value']) / 1e6:.0f} Mt wet ore (midpoint of {quota['value']}) / "
+            f"{midpoint(mined['value']) / 1e6:.0f} Mt mined in 2025 ({mined['source_url']}); held at the 2026 "
+            "quota every year (RKABs are now annual); smelters need 320-343 Mt, so the quota binds")
+    return factor, quota["source_url"], note
+
+
+def drc_quota_capacity(d: Data, t: int) -> float:
+    """What the DRC can sell under its quota in year t: the export quota (less the strategic part ARECOMS
+    holds) plus what its own refineries take."""
+    home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / d.yield_of("cobalt")
+    return DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home
+
+
+def measures_in_force(d: Data, src: Sources) -> None:
+    """Cut the capacities that the measures in force in February 2026 cut; keep the uncut ones in
+    `d.before_measures` for the scenarios that lift them."""
+    a = d.assumptions
+    for t in PERIODS:
+        key = ("cobalt", "COD", t)
+        if t <= a.drc_quota_last_period and drc_quota_capacity(d, t) < d.supply_cap[key]:
+            d.before_measures[key] = d.supply_cap[key]
+            d.supply_cap[key] = rnd(drc_quota_capacity(d, t))
+        key = ("nickel", "IDN", t)
+        d.before_measures[key] = d.supply_cap[key]
+        d.supply_cap[key] = rnd(d.prod["nickel"]["IDN"] * d.indonesia_quota_factor)
+    quota = DRC_QUOTA_T - DRC_QUOTA_RESERVE_T
+    src.add("SOURCED", "supply", "DRC cobalt export quota in the base: 96,600 t/yr in 2026 and 2027, of "
+            "which 9,600 t a strategic quota held by ARECOMS", "cobalt", "COD", DRC_QUOTA_T, "t/yr",
+            d.bilateral_measure("COD", "cobalt", "export_quota")["source_url"], "high",
+            f"capacity = {quota:,} t exported + the DRC's own refining input, each year up to "
+            f"{a.drc_quota_last_period} (drc_quota_last_period); 2025 output was 230 kt")
+    src.add("SOURCED", "supply", "Indonesia's 2026 nickel ore quota (RKAB) in the base: capacity = 2025 "
+            f"output x {d.indonesia_quota_factor:.3f} (2026 quota / ore mined 2025)", "nickel", "IDN",
+            round(d.indonesia_quota_factor, 3), "x", d.indonesia_quota_source, "medium",
+            d.indonesia_quota_note)
+
+
 def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     """Read the reference files and derive what the sheets share."""
     d = Data(ref, assumptions)
@@ -953,10 +1092,12 @@ def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     growth_rates(d, src)
     read_mine_production(d, src)
     read_prices(d, src)
+    read_prices_2026(ref, d, src)
     read_refining_shares(d, src)
     world_balance(d, src)
     market_shares(d, src)
     capacities(d, src)
+    measures_in_force(d, src)
     return d
 
 
@@ -1030,9 +1171,15 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
                 if (m, c, t) in d.refine_cap:
                     rows.append({"mineral": m, "country": c, "period": t,
                                  "capacity": d.refine_cap[m, c, t], "cost": rnd(cost),
-                                 "yield": a.refining_yield})
+                                 "yield": d.yield_of(m)})
     src.add("ASSUMPTION", "refining", "yield (t refined per t mined content)",
-            value=a.refining_yield, note="process recoveries 90-98%; not in data")
+            value=a.refining_yield, note="process recoveries 90-98%; not in data; graphite's below")
+    g = next(r for r in d.secondary if r["mineral"] == "graphite" and r["kind"].startswith("spheronisation"))
+    src.add("SOURCED", "refining", "graphite yield: flake to battery-grade spherical graphite (spheronisation)",
+            "graphite", value=d.graphite_yield, unit="t / t", source=g["source_url"], confidence=g["confidence"],
+            note="the dataset's graphite is natural flake refined to spherical graphite for anodes; synthetic "
+                 "graphite (about 90% of anode material, secondary_supply.csv) is outside it, but the candidate "
+                 "synthetic plants, whose feed is counted as supply")
     src.add("ASSUMPTION", "refining", f"cost = {a.refining_cost_to_margin:g} x (refined - raw "
             "price) x scale multiplier", value=a.refining_cost_to_margin,
             note="per t of refined output")
@@ -1047,9 +1194,9 @@ def demand_sheet(d: Data, src: Sources) -> list[list]:
 
 def minerals_sheet(d: Data, src: Sources) -> list[list]:
     multiple = d.assumptions.unmet_penalty_price_multiple
-    rows = [{"mineral": m, "raw_price": rnd(d.raw_price[m]),
-             "refined_price": rnd(d.refined_price[m]),
-             "unmet_penalty": rnd(d.refined_price[m] * multiple)}
+    rows = [{"mineral": m, "raw_price": rnd(d.raw_price_2026[m]),
+             "refined_price": rnd(d.price[m]),
+             "unmet_penalty": rnd(d.price[m] * multiple)}
             for m in MINERALS]
     src.add("ASSUMPTION", "minerals", f"unmet_penalty = {multiple:g} x refined price",
             value=multiple,
@@ -1131,11 +1278,15 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
                  "matte, MHP) to Chinese refiners: it mines 67% of world nickel and refines "
                  "47%. Scenario indonesia_nickel_export_ban closes the lane")
     zwe = d.bilateral_measure("ZWE", "lithium", "export_ban")
-    src.add("SOURCED", "routes", "Zimbabwe's ban on lithium concentrate exports (from "
-            "2026-02-25): NOT in the base", "lithium", "ZWE", source=zwe["source_url"],
-            confidence=zwe["confidence"],
-            note="the calibration year is 2025 and Zimbabwe's sulphate plants (under "
-                 "construction) are not in the data; scenario zimbabwe_lithium_export_ban")
+    project_refiners = {r["country"] for r in d.projects if r["mineral"] == "lithium"}  # candidate refineries too
+    for r in sorted((d.refiners["lithium"] | project_refiners) - {"ZWE"}):
+        rows.append({"stage": "supply", "from": "ZWE", "to": r, "mineral": "lithium", "allowed": False})
+    src.add("SOURCED", "routes", "Zimbabwe's ban on lithium concentrate exports (from 2026-02-25): ZWE -> "
+            "every refiner abroad closed, so Zimbabwe's lithium is refined at home or not at all", "lithium",
+            "ZWE", source=zwe["source_url"], confidence=zwe["confidence"],
+            note="in force until further notice; Zimbabwe has no lithium refinery in the data (its sulphate plants "
+                 "are not in the reference files), so its lithium stays idle; a route cannot reopen in a scenario, so "
+                 "the ban's lifting is not one")
     nam = d.bilateral_measure("NAM", "lithium", "export_ban")
     src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
             "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
@@ -1143,56 +1294,83 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
     return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
 
 
-def reserve_days_usa(d: Data) -> float:
-    """Project Vault: USD 10 bn over the value of one day of US 2026 demand."""
-    us_value_per_day = sum(d.dem[m, "USA", PERIODS[0]] * d.refined_price[m]
-                           for m in MINERALS) / 365
-    return PROJECT_VAULT_USD / us_value_per_day
+class Stockpile(NamedTuple):
+    """A government's stockpile as its programme states it (stockpiles.csv)."""
+
+    market: str
+    target_days: float
+    minerals: tuple[str, ...]
+    start_days: dict  # mineral -> days of 2025 demand held before the first period
+    ramp: bool  # the target is reached linearly from 0 (a reserve being built) instead of held from the start
+    row: dict  # the stockpiles.csv row
+
+
+def stockpiles(d: Data) -> list[Stockpile]:
+    """Japan's (60 days of 34 rare metals: not copper, graphite only as 'carbon'), Korea's (100 days of rare
+    metals, 42 held on average, lithium under 6; no copper target found) and the US Project Vault's (60 days of
+    the minerals it names, nothing bought yet, built up to the last period)."""
+    rows = {(r["holder"], r["program"].split(" (")[0]): r for r in d.stockpile_rows}
+    jpn = rows["JPN", "JOGMEC national rare-metal stockpile"]
+    kor = rows["KOR", "KOMIR public stockpile of rare metals"]
+    usa = rows["USA", "Project Vault"]
+    japan = tuple(m for m in MINERALS if m not in ("copper", "graphite"))
+    korea = tuple(m for m in MINERALS if m != "copper")
+    vault = ("lithium", "cobalt", "rare_earths", "gallium")
+    korea_start = {m: num(kor["held_days"]) for m in korea} | {"lithium": KOREA_LITHIUM_HELD_DAYS}
+    return [Stockpile("JPN", num(jpn["target_days"]), japan,
+                      {m: d.assumptions.japan_initial_days for m in japan}, False, jpn),
+            Stockpile("KOR", num(kor["target_days"]), korea, korea_start, False, kor),
+            Stockpile("USA", num(usa["target_days"]), vault, {m: 0 for m in vault}, True, usa)]
+
+
+# Korea's lithium stock: 'just under 6 days' (stockpiles.csv notes, rawmaterials.net citing Dong-A Ilbo).
+KOREA_LITHIUM_HELD_DAYS = 6
 
 
 def demand_2025(d: Data, m: str, mk: str) -> float:
     return d.world_dem[m] * d.market_share[m][mk]
 
 
+def target_days(pile: Stockpile, t: int) -> float:
+    """Days of demand the stockpile must hold at the end of year t."""
+    if not pile.ramp:
+        return pile.target_days
+    return pile.target_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
+
+
 def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
     a = d.assumptions
     reserve, targets = [], []
-    usa_days = reserve_days_usa(d)
-    for m in MINERALS:
-        for mk in sorted(list(a.reserve_days) + ["USA"]):
-            init = rnd(demand_2025(d, m, mk) * a.reserve_days[mk] / 365) \
-                if mk in a.reserve_days else 0
-            reserve.append({"mineral": m, "market": mk, "initial_stock": init,
-                            "holding_cost": rnd(a.holding_cost_rate * d.refined_price[m])})
-            if mk in a.reserve_days:
-                targets.append({"mineral": m, "market": mk, "min_days": a.reserve_days[mk]})
+    for pile in stockpiles(d):
+        for m in pile.minerals:
+            reserve.append({"mineral": m, "market": pile.market,
+                            "initial_stock": rnd(demand_2025(d, m, pile.market) * pile.start_days[m] / 365),
+                            "holding_cost": rnd(a.holding_cost_rate * d.price[m])})
+            if pile.ramp:
+                targets += [{"mineral": m, "market": pile.market, "period": t,
+                             "min_days": round(target_days(pile, t), 1)} for t in PERIODS]
             else:
-                for t in PERIODS:
-                    days = usa_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-                    targets.append({"mineral": m, "market": mk, "period": t,
-                                    "min_days": round(days, 1)})
-    src.add("ASSUMPTION", "reserve_targets", f"Japan stockpile target {a.reserve_days['JPN']} days "
-            "(JOGMEC policy)", country="JPN", value=a.reserve_days["JPN"], unit="days",
-            source="public policy; not in the reference files", confidence="medium",
-            note="applied to all seven minerals")
-    src.add("ASSUMPTION", "reserve_targets", f"Korea stockpile target {a.reserve_days['KOR']} days "
-            "(KOMIR policy)", country="KOR", value=a.reserve_days["KOR"], unit="days",
-            source="public policy; not in the reference files", confidence="medium",
-            note="applied to all seven minerals")
+                targets.append({"mineral": m, "market": pile.market, "min_days": pile.target_days})
+        r = pile.row
+        held = sorted({v for v in pile.start_days.values()})
+        src.add("SOURCED", "reserve_targets", f"{r['program']}: {pile.target_days:g} days of demand"
+                + (f", reached linearly by {PERIODS[-1]}" if pile.ramp else ""), ", ".join(pile.minerals),
+                pile.market, pile.target_days, "days", r["source_url"], r["confidence"], r["notes"][:200])
+        src.add("SOURCED" if pile.market != "JPN" else "ASSUMPTION", "reserve",
+                f"stock before {PERIODS[0]}: " + "/".join(f"{v:g}" for v in held) + " days of 2025 demand",
+                ", ".join(pile.minerals), pile.market, "/".join(f"{v:g}" for v in held), "days",
+                r["source_url"] if pile.market != "JPN" else "the assumption japan_initial_days",
+                r["confidence"] if pile.market != "JPN" else "low",
+                {"USA": "nothing bought by February 2026", "KOR": "42 days held on average, lithium under 6",
+                 "JPN": "holdings secret by policy: the state's 42 of the 60-day standard"}[pile.market])
+    vault = next(p for p in stockpiles(d) if p.market == "USA")
+    cost = sum(d.dem[m, "USA", PERIODS[-1]] * vault.target_days / 365 * d.price[m] for m in vault.minerals)
+    src.add("DERIVED", "reserve_targets", f"Project Vault's {vault.target_days:g} days of US {PERIODS[-1]} demand "
+            "cost this at early-2026 prices, against its USD " + f"{num(vault.row['budget_usd']) / 1e9:.2f} bn",
+            ", ".join(vault.minerals), "USA", rnd(cost), "USD", vault.row["source_url"], "medium",
+            "the fund's list of minerals is not published: those it names")
     src.add("ASSUMPTION", "reserve", "no reserve for EU and IND markets",
-            note="no EU or Indian stockpile figure in the data")
-    src.add("SOURCED", "reserve", "US cobalt stockpile solicitation (7,480 t over 5 years) not "
-            "modelled: cancelled before end-2025", "cobalt", "USA", 7480, "t",
-            "trade_measures.csv", "medium")
-    src.add("ASSUMPTION", "reserve", "JPN/KOR initial stock = day target x 2025 demand",
-            note="programmes exist; holdings not public in the data")
-    src.add("SOURCED", "reserve_targets", "Project Vault US strategic reserve (EXIM-backed)",
-            country="USA", value=PROJECT_VAULT_USD, unit="USD",
-            source="trade_measures.csv (announced 2026-02)", confidence="low")
-    src.add("DERIVED", "reserve_targets", "USA days = 10 bn USD / value of US 2026 demand per "
-            "day, built linearly 2026-2030 from 0", country="USA", value=round(usa_days, 1),
-            unit="days", note="ASSUMPTION: the fund buys the same number of days of every "
-                              "mineral; US initial stock 0")
+            note="no EU or Indian stockpile programme in the data")
     src.add("ASSUMPTION", "reserve", f"holding_cost = {percent(a.holding_cost_rate)} of refined price "
             "per t per year", value=a.holding_cost_rate, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
@@ -1203,66 +1381,78 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
 
 def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
     """Stock the reserve of (m, mk) must hold at the end of year t (t < first period: start)."""
-    own_days = d.assumptions.reserve_days
+    pile = next((p for p in stockpiles(d) if p.market == mk and m in p.minerals), None)
+    if pile is None:
+        return 0.0
     if t < PERIODS[0]:
-        return demand_2025(d, m, mk) * own_days[mk] / 365 if mk in own_days else 0.0
-    days = own_days.get(mk) or reserve_days_usa(d) * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
-    return d.dem[m, mk, t] * days / 365
+        return demand_2025(d, m, mk) * pile.start_days[m] / 365
+    return d.dem[m, mk, t] * target_days(pile, t) / 365
+
+
+def law(d: Data, jurisdiction: str, provision_start: str) -> dict:
+    return next(r for r in d.laws if r["jurisdiction"] == jurisdiction and r["provision"].startswith(provision_start))
 
 
 def share_rules(d: Data, src: Sources) -> list[dict]:
-    """The coalition's share rules, each on what one market receives (version 2 form).
-
-    The EU's law (CRMA benchmark, hard, 2030) and the coalition's phased target (soft) on the
-    other markets and on the EU before 2030. Rows are keyed by the shares sheet's columns.
-    """
+    """The rules as the laws read, each named and on what one market receives (version 2 form). Rows are
+    keyed by the shares sheet's columns."""
     a = d.assumptions
     rules = []
-    for t in PERIODS:
-        for mk in COALITION:
+
+    def penalty(m, share):
+        return rnd(share * d.price[m])
+
+    for t in EU_CRMA_PERIODS:
+        for m in MINERALS:
             for stage in STAGES:
-                if mk == "EU" and t in EU_CRMA_PERIODS:
-                    rules.append({"stage": stage, "scope": "* except EU", "period": t,
-                                  "max_share": EU_CRMA_MAX_SHARE, "market": "EU"})
-                    continue
-                for m in MINERALS:
-                    rules.append({"stage": stage, "scope": f"* except {mk}", "mineral": m,
-                                  "period": t, "max_share": a.target_path[t], "market": mk,
-                                  "penalty": rnd(a.target_penalty_price_share *
-                                                 d.refined_price[m])})
-    src.add("SOURCED", "shares", "EU Critical Raw Materials Act benchmark: by 2030 at most 65% "
-            "of EU consumption of a strategic raw material, at any stage, from a single third "
-            "country", country="EU", value=EU_CRMA_MAX_SHARE, unit="share",
-            source="Regulation (EU) 2024/1252 (Critical Raw Materials Act), Art. 5 benchmarks; "
-                   "public law, not in the reference files", confidence="high",
-            note="scope '* except EU', market EU, stages supply and refining, period 2030; "
-                 "written hard, as the law states it (the law calls it a benchmark: it binds no "
-                 "buyer; a penalty would make it soft)")
-    path = a.target_path
-    first, last = PERIODS[0], PERIODS[-1]
-    src.add("ASSUMPTION", "shares", f"coalition diversification target per market, phased "
-            f"{path[first]:.2f} ({first}) -> {path[last]:.2f} ({last}), supply and refining, any "
-            "single country but the market's own (the EU's before 2030)",
-            value="/".join(f"{path[t]:.2f}" for t in PERIODS),
-            note="modelled on the CRMA benchmark; a target, not a law: soft in version 2")
-    src.add("ASSUMPTION", "shares", f"soft target penalty = {percent(a.target_penalty_price_share)} "
-            "of the refined price per t above the target", value=a.target_penalty_price_share,
-            unit="x refined price",
-            source="trade_measures.csv (US Section 301 25% on Chinese critical minerals)",
-            note="the premium a coalition government already imposes for diversified supply")
+                rules.append({"stage": stage, "scope": "* except EU", "mineral": m, "period": t,
+                              "max_share": EU_CRMA_MAX_SHARE, "market": "EU",
+                              "penalty": penalty(m, a.target_penalty_price_share), "rule": EU_CRMA_RULE})
+    for t in KOREA_PERIODS:
+        for m in KOREA_MINERALS:
+            rules.append({"stage": "refining", "scope": "* except KOR", "mineral": m, "period": t,
+                          "max_share": KOREA_MAX_SHARE, "market": "KOR",
+                          "penalty": penalty(m, a.target_penalty_price_share), "rule": KOREA_RULE})
+    for t, threshold in US_45X_THRESHOLD.items():
+        if threshold <= 0:
+            continue  # no limit: any material assistance passes
+        for m in US_45X_MINERALS:
+            for stage in STAGES:
+                rules.append({"stage": stage, "scope": "FEOC", "mineral": m, "period": t,
+                              "max_share": round(1 - threshold, 4), "market": "USA", "basis": "owner",
+                              "penalty": penalty(m, US_45X_CREDIT), "rule": US_45X_RULE})
+    eu, kor, us = law(d, "EUU", "Art. 5(1)(b)"), law(d, "KOR", "Dependence"), law(d, "USA", "45X(c)(1)(C)")
+    src.add("SOURCED", "shares", EU_CRMA_RULE + ": by 2030, at each stage of processing, every strategic raw "
+            "material; a benchmark, so soft", "all", "EU", EU_CRMA_MAX_SHARE, "share", eu["source_url"],
+            eu["confidence"], "scope '* except EU', market EU, supply and refining, 2030; penalty "
+            f"{percent(a.target_penalty_price_share)} of the price per t beyond (target_penalty_price_share)")
+    src.add("SOURCED", "shares", KOREA_RULE + ": Korea's ten strategic minerals, by 2030; a policy target, so soft",
+            ", ".join(KOREA_MINERALS), "KOR", KOREA_MAX_SHARE, "share", kor["source_url"], kor["confidence"],
+            "written on one country (the strategy says 'specific countries'), refined imports, 2030")
+    src.add("SOURCED", "shares", US_45X_RULE + ": FEOC-owned tonnes at most 1 - the year's cost-ratio threshold "
+            "of what the US receives, each stage, soft at the credit's worth (10% of the cost of production)",
+            ", ".join(US_45X_MINERALS), "USA", "/".join(f"{1 - v:.2f}" for v in US_45X_THRESHOLD.values()),
+            "share", us["source_url"], "low",
+            "thresholds 0/10/20/30/40% for 2026-2030 are UNVERIFIED (laws.csv: a recollection); a rule on what "
+            "earns the credit, written on the whole US market; ownership rows as published count each stake "
+            "(the law counts a 25% stake as the whole plant: a lower bound)")
+    src.add("SOURCED", "shares", "DFARS 252.225-7052 (no covered-nation magnets in US defence supply from "
+            "2027) NOT written: magnets are downstream of the planner's refined oxide, and no defence demand "
+            "figure is in the data", "rare_earths", "USA", source=law(d, "USA", "252.225-7052")["source_url"],
+            confidence="high")
     return rules
 
 
 def reserve_build(d: Data, m: str, t: int) -> float:
     """Stock the reserves must add in year t."""
     return sum(max(reserve_target(d, m, mk, t) - reserve_target(d, m, mk, t - 1), 0)
-               for mk in list(d.assumptions.reserve_days) + ["USA"])
+               for mk in ("JPN", "KOR", "USA"))
 
 
 def stage_capacity(d: Data, m: str, stage: str, t: int) -> dict[str, float]:
     """Capacity of each country at `stage` in refined t (mine capacity x yield)."""
     if stage == "supply":
-        return {c: d.supply_cap[m, c, t] * d.assumptions.refining_yield for c in d.prod[m]}
+        return {c: d.supply_cap[m, c, t] * d.yield_of(m) for c in d.prod[m]}
     return {c: d.refine_cap[m, c, t] for c in d.refiners[m] if (m, c, t) in d.refine_cap}
 
 
@@ -1310,28 +1500,10 @@ def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
     return rows
 
 
-def feoc_rule(d: Data, src: Sources) -> list[dict]:
-    """The US market's FEOC-ownership rule (version 2: basis owner)."""
-    cap = d.assumptions.feoc_rule_max_share
-    rows = [{"stage": stage, "scope": "FEOC", "mineral": m, "max_share": cap,
-             "market": "USA", "basis": "owner"}
-            for m in FEOC_RULE_MINERALS for stage in STAGES]
-    src.add("ASSUMPTION", "shares", "US market: FEOC-owned tonnes (basis owner; FEOC = CHN, RUS, "
-            f"IRN, PRK) at most {percent(cap)} of what the US receives, each stage, lithium, cobalt, "
-            "nickel, graphite, every period, hard", "lithium, cobalt, nickel, graphite", "USA",
-            cap, "share",
-            source="IRA 30D zero-FEOC rule ended with the credit on 2025-09-30 (OBBBA; CSIS, "
-                   "9 Jul 2025); OBBBA 45X 'material assistance' limits (thresholds not verified)",
-            confidence="low",
-            note="half of US battery-mineral demand taken to be in products that must be "
-                 "FEOC-free, the other half under no rule; no whole-market cap in US law")
-    return rows
-
-
 def shares_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     rules = share_rules(d, src)
     if version_2:
-        rows = rules + feoc_rule(d, src)
+        rows = rules
     else:
         rows = whole_plan_rows(d, src, rules)
     return table("shares", rows, version_2=version_2,
@@ -1396,12 +1568,61 @@ def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                 f"{chosen['basis']})", m, country, num(chosen["share"]), "share",
                 chosen["source_url"], chosen["confidence"],
                 (why + "; " if why else "") + chosen["notes"][:200])
+    rows += controlled_lithium_mines(d, src)
+    owners.update(r["owner"] for r in rows)
     src.add("ASSUMPTION", "ownership", "owners' shares as published, bounds taken at face value; "
             "the rest of each country's capacity is its own", note="ownership.csv: control and "
-            "equity bases differ by source (see its README); no figure for Chinese stakes in "
-            "Chile or Zimbabwe lithium, graphite outside China, Myanmar/Laos rare earths")
+            "equity bases differ by source (see its README); no figure for graphite outside China or "
+            "Myanmar/Laos rare earths")
     return table("ownership", rows, version_2=True,
                  sort_key=by("mineral", "stage", "country", "owner")), owners
+
+
+# The US law counts a plant as a prohibited foreign entity's when one such entity holds 25% or more
+# (laws.csv, 7701(a)(51)): a mine with a Chinese stake at or above it counts whole.
+CONTROL_STAKE = 0.25
+
+
+def chinese_control(owner_share: str) -> bool | None:
+    """True where projects_2026.csv's owner_share gives China a stake of 25% or more (or control), False where
+    it gives a smaller one, None where it names China without a share."""
+    text = owner_share.split(";")[0]
+    if not text.startswith("CHN"):
+        return False
+    if "controlling" in text:
+        return True
+    stake = re.search(r"(\d+(?:\.\d+)?)", text)
+    return None if stake is None else float(stake.group(1)) >= CONTROL_STAKE
+
+
+def controlled_lithium_mines(d: Data, src: Sources) -> list[dict]:
+    """Chinese control of lithium mining in Zimbabwe and Mali (projects_2026.csv): per country, the capacity of
+    its listed mines with a Chinese stake of 25% or more over that of all its listed mines. Chile's SQM, 22%
+    Tianqi's, stays below the threshold."""
+    mines: dict[str, list[tuple[float, bool | None, dict]]] = defaultdict(list)
+    for r in d.projects_2026:
+        if r["mineral"] == "lithium" and r["stage"] == "mine" and r["country"] in ("ZWE", "MLI", "CHL"):
+            mines[r["country"]].append((num(r["capacity"]) if r["capacity"] else 0.0,
+                                        chinese_control(r["owner_share"]), r))
+    rows = []
+    for country, listed in sorted(mines.items()):
+        total = sum(c for c, _, _ in listed)
+        controlled = sum(c for c, ctrl, _ in listed if ctrl)
+        names = ", ".join(r["project"].split(" (")[0] for _, ctrl, r in listed if ctrl)
+        unknown = ", ".join(r["project"].split(" (")[0] for _, ctrl, r in listed if ctrl is None)
+        if not controlled:
+            src.add("SOURCED", "ownership", f"{country}'s lithium mines: no Chinese stake of 25% or more",
+                    "lithium", country, source=listed[0][2]["source_url"], confidence=listed[0][2]["confidence"],
+                    note=listed[0][2]["owner_share"])
+            continue
+        share = round(controlled / total, 3)
+        rows.append({"stage": "supply", "country": country, "owner": "CHN", "share": share, "mineral": "lithium"})
+        src.add("DERIVED", "ownership", f"CHN-controlled share of {country}'s lithium mining: mines with a Chinese "
+                f"stake of 25% or more ({names}) over all listed mines", "lithium", country, share, "share",
+                "projects_2026.csv", "medium",
+                "by capacity of concentrate; a lower bound" + (f": Chinese-owned with no share given: {unknown}"
+                                                               if unknown else ""))
+    return rows
 
 
 def contained_capacity(a: Assumptions, r: dict) -> tuple[float, str] | None:
@@ -1421,11 +1642,32 @@ def contained_capacity(a: Assumptions, r: dict) -> tuple[float, str] | None:
                                            "dataset's NdPr share of REO)")
     if "rare earth oxides" in basis or "TREO" in basis:
         return cap, "t REO"
+    if r["mineral"] == "copper" and basis.startswith("t Cu"):
+        return cap, "t Cu contained"
     if r["mineral"] in ("graphite", "cobalt", "nickel", "gallium") and \
             ("anode material" in basis or "contained" in basis or "refined nickel" in basis
              or basis.startswith("t/yr Ga") or "primary Ga" in basis):
         return cap, basis.split("(")[0].strip()
     return None
+
+
+# Mining candidates of projects_2026.csv in projects.csv's form, where a capacity and a first year are given
+# and no measure in force caps the country's output (Musonoi's cobalt would fall inside the DRC's quota).
+# Reko Diq: 200-240 kt Cu a year from 2028 (brecorder.com), USD 5.5 bn (azzet.com), both in its seen_in.
+CANDIDATES_2026 = {"Reko Diq phase 1": {"company": "Barrick (50%), Pakistani state (50%)", "capex_usd": "5500000000",
+                                        "basis": "t Cu contained"}}
+
+
+def candidates_2026(d: Data) -> list[dict]:
+    rows = []
+    for r in d.projects_2026:
+        extra = CANDIDATES_2026.get(r["project"])
+        if extra:
+            rows.append({"project": r["project"], "mineral": r["mineral"], "stage": r["stage"],
+                         "country": r["country"], "capacity_t_per_year": str(midpoint(r["capacity"])),
+                         "first_year": r["first_year"], "status": r["status"].split(" (")[0],
+                         "source_url": r["source_url"], "confidence": r["confidence"], **extra})
+    return rows
 
 
 def capital_recovery_factor(rate: float, years: int) -> float:
@@ -1463,7 +1705,7 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
     a = d.assumptions
     crf = capital_recovery_factor(a.capital_rate, a.capital_life_years) + a.fixed_upkeep_rate
     cands = []
-    for r in d.projects:
+    for r in d.projects + candidates_2026(d):
         m, why_not = r["mineral"], ""
         conv = contained_capacity(a, r) if m in MINERALS else None
         if r["status"] == "operating":
@@ -1516,16 +1758,20 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
         name = slug(r["project"])
         integer = r["status"] in INTEGER_STATUSES
         parts = [("refining", name, cap, capex / 2 if integrated else capex)]
+        # synthetic graphite is made from coke, not spheronised from flake: the process recovery, not flake's yield
+        yield_ = a.refining_yield if "synthetic" in r["project"].lower() else d.yield_of(m)
         if r["stage"] == "mine":
             parts = [("supply", name, cap, capex)]
         elif integrated:
-            parts.append(("supply", name + "_feed", cap / a.refining_yield, capex / 2))
+            parts.append(("supply", name + "_feed", cap / yield_, capex / 2))
         for stage, pname, pcap, pcapex in parts:
+            # an integrated project's feed serves its own refinery: it is built only as far as the refinery is
+            requires = name if pname.endswith("_feed") else None
             rows.append({"project": pname, "stage": stage, "mineral": m, "country": c,
                          "capacity": rnd(pcap), "cost": rnd(unit_cost(d, m, stage, c)),
                          "fixed_cost": rnd(pcapex / pcap * crf),
-                         "yield": a.refining_yield if stage == "refining" else None,
-                         "first_period": first, "integer": integer})
+                         "yield": yield_ if stage == "refining" else None,
+                         "first_period": first, "integer": integer, "requires": requires})
         kind = ("SOURCED" if capex_how.startswith("capex_usd") else
                 "ASSUMPTION" if capex_how.startswith("ASSUMPTION") else "DERIVED")
         src.add(kind, "projects",
@@ -1548,7 +1794,7 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
             "commissioning (one plant of fixed size), FALSE for announced (a smaller first "
             "phase possible)")
     src.add("ASSUMPTION", "projects", "integrated projects = a supply and a refining project, "
-            "capital split evenly; the planner does not force both to be built",
+            "capital split evenly; the feed requires its refinery (projects.requires)",
             note="synthetic graphite feed and primary gallium from alumina liquor count as the "
                  "country's supply")
     return table("projects", rows, version_2=True, sort_key=by("project")), {
@@ -1561,7 +1807,8 @@ def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0)
 
 
 def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
-    """Disruptions. Version 1: capacity factors only. Version 2: the bilateral measures as
+    """What could come next, given the measures in force (which are in the base): their lifting, their
+    replay, their escalation. Version 1: capacity factors only. Version 2: the bilateral measures as
     `export_ban` / `tariff` rows with `to` and `stage`, and a probability on every scenario."""
     a = d.assumptions
     rows = []
@@ -1575,14 +1822,24 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
                       "probability": a.scenario_probability[scenario]})
         rows.append(r)
 
-    for name, m in (("china_graphite_export_controls", "graphite"),
-                    ("china_rare_earth_export_controls", "rare_earths")):
+    # A measure lifted or eased: the capacity it cut comes back (a factor above 1 on the cut capacity).
+    for name, key, first in (("drc_cobalt_quota_lifted", "cobalt", a.drc_quota_lifted_from),
+                             ("indonesia_quota_raised", "nickel", a.indonesia_quota_raised_from)):
+        country = "COD" if key == "cobalt" else "IDN"
+        for t in (t for t in PERIODS if t >= first and (key, country, t) in d.before_measures):
+            f = round(d.before_measures[key, country, t] / d.supply_cap[key, country, t], 4)
+            if f > 1:
+                row(name, "supply_capacity", f, key, country, t)
+    # China's export licensing escalated into a stop of exports to the coalition's markets for a year, as
+    # April-May 2025 stopped magnet and heavy rare-earth exports (measures_2026.csv).
+    for name, m in (("china_graphite_export_stop", "graphite"), ("china_rare_earth_export_stop", "rare_earths")):
+        t = a.china_export_stop_period
         if version_2:
-            row(name, "tariff", a.licensing_tariff, m, "CHN")
+            for mk in COALITION:
+                row(name, "export_ban", None, m, "CHN", t, to=mk, stage="delivery")
         else:
-            for t in PERIODS:
-                row(name, "refining_capacity",
-                    export_factor(d, m, "CHN", "refining", t, a.export_licensing_hit), m, "CHN", t)
+            row(name, "refining_capacity", export_factor(d, m, "CHN", "refining", t, a.export_licensing_hit),
+                m, "CHN", t)
     for t in (t for t in PERIODS if t >= a.gallium_ban_from):
         if version_2:
             row("china_gallium_export_ban", "export_ban", None, "gallium", "CHN", t, to="USA")
@@ -1600,14 +1857,8 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
         else:
             row("drc_cobalt_export_ban", "supply_capacity",
                 export_factor(d, "cobalt", "COD", "supply", t), "cobalt", "COD", t)
-    for t in DRC_QUOTA_PERIODS:
-        home = d.refine_cap.get(("cobalt", "COD", t), 0.0) / a.refining_yield
-        f = round(min((DRC_QUOTA_T - DRC_QUOTA_RESERVE_T + home)
-                      / d.supply_cap["cobalt", "COD", t], 1.0), 4)
-        row("drc_cobalt_export_quota", "supply_capacity", f, "cobalt", "COD", t)
     if version_2:
         row("indonesia_nickel_export_ban", "export_ban", None, "nickel", "IDN", stage="supply")
-        row("zimbabwe_lithium_export_ban", "export_ban", None, "lithium", "ZWE", stage="supply")
         for t, rate in US_REFINED_COPPER_TARIFF.items():
             for c in sorted(d.refiners["copper"] - {"USA"}):
                 row("us_refined_copper_tariff", "tariff", rate, "copper", c, t, to="USA",
@@ -1616,8 +1867,6 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
         for t in PERIODS:
             row("indonesia_nickel_export_ban", "supply_capacity",
                 export_factor(d, "nickel", "IDN", "supply", t), "nickel", "IDN", t)
-        row("zimbabwe_lithium_export_ban", "supply_capacity",
-            export_factor(d, "lithium", "ZWE", "supply", PERIODS[0]), "lithium", "ZWE")
     for t in PERIODS:
         row("demand_high_growth", "demand",
             round((1 + a.demand_surge_extra_growth) ** (t - BASE_YEAR), 4), period=t)
@@ -1626,35 +1875,28 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     src.add("DERIVED", "scenarios", "an export measure on country c = capacity factor 1 - hit "
             "x export share, export share = 1 - home use / capacity (refining: c's own market "
             "demand; mining: c's own refining input)",
-            note="with China's industry in the model a plain capacity cut would also cut China's "
-                 "supply to itself; version 2 writes these as export_ban / tariff rows")
-    hit = a.export_licensing_hit
-    src.add("ASSUMPTION", "scenarios", "export licensing squeeze: licences refused for "
-            f"{'half' if hit == 0.5 else percent(hit)} of China's exports of refined graphite and "
-            "rare earths", value=hit,
-            source="trade_measures.csv, bilateral_measures.csv (China licensing 2023-12 "
-            "graphite, 2025-04 REE)", note="licences granted selectively")
-    src.add("ASSUMPTION", "scenarios", "gallium ban to the US (suspended until 2026-11-27) "
-            f"resumes {a.gallium_ban_from}; version 1 writes the stronger case, all Chinese gallium exports "
-            "stop", "gallium", "CHN", source="bilateral_measures.csv (Announcement No. 46 of "
-            "2024, clause 2)")
-    src.add("ASSUMPTION", "scenarios", "DRC export ban (Feb-Oct 2025) replayed for all of "
-            f"{a.drc_ban_period}",
-            "cobalt", "COD", source="bilateral_measures.csv (ARECOMS decisions 2025)")
-    src.add("DERIVED", "scenarios", "DRC quota factor = (96,600 - 9,600 t reserve + DRC's own "
-            "refining input) / DRC capacity of the year, 2026-27", "cobalt", "COD",
-            DRC_QUOTA_T - DRC_QUOTA_RESERVE_T, "t/yr", "bilateral_measures.csv", "high")
-    src.add("ASSUMPTION", "scenarios", "base keeps DRC cobalt output at 2025 level; the in-force "
-            "quota is the drc_cobalt_export_quota scenario", "cobalt", "COD",
-            note="the calibration year is 2025; the quota is less than half of 2024 output")
+            note="version 1 only: with China's industry in the model a plain capacity cut would also cut "
+                 "China's supply to itself; version 2 writes these as export_ban / tariff rows")
+    src.add("ASSUMPTION", "scenarios", f"drc_cobalt_quota_lifted: from {a.drc_quota_lifted_from} the DRC "
+            "sells what it mined before the quota (capacity / quota capacity)", "cobalt", "COD",
+            source="measures_2026.csv (quota set for 2026-2027, adjusted quarterly)",
+            note="the lifting of the measure in force; a factor above 1 on the base's capacity")
+    src.add("ASSUMPTION", "scenarios", f"indonesia_quota_raised: from {a.indonesia_quota_raised_from} the "
+            "ore quota no longer binds (capacity back to 2025 output x growth x headroom)", "nickel", "IDN",
+            source="measures_2026.csv (a mid-year RKAB revision is possible)")
+    src.add("ASSUMPTION", "scenarios", f"china_graphite_export_stop, china_rare_earth_export_stop: China's "
+            f"exports of refined graphite or rare earths to the coalition's five markets stop for "
+            f"{a.china_export_stop_period}", "graphite, rare_earths", "CHN",
+            source="measures_2026.csv (magnet exports -74% y/y in May 2025 under the April licensing; "
+                   "graphite flake exports -94% m/m in Dec 2023)",
+            note="version 1 writes a capacity cut of China's exports instead")
+    src.add("ASSUMPTION", "scenarios", "drc_cobalt_export_ban: the DRC's export ban of Feb-Oct 2025 "
+            f"replayed for all of {a.drc_ban_period}", "cobalt", "COD",
+            source="bilateral_measures.csv (ARECOMS decisions 2025)")
     src.add("ASSUMPTION", "scenarios", "indonesia_nickel_export_ban: no Indonesian nickel "
-            "refined abroad (the ore ban read as covering intermediates too)", "nickel", "IDN",
+            "refined abroad (the ore ban widened to intermediates)", "nickel", "IDN",
             source="bilateral_measures.csv (MEMR Reg. 11/2019)",
-            note="overstates the in-force ore ban: Indonesia exports matte and MHP; shows the "
-                 "cost of all processing moving onshore")
-    src.add("SOURCED", "scenarios", "zimbabwe_lithium_export_ban: concentrate exports banned "
-            "from 2026-02-25; Zimbabwe has no lithium refining in the data", "lithium", "ZWE",
-            source="bilateral_measures.csv", confidence="high")
+            note="an escalation beyond the measures in force: Indonesia exports matte and MHP today")
     src.add("ASSUMPTION", "scenarios", f"demand_high_growth: +{percent(a.demand_surge_extra_growth)[:-1]} "
             "pp/yr over base growth", value=a.demand_surge_extra_growth, note="IEA APS magnet REE ~5%/yr vs STEPS 2.8%")
     return table("scenarios", rows, version_2=version_2)
@@ -1665,8 +1907,6 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
     a = d.assumptions
     ga = d.bilateral_measure("CHN", "gallium", "export_ban", target="USA")
     jp = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
-    gr = d.bilateral_measure("CHN", "graphite", "export_licensing")
-    re_ = d.bilateral_measure("CHN", "rare_earths", "export_licensing")
     cu = d.bilateral_measure("USA", "copper", "tariff")
     ind = d.bilateral_measure("IND", "rare_earths", "export_ban", target="JPN")
     src.add("SOURCED", "scenarios", "china_gallium_export_ban (version 2): export_ban CHN -> USA, "
@@ -1680,19 +1920,6 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
             note="the measure (in force from " + jp["effective_date"] + ") bars military users "
                  "and uses; the scenario reads it as applied to every buyer in Japan, since "
                  "'enhance military capability' is unclear for civilian buyers")
-    src.add("ASSUMPTION", "scenarios", "china_graphite/rare_earth_export_controls (version 2): "
-            f"tariff +{a.licensing_tariff:g} on every export lane from China (to blank: China's own "
-            "use untouched)", "graphite, rare_earths", "CHN", a.licensing_tariff, "tariff rate",
-            source=gr["source_url"] + " ; " + re_["source_url"], confidence="low",
-            note="licensing is in force (" + gr["effective_date"] + ", " + re_["effective_date"]
-                 + "); the squeeze is its cost to foreign buyers: delays and the premium paid "
-                   "for licensed supply")
-    src.add("SOURCED", "scenarios", "drc_cobalt_export_ban (version 2): export_ban COD, cobalt, "
-            f"supply stage (the DRC's own refining open), {a.drc_ban_period}", "cobalt", "COD",
-            note=f"ASSUMPTION: the 2025 ban replayed for {a.drc_ban_period}")
-    src.add("SOURCED", "scenarios", "indonesia_nickel_export_ban, zimbabwe_lithium_export_ban "
-            "(version 2): export_ban at the supply stage, every destination",
-            "nickel, lithium", "IDN, ZWE", source="bilateral_measures.csv", confidence="high")
     src.add("SOURCED", "scenarios", "us_refined_copper_tariff (version 2): tariff on refined "
             "copper into the USA from every refiner, 15% in 2027, 30% from 2028", "copper", "USA",
             source=cu["source_url"], confidence="low",
@@ -1740,6 +1967,25 @@ def risks_sheet(d: Data, src: Sources) -> list[list]:
                  "exports only (factor as for the version 1 scenarios, at 2026's export share), "
                  "1 period")
     return table("risks", rows)
+
+
+# Cobalt is mined with a host: with copper in the DRC's copper-cobalt ores, with nickel in Indonesia's laterites
+# (HPAL's mixed hydroxide). A country's cobalt is held to its 2025 ratio to its host (mine_production.csv), so
+# that a cut of the host (Indonesia's ore quota) cuts the cobalt with it. Gallium from alumina is not written:
+# alumina is not a mineral of the dataset.
+BYPRODUCTS = (("cobalt", "copper", "COD"), ("cobalt", "nickel", "IDN"))
+
+
+def byproducts_sheet(d: Data, src: Sources) -> list[list]:
+    rows = []
+    for m, host, c in BYPRODUCTS:
+        ratio = d.prod[m][c] / d.prod[host][c]
+        rows.append({"mineral": m, "host": host, "ratio": round(ratio, 5), "country": c})
+        src.add("DERIVED", "byproducts", f"{m} mined in {c} at most {ratio:.4f} t per t of {host} mined there: "
+                "their 2025 ratio", m, c, round(ratio, 5), f"t {m} / t {host}",
+                "mine_production.csv (USGS MCS 2026)", "medium",
+                f"{rnd(d.prod[m][c])} t / {rnd(d.prod[host][c])} t in 2025; a cut of the {host} cuts the {m}")
+    return table("byproducts", rows, version_2=True, sort_key=by("mineral", "host", "country"))
 
 
 def production_sheet(d: Data, src: Sources) -> list[list]:
@@ -1811,6 +2057,7 @@ def build(ref: Path, version_2: bool | None = None,
     if version_2:
         sheets["ownership"], owners = ownership_sheet(d, src)
         sheets["projects"], hosts = projects_sheet(d, src)
+        sheets["byproducts"] = byproducts_sheet(d, src)
         extra_countries = owners | hosts
     sheets["minerals"] = minerals_sheet(d, src)
     sheets["countries"] = countries_sheet(d, src, extra_countries)
@@ -1870,6 +2117,13 @@ def write(sheets: dict[str, list[list]], out: Path) -> None:
 # ---------------------------------------------------------------------------------------
 
 CALIBRATION_TOLERANCE = 0.10  # top producer's share within 10 percentage points
+# The (mineral, stage) pairs a measure in force reshapes: the plan cannot reproduce 2025 there, and should not.
+# Each names the country the measure cuts; the calibration reports its share instead of comparing the pair.
+MEASURED_PAIRS = {("cobalt", "supply"): ("COD", "the DRC's export quota"),
+                  # the quota starves refiners sized on 2025's ore: the cheapest (China's) keep running
+                  ("cobalt", "refining"): ("CHN", "the DRC's export quota"),
+                  ("lithium", "supply"): ("ZWE", "Zimbabwe's concentrate export ban"),
+                  ("nickel", "supply"): ("IDN", "Indonesia's 2026 ore quota")}
 
 
 def solve_without_limits(workbook: Path, workdir: Path) -> Path:
@@ -1918,8 +2172,11 @@ def calibration(workbook: Path, plan: Path, period=None):
             pl = (pl / pl.sum()).sort_values(ascending=False)
             top_o, top_p = obs.index[0], pl.index[0]
             others = [c for c in list(obs.index[1:4]) if obs[c] >= 0.001]
+            measured, measure = MEASURED_PAIRS.get((m, stage), (None, None))
             rows.append({
-                "mineral": m, "stage": stage,
+                "mineral": m, "stage": stage, "measure": measure, "measured_country": measured,
+                "measured_observed": float(obs.get(measured, 0.0)) if measured else None,
+                "measured_plan": float(pl.get(measured, 0.0)) if measured else None,
                 "observed_top": top_o, "observed_share": float(obs.iloc[0]),
                 "plan_top": top_p, "plan_share": float(pl.iloc[0]),
                 "difference": float(pl.iloc[0] - obs.iloc[0]),
@@ -1934,10 +2191,47 @@ def calibration_markdown(rows) -> str:
              "next largest producers: observed / plan |",
              "|---|---|---|---:|---|---:|---:|---|"]
     for r in rows:
-        nxt = "; ".join(f"{c} {o * 100:.1f} / {p * 100:.1f}" for c, o, p in r["next"])
+        nxt = "; ".join(f"{c} {o * 100:.1f} / {p * 100:.1f}" for c, o, p in r["next"]
+                        if c != r.get("measured_country"))
+        if r.get("measure"):
+            nxt = (f"reshaped by {r['measure']}: {r['measured_country']} {r['measured_observed'] * 100:.1f} / "
+                   f"{r['measured_plan'] * 100:.1f}; " + nxt)
         lines.append(f"| {r['mineral']} | {r['stage']} | {r['observed_top']} | "
                      f"{r['observed_share'] * 100:.1f}% | {r['plan_top']} | "
                      f"{r['plan_share'] * 100:.1f}% | {r['difference'] * 100:+.1f} | {nxt} |")
+    return "\n".join(lines) + "\n"
+
+
+def us_imports(plan: Path, ref: Path = DEFAULT_REFERENCE, period=None) -> list[dict]:
+    """Where the plan's US supply of each mineral is refined, against where the US imported it from (USGS import
+    sources, us_import_reliance.csv): one row per mineral with both, top sources first. A check that can fail,
+    and does: see data/README.md."""
+    import pandas as pd
+
+    deliveries = pd.read_excel(plan, sheet_name="Deliveries")
+    period = str(period or PERIODS[0])
+    base = deliveries[(deliveries["scenario"] == "base") & (deliveries["market"] == "USA")
+                      & (deliveries["period"].astype(str) == period)]
+    rows = []
+    for m in MINERALS:
+        usgs = [(r["iso3"], num(r["share_of_us_imports_pct"]) / 100) for r in read_csv(ref, "us_import_reliance.csv")
+                if r["mineral"] == m]
+        if not usgs:
+            continue
+        planned = base[base["mineral"] == m].groupby("refiner")["tonnes"].sum()
+        planned = (planned / planned.sum()).sort_values(ascending=False)
+        rows.append({"mineral": m, "usgs": usgs, "plan": [(c, float(v)) for c, v in planned.items()],
+                     "usgs_top_in_plan": float(planned.get(usgs[0][0], 0.0))})
+    return rows
+
+
+def us_imports_markdown(rows) -> str:
+    lines = ["| mineral | US imports (USGS) | plan's US supply, by refiner | plan's share from USGS's top source |",
+             "|---|---|---|---:|"]
+    for r in rows:
+        usgs = "; ".join(f"{c} {v:.0%}" for c, v in r["usgs"])
+        plan = "; ".join(f"{c} {v:.0%}" for c, v in r["plan"][:4])
+        lines.append(f"| {r['mineral']} | {usgs} | {plan} | {r['usgs_top_in_plan']:.0%} |")
     return "\n".join(lines) + "\n"
 
 
@@ -1970,6 +2264,12 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             plan = solve_without_limits(args.output, Path(tmp))
             print(calibration_markdown(calibration(args.output, plan)), end="")
+            with_rules = Path(tmp) / "plan.xlsx"
+            from planner.cli import main as planner_main
+
+            if planner_main(["solve", str(args.output), "-o", str(with_rules), "-q", "--no-explain"]) == 0:
+                print("\nThe base plan's US supply against US import sources:\n")
+                print(us_imports_markdown(us_imports(with_rules, args.reference)), end="")
     return 0
 
 
