@@ -65,12 +65,22 @@ def ranking_note(shown: pd.DataFrame, n: int = TOP) -> str:
             f"ranks among its {WORDS[n]} costliest")
 
 
-def _calibration(workdir: Path) -> list[dict]:
+def _builder():
     spec = importlib.util.spec_from_file_location("build_default_workbook", ROOT / "scripts" /
                                                   "build_default_workbook.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
+    return script
+
+
+def _calibration(workdir: Path) -> list[dict]:
+    script = _builder()
     return script.calibration(WORKBOOK, script.solve_without_limits(WORKBOOK, workdir))
+
+
+def _rule(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The rows of a Policy costs or Market bills table that belong to the named rule."""
+    return table[table["rule"].str.startswith(f"rule {name}:")]
 
 
 def figures(workdir: Path) -> dict[str, str]:
@@ -78,6 +88,11 @@ def figures(workdir: Path) -> dict[str, str]:
     f: dict[str, str] = {}
     plan = planner.solve(WORKBOOK)
     summary = dict(plan.outcome.summary)
+    projects = plan.data.projects
+    feeds = sum(1 for name in projects if name.endswith("_feed"))
+    f["projects"] = str(len(projects) - feeds)
+    f["integrated"] = WORDS.get(feeds, str(feeds))
+    f["scenario_count"] = WORDS.get(len(plan.data.scenarios), str(len(plan.data.scenarios)))
     f["total"] = _money(summary["total_cost"])
     f["economic"] = _money(summary["economic_cost"])
     f["base_tariffs"] = _money(summary["base_tariff_cost"])
@@ -94,17 +109,24 @@ def figures(workdir: Path) -> dict[str, str]:
     excess = excess[excess["scenario"] == "base"].groupby("mineral")["tonnes_beyond"].sum().sort_values()
     f["excess_mineral"] = excess.index[-1]
     f["excess_tonnes"] = _tonnes(excess.iloc[-1])
-    eu_law = policy["rule"].str.contains("of market EU") & ~policy["rule"].str.contains("a target")
-    f["eu_rule_cost"] = _money(policy.loc[eu_law, "rule_cost"].sum())
+    builder = _builder()
     bills = plan.tables["market_bills"]
-    eu_bills = bills[bills["rule"].str.contains("of market EU") & ~bills["rule"].str.contains("a target")]
-    by_market = eu_bills.groupby("market")["rule_bill"].sum()
-    f["eu_bill"] = _money(by_market["EU"])
-    f["usa_bill"] = _money(by_market["USA"])
-    f["chn_bill"] = _money(-by_market["CHN"])
-    feoc = policy[policy["rule"].str.contains("scope FEOC")]
-    f["feoc_cost"] = _money(feoc["rule_cost"].sum())
-    f["feoc_minerals"] = " and ".join(feoc[feoc["rule_cost"] > 0]["mineral"].unique())
+    eu_bills = _rule(bills, builder.EU_CRMA_RULE).groupby("market")["rule_bill"].sum()
+    f["eu_rule_cost"] = _money(_rule(policy, builder.EU_CRMA_RULE)["rule_cost"].sum())
+    f["eu_bill"] = _money(eu_bills.get("EU", 0.0))
+    f["korea_cost"] = _money(_rule(policy, builder.KOREA_RULE)["rule_cost"].sum())
+    us = _rule(policy, builder.US_45X_RULE)
+    f["us_45x_cost"] = _money(us["rule_cost"].sum())
+    f["us_45x_minerals"] = " and ".join(us[us["rule_cost"] > 5e5]["mineral"].unique()) or "none"
+    # cobalt under the DRC's quota: how far short, and what the price does
+    short = dict(zip(plan.tables["priced_out"].query("scenario == 'base'").groupby("mineral")["tonnes"].sum().index,
+                     plan.tables["priced_out"].query("scenario == 'base'").groupby("mineral")["tonnes"].sum()))
+    demand = plan.data.demand
+    cobalt_demand = sum(tonnes for key, tonnes in demand.items() if key[0] == "cobalt")
+    f["cobalt_priced_out"] = _tonnes(short.get("cobalt", 0.0))
+    f["cobalt_priced_out_share"] = f"{short.get('cobalt', 0.0) / cobalt_demand:.0%}"
+    base_prices = plan.tables["prices"].query("scenario == 'base' and mineral == 'cobalt'")
+    f["cobalt_price_multiple"] = f"{(base_prices['price'] / base_prices['reference_price']).max():.1f}"
     scenarios = plan.tables["scenarios"].set_index("scenario").iloc[1:]
     rows = costliest(scenarios)
     f["ranking_note"] = ranking_note(rows)
@@ -121,6 +143,9 @@ def figures(workdir: Path) -> dict[str, str]:
     f["economic_table"] = "\n".join(
         f"| {name} | {_money(r.economic_cost_change)} | {_money(r.cost_change)} | {_money(r.lost_value)} | "
         f"{_tonnes(r.priced_out_tonnes)} | {price_text(name)} |" for name, r in rows.iterrows())
+    f["quota_lifted_saving"] = _money(-scenarios.at["drc_cobalt_quota_lifted", "economic_cost_change"])
+    f["rkab_raised_saving"] = _money(-scenarios.at["indonesia_quota_raised", "economic_cost_change"])
+    f["gallium_ban_cost"] = _money(scenarios.at["china_gallium_export_ban", "economic_cost_change"])
     tariff = scenarios.loc["us_refined_copper_tariff"]
     f["tariff_change"] = _money(tariff["cost_change"])
     f["tariff_economic"] = _money(tariff["economic_cost_change"])
@@ -135,11 +160,18 @@ def figures(workdir: Path) -> dict[str, str]:
     f["nickel_spot"] = _tonnes(stress.at[nickel, "spot_tonnes"])
 
     rows = _calibration(workdir)
-    worst = max(rows, key=lambda r: abs(r["difference"]))
-    f["calibration_pairs"] = str(len(rows))
+    free = [r for r in rows if not r["measure"]]
+    worst = max(free, key=lambda r: abs(r["difference"]))
+    f["calibration_pairs"] = str(len(free))
     f["calibration_worst"] = f"{abs(worst['difference']) * 100:.1f}"
     f["calibration_worst_pair"] = f"{worst['mineral']} {worst['stage']}"
-    f["calibration_same_top"] = str(sum(r["plan_top"] == r["observed_top"] for r in rows))
+    f["calibration_same_top"] = str(sum(r["plan_top"] == r["observed_top"] for r in free))
+    measured = {(r["mineral"], r["stage"]): r for r in rows if r["measure"]}
+    f["drc_observed"] = f"{measured['cobalt', 'supply']['measured_observed']:.0%}"
+    f["drc_plan"] = f"{measured['cobalt', 'supply']['measured_plan']:.0%}"
+    f["cobalt_refining_china"] = f"{measured['cobalt', 'refining']['measured_plan']:.0%}"
+    f["idn_observed"] = f"{measured['nickel', 'supply']['measured_observed']:.0%}"
+    f["idn_plan"] = f"{measured['nickel', 'supply']['measured_plan']:.0%}"
 
     hedge = planner.hedge(WORKBOOK)
     h = dict(hedge.outcome.summary)
@@ -159,7 +191,10 @@ def figures(workdir: Path) -> dict[str, str]:
 
     sweep = planner.sweep(WORKBOOK, samples=SAMPLES, seed=SEED, workers=1)
     s = dict(sweep.outcome.summary)
-    f["p_any_unmet"] = f"{s['p_any_unmet']:.0%}"
+    # the base plan already prices buyers out (cobalt under the quota): count the samples that leave more unmet
+    samples = sweep.tables["samples"]
+    more = samples["unmet_tonnes"] > summary["unmet_tonnes"] * (1 + 1e-6) + 1.0
+    f["p_more_unmet"] = f"{more.mean():.0%}"
     f["mean_extra_cost"] = _money(s["mean_extra_cost"])
     drivers = sweep.tables["risk_drivers"]
     drivers = drivers[drivers["mineral"] == "all minerals"].sort_values("extra_cost_difference", ascending=False)
@@ -170,43 +205,53 @@ def figures(workdir: Path) -> dict[str, str]:
 
 
 TEXT = """\
-The shipped workbook, `inputs/critical-minerals-2026.xlsx`, is the whole market for seven minerals in
-2026-2030: the coalition's markets (USA, EU, JPN, KOR, IND) beside China's own industry (CHN) and the
-rest of the world (ROW), with the rules written as governments write them: the EU's 65% benchmark on
-what the EU receives from any single third country (hard, 2030), the coalition's phased
-diversification target per market (soft: 85% in 2026 down to 65% in 2030, at a penalty of 25% of the
-refined price per tonne beyond it), a US rule on ownership by foreign entities of concern, Japan's and
-Korea's stockpiles in days of demand, and a US reserve sized to Project Vault. It also lists 26
-announced projects outside China and ten recorded disruptions with probabilities. Sources and
+The shipped workbook, `inputs/critical-minerals-2026.xlsx`, is the market for seven minerals in
+2026-2030 as it stood at the February 2026 Critical Minerals Ministerial: the coalition's markets (USA,
+EU, JPN, KOR, IND) beside China's own industry (CHN) and the rest of the world (ROW), at prices of early
+2026. Demand comes from consumption where the sources give it (world lithium, cobalt, nickel, copper and
+gallium; US cobalt, gallium and copper; copper for the EU, Japan, India and China), and from stated
+shares elsewhere. The measures in force are in the base plan: the DRC's cobalt export quota, Indonesia's
+2026 nickel ore quota and Zimbabwe's ban on lithium concentrate exports. The rules are written as the
+laws read, each named: the EU's Critical Raw Materials Act benchmark (at most 65% from one third country
+by 2030, at each stage: a benchmark, so soft), Korea's 2030 target (50%, soft), and the condition of the
+US 45X credit on material from prohibited foreign entities (soft, at the credit's worth). Japan's,
+Korea's and Project Vault's stockpiles are sized in days as their programmes state, and start from what
+is held. It also lists {projects} candidate projects outside China ({integrated} of them a mine and the refinery
+it feeds, built together) and {scenario_count} scenarios of what could come next:
+quotas lifted or raised, bans replayed or widened, China's licensing turned into a stop. Sources and
 assumptions: [`data/README.md`](data/README.md), the workbook's `sources` sheet, and
 [`data/assumptions.csv`](data/assumptions.csv), where an analyst changes one. Figures below are
 USD over the five years, from the commands shown (this section is regenerated from their output by
 `scripts/walkthrough.py`, and a test fails when it drifts).
 
 **Does the data look like today's world?** Solved without any share rule, the plan reproduces observed
-2025 output: in the first period the largest producer of each of the {calibration_pairs} mineral-stage
-pairs is the observed one in {calibration_same_top} of {calibration_pairs}, and its share is within
-{calibration_worst} points of the observed share (the widest gap: {calibration_worst_pair}). The
-calibration sets each country's capacity at its 2025 output plus 5% headroom and lets the cost curve do
-the rest; it claims the starting point, not the future (see `data/README.md`).
+2025 output wherever no measure in force reshapes the market: in the first period the largest producer of
+each of the {calibration_pairs} such mineral-stage pairs is the observed one in {calibration_same_top} of
+{calibration_pairs}, within {calibration_worst} points of its observed share (the widest gap:
+{calibration_worst_pair}). Where a measure does, the plan follows the measure, not 2025: the DRC's share of
+cobalt mining falls from {drc_observed} to {drc_plan} under its quota, and China's refiners, the cheapest,
+take {cobalt_refining_china} of the cobalt left to refine (76% in 2025); Zimbabwe mines no lithium it
+cannot export; Indonesia's ore quota, about its 2025 output, holds its nickel share near 2025's
+({idn_observed} observed, {idn_plan} planned) while the others grow.
 
 **What the plan costs and what binds.** `planner solve inputs/critical-minerals-2026.xlsx` plans at
-{total} USD. Demand answers to price (an elasticity of -0.2 for every mineral, a placeholder until the
-dataset sources one per mineral; demand chokes at the unmet penalty, 5x the refined price): buyers
-facing today's tariffs forgo {base_priced_out} ({base_lost_value} of value to them), and no demand goes
-unmet at the penalty. Of the total, {base_tariffs} is tariffs paid to importing governments, a transfer,
-not a cost to the world: the economic cost, which also leaves out the penalties of soft targets and
-reserve shortfalls, is {economic}. The reserve targets cost {reserve_cost} ({reserve_top} alone
-{reserve_top_cost}); the share rules {share_cost}. The soft targets are missed where nothing else can be
-done: {excess_mineral} goes {excess_tonnes} beyond them across the coalition's markets, and the plan pays
-{excess_cost} in penalties rather than leave demand unserved (sheet `Excess`).
+{total} USD. Demand answers to price (an elasticity of -0.2 for every mineral: the literature's short-run
+range, with no per-mineral value read from it yet; demand chokes at the unmet penalty, 5x the price).
+Cobalt is the market the measures in force squeeze: under the DRC's quota supply falls about 30% short of
+demand, the price climbs to {cobalt_price_multiple} times its early-2026 level, and buyers forgo
+{cobalt_priced_out} ({cobalt_priced_out_share} of cobalt demand). Read it as the pressure of a quota held
+to 2030, not a price forecast: the plan has no private stocks (China's refiners drew on large ones in 2025)
+and no substitution beyond the elasticity (LFP cells use no cobalt). In all, buyers forgo {base_priced_out}
+({base_lost_value} of value to them). Of the total, {base_tariffs} is tariffs paid to importing
+governments, a transfer, not a cost to the world: the economic cost, which also leaves out the penalties
+of soft rules and reserve shortfalls, is {economic}. The reserve targets cost {reserve_cost}
+({reserve_top} alone {reserve_top_cost}); the share rules {share_cost}. Soft rules are missed where
+keeping them would cost more than their penalty: {excess_mineral} goes {excess_tonnes} beyond them, and
+the plan pays {excess_cost} in penalties (sheet `Excess`).
 
-**Who pays for the EU's benchmark.** The EU rule costs the plan {eu_rule_cost}. `Market bills` prices
-each market's demand at its marginal cost with and without each rule: the benchmark adds {eu_bill} to
-what the EU pays, and {usa_bill} to what the United States pays, whose buyers compete for the same
-non-Chinese tonnes; China's own industry pays {chn_bill} less. The US ownership rule (at most 50% of
-US supply from FEOC-owned capacity, an assumption: `data/README.md`) costs {feoc_cost}, all of it
-{feoc_minerals}.
+**Who pays for each rule.** `Policy costs` and `Market bills` price each named rule. The EU's benchmark
+costs the plan {eu_rule_cost} and adds {eu_bill} to what the EU pays for its demand; Korea's target costs
+{korea_cost}; the 45X condition on US supply costs {us_45x_cost} (minerals where it binds: {us_45x_minerals}).
 
 **What a disruption costs the world.** `Scenarios` prices each disruption as if it were known in
 advance (the plan re-made for it), in two readings: `cost_change`, the objective's, and
@@ -221,6 +266,17 @@ also counts the tariffs importers pay, transfers to their own governments);
 | scenario | change in economic cost | change in total cost | lost value | priced out | largest price rise |
 |---|---:|---:|---:|---:|---|
 {economic_table}
+
+The measures in force are priced by their lifting: were the DRC to lift its quota from 2028, the world
+would save {quota_lifted_saving}; were Indonesia to raise its ore quota from 2027, {rkab_raised_saving}.
+China's gallium ban to the US, resumed after its suspension, costs the world {gallium_ban_cost} here,
+against the USGS's estimate of 3.1 bn USD of US GDP for a full ban (range 1.7-8.2 bn; Open-File Report
+2024-1057). They measure different things: the USGS follows the gallium shortfall through the US economy's
+input-output tables to the semiconductors and goods not made, while the planner counts what the
+disruption adds to the cost of supply and the gallium buyers' own willingness to pay for what they forgo.
+A ban on the US alone barely binds here: the gallium refined outside China (in Japan and Russia, and a
+candidate plant in Canada) covers US demand of about 20 t a year, and the planner, with no contracts or
+rules of origin, diverts it to the US while China supplies everyone else.
 
 A tariff shows why the two readings differ: the US tariff on refined copper raises the plan's cost by
 {tariff_change}, of which {tariff_paid} is duty the US government receives; it costs the world
@@ -255,8 +311,9 @@ A whole-market cap is not what any government has written: it also caps China's 
 market rules above cost a fraction of it because they govern only what each coalition market receives.
 
 **Risk sweeps.** `planner sweep inputs/critical-minerals-2026.xlsx --samples {samples}` draws
-disruptions from the `risks` sheet (seed 1) and stress-tests the committed plan against each: {p_any_unmet}
-of the samples leave some demand unmet, the expected extra cost is {mean_extra_cost}, and
+disruptions from the `risks` sheet (seed 1) and stress-tests the committed plan against each:
+{p_more_unmet} of the samples leave more demand unmet than the base plan does, the expected extra cost is
+{mean_extra_cost}, and
 `Risk drivers` names {top_driver} as the costliest risk ({top_driver_cost} more on average in the
 samples that draw it).
 """
