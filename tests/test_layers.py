@@ -20,6 +20,7 @@ LAYERS = {
     "planner.numbers": 0,
     "planner.progress": 0,
     "planner.runinfo": 0,
+    "planner.tables": 0,  # the output tables' declarations: the analysis merges by them, the report shows them
     "planner.input": 1,
     "planner.model": 2,
     "planner.solver": 3,

@@ -45,8 +45,7 @@ class Explanation:
     project_values: pd.DataFrame | None = None  # per candidate project and period (where the workbook has projects)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        tables = {"who_pays": who_pays(self.policy_costs, self.market_bills),
-                  "policy_costs": self.policy_costs, "market_bills": self.market_bills,
+        tables = {"policy_costs": self.policy_costs, "market_bills": self.market_bills,
                   "shadow_prices": self.shadow_prices,
                   "marginal_costs": self.marginal_costs, "concentration": self.concentration}
         if self.project_values is not None:

@@ -32,7 +32,6 @@ from planner.analysis.outcome import Outcome
 from planner.analysis.results import (
     BUDGET_COLUMNS,
     ScenarioResult,
-    capacity_built,
     investments_table,
     noise_free,
     plan_tables,
@@ -57,11 +56,14 @@ from planner.solver import (
     starting_basis,
 )
 from planner.solver.priced import budget_coupled
+from planner.tables import TABLES
 
 # A base plan within this relative distance of its optimum is still optimal (the MIP gap is 1e-9).
 NEAR_OPTIMAL = 1e-9
 
-SCENARIO_COLUMNS = ["scenario", "probability", "total_cost", "cost_with_base_builds", "hedging_saves"]
+DRAWN = "risks drawn"  # a sampled hedge's column of Scenarios
+SCENARIO_COLUMNS = [c for c in TABLES["hedge_scenarios"].columns if c != DRAWN]
+COST_COLUMNS = list(TABLES["hedge_costs"].columns)
 
 
 # A base probability this close to 0 is the rounding of scenarios that sum to 1 (N samples of 1/N each).
@@ -217,7 +219,7 @@ def _decomposed(decomposition: Decomposition, base: Solution, build_cols: np.nda
 
 def _with_samples(tables: dict, summary: list, names: list[str], sampled: SampledRisks) -> None:
     """The risks each sample drew on Scenarios (blank for base, which is no sample); N and the seed on Summary."""
-    tables["scenarios"]["risks drawn"] = [sampled.drawn.get(name) for name in names]
+    tables["scenarios"][DRAWN] = [sampled.drawn.get(name) for name in names]
     summary += [("samples", sampled.samples), ("seed", sampled.seed)]
 
 
@@ -511,9 +513,8 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
     investments = pd.concat([investments_table("hedge", model, data, hedge_builds),
                              investments_table("base plan's own", model, data, only)], ignore_index=True)
     tables = {"scenarios": pd.DataFrame(rows, columns=SCENARIO_COLUMNS), "investments": investments,
-              "capacity_built": capacity_built(investments, list(data.minerals), list(data.periods)),
               "hedge_costs": pd.DataFrame([("hedge", expected), ("base plan's own", expected_base)],
-                                          columns=["builds", "expected_cost"])}
+                                          columns=COST_COLUMNS)}
     tables.update({k: v for k, v in plan_tables(priced).items() if k not in ("investments", "stockpiles")})
     if model.vars.bought:
         tables["stockpiles"] = pd.concat([stockpiles_table(label, model, data, r.numbers, r.solution.x)

@@ -1,25 +1,34 @@
-"""One command's outcome from the outcomes of its independent blocks (minerals solved apart).
+"""One command's outcome from the outcomes of its independent blocks (minerals solved apart), and the tables
+built from other tables once the outcome is whole.
 
-A block's tables hold its minerals' rows; the merged tables hold every block's, in the order the
-joint solve would give them (scenario by scenario, minerals in sheet order), and the tables that
-add over minerals (a scenario's cost, unmet demand, a hedge's expected cost) are their sums.
+Every table merges as ``planner/tables.py`` declares it. A table whose rows are each block's own (its
+minerals') stacks the blocks' rows; a table whose every row each block lists (a scenario's cost, unmet
+demand, a hedge's expected cost) combines the blocks' values of a row column by column: costs and tonnes
+add, a status is the worst, a share is recomputed from the merged sums. A derived table (the base plan's
+mix, who pays for each rule) is built from the whole tables once, after the merge or the joint solve
+(``finished``), never per block. Rows come in the order the joint solve gives them: scenario by scenario,
+minerals in sheet order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from planner.analysis.compare import SCENARIO_COLUMNS
 from planner.analysis.explain import who_pays
 from planner.analysis.lshaped import merged_bounds
 from planner.analysis.outcome import Outcome
 from planner.analysis.plan import mix_table, plan_summary
 from planner.analysis.results import capacity_built, noise_free
-from planner.analysis.stress import STRESS_COLUMNS, sizing_chart_data, stress_summary_rows
+from planner.analysis.stress import sizing_chart_data, stress_summary_rows
 from planner.input.data import PlannerInput
-from planner.input.scenarios import apply_scenario, scenario_names
-from planner.model.objective import COMPONENTS, OPTIONAL_COMPONENTS
+from planner.input.scenarios import BASE, apply_scenario, scenario_names
+from planner.solver import OPTIMAL
+from planner.tables import DERIVED, FIRST, OUTCOMES, RECOMPUTED, SHARED, SUM, WORST, Table, declared
+
+Tables = dict[str, pd.DataFrame]
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -27,11 +36,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     non_empty = [f for f in frames if len(f)]
     if not non_empty:
         return frames[0] if frames else pd.DataFrame()
-    merged = pd.concat(non_empty, ignore_index=True)
-    return merged
+    return pd.concat(non_empty, ignore_index=True)
 
 
-def reading_order(data: PlannerInput, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def reading_order(data: PlannerInput, tables: Tables) -> Tables:
     """Every table's rows scenario by scenario (base first), then mineral by mineral in sheet order.
 
     Within a scenario and mineral, rows keep the order their analysis gave them. The joint solve
@@ -49,121 +57,104 @@ def reading_order(data: PlannerInput, tables: dict[str, pd.DataFrame]) -> dict[s
     return ordered
 
 
-def concat_tables(data: PlannerInput, outcomes: list[Outcome], skip=()) -> dict[str, pd.DataFrame]:
-    """Every table of the blocks, concatenated, in reading order."""
-    names = list(dict.fromkeys(name for o in outcomes for name in o.tables))
-    tables = {name: _concat([o.tables[name] for o in outcomes if name in o.tables])
-              for name in names if name not in skip}
-    return reading_order(data, tables)
-
-
 def _failures(outcomes: list[Outcome]) -> list[str]:
     return list(dict.fromkeys(f for o in outcomes for f in o.failures))
 
 
 def _worst(statuses) -> str:
     statuses = [s for s in statuses if isinstance(s, str)]
-    return next((s for s in statuses if s != "Optimal"), "Optimal")
+    return next((s for s in statuses if s != OPTIMAL), OPTIMAL)
 
 
-def merge_scenarios(data: PlannerInput, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The Scenarios table of the whole plan from the blocks': costs and tonnes added, shares recomputed."""
-    names = scenario_names(data)
+def _sum(values: pd.Series) -> float:
+    """The blocks' values added in block order, blanks skipped."""
+    return float(values.sum())
+
+
+def _first(values: pd.Series):
+    values = values.dropna()
+    return values.iloc[0] if len(values) else None
+
+
+def combine_rows(table: Table, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per key of ``table`` from the blocks' rows, each column combined by its declared rule.
+
+    A row whose status (its WORST column) is not Optimal has no sums: a part of the whole is missing.
+    Recomputed columns are left blank for ``RECOMPUTE``.
+    """
     stacked = pd.concat(frames, ignore_index=True)
-    numeric = [c for c in stacked.columns if c.endswith("_cost") or c in (
-        "total_cost", "cost_change", "unmet_tonnes", "unmet_change", "economic_cost_change", "lost_value",
-        "priced_out_tonnes", "reserve_drawn_tonnes")]
-    texts = [c for c in stacked.columns if c not in numeric and c not in SCENARIO_COLUMNS]
-    rows = []
-    for name in names:
-        part = stacked[stacked["scenario"] == name]
-        row = {"scenario": name, "status": _worst(part["status"])}
-        if row["status"] == "Optimal":
-            for c in numeric:
-                row[c] = float(pd.to_numeric(part[c], errors="coerce").sum())
-            if "unmet_tonnes" in row:
-                demand = sum(apply_scenario(data, name).demand.values())
-                row["unmet_share"] = row["unmet_tonnes"] / demand if demand > 0 else 0.0
-        for c in texts:
-            values = part[c].dropna()
-            row[c] = values.iloc[0] if len(values) else None
-        rows.append(row)
-    merged = pd.DataFrame(rows)
+    keys = list(table.keys)
+    rules = {c: table.column(c).combine for c in stacked.columns if c not in keys}
+    sums = [c for c, rule in rules.items() if rule == SUM]
+    if sums:  # a block that did not solve leaves blanks (None) in a column of numbers
+        stacked[sums] = stacked[sums].apply(pd.to_numeric, errors="coerce")
+    grouped = stacked.groupby(keys, sort=False, dropna=False)
+    how = {SUM: _sum, WORST: _worst, FIRST: _first}
+    combined = {c: grouped[c].agg(how[rule]) for c, rule in rules.items() if rule in how}
+    merged = pd.DataFrame(combined, index=grouped.size().index).reset_index()
+    status = next(iter(table.combined(WORST)), None)
+    if status is not None:
+        merged.loc[merged[status] != OPTIMAL, sums] = np.nan
+    return merged.reindex(columns=table.order(stacked.columns))
+
+
+def _scenario_ratios(data: PlannerInput, merged: pd.DataFrame) -> pd.DataFrame:
+    """Scenarios' shares from the merged sums: unmet_share of each scenario's demand, cost_change_pct of the
+    base plan's cost; the summed changes cleaned of the solver's noise against the merged total."""
+    solved = merged["status"] == OPTIMAL
+    demand = {name: sum(apply_scenario(data, name).demand.values()) for name in merged.loc[solved, "scenario"]}
+    merged["unmet_share"] = [(u / demand[name] if demand[name] > 0 else 0.0) if ok else np.nan
+                             for name, u, ok in zip(merged["scenario"], merged["unmet_tonnes"], solved)]
     base = merged.iloc[0]
-    if "cost_change" in merged and "total_cost" in merged and base["status"] == "Optimal":
+    if base["status"] == OPTIMAL:
         for change in ("cost_change", "economic_cost_change"):
-            if change in merged:
-                merged[change] = [noise_free(c, t) if c == c else c
-                                  for c, t in zip(merged[change], merged["total_cost"])]
+            merged[change] = [noise_free(c, t) if c == c else c for c, t in zip(merged[change], merged["total_cost"])]
         merged["cost_change_pct"] = merged["cost_change"] / base["total_cost"] if base["total_cost"] else np.nan
-    return merged.reindex(columns=_scenario_columns(data, stacked.columns))
+    return merged
 
 
-def _scenario_columns(data: PlannerInput, present) -> list[str]:
-    """The joint table's column order: measures, top shares mineral by mineral, then cost components."""
-    pairs = [f"{m} {s}" for m in data.minerals for s in ("supply", "refining")]
-    costs = [f"{c}_cost" for c in (*COMPONENTS, *OPTIONAL_COMPONENTS)]
-    known = SCENARIO_COLUMNS + pairs + costs
-    return [c for c in known if c in present] + [c for c in present if c not in known]
+# How each table with RECOMPUTED columns computes them from its merged rows (planner/tables.py declares which).
+RECOMPUTE: dict[str, Callable[[PlannerInput, pd.DataFrame], pd.DataFrame]] = {"scenarios": _scenario_ratios}
+
+
+def merge_tables(command: str, data: PlannerInput, outcomes: list[Outcome]) -> Tables:
+    """Every table of the blocks' outcomes merged as declared, in reading order."""
+    names = list(dict.fromkeys(name for o in outcomes for name in o.tables))
+    merged = {}
+    for name in names:
+        table = declared(command, name)
+        frames = [o.tables[name] for o in outcomes if name in o.tables]
+        if table.rows == DERIVED:
+            raise ValueError(f"planner {command}: table {name} is built after the merge, not by a block")
+        if table.rows == SHARED:
+            merged[name] = combine_rows(table, frames)
+            if table.combined(RECOMPUTED):
+                merged[name] = RECOMPUTE[table.name](data, merged[name])
+        else:
+            merged[name] = _concat(frames)
+    return reading_order(data, merged)
 
 
 def merge_plan(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
-    tables = concat_tables(data, outcomes, skip=("scenarios", "mix", "capacity_built", "who_pays"))
-    tables["scenarios"] = merge_scenarios(data, [o.tables["scenarios"] for o in outcomes])
-    if "policy_costs" in tables:  # a rule spans blocks: its line sums every block's minerals
-        tables["who_pays"] = who_pays(tables["policy_costs"], tables.get("market_bills", pd.DataFrame()))
-    if "mix" in outcomes[0].tables:
-        tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
-    if "investments" in tables:
-        base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
-        tables["capacity_built"] = capacity_built(base_builds, list(data.minerals), list(data.periods))
-    ordered = {name: tables[name] for name in outcomes[0].tables if name in tables}
-    ordered.update({k: v for k, v in tables.items() if k not in ordered})
-    return Outcome(ordered, plan_summary(ordered, "policy_costs" in ordered), _failures(outcomes))
+    tables = merge_tables("solve", data, outcomes)
+    return Outcome(tables, plan_summary(tables, "policy_costs" in tables), _failures(outcomes))
 
 
 def merge_stress(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
-    tables = concat_tables(data, outcomes, skip=("stress", "scenarios", "sizing_chart_data"))
-    stacked = pd.concat([o.tables["stress"] for o in outcomes], ignore_index=True)
-    rows = []
-    for name in list(data.scenarios):
-        part = stacked[stacked["scenario"] == name]
-        status = _worst(part["status"])
-        row = {"scenario": name, "status": status, "first_period": part["first_period"].iloc[0]}
-        for c in STRESS_COLUMNS:
-            if c not in row and status == "Optimal":
-                row[c] = float(pd.to_numeric(part[c], errors="coerce").sum())
-        rows.append(row)
-    tables["stress"] = pd.DataFrame(rows, columns=STRESS_COLUMNS)
-    tables["scenarios"] = merge_scenarios(data, [o.tables["scenarios"] for o in outcomes])
-    if "sizing_runs" in tables:
-        tables["sizing_chart_data"] = sizing_chart_data(tables["sizing_runs"], list(data.minerals))
-    ordered = {name: tables[name] for name in outcomes[0].tables if name in tables}
+    tables = merge_tables("stress", data, outcomes)
     base_total = sum(float(dict(o.summary)["total_cost"] or 0.0) for o in outcomes)
-    return Outcome(ordered, stress_summary_rows(base_total, tables["stress"], data), _failures(outcomes))
+    return Outcome(tables, stress_summary_rows(base_total, tables["stress"], data), _failures(outcomes))
 
 
 def merge_frontier(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
-    tables = concat_tables(data, outcomes)
+    tables = merge_tables("frontier", data, outcomes)
     summary = dict(outcomes[0].summary)
     return Outcome(tables, [("scope", summary.get("scope")), ("steps", len(tables.get("frontier", [])))],
                    _failures(outcomes))
 
 
 def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
-    tables = concat_tables(data, outcomes, skip=("scenarios", "hedge_costs", "capacity_built"))
-    stacked = pd.concat([o.tables["scenarios"] for o in outcomes if "scenarios" in o.tables], ignore_index=True)
-    # A sampled hedge's samples are drawn once, before the blocks split: every block lists the same risks drawn.
-    drawn = {"risks drawn": ("risks drawn", "first")} if "risks drawn" in stacked.columns else {}
-    scenarios = stacked.groupby("scenario", sort=False).agg(
-        probability=("probability", "first"), total_cost=("total_cost", "sum"),
-        cost_with_base_builds=("cost_with_base_builds", "sum"), hedging_saves=("hedging_saves", "sum"),
-        **drawn).reset_index()
-    tables["scenarios"] = scenarios
-    costs = pd.concat([o.tables["hedge_costs"] for o in outcomes if "hedge_costs" in o.tables])
-    tables["hedge_costs"] = costs.groupby("builds", sort=False)["expected_cost"].sum().reset_index()
-    tables["capacity_built"] = capacity_built(tables.get("investments", pd.DataFrame()), list(data.minerals),
-                                              list(data.periods))
+    tables = merge_tables("hedge", data, outcomes)
     items = [dict(o.summary) for o in outcomes]
     backed = "; ".join(b for b in (i.get("projects_backed") for i in items) if b and b != "none") or "none"
     summary = [("expected_cost", sum(i["expected_cost"] for i in items) if all(i.get("expected_cost") is not None
@@ -177,5 +168,49 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
     stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
     if any("stock_bought" in i for i in items):
         summary.insert(5, ("stock_bought", "; ".join(stock) or "none"))
-    ordered = {name: tables[name] for name in outcomes[0].tables if name in tables}
-    return Outcome(ordered, summary, _failures(outcomes))
+    return Outcome(tables, summary, _failures(outcomes))
+
+
+# --- the derived tables, built once the tables they read are whole ---------------------------------------
+
+def _mix(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
+
+
+def _base_plan_builds(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    builds = tables["investments"]
+    return capacity_built(builds[builds["scenario"] == BASE], list(data.minerals), list(data.periods))
+
+
+def _every_plans_builds(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return capacity_built(tables["investments"], list(data.minerals), list(data.periods))
+
+
+def _who_pays(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return who_pays(tables["policy_costs"], tables["market_bills"])
+
+
+def _sizing_chart(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return sizing_chart_data(tables["sizing_runs"], list(data.minerals))
+
+
+# Each command's derived tables (planner/tables.py declares what each is built from). A plan's capacity is
+# its base plan's builds; a hedge's, both sets of builds it compares.
+DERIVE: dict[str, dict[str, Callable[[PlannerInput, Tables], pd.DataFrame]]] = {
+    "solve": {"mix": _mix, "capacity_built": _base_plan_builds, "who_pays": _who_pays},
+    "stress": {"sizing_chart_data": _sizing_chart},
+    "hedge": {"capacity_built": _every_plans_builds},
+}
+
+
+def finished(command: str, data: PlannerInput, tables: Tables) -> Tables:
+    """``command``'s whole tables (the joint solve's, or the merged blocks'), with each derived table built
+    where its sources are, rows in reading order and tables in the order the command declares them."""
+    tables = dict(tables)
+    for name, build in DERIVE.get(command, {}).items():
+        if all(source in tables for source in declared(command, name).sources):
+            tables[name] = build(data, tables)
+    tables = reading_order(data, tables)
+    order = OUTCOMES.get(command, {})
+    return {**{name: tables[name] for name in order if name in tables},
+            **{name: frame for name, frame in tables.items() if name not in order}}

@@ -19,7 +19,7 @@ from planner.analysis.compare import compare_scenarios, scenario_mix
 from planner.analysis.explain import explain
 from planner.analysis.outcome import Outcome
 from planner.analysis.prices import prices_table
-from planner.analysis.results import ScenarioResult, capacity_built, plan_tables, scenario_result
+from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, numbers_for
@@ -31,7 +31,8 @@ from planner.solver.pool import SessionPool
 
 def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explain_plan: bool = True,
                workers: int | None = None) -> Outcome:
-    """Solve ``base`` and every scenario; explain the base plan; return the plan's tables."""
+    """Solve ``base`` and every scenario; explain the base plan; return the plan's tables (the tables built from
+    them, its mix and who pays, come after: ``planner.analysis.merge.finished``)."""
     with stages.stage("solve"):
         results = solve_scenarios(model, data, session, stages, workers)
     base = results[0]
@@ -45,10 +46,6 @@ def solve_plan(model: Model, data: PlannerInput, session, stages: Stages, explai
                                            "scenario_mix": scenario_mix(model, data, results)}
         tables.update(plan_tables(results))
         tables["prices"] = prices_table(model, data, results)
-        tables["mix"] = mix_table(tables["flows"], tables["refining"], list(data.minerals), list(data.periods))
-        if "investments" in tables:
-            base_builds = tables["investments"][tables["investments"]["scenario"] == "base"]
-            tables["capacity_built"] = capacity_built(base_builds, list(data.minerals), list(data.periods))
         if explanation is not None:
             tables.update(explanation.tables())
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]

@@ -29,10 +29,9 @@ from planner.model.build import Model, Numbers, banned_columns, numbers_for
 from planner.model.objective import cost_components
 from planner.runinfo import Stages
 from planner.solver import Session, restored, solve_from, starting_basis
+from planner.tables import TABLES
 
-STRESS_COLUMNS = ["scenario", "status", "total_cost", "extra_cost", "unmet_tonnes", "shortfall_tonnes",
-                  "first_period", "spot_tonnes", "reserve_drawn_tonnes", "unmet_above_base_tonnes",
-                  "economic_extra_cost", "priced_out_tonnes"]
+STRESS_COLUMNS = list(TABLES["stress"].columns)
 BY_MINERAL_COLUMNS = ["reserve_days", "scenario", "mineral", "status", "base_cost", "stress_cost", "extra_cost",
                       "base_holding_cost", "unmet_tonnes", "unmet_above_base_tonnes", "shortfall_tonnes",
                       "spot_tonnes", "reserve_drawn_tonnes"]
@@ -114,7 +113,6 @@ def stress_plan(model: Model, data: PlannerInput, session: Session, stages: Stag
             sizing = pd.DataFrame(sizing_rows, columns=BY_MINERAL_COLUMNS)
             tables["reserve_sizing"] = sizing_summary(sizing)
             tables["sizing_runs"] = sizing
-            tables["sizing_chart_data"] = sizing_chart_data(sizing, list(data.minerals))
         tables["scenarios"] = compare_scenarios(model, data, results)[0]
         tables.update(plan_tables(results))
     failures = [f"scenario {r.scenario}: {r.status}" for r in results if not r.optimal]
@@ -239,15 +237,15 @@ def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
     return out
 
 
-def _stress_row(r: ScenarioResult) -> tuple:
-    if r.status != "Optimal":
-        return (r.scenario, r.status, None, None, None, None, r.measures.get("first_period"), None, None, None, None,
-                None)
-    unmet = float(r.tables["unmet"]["tonnes"].sum())
-    shortfall = float(r.tables["reserve"]["shortfall"].sum()) if len(r.tables["reserve"]) else 0.0
-    return (r.scenario, r.status, r.total_cost, r.measures["extra_cost"], unmet, shortfall, r.measures["first_period"],
-            r.measures["spot_tonnes"], r.measures["reserve_drawn_tonnes"], r.measures["unmet_above_base_tonnes"],
-            r.measures["economic_extra_cost"], r.measures["priced_out_tonnes"])
+def _stress_row(r: ScenarioResult) -> dict:
+    """The scenario's row of Stress by column name: its measures (``_stress_one``), and its cost and totals where
+    it solved."""
+    row = {"scenario": r.scenario, "status": r.status, "first_period": r.measures.get("first_period")}
+    if r.optimal:
+        shortfall = float(r.tables["reserve"]["shortfall"].sum()) if len(r.tables["reserve"]) else 0.0
+        row.update(r.measures, total_cost=r.total_cost, unmet_tonnes=float(r.tables["unmet"]["tonnes"].sum()),
+                   shortfall_tonnes=shortfall)
+    return row
 
 
 def sizing_summary(sizing: pd.DataFrame) -> pd.DataFrame:

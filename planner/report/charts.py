@@ -1,10 +1,11 @@
 """Native Excel charts (XlsxWriter), each pointing at cells of a written table.
 
-A chart builder receives the workbook and returns a chart whose data live on a named sheet,
-so a reviewer can trace every bar to a cell. Every country keeps one colour in every workbook
-(``country_colour``, keyed by its code); every axis title names its unit; a bar chart of totals of one
-sign starts at zero, so bars compare by their length; charts that would carry no information (a flat
-line, an empty series) are not drawn.
+A chart builder receives the workbook and returns a chart whose data live on a named sheet, so a
+reviewer can trace every bar to a cell; it finds each column by its name (a table's columns per country
+or mineral are those its declaration in ``planner/tables.py`` does not name). Every country keeps one
+colour in every workbook (``country_colour``, keyed by its code); every axis title names its unit; a bar
+chart of totals of one sign starts at zero, so bars compare by their length; charts that would carry no
+information (a flat line, an empty series) are not drawn.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import zlib
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_range_abs
+
+from planner.tables import TABLES
 
 CHART_W, CHART_H = 640, 320
 ROWS_PER_CHART, COLS_PER_CHART = 17, 10
@@ -208,19 +211,21 @@ def mix_charts(sheet: str, mix: pd.DataFrame) -> list:
     """Stacked columns of tonnes by country over the periods, per mineral and stage (base plan)."""
     if mix.empty:
         return []
-    countries = [c for c in mix.columns if c not in ("mineral", "stage", "period")]
+    countries = TABLES["mix"].data_named(mix.columns)
     return [_mix_chart(sheet, mix, countries, mineral, stage, idx)
             for (mineral, stage), idx in mix.groupby(["mineral", "stage"], sort=False).indices.items()]
 
 
 def _mix_chart(sheet, mix, countries, mineral, stage, idx):
     first, last = int(idx[0]) + 1, int(idx[-1]) + 1  # +1: header row
-    used = [(j, c) for j, c in enumerate(countries, start=3) if mix.iloc[idx][c].sum() > 0]
+    cols = list(mix.columns)
+    t = cols.index("period")
+    used = [(cols.index(c), c) for c in countries if mix.iloc[idx][c].sum() > 0]
 
     def build(wb):
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for j, country in used:
-            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 2, last, 2],
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, t, last, t],
                               "values": [sheet, first, j, last, j], "gap": 60,
                               "fill": {"color": country_colour(country)}})
         verb = "mined" if stage == "supply" else "refined"
@@ -261,24 +266,24 @@ def _scenario_mix_chart(sheet, cols, scenario, mineral, stage, first, last, chan
 def capacity_built_charts(sheet: str, built: pd.DataFrame) -> list:
     """Stacked columns of capacity added by country in each period, one chart per plan, mineral and stage
     (tonnes of different minerals, or of mines and refineries, are never added)."""
-    keys = ["scenario", "mineral", "stage"]
-    countries = [c for c in built.columns if c not in (*keys, "period")]
+    cols = list(built.columns)
+    countries = TABLES["capacity_built"].data_named(cols)
     builders = []
-    for (plan, mineral, stage), idx in built.groupby(keys, sort=False).indices.items():
+    for (plan, mineral, stage), idx in built.groupby(["scenario", "mineral", "stage"], sort=False).indices.items():
         block = built.iloc[idx]
-        used = [(j, c) for j, c in enumerate(built.columns) if c in countries and block[c].sum() > 0]
+        used = [(cols.index(c), c) for c in countries if block[c].sum() > 0]
         if used:
             tallest = float(block[[c for _j, c in used]].sum(axis=1).max())
             builders.append(_capacity_chart(sheet, plan, mineral, stage, int(idx[0]) + 1, int(idx[-1]) + 1, used,
-                                            tonnes_format(tallest)))
+                                            cols.index("period"), tonnes_format(tallest)))
     return builders
 
 
-def _capacity_chart(sheet, plan, mineral, stage, first, last, used, y_format):
+def _capacity_chart(sheet, plan, mineral, stage, first, last, used, t, y_format):
     def build(wb):
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for j, country in used:
-            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 3, last, 3],
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, t, last, t],
                               "values": [sheet, first, j, last, j], "gap": 60,
                               "fill": {"color": country_colour(country)}})
         what = "mining" if stage == "supply" else "refining"
@@ -310,12 +315,16 @@ def reserve_charts(sheet: str, reserve: pd.DataFrame) -> list:
 
 
 def _reserve_chart(sheet, base, mineral, market, idx):
+    cols = list(base.columns)
+    t = cols.index("period")
+
     def build(wb):
         rows = base.index[idx]
         first, last = int(rows[0]) + 1, int(rows[-1]) + 1
         chart = wb.add_chart({"type": "line"})
-        for col, name, colour, dash in ((4, "stock", SCENARIO_COLOUR, "solid"), (5, "target", "#D62728", "dash")):
-            chart.add_series({"name": name, "categories": [sheet, first, 3, last, 3],
+        for name, colour, dash in (("stock", SCENARIO_COLOUR, "solid"), ("target", "#D62728", "dash")):
+            col = cols.index(name)
+            chart.add_series({"name": name, "categories": [sheet, first, t, last, t],
                               "values": [sheet, first, col, last, col],
                               "line": {"color": colour, "width": 2.25, "dash_type": dash},
                               "marker": {"type": "circle", "size": 5,
@@ -366,22 +375,23 @@ def sizing_charts(sheet: str, wide: pd.DataFrame) -> list:
 
     A scenario whose every line is zero (no unmet demand at any size) is not drawn.
     """
-    minerals = [c for c in wide.columns if c not in ("scenario", "reserve_days")]
+    cols = list(wide.columns)
+    minerals = TABLES["sizing_chart_data"].data_named(cols)
     builders = []
     for scenario, idx in wide.groupby("scenario", sort=False).indices.items():
         block = wide.iloc[idx][minerals].fillna(0.0)
-        lines = [(j, m) for j, m in enumerate(minerals, start=2) if (block[m].abs() > 1e-6).any()]
+        lines = [(cols.index(m), m) for m in minerals if (block[m].abs() > 1e-6).any()]
         if lines:
-            builders.append(_sizing_chart(sheet, scenario, idx, lines))
+            builders.append(_sizing_chart(sheet, scenario, idx, lines, cols.index("reserve_days")))
     return builders
 
 
-def _sizing_chart(sheet, scenario, idx, lines):
+def _sizing_chart(sheet, scenario, idx, lines, days):
     def build(wb):
         first, last = int(idx[0]) + 1, int(idx[-1]) + 1
         chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         for i, (j, _m) in enumerate(lines):
-            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, 1, last, 1],
+            chart.add_series({"name": [sheet, 0, j], "categories": [sheet, first, days, last, days],
                               "values": [sheet, first, j, last, j], "marker": {"type": "circle", "size": 5},
                               "line": {"color": PALETTE[i % len(PALETTE)]}})
         _style(chart, f"{scenario}: unmet demand against reserve size", "unmet t beyond the base plan",

@@ -1,9 +1,9 @@
 """Compose each command's output workbook from its result tables: which sheets, in which order, with which charts.
 
 Nothing is computed here: every table comes ready from the analysis layer; number formats,
-header notes and wrapping come from the output schema (``columns.py``). A command's function
-takes the finished run (its inputs, its :class:`~planner.analysis.outcome.Outcome` and its run
-report) and returns the sheets in order.
+header notes and wrapping come from the tables' declarations (``planner/tables.py``, read through
+``columns.py``). A command's function takes the finished run (its inputs, its
+:class:`~planner.analysis.outcome.Outcome` and its run report) and returns the sheets in order.
 """
 
 from __future__ import annotations
