@@ -609,6 +609,7 @@ class Data:
         self.dem: dict[tuple, float] = {}
         self.supply_cap: dict[tuple, float] = {}
         self.before_measures: dict[tuple, float] = {}  # supply capacity before a measure in force cut it
+        self.piles: list = []  # the governments' stockpiles (`stockpiles`), set by `prepare`
         self.indonesia_quota_factor, self.indonesia_quota_source, self.indonesia_quota_note = indonesia_quota(ref)
         self.refine_cap: dict[tuple, float] = {}
 
@@ -1098,6 +1099,7 @@ def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     market_shares(d, src)
     capacities(d, src)
     measures_in_force(d, src)
+    d.piles = stockpiles(d)  # read once: reserve_target asks for them per mineral, market and period
     return d
 
 
@@ -1341,7 +1343,7 @@ def target_days(pile: Stockpile, t: int) -> float:
 def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
     a = d.assumptions
     reserve, targets = [], []
-    for pile in stockpiles(d):
+    for pile in d.piles:
         for m in pile.minerals:
             reserve.append({"mineral": m, "market": pile.market,
                             "initial_stock": rnd(demand_2025(d, m, pile.market) * pile.start_days[m] / 365),
@@ -1363,7 +1365,7 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
                 r["confidence"] if pile.market != "JPN" else "low",
                 {"USA": "nothing bought by February 2026", "KOR": "42 days held on average, lithium under 6",
                  "JPN": "holdings secret by policy: the state's 42 of the 60-day standard"}[pile.market])
-    vault = next(p for p in stockpiles(d) if p.market == "USA")
+    vault = next(p for p in d.piles if p.market == "USA")
     cost = sum(d.dem[m, "USA", PERIODS[-1]] * vault.target_days / 365 * d.price[m] for m in vault.minerals)
     src.add("DERIVED", "reserve_targets", f"Project Vault's {vault.target_days:g} days of US {PERIODS[-1]} demand "
             "cost this at early-2026 prices, against its USD " + f"{num(vault.row['budget_usd']) / 1e9:.2f} bn",
@@ -1381,7 +1383,7 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
 
 def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
     """Stock the reserve of (m, mk) must hold at the end of year t (t < first period: start)."""
-    pile = next((p for p in stockpiles(d) if p.market == mk and m in p.minerals), None)
+    pile = next((p for p in d.piles if p.market == mk and m in p.minerals), None)
     if pile is None:
         return 0.0
     if t < PERIODS[0]:

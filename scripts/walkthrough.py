@@ -119,8 +119,8 @@ def figures(workdir: Path) -> dict[str, str]:
     f["us_45x_cost"] = _money(us["rule_cost"].sum())
     f["us_45x_minerals"] = " and ".join(us[us["rule_cost"] > 5e5]["mineral"].unique()) or "none"
     # cobalt under the DRC's quota: how far short, and what the price does
-    short = dict(zip(plan.tables["priced_out"].query("scenario == 'base'").groupby("mineral")["tonnes"].sum().index,
-                     plan.tables["priced_out"].query("scenario == 'base'").groupby("mineral")["tonnes"].sum()))
+    priced_out = plan.tables["priced_out"]
+    short = priced_out[priced_out["scenario"] == "base"].groupby("mineral")["tonnes"].sum()
     demand = plan.data.demand
     cobalt_demand = sum(tonnes for key, tonnes in demand.items() if key[0] == "cobalt")
     f["cobalt_priced_out"] = _tonnes(short.get("cobalt", 0.0))
