@@ -197,17 +197,34 @@ class Master:
             self.h.clearSolver()
             self.h.run()
             status = self.h.modelStatusToString(self.h.getModelStatus())
-        seconds = time.perf_counter() - start
         if status != "Optimal":
-            self.last = MasterSolution(f"the master: {status}", seconds=seconds)
+            self.last = MasterSolution(f"the master: {status}", seconds=time.perf_counter() - start)
             return self.last
         info = self.h.getInfo()
         x = np.asarray(self.h.getSolution().col_value, dtype=np.float64)
         objective = float(info.objective_function_value)
+        if self.mip and not self._consistent(x, objective):
+            # HiGHS 1.16 can return the start it was given as the solution while reporting the better objective it
+            # found (seen where presolve removes the thetas); without the start it returns what it found.
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.modelStatusToString(self.h.getModelStatus())
+            if status != "Optimal":
+                self.last = MasterSolution(f"the master: {status}", seconds=time.perf_counter() - start)
+                return self.last
+            info = self.h.getInfo()
+            x = np.asarray(self.h.getSolution().col_value, dtype=np.float64)
+            objective = float(info.objective_function_value)
+        seconds = time.perf_counter() - start
         bound = float(info.mip_dual_bound) if self.mip else objective
         self.last = MasterSolution(OPTIMAL, x[:self.n].copy(), x[self.n:] * self.scale, objective * self.scale,
                                    min(bound, objective) * self.scale, seconds)
         return self.last
+
+    def _consistent(self, x: np.ndarray, objective: float) -> bool:
+        """Whether the values ``x`` score the objective the solver reports (in the master's scaled units)."""
+        scored = float(self.cost @ x[:self.n]) / self.scale + float(self.weights @ x[self.n:])
+        return abs(scored - objective) <= 1e-7 * max(1.0, abs(objective))
 
     def prices(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The reduced costs of b and the duals of the shared rows at the last solve (a mixed-integer one: of the
@@ -300,8 +317,9 @@ def l_shaped(master: Master, evaluate: Callable[[np.ndarray], list[Recourse]], s
         total = float(master.cost @ decisions) + float(weights @ np.array([r.cost for r in recourse]))
         if master.within_caps(decisions, recourse) and total < upper:
             best, upper = decisions.copy(), total
+        cuts = master.add_cuts(decisions, recourse, theta)  # first: the first cuts set the master's scale
         master.remember(decisions, recourse)
-        return recourse, None, master.add_cuts(decisions, recourse, theta)
+        return recourse, None, cuts
 
     def stopped(status: str, iterations: int, failed: int | None = None) -> LShaped:
         return LShaped(status, best, lower, upper, iterations, failed, history, master_seconds)
