@@ -20,7 +20,7 @@ import pandas as pd
 from planner.analysis.budget_frontier import budget_curve
 from planner.analysis.frontier import choose_scope, frontier_curve, frontier_pairs
 from planner.analysis.hedge import hedge_plan, sample_scenarios
-from planner.analysis.merge import finished, merge_frontier, merge_hedge, merge_plan, merge_stress
+from planner.analysis.merge import finished, finished_summary, merge_frontier, merge_hedge, merge_plan, merge_stress
 from planner.analysis.options import (
     BudgetFrontierOptions,
     FrontierOptions,
@@ -231,6 +231,7 @@ def run_command(options: Options | str, input_path: str | os.PathLike, output: s
         outcome, model, size, solver, blocks = run_in_blocks(command, data, options, stages, joint, block_workers,
                                                              scheduler)
     outcome.tables = finished(command.name, data, outcome.tables)  # the derived tables, once, on either path
+    outcome.summary = finished_summary(command.name, outcome.summary, outcome.tables)
     with stages.stage("run report"):
         report = RunReport(command.name, str(input_path), file_sha256(input_path), solver, size, stages.seconds,
                            list(data.skipped_sheets), versions=package_versions())

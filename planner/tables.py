@@ -454,6 +454,34 @@ _TABLES = [
                 "risks drawn": Col(TEXT, "planner hedge --samples: the events the sample drew (sheet risks), as "
                                          "risk@start period, as the sweep's Samples sheet writes them; (none) = no "
                                          "event, the base scenario. Blank for base, which is no sample.", wrap=True)}),
+    _table("hedge_scenario_unmet", "scenario, mineral, unmet_tonnes, unmet_with_base_builds", "scenario, mineral",
+           own={"unmet_tonnes": Col(_T, "Demand of the mineral left unserved over every market and period, with the "
+                                        "hedge's builds."),
+                "unmet_with_base_builds": Col(_T, "The same with the base plan's own builds.")}),
+    _table("hedge_cost_distribution", "builds, expected_cost, no_event_cost, p95_cost, worst_cost, worst_scenario",
+           "builds", DERIVED, sources="scenarios",
+           own={"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario."),
+                "no_event_cost": Col(_M, "The base scenario's cost (nothing happens) with these builds."),
+                "p95_cost": Col(_M, "95th percentile: the cost that scenarios of at least 95% of the probability "
+                                    "stay within (of a sampled hedge: 95% of the samples)."),
+                "worst_cost": Col(_M, "The dearest scenario's cost."),
+                "worst_scenario": Col(TEXT, "The dearest scenario.")}),
+    _table("hedge_unmet_distribution", "mineral, builds, expected_unmet, p95_unmet, worst_unmet, p_any_unmet",
+           "mineral, builds", DERIVED, sources="scenarios, scenario_unmet",
+           own={"expected_unmet": Col(_T, "Probability-weighted unmet demand over the horizon, all markets."),
+                "p95_unmet": Col(_T, "95th percentile of the unmet demand: scenarios of at least 95% of the "
+                                     "probability leave no more unmet."),
+                "worst_unmet": Col(_T, "The most any scenario leaves unmet."),
+                "p_any_unmet": Col(_S, "Probability that some demand of the mineral goes unmet.")}),
+    _table("hedge_cost_histogram", "extra_cost_range, from_cost, to_cost, with_hedge, with_base_builds",
+           "extra_cost_range", DERIVED, sources="scenarios",
+           own={"extra_cost_range": Col(TEXT, "A range of cost above the base plan's (its own builds, nothing "
+                                              "happening); the first range holds costs at or below it."),
+                "from_cost": Col(_M, "Lower edge of the range (exclusive, but for the first)."),
+                "to_cost": Col(_M, "Upper edge of the range (inclusive)."),
+                "with_hedge": Col(_S, "Probability of a cost in the range with the hedge's builds (of a sampled "
+                                      "hedge: the share of samples)."),
+                "with_base_builds": Col(_S, "The same with the base plan's own builds.")}),
     _table("hedge_costs", "builds, expected_cost", "builds", SHARED, combine={SUM: "expected_cost"},
            own={"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario.")}),
     _table("decision_values", "decision, kind, mineral, period, built, bought_tonnes, base_plan_too, cost, "
@@ -547,8 +575,9 @@ OUTCOMES: dict[str, dict[str, str]] = {
                       "project_values"),
     "stress": _outcome(f"stress, stress_by_mineral, reserve_sizing, sizing_runs, sizing_chart_data, scenarios, "
                        f"{_PLAN_TABLES}"),
-    "hedge": {"scenarios": "hedge_scenarios",
-              **_outcome("investments, capacity_built, hedge_costs, flows, refining, deliveries, reserve, unmet, "
+    "hedge": {"scenarios": "hedge_scenarios", "scenario_unmet": "hedge_scenario_unmet",
+              **_outcome("investments, capacity_built, hedge_costs, hedge_cost_distribution, "
+                         "hedge_unmet_distribution, hedge_cost_histogram, flows, refining, deliveries, reserve, unmet, "
                          "paths, excess, priced_out, budgets, stockpiles, decision_values")},
     "frontier": _outcome("frontier_summary, frontier"),
     "budget_frontier": _outcome("budget_frontier, budget_mix"),

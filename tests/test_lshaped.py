@@ -319,6 +319,25 @@ def test_one_worker_or_two_and_the_method_chosen_by_size(tmp_path):
     assert run_info(pd.read_excel(out, sheet_name=None))["hedge_method"] == "extensive form"
 
 
+def test_a_dask_cluster_solves_the_subproblems_to_the_same_hedge(tmp_path):
+    # The one-mineral world's 40 samples decompose; on a 2-worker Dask LocalCluster the subproblems go to its
+    # workers and the hedge is the one this process finds alone, every sheet alike.
+    distributed = pytest.importorskip("dask.distributed")
+    path = integer_world(tmp_path / "world.xlsx", 4, minerals=1)
+    books = {}
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        for where, args in (("here", ["--workers", "1"]), ("dask", ["--scheduler", cluster.scheduler_address])):
+            out = tmp_path / f"{where}.xlsx"
+            assert main(["hedge", str(path), "--samples", "40", *args, "-o", str(out), "-q"]) == 0
+            books[where] = pd.read_excel(out, sheet_name=None)
+    assert run_info(books["dask"])["hedge_method"] == DECOMPOSED
+    assert "dask scheduler" in run_info(books["dask"])["hedge_subproblems_solved_by"]
+    for sheet in books["here"]:
+        if sheet != "Run info":
+            pd.testing.assert_frame_equal(books["here"][sheet], books["dask"][sheet])
+
+
 def test_identical_samples_share_one_subproblem(tmp_path):
     # 40 samples of the one-mineral world: far fewer distinct ones (each sample draws from 3 risks), one theta each.
     path = integer_world(tmp_path / "world.xlsx", 4, minerals=1)

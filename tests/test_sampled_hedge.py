@@ -107,6 +107,63 @@ def test_a_coin_flip_halt_against_the_sweeps_own_draws(tmp_path):
     assert samples.loc[~halted, "cost_with_base_builds"].tolist() == pytest.approx([1200] * (20 - k))
 
 
+def test_the_coin_flip_spreads_as_each_set_of_builds_leaves_it(tmp_path):
+    # The coin flip again: with the hedge's 100 t of stock every sample costs 1,500 and leaves nothing unmet; with
+    # the base plan's own (none), the k halted samples cost 100,000 and leave all 100 t unmet, the rest 1,200.
+    # The base plan's own cost, nothing happening, is 1,200: the hedge's samples sit 300 above it, the halted
+    # ones 98,800. Ranges of 10,000 (the round width that covers 98,800 in at most 12).
+    sheets = stock_book(0.5)
+    hedge = run(tmp_path, "hedge", sheets, "--samples", "20", "--seed", "3")
+    samples = hedge["Scenarios"].set_index("scenario").drop("base")
+    k = int((samples["risks drawn"] == "halt@2026").sum())
+    assert 2 <= k < 20  # the seed halts more than 5% of the samples: the base plan's 95th percentile is a halt
+    spread = hedge["Cost distribution"].set_index("builds")
+    assert spread.loc["hedge", ["expected_cost", "no_event_cost", "p95_cost", "worst_cost"]].tolist() == \
+        pytest.approx([1500, 1500, 1500, 1500])
+    assert spread.loc["base plan's own", ["expected_cost", "no_event_cost", "p95_cost", "worst_cost"]].tolist() == \
+        pytest.approx([(20 - k) / 20 * 1200 + k / 20 * 100_000, 1200, 100_000, 100_000])
+    s = summary(hedge)
+    assert [float(s["p95_cost"]), float(s["p95_cost_with_base_builds"])] == pytest.approx([1500, 100_000])
+    unmet = hedge["Unmet distribution"].set_index("builds")
+    assert unmet.loc["hedge", ["expected_unmet", "p95_unmet", "worst_unmet", "p_any_unmet"]].tolist() == \
+        pytest.approx([0, 0, 0, 0])
+    assert unmet.loc["base plan's own", ["expected_unmet", "p95_unmet", "worst_unmet", "p_any_unmet"]].tolist() == \
+        pytest.approx([100 * k / 20, 100, 100, k / 20])
+    histogram = hedge["Cost histogram"]
+    assert histogram["to_cost"].tolist() == pytest.approx([0] + [10_000 * i for i in range(1, 11)])
+    assert histogram["with_hedge"].tolist() == pytest.approx([0, 1] + [0] * 9)
+    assert histogram["with_base_builds"].tolist() == pytest.approx([(20 - k) / 20] + [0] * 9 + [k / 20])
+    by_sample = hedge["Scenario unmet"].set_index("scenario")
+    halted = samples.index[samples["risks drawn"] == "halt@2026"]
+    assert by_sample.loc[halted, "unmet_with_base_builds"].tolist() == pytest.approx([100] * k)
+    assert by_sample["unmet_tonnes"].tolist() == pytest.approx([0] * 21)
+
+
+def test_the_plan_tables_of_a_sampled_hedge_hold_the_base_scenario_alone(tmp_path):
+    # A sample's flows are one draw of many: only base's are written, and they are the hedge's (its stock drawn).
+    hedge = run(tmp_path, "hedge", two_mineral_book(), "--samples", "12", "--seed", "4")
+    for sheet in ("Flows", "Refining", "Deliveries", "Reserve"):
+        assert set(hedge[sheet]["scenario"]) == {"base"}, sheet
+    assert "base only" in summary(hedge)["plans_written"]
+    unmet = hedge["Scenario unmet"]
+    assert len(unmet) == 13 * 2 and set(unmet["mineral"]) == {"li", "co"}
+    listed_scenarios = run(tmp_path, "hedge", listed(two_mineral_book(), tmp_path / "l.xlsx", 12, 4), name="listed")
+    assert set(listed_scenarios["Flows"]["scenario"]) == set(listed_scenarios["Scenarios"]["scenario"])
+    assert "plans_written" not in summary(listed_scenarios)
+
+
+def test_the_95th_percentile_is_the_least_cost_95_percent_of_the_probability_stays_within():
+    from planner.analysis.spread import weighted_quantile
+
+    values = list(range(100, 0, -1))  # 100 samples of 1/100, given in any order
+    assert weighted_quantile(values, [0.01] * 100, 0.95) == 95
+    # Base weighs 0 (a sampled hedge): it never counts, however dear.
+    assert weighted_quantile([10**9, 1, 2], [0, 0.5, 0.5], 0.95) == 2
+    # Listed scenarios: base 0.5 at 10, 0.2 at 20, 0.3 at 30: P(X <= 20) = 0.7 < 0.95 <= P(X <= 30).
+    assert weighted_quantile([10, 30, 20], [0.5, 0.3, 0.2], 0.95) == 30
+    assert weighted_quantile([10, 30, 20], [0.5, 0.3, 0.2], 0.5) == 10
+
+
 def listed(sheets: dict, path, n: int, seed: int) -> dict:
     """``sheets`` with the sweep's samples (``draw_samples``, ``sample_rows``) written on the scenarios sheet, 1/n each.
 

@@ -36,7 +36,9 @@ from planner.analysis.results import (
     noise_free,
     plan_tables,
     scenario_result,
+    scenario_totals,
     stockpiles_table,
+    unmet_by_mineral,
 )
 from planner.analysis.sweep import require_risks
 from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
@@ -64,6 +66,7 @@ NEAR_OPTIMAL = 1e-9
 DRAWN = "risks drawn"  # a sampled hedge's column of Scenarios
 SCENARIO_COLUMNS = [c for c in TABLES["hedge_scenarios"].columns if c != DRAWN]
 COST_COLUMNS = list(TABLES["hedge_costs"].columns)
+UNMET_COLUMNS = list(TABLES["hedge_scenario_unmet"].columns)
 
 
 # A base probability this close to 0 is the rounding of scenarios that sum to 1 (N samples of 1/N each).
@@ -141,7 +144,7 @@ def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stage
     build_cols = decision_columns(model)
     chosen = choose_method(method, len(names) - 1, str(data.settings.get("solver") or "highs"))
     with stages.stage("solve"):
-        numbers = [numbers_for(model, apply_scenario(data, name)) for name in names]
+        numbers = scenario_numbers(model, data, names)
         base = session.solve(numbers[0])
         face = session.face if session.abilities.face else None  # a budget priced block by block: its face
         stages.add("highs", base.solve_seconds)
@@ -162,7 +165,11 @@ def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stage
             return Outcome({}, [("expected_cost", None), ("value_of_hedging", None)], [f"the hedge: {found.status}"])
         hedged = found.decisions
         solves = FixedSolves(model, session, numbers, basis, stages)
-        priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds", solves)
+        # A sample's plan is one of many draws, not a case to read: its cost and unmet tonnes are kept, its
+        # flows are not (at a thousand samples they would be millions of rows).
+        detailed = None if sampled is None else {0}
+        priced = _price(model, data, session, names, numbers, hedged, basis, stages, "with the hedge's builds", solves,
+                        detailed)
         if st is not None:
             base_only = _base_plan_builds(st, numbers[0], base, priced[0], hedged, build_cols, data, stages, model,
                                           face)
@@ -177,7 +184,7 @@ def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stage
             against = priced  # the same builds: the same optima, no need to solve them twice
         else:
             against = _price(model, data, session, names, numbers, base_only, basis, stages,
-                             "with the base plan's builds", solves)
+                             "with the base plan's builds", solves, {0})
         values = decision_values(model, data, session, names, weights, numbers, hedged, priced, basis, stages,
                                  found.reduced, base_only, solves)
     with stages.stage("tables"):
@@ -188,6 +195,17 @@ def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stage
     if sampled is not None:
         _with_samples(tables, summary, names, sampled)
     return Outcome(tables, summary, failures)
+
+
+def scenario_numbers(model: Model, data: PlannerInput, names: list[str]) -> list[Numbers]:
+    """Every scenario's numbers, base first; scenarios with the same numbers share one object (a thousand samples
+    of a block hold as many distinct numbers as the block has distinct samples, a few dozen)."""
+    seen: dict[bytes, Numbers] = {}
+    out = []
+    for name in names:
+        n = numbers_for(model, apply_scenario(data, name))
+        out.append(seen.setdefault(numbers_digest(n), n))
+    return out
 
 
 def _extensive(model: Model, data: PlannerInput, numbers: list[Numbers], weights: list[float], stages: Stages
@@ -220,7 +238,11 @@ def _decomposed(decomposition: Decomposition, base: Solution, build_cols: np.nda
 def _with_samples(tables: dict, summary: list, names: list[str], sampled: SampledRisks) -> None:
     """The risks each sample drew on Scenarios (blank for base, which is no sample); N and the seed on Summary."""
     tables["scenarios"][DRAWN] = [sampled.drawn.get(name) for name in names]
-    summary += [("samples", sampled.samples), ("seed", sampled.seed)]
+    summary += [("samples", sampled.samples), ("seed", sampled.seed), ("plans_written", PLANS_WRITTEN)]
+
+
+PLANS_WRITTEN = ("base only, with the hedge's builds: each sample's cost and unmet demand are on Scenarios and "
+                 "Scenario unmet, their spread on Distribution")
 
 
 def _with_integers_fixed(lp, st, model: Model, base_numbers: Numbers, base):
@@ -394,15 +416,19 @@ class FixedSolves:
         return fixed, self.solved[key]
 
 
-def _price(model, data, session, names, numbers, builds, basis, stages, label, solves: FixedSolves | None = None
-           ) -> list[ScenarioResult]:
+def _price(model, data, session, names, numbers, builds, basis, stages, label, solves: FixedSolves | None = None,
+           detailed: set[int] | None = None) -> list[ScenarioResult]:
     """Every scenario's optimum with the builds fixed (a scenario of probability 0 is priced too). ``solves``: the
-    hedge's solves so far (None: a new one)."""
+    hedge's solves so far (None: a new one). ``detailed``: the scenarios whose plan tables are built (None: every
+    one); the others keep their costs alone (``scenario_totals``)."""
     solves = solves or FixedSolves(model, session, numbers, basis, stages)
     results = []
     for i, name in enumerate(names):
         fixed, solution = solves.solve(i, builds)
-        results.append(scenario_result(name, model, apply_scenario(data, name), fixed, solution))
+        if detailed is None or i in detailed:
+            results.append(scenario_result(name, model, apply_scenario(data, name), fixed, solution))
+        else:
+            results.append(scenario_totals(name, fixed, solution))
         stages.progress("hedge", f"{data.label}, scenario {i + 1} of {len(names)} '{name}' {label}: {solution.status}")
     return results
 
@@ -513,6 +539,7 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
     investments = pd.concat([investments_table("hedge", model, data, hedge_builds),
                              investments_table("base plan's own", model, data, only)], ignore_index=True)
     tables = {"scenarios": pd.DataFrame(rows, columns=SCENARIO_COLUMNS), "investments": investments,
+              "scenario_unmet": _scenario_unmet(model, data, priced, against),
               "hedge_costs": pd.DataFrame([("hedge", expected), ("base plan's own", expected_base)],
                                           columns=COST_COLUMNS)}
     tables.update({k: v for k, v in plan_tables(priced).items() if k not in ("investments", "stockpiles")})
@@ -530,6 +557,18 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
     if found.decided is not None:
         summary += _bounds(found.decided)
     return tables, summary, failures
+
+
+def _scenario_unmet(model: Model, data: PlannerInput, priced: list[ScenarioResult], against: list[ScenarioResult]
+                    ) -> pd.DataFrame:
+    """Per scenario and mineral of the block: demand left unmet with the hedge's builds and with the base plan's."""
+    rows = []
+    for r, b in zip(priced, against):
+        hedged = unmet_by_mineral(model, r.solution.x) if r.optimal else {}
+        own = unmet_by_mineral(model, b.solution.x) if b.optimal else {}
+        rows += [(r.scenario, m, hedged.get(m, 0.0) if r.optimal else None, own.get(m, 0.0) if b.optimal else None)
+                 for m in data.minerals]
+    return pd.DataFrame(rows, columns=UNMET_COLUMNS)
 
 
 def _bounds(decided: Decided) -> list[tuple[str, object]]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from planner.analysis import spread
 from planner.analysis.explain import who_pays
 from planner.analysis.lshaped import merged_bounds
 from planner.analysis.outcome import Outcome
@@ -25,6 +26,7 @@ from planner.analysis.results import capacity_built, noise_free
 from planner.analysis.stress import sizing_chart_data, stress_summary_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import BASE, apply_scenario, scenario_names
+from planner.numbers import money_text
 from planner.solver import OPTIMAL
 from planner.tables import DERIVED, FIRST, OUTCOMES, RECOMPUTED, SHARED, SUM, WORST, Table, declared
 
@@ -163,7 +165,7 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
                ("expected_cost_with_base_builds", sum(i.get("expected_cost_with_base_builds") or 0.0 for i in items)),
                ("base_probability", items[0].get("base_probability")),
                ("projects_backed", backed), ("scenarios", items[0].get("scenarios")),
-               *[(k, items[0][k]) for k in ("samples", "seed") if k in items[0]]]
+               *[(k, items[0][k]) for k in ("samples", "seed", "plans_written") if k in items[0]]]
     summary += merged_bounds(items)
     stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
     if any("stock_bought" in i for i in items):
@@ -194,13 +196,34 @@ def _sizing_chart(data: PlannerInput, tables: Tables) -> pd.DataFrame:
     return sizing_chart_data(tables["sizing_runs"], list(data.minerals))
 
 
+def _cost_spread(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return spread.cost_distribution(tables["scenarios"])
+
+
+def _unmet_spread(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    return spread.unmet_distribution(tables["scenarios"], tables["scenario_unmet"], list(data.minerals))
+
+
+def _cost_histogram(data: PlannerInput, tables: Tables) -> pd.DataFrame:
+    currency = data.settings.get("currency") or "USD"
+    return spread.cost_histogram(tables["scenarios"], lambda amount: money_text(amount, currency))
+
+
 # Each command's derived tables (planner/tables.py declares what each is built from). A plan's capacity is
 # its base plan's builds; a hedge's, both sets of builds it compares.
 DERIVE: dict[str, dict[str, Callable[[PlannerInput, Tables], pd.DataFrame]]] = {
     "solve": {"mix": _mix, "capacity_built": _base_plan_builds, "who_pays": _who_pays},
     "stress": {"sizing_chart_data": _sizing_chart},
-    "hedge": {"capacity_built": _every_plans_builds},
+    "hedge": {"capacity_built": _every_plans_builds, "hedge_cost_distribution": _cost_spread,
+              "hedge_unmet_distribution": _unmet_spread, "hedge_cost_histogram": _cost_histogram},
 }
+
+
+def finished_summary(command: str, summary: list, tables: Tables) -> list:
+    """Summary's items with those read off the derived tables (a hedge's 95th-percentile costs)."""
+    if command == "hedge" and "hedge_cost_distribution" in tables:
+        return list(summary) + spread.tail_summary(tables["hedge_cost_distribution"])
+    return list(summary)
 
 
 def finished(command: str, data: PlannerInput, tables: Tables) -> Tables:

@@ -87,6 +87,26 @@ def scenario_result(name: str, model: Model, data: PlannerInput, numbers: Number
                           numbers)
 
 
+def scenario_totals(name: str, numbers: Numbers, solution: Solution) -> ScenarioResult:
+    """One scenario's status and cost components without its plan tables: what a sample of many needs."""
+    if not solution.optimal:
+        return ScenarioResult(name, solution.status, None, {}, {}, solution)
+    x = np.where(np.abs(solution.x) < ZERO, 0.0, solution.x)
+    components = {c: float(weights @ x) for c, weights in numbers.components.items()}
+    return ScenarioResult(name, solution.status, float(sum(components.values())), components, {}, solution)
+
+
+def unmet_by_mineral(model: Model, x: np.ndarray) -> dict[str, float]:
+    """Demand left unserved over every market and period, per mineral (tonnes of two minerals never add)."""
+    minerals, cols = model.derived("unmet columns by mineral", lambda: (
+        [m for m, _d, _t in model.vars.unmet], np.fromiter(model.vars.unmet.values(), dtype=np.int64,
+                                                           count=len(model.vars.unmet))))
+    out: dict[str, float] = {}
+    for m, value in zip(minerals, np.where(np.abs(x[cols]) < ZERO, 0.0, x[cols])):
+        out[m] = out.get(m, 0.0) + float(value)
+    return out
+
+
 PATH_COLUMNS = ["scenario", "mineral", "period", "origin", "refiner", "market", "tonnes"]
 EXCESS_COLUMNS = ["scenario", "shares_row", "mineral", "period", "stage", "scope", "market", "bound",
                   "tonnes_beyond", "penalty", "cost"]

@@ -424,6 +424,26 @@ def _histogram_chart(sheet, cols, mineral, first, last):
     return build
 
 
+def cost_histogram_chart(sheet: str, hist: pd.DataFrame) -> list:
+    """The probability of each range of cost above the base plan's, the hedge's builds beside the base plan's own."""
+    cols = list(hist.columns)
+    first, last = 1, len(hist)
+
+    def build(wb):
+        chart = wb.add_chart({"type": "column"})
+        c = cols.index("extra_cost_range")
+        for name, colour in (("with_hedge", "#1F77B4"), ("with_base_builds", "#BFBFBF")):
+            v = cols.index(name)
+            chart.add_series({"name": [sheet, 0, v], "categories": [sheet, first, c, last, c],
+                              "values": [sheet, first, v, last, v], "gap": 40, "fill": {"color": colour}})
+        _style(chart, "Cost above the base plan: how likely each range is", "probability", legend="bottom",
+               y_format="0%", y_bound={"min": 0})
+        chart.set_x_axis({"name": "cost above the base plan's (its own builds, nothing happening)",
+                          "num_font": {"rotation": -30}})
+        return chart
+    return [build]
+
+
 def place_charts(builders: list):
     """A sheet drawing function that lays ``builders``' charts (at most MAX_CHARTS: the caller spreads more over
     several sheets) on a two-column grid below the notes."""

@@ -159,6 +159,11 @@ SUMMARY: dict[str, Col] = {
     "expected_cost_with_base_builds": Col(_M, "Expected cost when the base plan's own builds are fixed and each "
                                               "scenario re-plans its operations."),
     "base_probability": Col(_S, "Probability of the base scenario: 1 minus the scenarios' sum."),
+    "p95_cost": Col(_M, "95th percentile of the scenarios' cost with the hedge's builds: scenarios of at least 95% "
+                        "of the probability cost no more (Cost distribution)."),
+    "p95_cost_with_base_builds": Col(_M, "The same with the base plan's own builds."),
+    "plans_written": Col(TEXT, "planner hedge --samples: whose plans the plan tables (Flows, Refining ...) hold.",
+                         wrap=True),
     "projects_backed": Col(TEXT, "The projects the hedge builds, how much and when.", wrap=True),
     "stock_bought": Col(TEXT, "The stock the hedge buys before the first period, by mineral and market.", wrap=True),
     "expected_cost_lower_bound": Col(_M, "planner hedge by decomposition: the master's optimum, a lower bound on the "

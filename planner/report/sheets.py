@@ -535,6 +535,17 @@ def hedge_cost_title(summary: dict, currency: str) -> str:
     return f"{title}: hedging saves {money_text(saves, currency)} ({percent_text(saves / against)})"
 
 
+def _spread_sheets(tables: dict, style: Style) -> list[SheetSpec]:
+    """How the scenarios' costs and unmet demand spread with each set of builds, and each scenario's unmet."""
+    spread = [("Cost distribution", "hedge_cost_distribution"), ("Unmet distribution", "hedge_unmet_distribution"),
+              ("Cost histogram", "hedge_cost_histogram"), ("Scenario unmet", "scenario_unmet")]
+    return [table_sheet(sheet, TABLE_OF.get(name, name), tables[name], style, freeze_columns=1)
+            for sheet, name in spread if name in tables]
+
+
+TABLE_OF = {"scenario_unmet": "hedge_scenario_unmet"}
+
+
 def hedge_sheets(run) -> list[SheetSpec]:
     style = Style.of(run)
     tables = run.outcome.tables
@@ -544,9 +555,12 @@ def hedge_sheets(run) -> list[SheetSpec]:
                             "values what each decision is worth in each scenario.", style, hedge_answer(run, style))]
     if not tables:
         return sheets + [run_info_sheet(run)]
+    histogram = tables.get("hedge_cost_histogram")
     charts = (C.bar_chart("Expected costs", tables["hedge_costs"], "builds", "expected_cost",
                           hedge_cost_title(dict(run.outcome.summary), style.currency),
                           f"expected cost ({style.money})", style.money_format())
+              + (C.cost_histogram_chart("Cost histogram", histogram)
+                 if histogram is not None and len(histogram) > 1 else [])
               + C.capacity_built_charts("Capacity built", tables["capacity_built"])
               + stockpile_charts(tables, style))
     sheets += [
@@ -558,6 +572,7 @@ def hedge_sheets(run) -> list[SheetSpec]:
         *chart_sheets("Hedging", "The expected cost of each set of builds, and the capacity each builds by country and "
                     "period.", charts),
         table_sheet("Expected costs", "hedge_costs", tables["hedge_costs"], style),
+        *_spread_sheets(tables, style),
         table_sheet("Capacity built", "capacity_built", tables["capacity_built"], style),
         *[s for s in plan_tables_sheets(tables, style) if s.name != "Investments"],
         run_info_sheet(run),
