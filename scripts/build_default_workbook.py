@@ -612,6 +612,9 @@ class Data:
         self.piles: list = []  # the governments' stockpiles (`stockpiles`), set by `prepare`
         self.indonesia_quota_factor, self.indonesia_quota_source, self.indonesia_quota_note = indonesia_quota(ref)
         self.refine_cap: dict[tuple, float] = {}
+        # gallium: world high-purity refining capacity and Japan's refined scrap (t/yr), set by gallium_refining
+        self.ga_capacity = 0.0
+        self.ga_scrap_jpn = 0.0
 
     def yield_of(self, m: str) -> float:
         """t refined per t mined: graphite's is spheronising's (secondary_supply.csv), the rest `refining_yield`."""
@@ -898,13 +901,7 @@ def read_refining_shares(d: Data, src: Sources) -> None:
                 "cobalt", c, round(shares["cobalt"][c], 2), "%",
                 "refinery_production.csv (reportlinker capacity list)", "low",
                 f"capacity {v:.0f} t; residual {rest:.0f}% = 100 - CHN - FIN - CAN")
-    # gallium: USGS primary low-purity tonnes; the same countries refine to high purity
-    for c, v in d.prod["gallium"].items():
-        shares["gallium"][c] = v / sum(d.prod["gallium"].values()) * 100
-    share_year["gallium"] = BASE_YEAR
-    src.add("ASSUMPTION", "refining", "gallium refining capacity = primary low-purity output "
-            "shares (USGS tonnes; refining_share.csv China 98-100%)", "gallium",
-            note="USGS gallium figures are already a refinery by-product")
+    gallium_refining(d, src)
     # residual to ROW for lithium, nickel, graphite, rare earths
     for m in ("lithium", "nickel", "graphite", "rare_earths"):
         res = 100 - sum(shares[m].values())
@@ -914,8 +911,8 @@ def read_refining_shares(d: Data, src: Sources) -> None:
                     "ROW", round(res, 2), "%", "refining_share.csv README: residual is ROW")
     # observed world refined volume for share-based minerals (the production sheet's refined
     # tonnes): world mine production 2025. Capacity uses the balance V instead (capacities()).
-    for m in ("lithium", "cobalt", "graphite", "rare_earths", "gallium"):
-        world_ref[m] = d.world_prod[m] if m != "gallium" else sum(d.prod["gallium"].values())
+    for m in ("lithium", "cobalt", "graphite", "rare_earths"):
+        world_ref[m] = d.world_prod[m]
         src.add("ASSUMPTION", "production", "observed world refining volume 2025 = world mine "
                 "production 2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
                 "mine_production.csv (USGS MCS 2026)", "medium")
@@ -926,6 +923,47 @@ def read_refining_shares(d: Data, src: Sources) -> None:
                     "low")
     src.add("ASSUMPTION", "refining", "lithium: share China loses by 2030 goes to ROW",
             "lithium", "ROW", note="the data does not say where new capacity is built")
+
+
+def gallium_row(d: Data, country: str, kind: str) -> dict:
+    return next(r for r in d.secondary if r["mineral"] == "gallium" and r["country"] == country
+                and r["kind"].startswith(kind))
+
+
+def gallium_refining(d: Data, src: Sources) -> None:
+    """Gallium's refining stage is high-purity refining, sized by USGS's world capacity (secondary_supply.csv):
+    capacity[c] = share[c] x C, C = 340 t/yr. Japan refines its own new scrap, R = consumption - imports - primary
+    (JOGMEC 2021, 67 t), plus its primary output; Russia its primary output; China the rest, C - sum of those.
+
+    The scrap itself is not supply: Japan's refiners draw primary gallium in the plan. As feed it would leave
+    more of China's low-purity surplus (900 t mined, 340 t refinable) idle, and the supply stage would no longer
+    reproduce 2025's observed output. The world refined volume observed (`world_ref`) is USGS's high-purity
+    output."""
+    cap = gallium_row(d, "WLD", "high-purity refined gallium production capacity")
+    out = next(r for r in d.consumption if r["mineral"] == "gallium" and r["market"] == "WLD")
+    scrap = gallium_row(d, "JPN", "secondary (recycled")
+    d.ga_capacity = num(cap["tonnes_or_share"])
+    d.ga_scrap_jpn = num(scrap["tonnes_or_share"])
+    tonnes = {"JPN": d.ga_scrap_jpn + d.prod["gallium"]["JPN"], "RUS": d.prod["gallium"]["RUS"]}
+    tonnes["CHN"] = d.ga_capacity - sum(tonnes.values())
+    d.shares["gallium"] = {c: v / d.ga_capacity * 100 for c, v in tonnes.items()}
+    d.share_year["gallium"] = BASE_YEAR
+    d.world_ref["gallium"] = num(out["tonnes"])
+    src.add("SOURCED", "refining", "gallium: world high-purity refining capacity (refining stage capacity, "
+            f"grown from {BASE_YEAR})", "gallium", "WLD", d.ga_capacity, "t/yr", cap["source_url"],
+            cap["confidence"], "replaces yield x primary low-purity output (864 t), which is 2.5 times the "
+                                "world's high-purity output")
+    src.add("DERIVED", "refining", "gallium: Japan's high-purity refining = its refining of domestic scrap "
+            "(JOGMEC 2021: 167 t consumed - 97 t imported - 3 t primary) + its primary output", "gallium", "JPN",
+            rnd(tonnes["JPN"]), "t/yr", scrap["source_url"], scrap["confidence"],
+            "a lower bound: Japan also refines imported low-purity gallium (no figure); in the plan its refiners "
+            "draw primary gallium, the scrap feed is not modelled")
+    src.add("ASSUMPTION", "refining", "gallium: Russia refines its own primary output to high purity; China the "
+            "rest of world capacity; Canada, Slovakia, the US, Germany and the UK have no tonnage "
+            "(secondary_supply.csv rows left blank)", "gallium", "CHN", rnd(tonnes["CHN"]), "t/yr",
+            note="USGS names Canada, China, Japan, Slovakia and the US as the principal high-purity refiners")
+    src.add("SOURCED", "production", "observed world refining volume = high-purity output", "gallium", "WLD",
+            d.world_ref["gallium"], "t", out["source_url"], out["confidence"], f"{out['year']}, USGS")
 
 
 def primary_copper_share(d: Data) -> float:
@@ -1018,9 +1056,11 @@ def capacities(d: Data, src: Sources) -> None:
         for c in d.prod[m]:
             for t in PERIODS:
                 d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * headroom)
+        # gallium's basis is USGS's capacity figure, which already holds its spare
+        basis = d.ga_capacity if m == "gallium" else d.world_out[m] * headroom
         for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
             for t in PERIODS:
-                cap = d.world_out[m] * d.share_at(m, c, t) / 100 * d.gfac(m, t) * headroom
+                cap = basis * d.share_at(m, c, t) / 100 * d.gfac(m, t)
                 if cap > 0:
                     d.refine_cap[m, c, t] = rnd(cap)
     spare = percent(headroom - 1)
