@@ -179,3 +179,30 @@ def test_linear_re_solves_on_workers_start_from_the_base_basis(tmp_path):
         np.testing.assert_allclose(other.row_dual, one.row_dual, rtol=1e-9, atol=1e-9)
     cold = [HighsSession(model).solve(without_rows(numbers, model, rows)) for rows in row_sets]
     assert sum(s.iterations for s in here) < sum(s.iterations for s in cold) / 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_scenario_that_changes_nothing_is_the_base_plan_solved_once(tmp_path, monkeypatch, workers):
+    # li: AUS mines at 10/t, CHL at 30/t, EU needs 80 t. "AUS halt" takes AUS's supply away (the plan moves to
+    # CHL: 80 x 30 instead of 80 x 10); "no change" scales AUS's supply by 1. Only the halt is solved again.
+    path = write_workbook(tmp_path / "in.xlsx", {
+        "minerals": table("mineral, unmet_penalty", ("li", 1000)),
+        "periods": table("period", (2026,)),
+        "countries": table("country", ("AUS",), ("CHL",), ("CHN",)),
+        "supply": table("mineral, country, capacity, cost", ("li", "AUS", 100, 10), ("li", "CHL", 100, 30)),
+        "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0)),
+        "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 80)),
+        "scenarios": table("scenario, kind, factor, mineral, country, period",
+                           ("no change", "supply_capacity", 1, "li", "AUS", 2026),
+                           ("AUS halt", "supply_capacity", 0, "li", "AUS", 2026)),
+    })
+    solved = []
+    real = HighsSession.solve
+    monkeypatch.setattr(HighsSession, "solve", lambda self, *a, **k: solved.append(1) or real(self, *a, **k))
+    data = validate(path)
+    model = build_model(data)
+    results = {r.scenario: r for r in solve_scenarios(model, data, HighsSession(model), Stages(), workers=workers)}
+    assert len(solved) == 2  # base and the halt
+    assert [results[s].total_cost for s in ("base", "no change", "AUS halt")] == pytest.approx([800, 800, 2400])
+    assert results["no change"].solution.solve_seconds == 0.0
+    np.testing.assert_array_equal(results["no change"].solution.x, results["base"].solution.x)

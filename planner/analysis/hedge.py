@@ -25,7 +25,6 @@ from planner.analysis.lshaped import (
     Decided,
     Decomposition,
     choose_method,
-    numbers_digest,
     with_builds,
 )
 from planner.analysis.outcome import Outcome
@@ -44,7 +43,7 @@ from planner.analysis.sweep import require_risks
 from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
-from planner.model.build import Model, Numbers, numbers_for, with_columns_fixed
+from planner.model.build import Model, Numbers, numbers_digest, numbers_for, with_columns_fixed
 from planner.model.core import LE
 from planner.model.stack import Stack, decision_columns, stack
 from planner.runinfo import Stages

@@ -20,7 +20,6 @@ not optimal all the same stops the method, and the hedge fails naming it.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import pickle
 import time
@@ -31,7 +30,7 @@ import numpy as np
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario
-from planner.model.build import Model, Numbers, numbers_for, with_columns_fixed
+from planner.model.build import Model, Numbers, numbers_digest, numbers_for, with_columns_fixed
 from planner.model.stack import SHARED_ROWS, decision_columns
 from planner.runinfo import Stages
 from planner.solver import HighsSession, solve_from
@@ -82,15 +81,6 @@ def identical_scenarios(numbers: list[Numbers], weights: list[float]) -> list[Gr
     for i, n in enumerate(numbers):
         order.setdefault(numbers_digest(n), []).append(i)
     return [Group(members[0], tuple(members), math.fsum(weights[i] for i in members)) for members in order.values()]
-
-
-def numbers_digest(n: Numbers) -> bytes:
-    """A fingerprint of a scenario's numbers: equal for scenarios the model cannot tell apart."""
-    h = hashlib.blake2b(digest_size=20)
-    for a in (n.col_cost, n.col_upper, n.row_rhs, n.col_lower, n.coefficients):
-        h.update(b"-" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes())
-        h.update(b"|")
-    return h.digest()
 
 
 def shared_rows(model: Model, numbers: Numbers, cols: np.ndarray) -> tuple[SharedRows, dict[str, np.ndarray]]:

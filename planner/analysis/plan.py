@@ -9,7 +9,9 @@ from the base plan's basis, and each finished plan becomes tables while the othe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -22,10 +24,10 @@ from planner.analysis.prices import prices_table
 from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
-from planner.model.build import Model, numbers_for
+from planner.model.build import Model, Numbers, numbers_digest, numbers_for
 from planner.numbers import money_text
 from planner.runinfo import Stages
-from planner.solver import Session, restored, starting_basis
+from planner.solver import Session, Solution, restored, starting_basis
 from planner.solver.pool import SessionPool
 
 
@@ -122,10 +124,15 @@ def solve_scenarios(model: Model, data: PlannerInput, session: Session, stages: 
     if len(names) == 1:
         return results
     basis = starting_basis(session) if base_solution.optimal else None
+    # A scenario that changes nothing in this block (its events hit other minerals) is the base's program:
+    # the base plan is its optimum, taken as it is rather than found again, perhaps among ties.
+    base_key = numbers_digest(base_numbers)
+    changed = [numbers for _data, numbers in scenario_inputs if numbers_digest(numbers) != base_key]
     if pool is None or not base_solution.optimal:  # one session, or no basis to start from: one after another
-        solutions = (session.solve(numbers) for _data, numbers in scenario_inputs)
+        solved = (session.solve(numbers) for numbers in changed)
     else:
-        solutions = pool.solve_all([numbers for _data, numbers in scenario_inputs], basis)
+        solved = pool.solve_all(changed, basis)
+    solutions = _as_base_where_unchanged(scenario_inputs, changed, solved, base_solution)
     # The caller's session is left on the base numbers and basis for later solves (explanations), once the
     # scenarios' solves have ended (closing): the pool's threads solve on it too.
     with restored(session, base_numbers, basis), contextlib.closing(solutions):
@@ -133,6 +140,19 @@ def solve_scenarios(model: Model, data: PlannerInput, session: Session, stages: 
                                                                        start=2):
             results.append(_result(name, model, scenario_data, numbers, solution, stages, i, len(names)))
     return results
+
+
+def _as_base_where_unchanged(inputs, changed: list[Numbers], solved: Iterator[Solution], base: Solution
+                             ) -> Iterator[Solution]:
+    """Each scenario's solution in order: the next of ``solved`` for a scenario whose numbers are in ``changed``,
+    the base plan (no solver time of its own) for the others."""
+    changed_ids = {id(n) for n in changed}
+    try:
+        for _data, numbers in inputs:
+            yield next(solved) if id(numbers) in changed_ids else dataclasses.replace(base, solve_seconds=0.0)
+    finally:
+        if hasattr(solved, "close"):
+            solved.close()
 
 
 def _result(name, model, scenario_data, numbers, solution, stages: Stages, i, n) -> ScenarioResult:

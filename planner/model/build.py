@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,15 @@ class Numbers:
     # demand[m,d,t] of the scenario, per unmet column (in vars.unmet order): the bound a stress test's
     # fixed past overrides, kept for the measures that divide by demand
     demand: np.ndarray | None = None
+
+
+def numbers_digest(n: Numbers) -> bytes:
+    """A fingerprint of a scenario's numbers: equal for scenarios the model cannot tell apart (the same program)."""
+    h = hashlib.blake2b(digest_size=20)
+    for a in (n.col_cost, n.col_upper, n.row_rhs, n.col_lower, n.coefficients):
+        h.update(b"-" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        h.update(b"|")
+    return h.digest()
 
 
 def build_model(data: PlannerInput, name: str = "plan", frontier_pairs: tuple = (), spot: bool = False,
