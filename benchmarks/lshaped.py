@@ -12,7 +12,9 @@ process, so the two methods are timed on the same single core):
   per block;
 - ``decompose``: ``--decompose``, a master over the decisions and one LP per distinct sample;
 - ``ungrouped``: the decomposition with every sample its own subproblem (samples that drew the same events
-  are not merged), to show what the grouping alone is worth.
+  are not merged), to show what the grouping alone is worth;
+- ``sweep``: ``planner sweep`` on the same samples and workers, the committed base plan measured against them:
+  issue 27's yardstick (``hedge --samples 1000`` within 20x of it).
 
 Figures: wall seconds, the solve and write stages, HiGHS seconds, the main process's peak resident set
 (VmHWM) and every worker's sampled peak, and the hedge's expected cost, iterations, gap and distinct samples.
@@ -37,7 +39,7 @@ sys.path.append(str(HERE.parent))
 from benchmarks.blocks import ProcessTreeMemory, _main_peak_gb  # noqa: E402
 
 DATASET = HERE.parent / "inputs" / "critical-minerals-2026.xlsx"
-MODES = ("extensive", "decompose", "ungrouped")
+MODES = ("extensive", "decompose", "ungrouped", "sweep")
 
 
 def one_run(path: Path, samples: int, mode: str, workers: int) -> dict:
@@ -52,8 +54,11 @@ def one_run(path: Path, samples: int, mode: str, workers: int) -> dict:
     output = OUT / f"{path.stem}-hedge-{samples}-{mode}.xlsx"
     with ProcessTreeMemory() as tree:
         start = time.perf_counter()
-        run = planner.api.hedge(path, output, samples=samples, workers=workers,
-                                method="extensive" if mode == "extensive" else "decompose")
+        if mode == "sweep":
+            run = planner.api.sweep(path, output, samples=samples, workers=workers)
+        else:
+            run = planner.api.hedge(path, output, samples=samples, workers=workers,
+                                    method="extensive" if mode == "extensive" else "decompose")
         wall = time.perf_counter() - start
         time.sleep(0.05)
     summary = dict(run.outcome.summary)
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("workbook", nargs="?", type=Path, default=DATASET, help="default: the shipped dataset")
     p.add_argument("--samples", default="100,300", help="sample counts, comma-separated")
-    p.add_argument("--modes", default="extensive,decompose", help=f"any of {', '.join(MODES)}")
+    p.add_argument("--modes", default="extensive,decompose", help=f"any of {', '.join(MODES)}, comma-separated")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a run is stopped")
     p.add_argument("--json", type=Path, help="also write the figures here")
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     print(f"workbook: {args.workbook}; --workers {args.workers}")
     print(f"{'N':>5} {'mode':>10} {'load':>5} {'wall s':>8} {'solve s':>8} {'write s':>8} {'HiGHS s':>8} "
-          f"{'main GB':>8} {'iter':>5} {'distinct':>8} {'expected cost':>20}  status")
+          f"{'main GB':>8} {'worker GB':>9} {'iter':>5} {'distinct':>8} {'expected cost':>20}  status")
     for samples in (int(n) for n in args.samples.split(",")):
         for mode in args.modes.split(","):
             load = load_average()
@@ -113,8 +118,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             cost = f"{r['expected_cost']:,.0f}" if r["expected_cost"] is not None else "-"
             print(f"{samples:>5} {mode:>10} {load:>5} {r['wall']:8.1f} {r['solve']:8.1f} {r['write']:8.1f} "
-                  f"{r['highs']:8.1f} {r['main_peak_gb']:8.2f} {r['iterations'] or '-':>5} {r['distinct'] or '-':>8} "
+                  f"{r['highs']:8.1f} {r['main_peak_gb']:8.2f} {max(r['worker_peaks_gb'] or [0]):9.2f} "
+                  f"{r['iterations'] or '-':>5} {r['distinct'] or '-':>8} "
                   f"{cost:>20}  {r['status'][:60]}", flush=True)
+        timed = {r["mode"]: r for r in results if r["samples"] == samples and "wall" in r}
+        if "sweep" in timed and "decompose" in timed:
+            ratio = timed["decompose"]["wall"] / timed["sweep"]["wall"]
+            print(f"{samples:>5} hedge --samples by decomposition: {ratio:.1f}x the sweep's wall time (issue 27: at "
+                  "most 20x at 1000 samples)")
         done = {r["mode"]: r for r in results if r["samples"] == samples and r.get("expected_cost") is not None}
         if "extensive" in done:
             for mode, r in done.items():

@@ -476,7 +476,8 @@ _TABLES = [
     _table("hedge_cost_histogram", "extra_cost_range, from_cost, to_cost, with_hedge, with_base_builds",
            "extra_cost_range", DERIVED, sources="scenarios",
            own={"extra_cost_range": Col(TEXT, "A range of cost above the base plan's (its own builds, nothing "
-                                              "happening); the first range holds costs at or below it."),
+                                              "happening), in the workbook's currency (bn: billions, M: millions); "
+                                              "<= 0 holds costs at or below it."),
                 "from_cost": Col(_M, "Lower edge of the range (exclusive, but for the first)."),
                 "to_cost": Col(_M, "Upper edge of the range (inclusive)."),
                 "with_hedge": Col(_S, "Probability of a cost in the range with the hedge's builds (of a sampled "

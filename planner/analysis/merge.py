@@ -205,8 +205,7 @@ def _unmet_spread(data: PlannerInput, tables: Tables) -> pd.DataFrame:
 
 
 def _cost_histogram(data: PlannerInput, tables: Tables) -> pd.DataFrame:
-    currency = data.settings.get("currency") or "USD"
-    return spread.cost_histogram(tables["scenarios"], lambda amount: money_text(amount, currency))
+    return spread.cost_histogram(tables["scenarios"], lambda amount: money_text(amount, ""))
 
 
 # Each command's derived tables (planner/tables.py declares what each is built from). A plan's capacity is

@@ -85,7 +85,7 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
     """The probability of each range of cost above the base plan's (base scenario, its own builds), with either
     set of builds; ranges of round width, the first holding every cost at or below the base plan's.
 
-    ``money`` writes an amount for the range's label (the workbook's unit)."""
+    ``money`` writes an amount for the range's label (short: the chart's axis names the currency)."""
     reference = pd.to_numeric(pd.Series([scenarios.iloc[0]["cost_with_base_builds"]]), errors="coerce").iloc[0]
     extra = {label: _solved(scenarios, cost) for label, cost, _unmet in BUILDS}
     columns = list(TABLES["hedge_cost_histogram"].columns)
@@ -101,9 +101,9 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
         index = np.searchsorted(edges, values - reference, side="left") - 1
         shares[label] = np.bincount(np.clip(index, 0, len(edges) - 2), weights=weights,
                                     minlength=len(edges) - 1) / mass
-    rows = [("up to 0 (no dearer than the base plan)", None, 0.0, shares["hedge"][0], shares["base plan's own"][0])]
+    rows = [("<= 0", None, 0.0, shares["hedge"][0], shares["base plan's own"][0])]
     for k in range(1, len(edges) - 1):
-        rows.append((f"{money(edges[k])} to {money(edges[k + 1])}", float(edges[k]), float(edges[k + 1]),
+        rows.append((f"{money(edges[k])}-{money(edges[k + 1])}", float(edges[k]), float(edges[k + 1]),
                      shares["hedge"][k], shares["base plan's own"][k]))
     return pd.DataFrame(rows, columns=columns)
 

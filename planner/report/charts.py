@@ -424,7 +424,7 @@ def _histogram_chart(sheet, cols, mineral, first, last):
     return build
 
 
-def cost_histogram_chart(sheet: str, hist: pd.DataFrame) -> list:
+def cost_histogram_chart(sheet: str, hist: pd.DataFrame, currency: str) -> list:
     """The probability of each range of cost above the base plan's, the hedge's builds beside the base plan's own."""
     cols = list(hist.columns)
     first, last = 1, len(hist)
@@ -432,13 +432,14 @@ def cost_histogram_chart(sheet: str, hist: pd.DataFrame) -> list:
     def build(wb):
         chart = wb.add_chart({"type": "column"})
         c = cols.index("extra_cost_range")
-        for name, colour in (("with_hedge", "#1F77B4"), ("with_base_builds", "#BFBFBF")):
-            v = cols.index(name)
-            chart.add_series({"name": [sheet, 0, v], "categories": [sheet, first, c, last, c],
+        for column, name, colour in (("with_hedge", "the hedge's builds", "#1F77B4"),
+                                     ("with_base_builds", "the base plan's own builds", "#BFBFBF")):
+            v = cols.index(column)
+            chart.add_series({"name": literal(name), "categories": [sheet, first, c, last, c],
                               "values": [sheet, first, v, last, v], "gap": 40, "fill": {"color": colour}})
         _style(chart, "Cost above the base plan: how likely each range is", "probability", legend="bottom",
                y_format="0%", y_bound={"min": 0})
-        chart.set_x_axis({"name": "cost above the base plan's (its own builds, nothing happening)",
+        chart.set_x_axis({"name": f"cost above the base plan's, nothing happening ({currency})",
                           "num_font": {"rotation": -30}})
         return chart
     return [build]

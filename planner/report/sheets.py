@@ -559,7 +559,7 @@ def hedge_sheets(run) -> list[SheetSpec]:
     charts = (C.bar_chart("Expected costs", tables["hedge_costs"], "builds", "expected_cost",
                           hedge_cost_title(dict(run.outcome.summary), style.currency),
                           f"expected cost ({style.money})", style.money_format())
-              + (C.cost_histogram_chart("Cost histogram", histogram)
+              + (C.cost_histogram_chart("Cost histogram", histogram, style.currency)
                  if histogram is not None and len(histogram) > 1 else [])
               + C.capacity_built_charts("Capacity built", tables["capacity_built"])
               + stockpile_charts(tables, style))
