@@ -139,6 +139,17 @@ def test_the_coin_flip_spreads_as_each_set_of_builds_leaves_it(tmp_path):
     assert by_sample["unmet_tonnes"].tolist() == pytest.approx([0] * 21)
 
 
+def test_a_decision_is_valued_in_every_sample_however_many_when_few_differ(tmp_path):
+    # 2,500 samples of the coin flip: 2,500 re-solves for the one decision, but two distinct samples (halted or
+    # not), so two. The stock pays off exactly in the halted samples (100,000 without it against 1,500).
+    hedge = run(tmp_path, "hedge", stock_book(0.5), "--samples", "2500", "--seed", "3")
+    samples = hedge["Scenarios"].set_index("scenario").drop("base")
+    k = int((samples["risks drawn"] == "halt@2026").sum())
+    value = hedge["Decision values"].iloc[0]
+    assert (value["pays_off_in"], value["of_scenarios"]) == (k, 2501)
+    assert float(value["expected_value"]) == pytest.approx(k / 2500 * (100_000 - 1500) - (1 - k / 2500) * 300)
+
+
 def test_the_plan_tables_of_a_sampled_hedge_hold_the_base_scenario_alone(tmp_path):
     # A sample's flows are one draw of many: only base's are written, and they are the hedge's (its stock drawn).
     hedge = run(tmp_path, "hedge", two_mineral_book(), "--samples", "12", "--seed", "4")

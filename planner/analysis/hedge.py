@@ -435,7 +435,7 @@ def _price(model, data, session, names, numbers, builds, basis, stages, label, s
 # Decisions the hedge takes: a build of at least 0.1% of a project, stock of at least half a tonne (below
 # that they are an LP's slivers, as on Summary).
 BUILT, BOUGHT = 1e-3, 0.5
-# Re-solves the decision values may take (decisions x scenarios); beyond it only the marginal values are given.
+# Re-solves the decision values may take (decisions x distinct scenarios); beyond it only the marginal values.
 MAX_VALUE_SOLVES = 2_000
 # Scenarios beyond this many get no column each on Decision values (a sampled hedge): the counts remain.
 MAX_VALUE_COLUMNS = 50
@@ -467,7 +467,9 @@ def decision_values(model: Model, data: PlannerInput, session, names: list[str],
     cols = decision_columns(model)
     keys = [("build", key) for key in v.build] + [("stock", key) for key in v.bought]
     taken = [j for j, (kind, _key) in enumerate(keys) if hedged[j] >= (BUILT if kind == "build" else BOUGHT)]
-    valued = len(taken) * len(names) <= MAX_VALUE_SOLVES
+    # Scenarios with the same numbers share their solves (FixedSolves): a thousand samples of a block cost as
+    # many solves as it has distinct samples.
+    valued = len(taken) * len(set(solves.keys)) <= MAX_VALUE_SOLVES
     values = np.full((len(taken), len(names)), np.nan)
     if valued:
         for i, j in enumerate(taken):
