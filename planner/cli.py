@@ -106,10 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="S", help="with --samples: random seed (default 1)")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--extensive", dest="method", action="store_const", const="extensive",
-                     help="solve every scenario in one program (the default up to 30 scenarios)")
+                     help="solve every scenario in one program (the default for a small hedge)")
     how.add_argument("--decompose", dest="method", action="store_const", const="decompose",
                      help="solve by decomposition, a master over the builds and purchases and one program per "
-                          "scenario (the default above 30 scenarios)")
+                          "scenario (the default above 30 scenarios, or where all-or-nothing projects would "
+                          "make the one program a large mixed-integer one)")
     p.add_argument("-o", "--output", metavar="OUTPUT.xlsx",
                    help="where to write the results (default outputs/<input name>-hedge.xlsx)")
     _where(p)

@@ -338,6 +338,18 @@ def test_a_dask_cluster_solves_the_subproblems_to_the_same_hedge(tmp_path):
             pd.testing.assert_frame_equal(books["here"][sheet], books["dask"][sheet])
 
 
+def test_the_method_is_chosen_by_the_size_of_the_stacked_program():
+    ext, dec = lshaped.EXTENSIVE, lshaped.DECOMPOSITION
+    assert lshaped.choose_method(None, 30, "highs") == ext and lshaped.choose_method(None, 31, "highs") == dec
+    # 10 listed scenarios of a block of 5,000 columns: 55,000 stacked. Mixed-integer: decomposed; linear: stacked.
+    assert lshaped.choose_method(None, 10, "highs", 55_000, integer=True) == dec
+    assert lshaped.choose_method(None, 10, "highs", 55_000, integer=False) == ext
+    assert lshaped.choose_method(None, 10, "highs", 15_000, integer=True) == ext
+    assert lshaped.choose_method(None, 40, "cbc", 55_000, integer=True) == ext  # CBC keeps no basis to start from
+    assert lshaped.choose_method("extensive", 40, "highs", 55_000, integer=True) == ext
+    assert lshaped.choose_method("decompose", 2, "highs") == dec
+
+
 def test_identical_samples_share_one_subproblem(tmp_path):
     # 40 samples of the one-mineral world: far fewer distinct ones (each sample draws from 3 risks), one theta each.
     path = integer_world(tmp_path / "world.xlsx", 4, minerals=1)

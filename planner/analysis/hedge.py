@@ -141,7 +141,9 @@ def hedge_plan(model: Model, data: PlannerInput, session: Session, stages: Stage
     names = scenario_names(data)
     weights = probabilities(data)
     build_cols = decision_columns(model)
-    chosen = choose_method(method, len(names) - 1, str(data.settings.get("solver") or "highs"))
+    integer = bool(np.asarray(model.integrality(), dtype=bool)[build_cols].any()) if len(build_cols) else False
+    chosen = choose_method(method, len(names) - 1, str(data.settings.get("solver") or "highs"),
+                           model.num_cols * len(names), integer)
     with stages.stage("solve"):
         numbers = scenario_numbers(model, data, names)
         base = session.solve(numbers[0])
