@@ -5,7 +5,8 @@ Reads the public figures in data/reference/*.csv (USGS MCS 2026, IEA shares via 
 sources, prices, trade and bilateral measures, partner lists, ownership, candidate projects;
 see data/reference/README.md) and writes a planning workbook of the whole market, 2026-2030:
 a coalition of partner markets (USA, EU, JPN, KOR, IND) beside China's own industry (CHN)
-and the rest of the world (ROW), with capacities calibrated so that the plan without share
+and the rest of the world (ROW), with US defence supply (USA_DEF) a market of its own for the law
+that governs it alone, and with capacities calibrated so that the plan without share
 limits reproduces observed 2025 output.
 
 One function per sheet builds its rows as dicts keyed by column name; `table()` orders them

@@ -7,9 +7,9 @@
     workbook's `production` sheet) where no measure in force reshapes a (mineral, stage) pair, and
     follows the measure where one does (the DRC's quota, Zimbabwe's ban);
 (d) the share rows are the laws as they read (the EU's benchmark, Korea's target, the US 45X
-    credit's condition), each named and on the market it governs, never on China's own industry or
-    the rest of the world; the plan obeys every one of them (the independent checker recomputes
-    market, owner and soft shares);
+    credit's condition, DFARS's bar on covered-nation rare earths in US defence supply), each named
+    and on the market it governs, never on China's own industry or the rest of the world; the plan
+    obeys every one of them (the independent checker recomputes market, owner and soft shares);
 (e) the version 2 sheets hold the reference data's ownership, projects and bilateral measures;
 (f) the assumptions are data: a value changed in a copy of data/assumptions.csv changes the built
     workbook where that assumption lands and nowhere else, and a bad copy is refused with the
