@@ -5,7 +5,8 @@ Reads the public figures in data/reference/*.csv (USGS MCS 2026, IEA shares via 
 sources, prices, trade and bilateral measures, partner lists, ownership, candidate projects;
 see data/reference/README.md) and writes a planning workbook of the whole market, 2026-2030:
 a coalition of partner markets (USA, EU, JPN, KOR, IND) beside China's own industry (CHN)
-and the rest of the world (ROW), with capacities calibrated so that the plan without share
+and the rest of the world (ROW), with US defence supply (USA_DEF) a market of its own for the law
+that governs it alone, and with capacities calibrated so that the plan without share
 limits reproduces observed 2025 output.
 
 One function per sheet builds its rows as dicts keyed by column name; `table()` orders them
@@ -92,6 +93,18 @@ COALITION = ("USA", "EU", "JPN", "KOR", "IND")
 # The rest of world demand is modelled too, so that the coalition competes for capacity as it
 # does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
 MARKETS = COALITION + ("CHN", "ROW")
+# US defence supply (DoD), a market of its own because a law governs it alone (DFARS 252.225-7052, below):
+# rare earths only, the one mineral the law covers that the dataset has (magnets are made from it). Its
+# demand is carved out of the US market's, so the world total is unchanged; its home is the USA.
+US_DEFENCE = "USA_DEF"
+US_DEFENCE_MINERALS = ("rare_earths",)
+TERRITORY = {US_DEFENCE: "USA"}
+
+
+def markets_of(m: str) -> tuple[str, ...]:
+    """The markets with demand for m: the seven, and US defence where m is a mineral of its magnets."""
+    return MARKETS + ((US_DEFENCE,) if m in US_DEFENCE_MINERALS else ())
+
 
 # World and market demand come from consumption where market_demand.csv has it (see `world_balance`,
 # `market_shares`); capacities from the 2025 output (see `capacities`), so the two can differ.
@@ -178,6 +191,15 @@ US_45X_THRESHOLD = {2026: 0.0, 2027: 0.10, 2028: 0.20, 2029: 0.30, 2030: 0.40}
 US_45X_MINERALS = ("lithium", "cobalt", "nickel", "graphite", "rare_earths", "gallium")
 US_45X_CREDIT = 0.10  # of the cost of production (IRC 45X(b)(1)(M))
 US_45X_RULE = "US 45X: material assistance from prohibited foreign entities"
+# - DFARS 252.225-7052 (10 U.S.C. 4872): from 2027-01-01 DoD may not acquire NdFeB or SmCo magnets where any
+#   stage from mining on took place in a covered nation (China, Russia, North Korea, Iran: the FEOC group). A
+#   bar on a buyer, not a target: hard, share 0, by location (where the tonnes are mined and separated), at
+#   both of the planner's stages, on the US defence market alone. Until 2026 only melting and magnet making
+#   are restricted, downstream of the planner's oxide, so 2026 has no row. The 45X condition covers US
+#   defence too (a magnet made in the US for DoD earns the credit like any other), so its rows are written
+#   on that market as well.
+DFARS_PERIODS = [2027, 2028, 2029, 2030]
+DFARS_RULE = "DFARS 252.225-7052: no covered-nation magnet rare earths in US defence supply"
 
 # ---------------------------------------------------------------------------------------
 # Candidate projects (projects.csv; version 2)
@@ -293,6 +315,7 @@ DECLARED = {
     # markets and demand
     "market_share_of_world_demand": Assumption(COALITION, share=True),
     "china_share_of_world_demand": Assumption(share=True),
+    "us_defence_share_of_world_demand": Assumption(share=True),
     "freight_usd_per_t": Assumption(),
     "gallium_demand_growth": Assumption(),
     # calibration, refining, prices and costs
@@ -1028,19 +1051,33 @@ def market_shares(d: Data, src: Sources) -> None:
                     m, mk, rnd(tonnes), "t", row["source_url"], row["confidence"],
                     f"{percent(round(shares[mk], 4))} of world demand; {row['tonnes']} t as published"
                     + (" (primary share of refined copper)" if m == "copper" else ""))
+        if m in US_DEFENCE_MINERALS:
+            shares[US_DEFENCE] = d.assumptions.us_defence_share_of_world_demand
+            shares["USA"] -= shares[US_DEFENCE]
+            if shares["USA"] < 0:
+                raise AssumptionError(f"{m}: US defence demand is more than the US market's")
         shares["ROW"] = 1 - sum(shares.values())
         if shares["ROW"] < 0:
             raise AssumptionError(f"{m}: the markets' demand adds up to more than the world's "
                                   f"({percent(round(1 - shares['ROW'], 4))})")
         d.market_share[m] = shares
         for t in PERIODS:
-            for mk in MARKETS:
+            for mk in markets_of(m):
                 d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
     src.add("DERIVED", "demand", "rest of world (ROW) = world demand - the named markets' demand", country="ROW")
+    defence = d.assumptions.us_defence_share_of_world_demand
+    for m in US_DEFENCE_MINERALS:
+        src.add("DERIVED", "demand", f"US defence (DoD) demand = {percent(defence)} of world demand, GAO's bound "
+                "(an upper bound), carved out of the US market's", m, US_DEFENCE,
+                rnd(d.dem[m, US_DEFENCE, PERIODS[0]]), f"t in {PERIODS[0]}",
+                "the assumption us_defence_share_of_world_demand x world demand; market_demand.csv", "low",
+                f"US market {percent(round(d.market_share[m]['USA'], 6))} of world demand instead of "
+                f"{percent(round(d.market_share[m]['USA'] + defence, 6))}; the world total is unchanged")
     src.add("ASSUMPTION", "demand", "markets: the coalition (USA, EU, JPN, KOR, IND) plans with "
             "China's own industry (CHN) and the rest of the world (ROW) as competing buyers",
-            value=", ".join(MARKETS),
-            note="so the coalition competes for capacity as it does in reality; a market without a consumption "
+            value=", ".join(MARKETS + (US_DEFENCE,)),
+            note="US defence (USA_DEF) is a market of rare earths only, governed by DFARS 252.225-7052; "
+                 "so the coalition competes for capacity as it does in reality; a market without a consumption "
                  "figure for a mineral takes the assumed share of world demand (data/assumptions.csv)")
 
 
@@ -1230,7 +1267,7 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
 
 def demand_sheet(d: Data, src: Sources) -> list[list]:
     rows = [{"mineral": m, "market": mk, "period": t, "demand": d.dem[m, mk, t]}
-            for m in MINERALS for mk in MARKETS for t in PERIODS]
+            for m in MINERALS for mk in markets_of(m) for t in PERIODS]
     return table("demand", rows, sort_key=by("mineral", "market", "period"))
 
 
@@ -1247,8 +1284,8 @@ def minerals_sheet(d: Data, src: Sources) -> list[list]:
 
 
 def home(refiner: str, market: str) -> bool:
-    """A delivery inside the market's own territory (the EU market: any EU member)."""
-    return refiner == market or (market == "EU" and refiner in EU_MEMBERS)
+    """A delivery inside the market's own territory (the EU market: any EU member; US defence: the USA)."""
+    return refiner == TERRITORY.get(market, market) or (market == "EU" and refiner in EU_MEMBERS)
 
 
 def routes_sheet(d: Data, src: Sources) -> list[list]:
@@ -1260,6 +1297,9 @@ def routes_sheet(d: Data, src: Sources) -> list[list]:
             if not home(r, mk):
                 rows.append({"stage": "delivery", "from": r, "to": mk,
                              "cost": freight})
+    for m in US_DEFENCE_MINERALS:  # US defence buys only these: a row per refiner of them
+        rows += [{"stage": "delivery", "from": r, "to": US_DEFENCE, "mineral": m, "cost": freight}
+                 for r in sorted(d.refiners[m]) if not home(r, US_DEFENCE)]
     src.add("ASSUMPTION", "routes", f"cross-border delivery cost {freight:g} USD/t (freight and "
             "handling), home deliveries 0", value=freight, unit="USD/t",
             note="markets buy from their own refiners first at equal cost; no freight data; "
@@ -1413,6 +1453,10 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
             "the fund's list of minerals is not published: those it names")
     src.add("ASSUMPTION", "reserve", "no reserve for EU and IND markets",
             note="no EU or Indian stockpile programme in the data")
+    src.add("ASSUMPTION", "reserve", f"no reserve for US defence ({US_DEFENCE}); Project Vault's days are of the US "
+            "market's demand without it", ", ".join(US_DEFENCE_MINERALS), US_DEFENCE,
+            note="Project Vault serves manufacturers (stockpiles.csv); DoD's own, the National Defense Stockpile, "
+                 "has one low-confidence figure (USD 1 bn of acquisitions) and is not modelled")
     src.add("ASSUMPTION", "reserve", f"holding_cost = {percent(a.holding_cost_rate)} of refined price "
             "per t per year", value=a.holding_cost_rate, note="financing and storage; shortfall_penalty default "
                                           "(half the unmet penalty)")
@@ -1459,10 +1503,16 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
         if threshold <= 0:
             continue  # no limit: any material assistance passes
         for m in US_45X_MINERALS:
+            for mk in ("USA",) + ((US_DEFENCE,) if m in US_DEFENCE_MINERALS else ()):
+                for stage in STAGES:
+                    rules.append({"stage": stage, "scope": "FEOC", "mineral": m, "period": t,
+                                  "max_share": round(1 - threshold, 4), "market": mk, "basis": "owner",
+                                  "penalty": penalty(m, US_45X_CREDIT), "rule": US_45X_RULE})
+    for t in DFARS_PERIODS:
+        for m in US_DEFENCE_MINERALS:
             for stage in STAGES:
-                rules.append({"stage": stage, "scope": "FEOC", "mineral": m, "period": t,
-                              "max_share": round(1 - threshold, 4), "market": "USA", "basis": "owner",
-                              "penalty": penalty(m, US_45X_CREDIT), "rule": US_45X_RULE})
+                rules.append({"stage": stage, "scope": "FEOC", "mineral": m, "period": t, "max_share": 0,
+                              "market": US_DEFENCE, "rule": DFARS_RULE})
     eu, kor, us = law(d, "EUU", "Art. 5(1)(b)"), law(d, "KOR", "Dependence"), law(d, "USA", "45X(c)(1)(C)")
     src.add("SOURCED", "shares", EU_CRMA_RULE + ": by 2030, at each stage of processing, every strategic raw "
             "material; a benchmark, so soft", "all", "EU", EU_CRMA_MAX_SHARE, "share", eu["source_url"],
@@ -1476,12 +1526,15 @@ def share_rules(d: Data, src: Sources) -> list[dict]:
             ", ".join(US_45X_MINERALS), "USA", "/".join(f"{1 - v:.2f}" for v in US_45X_THRESHOLD.values()),
             "share", us["source_url"], "low",
             "thresholds 0/10/20/30/40% for 2026-2030 are UNVERIFIED (laws.csv: a recollection); a rule on what "
-            "earns the credit, written on the whole US market; ownership rows as published count each stake "
-            "(the law counts a 25% stake as the whole plant: a lower bound)")
-    src.add("SOURCED", "shares", "DFARS 252.225-7052 (no covered-nation magnets in US defence supply from "
-            "2027) NOT written: magnets are downstream of the planner's refined oxide, and no defence demand "
-            "figure is in the data", "rare_earths", "USA", source=law(d, "USA", "252.225-7052")["source_url"],
-            confidence="high")
+            "earns the credit, written on the whole US market (US defence's rare earths included); ownership rows "
+            "as published count each stake (the law counts a 25% stake as the whole plant: a lower bound)")
+    dfars = law(d, "USA", "252.225-7052")
+    src.add("SOURCED", "shares", DFARS_RULE + ": from 2027 no stage from mining on in a covered nation (the FEOC "
+            "group) for the magnets DoD acquires; a bar on a buyer, so hard", ", ".join(US_DEFENCE_MINERALS),
+            US_DEFENCE, 0, "share", dfars["source_url"], dfars["confidence"],
+            f"scope FEOC, market {US_DEFENCE}, basis location, supply and refining, "
+            f"{DFARS_PERIODS[0]}-{DFARS_PERIODS[-1]}; 2026 restricts only melting and magnet making, downstream "
+            "of the planner's oxide; exceptions (COTS, recycled NdFeB, nonavailability) not written")
     return rules
 
 
@@ -1504,11 +1557,12 @@ def whole_plan_rows(d: Data, src: Sources, rules: list[dict]) -> list[dict]:
     rows = []
     for m in MINERALS:
         for t in PERIODS:
-            world = sum(d.dem[m, mk, t] for mk in MARKETS)
+            world = sum(d.dem[m, mk, t] for mk in markets_of(m))
             need = world + reserve_build(d, m, t)
             for stage in STAGES:
+                # a rule on each country alone has a whole-plan form; one on a group (DFARS) or by owner has none
                 ruled = [r for r in rules if r["stage"] == stage and r["period"] == t
-                         and r.get("mineral") in (None, m)
+                         and r.get("mineral") in (None, m) and r["scope"].startswith("*")
                          and r.get("basis", "location") == "location"]
                 if not ruled:
                     continue
@@ -1877,7 +1931,7 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
     for name, m in (("china_graphite_export_stop", "graphite"), ("china_rare_earth_export_stop", "rare_earths")):
         t = a.china_export_stop_period
         if version_2:
-            for mk in COALITION:
+            for mk in COALITION + ((US_DEFENCE,) if m in US_DEFENCE_MINERALS else ()):  # a stop to the US stops DoD's
                 row(name, "export_ban", None, m, "CHN", t, to=mk, stage="delivery")
         else:
             row(name, "refining_capacity", export_factor(d, m, "CHN", "refining", t, a.export_licensing_hit),

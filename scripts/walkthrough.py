@@ -95,6 +95,18 @@ def _rule(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return table[table["rule"].str.startswith(f"rule {name}:")]
 
 
+def defence_supply(plan, builder) -> dict[str, str]:
+    """US defence's rare earths under DFARS (2027 on): its yearly tonnes and the countries that separate them."""
+    deliveries = plan.tables["deliveries"]
+    ruled = deliveries[(deliveries["scenario"] == "base") & (deliveries["market"] == builder.US_DEFENCE)
+                       & (deliveries["period"].astype(int) >= builder.DFARS_PERIODS[0])]
+    yearly = ruled.groupby("period")["tonnes"].sum()
+    names = pd.read_excel(WORKBOOK, sheet_name="countries").set_index("country")["name"]
+    refiners = sorted(names.get(c, c) for c in ruled[ruled["tonnes"] > 1e-6]["refiner"].unique())
+    return {"dfars_tonnes": f"{yearly.min():,.0f}-{_tonnes(yearly.max())}",
+            "dfars_refiners": " and ".join(refiners) or "nowhere"}
+
+
 def figures(workdir: Path) -> dict[str, str]:
     """Run every command the walkthrough shows and return its figures, formatted as the README quotes them."""
     f: dict[str, str] = {}
@@ -130,6 +142,8 @@ def figures(workdir: Path) -> dict[str, str]:
     us = _rule(policy, builder.US_45X_RULE)
     f["us_45x_cost"] = _money(us["rule_cost"].sum())
     f["us_45x_minerals"] = " and ".join(us[us["rule_cost"] > 5e5]["mineral"].unique()) or "none"
+    f["dfars_cost"] = _money(_rule(policy, builder.DFARS_RULE)["rule_cost"].sum())
+    f.update(defence_supply(plan, builder))
     # cobalt under the DRC's quota: how far short, and what the price does
     priced_out = plan.tables["priced_out"]
     short = priced_out[priced_out["scenario"] == "base"].groupby("mineral")["tonnes"].sum()
@@ -220,13 +234,16 @@ TEXT = """\
 The shipped workbook, `inputs/critical-minerals-2026.xlsx`, is the market for seven minerals in
 2026-2030 as it stood at the February 2026 Critical Minerals Ministerial: the coalition's markets (USA,
 EU, JPN, KOR, IND) beside China's own industry (CHN) and the rest of the world (ROW), at prices of early
-2026. Demand comes from consumption where the sources give it (world lithium, cobalt, nickel, copper and
-gallium; US cobalt, gallium and copper; copper for the EU, Japan, India and China), and from stated
-shares elsewhere. The measures in force are in the base plan: the DRC's cobalt export quota, Indonesia's
-2026 nickel ore quota and Zimbabwe's ban on lithium concentrate exports. The rules are written as the
-laws read, each named: the EU's Critical Raw Materials Act benchmark (at most 65% from one third country
-by 2030, at each stage: a benchmark, so soft), Korea's 2030 target (50%, soft), and the condition of the
-US 45X credit on material from prohibited foreign entities (soft, at the credit's worth). Japan's,
+2026. US defence supply (USA_DEF) is a market of its own for rare earths, since a law governs it alone: its
+demand is GAO's bound, 0.1% of the world's (an upper bound), taken out of the US market's. Demand comes
+from consumption where the sources give it (world lithium, cobalt, nickel, copper and gallium; US cobalt,
+gallium and copper; copper for the EU, Japan, India and China), and from stated shares elsewhere. The
+measures in force are in the base plan: the DRC's cobalt export quota, Indonesia's 2026 nickel ore quota
+and Zimbabwe's ban on lithium concentrate exports. The rules are written as the laws read, each named: the
+EU's Critical Raw Materials Act benchmark (at most 65% from one third country by 2030, at each stage: a
+benchmark, so soft), Korea's 2030 target (50%, soft), the condition of the US 45X credit on material from
+prohibited foreign entities (soft, at the credit's worth), and DFARS 252.225-7052, which from 2027 bars rare
+earths mined or separated in China or Russia from US defence supply (a bar on a buyer, so hard). Japan's,
 Korea's and Project Vault's stockpiles are sized in days as their programmes state, and start from what
 is held. It also lists {projects} candidate projects outside China ({integrated} of them a mine and the refinery
 it feeds, built together) and {scenario_count} scenarios of what could come next:
@@ -264,6 +281,11 @@ the plan pays {excess_cost} in penalties (sheet `Excess`).
 **Who pays for each rule.** `Policy costs` and `Market bills` price each named rule. The EU's benchmark
 costs the plan {eu_rule_cost} and adds {eu_bill} to what the EU pays for its demand; Korea's target costs
 {korea_cost}; the 45X condition on US supply costs {us_45x_cost} (minerals where it binds: {us_45x_minerals}).
+The DFARS bar costs {dfars_cost}: from 2027 US defence's {dfars_tonnes} of rare earths a year are separated
+in {dfars_refiners} from ore mined outside China and Russia. Even at GAO's bound that is a small part of what
+is mined and refined outside them, so the bar only reassigns tonnes between buyers at equal cost: Chinese
+oxide serves other markets instead. What it costs in practice, a premium for segregated supply, needs
+contracts, which the planner does not have.
 
 **What a disruption costs the world.** `Scenarios` prices each disruption as if it were known in
 advance (the plan re-made for it), in two readings: `cost_change`, the objective's, and

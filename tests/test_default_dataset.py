@@ -7,9 +7,9 @@
     workbook's `production` sheet) where no measure in force reshapes a (mineral, stage) pair, and
     follows the measure where one does (the DRC's quota, Zimbabwe's ban);
 (d) the share rows are the laws as they read (the EU's benchmark, Korea's target, the US 45X
-    credit's condition), each named and on the market it governs, never on China's own industry or
-    the rest of the world; the plan obeys every one of them (the independent checker recomputes
-    market, owner and soft shares);
+    credit's condition, DFARS's bar on covered-nation rare earths in US defence supply), each named
+    and on the market it governs, never on China's own industry or the rest of the world; the plan
+    obeys every one of them (the independent checker recomputes market, owner and soft shares);
 (e) the version 2 sheets hold the reference data's ownership, projects and bilateral measures;
 (f) the assumptions are data: a value changed in a copy of data/assumptions.csv changes the built
     workbook where that assumption lands and nowhere else, and a bad copy is refused with the
@@ -83,8 +83,14 @@ def test_workbook_has_expected_content():
     assert "FEOC" in groups["CHN"] and "FEOC" in groups["RUS"]
     assert "MSP" in groups["USA"] and "CMM2026" in groups["AUS"] and "EU" in groups["DEU"]
     markets = {r[1] for r in sheets["demand"][1:]}
-    # the coalition's five markets, China's own industry and the rest of the world
-    assert markets == {"USA", "EU", "JPN", "KOR", "IND", "CHN", "ROW"}
+    # the coalition's five markets, China's own industry, the rest of the world, and US defence (DFARS's market)
+    assert markets == {"USA", "EU", "JPN", "KOR", "IND", "CHN", "ROW", "USA_DEF"}
+    demand = {(r[0], r[1], r[2]): r[3] for r in sheets["demand"][1:]}
+    assert {m for m, mk, _ in demand if mk == "USA_DEF"} == {"rare_earths"}  # the magnets' mineral alone
+    for t in (2026, 2030):  # carved out of the US market's assumed 8%: 0.1% of the world, the world unchanged
+        world = sum(v for (m, _, period), v in demand.items() if m == "rare_earths" and period == t)
+        assert demand["rare_earths", "USA_DEF", t] == pytest.approx(0.001 * world, abs=1)
+        assert demand["rare_earths", "USA", t] + demand["rare_earths", "USA_DEF", t] == pytest.approx(0.08 * world, abs=1)
     kinds = {r[0] for r in sheets["sources"][1:]}
     assert {"SOURCED", "ASSUMPTION"} <= kinds
 
@@ -162,9 +168,11 @@ def test_rules_sit_on_the_markets_they_govern_and_hold(dataset_plan, plan_withou
     assert dataset_plan.run.ok
     script = _build_script()
     shares = _rows(_sheets(WORKBOOK), "shares")
-    assert shares and {r["market"] for r in shares} <= set(script.COALITION)  # never CHN's or ROW's demand
+    # never CHN's or ROW's demand
+    assert shares and {r["market"] for r in shares} <= set(script.COALITION) | {script.US_DEFENCE}
     # every row belongs to a named law, written as the law reads
-    assert {r["rule"] for r in shares} == {script.EU_CRMA_RULE, script.KOREA_RULE, script.US_45X_RULE}
+    assert {r["rule"] for r in shares} == {script.EU_CRMA_RULE, script.KOREA_RULE, script.US_45X_RULE,
+                                           script.DFARS_RULE}
     eu_law = [r for r in shares if r["rule"] == script.EU_CRMA_RULE]
     assert {r["stage"] for r in eu_law} == {"supply", "refining"} and len(eu_law) == 2 * 7
     assert all(r["scope"] == "* except EU" and r["max_share"] == 0.65 and r["period"] == 2030 and r["market"] == "EU"
@@ -172,12 +180,27 @@ def test_rules_sit_on_the_markets_they_govern_and_hold(dataset_plan, plan_withou
     korea = [r for r in shares if r["rule"] == script.KOREA_RULE]
     assert all(r["market"] == "KOR" and r["max_share"] == 0.5 and r["period"] == 2030 for r in korea)
     us = [r for r in shares if r["rule"] == script.US_45X_RULE]
-    assert us and all(r["scope"] == "FEOC" and r["market"] == "USA" and r["basis"] == "owner" for r in us)
+    assert us and all(r["scope"] == "FEOC" and r["basis"] == "owner" for r in us)
     assert "copper" not in {r["mineral"] for r in us}  # not an applicable critical mineral of 45X
     assert {r["period"]: r["max_share"] for r in us} == {2027: 0.9, 2028: 0.8, 2029: 0.7, 2030: 0.6}
-    # none binds a buyer outright: the benchmark, the policy target and the credit condition are all soft
-    assert all(r["penalty"] > 0 for r in shares)
+    # the whole US market: US defence's rare earths earn the credit on the same condition as the rest
+    assert {(r["market"], r["mineral"], r["stage"], r["period"]) for r in us if r["market"] != "USA"} == {
+        ("USA_DEF", "rare_earths", stage, t) for stage in ("supply", "refining") for t in (2027, 2028, 2029, 2030)}
+    # DFARS bars DoD from covered-nation tonnes from 2027, from the mine on: hard, zero, by location
+    dfars = [r for r in shares if r["rule"] == script.DFARS_RULE]
+    assert {(r["stage"], r["period"]) for r in dfars} == {
+        (stage, t) for stage in ("supply", "refining") for t in (2027, 2028, 2029, 2030)}
+    assert all(r["market"] == "USA_DEF" and r["scope"] == "FEOC" and r["mineral"] == "rare_earths"
+               and r["max_share"] == 0 and r["penalty"] is None and r["basis"] in (None, "location") for r in dfars)
+    # the benchmark, the policy target and the credit condition bind no buyer outright: soft
+    assert all(r["penalty"] > 0 for r in shares if r["rule"] != script.DFARS_RULE)
     check_plan(WORKBOOK, dataset_plan.path)  # market, owner and soft shares recomputed from the plan's paths
+    # and in so many words: no oxide separated, and no ore mined, in China or Russia reaches DoD from 2027
+    paths = pd.read_excel(dataset_plan.path, sheet_name="Paths")
+    defence = paths[(paths["scenario"] == "base") & (paths["market"] == "USA_DEF") & (paths["period"] >= 2027)]
+    assert defence["tonnes"].sum() > 0
+    covered = defence["origin"].isin(["CHN", "RUS"]) | defence["refiner"].isin(["CHN", "RUS"])
+    assert defence.loc[covered, "tonnes"].sum() < 1e-6
     cost = {k: pd.read_excel(p, sheet_name="Scenarios").set_index("scenario").loc["base", "total_cost"]
             for k, p in (("limits", dataset_plan.path), ("free", plan_without_limits))}
     assert cost["limits"] >= cost["free"] - 1e-6 * abs(cost["free"])
@@ -218,7 +241,7 @@ def test_ownership_projects_and_bilateral_measures_come_from_the_reference_data(
     lifted = [r for r in scen if r["scenario"] == "drc_cobalt_quota_lifted"]
     assert lifted and all(r["kind"] == "supply_capacity" and r["factor"] > 2 for r in lifted)
     stop = [r for r in scen if r["scenario"] == "china_rare_earth_export_stop"]
-    assert {r["to"] for r in stop} == {"USA", "EU", "JPN", "KOR", "IND"}
+    assert {r["to"] for r in stop} == {"USA", "EU", "JPN", "KOR", "IND", "USA_DEF"}  # a stop to the US stops DoD's
     supply = {(r["mineral"], r["country"], r["period"]): r["capacity"] for r in _rows(v2, "supply")}
     assert supply["cobalt", "COD", 2026] < 96_600 + 20_000  # the quota's export part plus the DRC's own refining
     routes = _rows(v2, "routes")

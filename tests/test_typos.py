@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.cli import main
-from tests.bad_workbooks import base_sheets
+from tests.bad_workbooks import base_sheets, set_cell
 from tests.workbooks import write_workbook
 
 
@@ -20,6 +20,22 @@ def test_a_market_written_once_another_way_is_warned_with_the_code_meant(tmp_pat
     rc, err = validate(tmp_path, sheets, capsys)
     assert rc == 0
     assert "warning: demand!B3  column 'market': market 'US' appears on this row only; did you mean 'USA'?" in err
+
+
+def test_a_market_a_rule_governs_on_its_own_is_not_taken_for_a_typo(tmp_path, capsys):
+    # USA_DEF (US defence) buys beside USA and has no reserve, but a market-scoped share row names it: deliberate.
+    sheets = base_sheets()
+    set_cell(sheets, "demand", len(sheets["demand"]) + 1, "market", "USA_DEF")
+    for column, value in (("mineral", "Li"), ("period", 2026), ("demand", 10)):
+        set_cell(sheets, "demand", len(sheets["demand"]), column, value)
+    rc, err = validate(tmp_path, sheets, capsys)
+    assert rc == 0 and "market 'USA_DEF' appears on this row only; did you mean 'USA'?" in err  # alone: warned
+    row = len(sheets["shares"]) + 1
+    for column, value in (("stage", "refining"), ("scope", "CHN"), ("mineral", "Li"), ("period", 2026),
+                          ("max_share", 0), ("market", "USA_DEF")):
+        set_cell(sheets, "shares", row, column, value)
+    rc, err = validate(tmp_path, sheets, capsys)
+    assert rc == 0 and "market" not in err
 
 
 def test_markets_used_consistently_raise_no_warning(tmp_path, capsys):
