@@ -1288,18 +1288,34 @@ def home(refiner: str, market: str) -> bool:
     return refiner == TERRITORY.get(market, market) or (market == "EU" and refiner in EU_MEMBERS)
 
 
-def routes_sheet(d: Data, src: Sources) -> list[list]:
+def project_refiners(projects: list[list] | None) -> dict[str, set[str]]:
+    """mineral -> the countries that host a candidate refinery of it (sheet projects, header first)."""
+    if not projects:
+        return {}
+    header, *rows = projects
+    mineral, stage, country = (header.index(c) for c in ("mineral", "stage", "country"))
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        if r[stage] == "refining":
+            out.setdefault(r[mineral], set()).add(r[country])
+    return out
+
+
+def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None) -> list[list]:
+    """Delivery freight from every refiner, candidate refineries' hosts included (a pair not listed is open at
+    zero cost: a host with no row would deliver abroad for free), then the measures on routes."""
     freight = d.assumptions.freight_usd_per_t
+    hosts = hosts or {}
+    refiners_of = {m: set(d.refiners.get(m, ())) | hosts.get(m, set()) for m in MINERALS}
     rows = []
-    refiners = sorted(set().union(*d.refiners.values()))
-    for r in refiners:
+    for r in sorted(set().union(*refiners_of.values())):
         for mk in MARKETS:
             if not home(r, mk):
                 rows.append({"stage": "delivery", "from": r, "to": mk,
                              "cost": freight})
     for m in US_DEFENCE_MINERALS:  # US defence buys only these: a row per refiner of them
         rows += [{"stage": "delivery", "from": r, "to": US_DEFENCE, "mineral": m, "cost": freight}
-                 for r in sorted(d.refiners[m]) if not home(r, US_DEFENCE)]
+                 for r in sorted(refiners_of[m]) if not home(r, US_DEFENCE)]
     src.add("ASSUMPTION", "routes", f"cross-border delivery cost {freight:g} USD/t (freight and "
             "handling), home deliveries 0", value=freight, unit="USD/t",
             note="markets buy from their own refiners first at equal cost; no freight data; "
@@ -2161,7 +2177,7 @@ def build(ref: Path, version_2: bool | None = None,
     sheets["supply"] = supply_sheet(d, src)
     sheets["refining"] = refining_sheet(d, src)
     sheets["demand"] = demand_sheet(d, src)
-    sheets["routes"] = routes_sheet(d, src)
+    sheets["routes"] = routes_sheet(d, src, project_refiners(sheets.get("projects")))
     sheets["shares"] = shares_sheet(d, src, version_2)
     sheets["reserve"], sheets["reserve_targets"] = reserve_sheets(d, src)
     sheets["scenarios"] = scenarios_sheet(d, src, version_2)
