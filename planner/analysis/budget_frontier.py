@@ -26,7 +26,15 @@ import pandas as pd
 from planner.analysis.compare import TRANSFERS
 from planner.analysis.hedge import probabilities
 from planner.analysis.outcome import Outcome
-from planner.analysis.resolves import HERE, Start, solved_apart, solved_from, starting_point, worker_session
+from planner.analysis.resolves import (
+    HERE,
+    Start,
+    own_session,
+    solved_apart,
+    solved_from,
+    starting_point,
+    worker_session,
+)
 from planner.analysis.results import noise_free
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
@@ -137,12 +145,13 @@ def _solved_amounts(solver, lp, stacked: Numbers, row: int, amounts: list[float]
                     ) -> list[Solution]:
     """The hedge at each of ``amounts`` (ascending), in order: the least money first, here; then every other
     amount on its own from that plan (its basis; as incumbent where the program is mixed-integer: a plan
-    within less money is within more), here or on the run's workers (``solved_apart``)."""
+    within less money is within more), here or on the run's workers (``solved_apart``; a mixed-integer one on
+    an instance of its own, ``own_session``)."""
     counter = stages.progress.counter("budget", len(amounts), "amounts")
 
     def here(amount: float, start: Start | None = None) -> Solution:
         numbers = at_amount(stacked, row, amount)
-        solution = solver.solve(numbers) if start is None else solved_from(solver, numbers, start)
+        solution = solver.solve(numbers) if start is None else solved_from(own_session(solver), numbers, start)
         stages.add("highs", solution.solve_seconds)
         counter.update(1)
         return solution
@@ -161,5 +170,6 @@ def _amounts_chunk(_state, job) -> list[tuple[int, Solution]]:
     """In a worker: a fresh HiGHS session of the stacked program, and each of the chunk's amounts on it."""
     (lp, stacked, row, time_limit, shipped), chunk = job
     session, start = worker_session(lp, time_limit), Start.arrived(shipped)
-    return [(i, solved_from(session, at_amount(stacked, row, amount), start)) for i, amount in chunk]
+    return [(i, solved_from(own_session(session, threads=1), at_amount(stacked, row, amount), start))
+            for i, amount in chunk]
 

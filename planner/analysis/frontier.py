@@ -20,7 +20,7 @@ import pandas as pd
 
 from planner.analysis.measures import mineral_costs, mineral_economic_costs, stage_tonnes
 from planner.analysis.outcome import Outcome
-from planner.analysis.resolves import Start, solved_apart, solved_from, worker_session
+from planner.analysis.resolves import Start, own_session, solved_apart, solved_from, worker_session
 from planner.analysis.results import noise_free
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
@@ -154,7 +154,8 @@ def capped(session, numbers: Numbers, cells: list[tuple[int, int]], cap: float, 
 def _solved_steps(model: Model, session, numbers: Numbers, steps: list[tuple], stages: Stages, label: str
                   ) -> list[Solution]:
     """``capped`` for each (mineral, stage, cap) of ``steps``, in order, from the basis the session holds (the
-    plan without limits): here or on the run's workers. Leaves the session on ``numbers`` and that basis."""
+    plan without limits): here or on the run's workers, a mixed-integer step on an instance of its own
+    (``own_session``). Leaves the session on ``numbers`` and that basis."""
     start = Start(basis=starting_basis(session))
     pool = stages.pool if session.abilities.parallel else None  # a worker rebuilds a HiGHS session
     n = len(steps)
@@ -165,7 +166,7 @@ def _solved_steps(model: Model, session, numbers: Numbers, steps: list[tuple], s
 
     def here(i: int) -> Solution:
         m, s, cap = steps[i]
-        solution = capped(session, numbers, model.frontier_cells[(m, s)], cap, start)
+        solution = capped(own_session(session), numbers, model.frontier_cells[(m, s)], cap, start)
         stages.add("highs", solution.solve_seconds)
         stages.progress("frontier", f"step {i + 1} of {n}: {m} {s} cap {cap:.3f}: {solution.status}")
         return solution
@@ -192,7 +193,7 @@ def _capped_chunk(_state, job) -> list[tuple[int, Solution]]:
     out = []
     for k, i in chunk:
         m, s, cap = steps[i]
-        out.append((k, capped(session, numbers, model.frontier_cells[(m, s)], cap, start)))
+        out.append((k, capped(own_session(session, threads=1), numbers, model.frontier_cells[(m, s)], cap, start)))
     return out
 
 

@@ -79,6 +79,21 @@ def worker_session(model, time_limit: float | None) -> HighsSession:
     return HighsSession(model, time_limit, threads=1)
 
 
+def own_session(session: Session, threads: int | None = None) -> Session:
+    """The session one independent solve runs on: a fresh HiGHS instance of the model where the model is
+    mixed-integer, else ``session`` itself.
+
+    HiGHS' mixed-integer search depends on what its instance solved before: on the shipped dataset
+    the same program, solved by an instance that had solved another one first, ends at another of
+    its optimal plans (costs equal to the last digit), even with the model passed to it again. A
+    fresh instance here, as on a worker, gives the same plan in both places. A linear solve needs
+    none: it starts from a basis, and ``set_basis`` clears what the instance kept.
+    """
+    if session.mip and session.abilities.parallel:
+        return HighsSession(session.model, session.time_limit, threads=threads)
+    return session
+
+
 def solved_apart(tasks: Sequence, here: Callable[[object], R], worker: Callable, shared: tuple, stages: Stages,
                  pool, batch: str, stage: str, label: str, noun: str,
                  seconds: Callable[[R], float] = lambda s: s.solve_seconds) -> list[R]:

@@ -24,7 +24,7 @@ import pandas as pd
 from planner.analysis.compare import compare_scenarios, economic_cost, priced_out_tonnes
 from planner.analysis.measures import reserve_drawn
 from planner.analysis.outcome import Outcome
-from planner.analysis.resolves import Start, solved_apart, solved_from, starting_point, worker_session
+from planner.analysis.resolves import Start, own_session, solved_apart, solved_from, starting_point, worker_session
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
 from planner.input.data import MarketKey, PlannerInput, Target
 from planner.input.scenarios import BASE, apply_scenario, first_affected_period, is_demand_shock
@@ -170,12 +170,13 @@ def _sizing_rows(model, data, session, names, reserve_days: list[float], start: 
                  ) -> list[tuple]:
     """The rows by mineral of every reserve size, in order: ``_stress_all`` on the inputs with that many days'
     targets, each from the base plan (``start``) and not from another size's, so each may run here or on
-    the run's workers (``solved_apart``) with the same answer."""
+    the run's workers (``solved_apart``) with the same answer (on an instance of its own where the model is
+    mixed-integer, ``own_session``)."""
     pool = stages.pool if session.abilities.parallel else None  # a worker rebuilds a HiGHS session
 
     def here(days: float) -> tuple[list[tuple], float]:
         own = Stages(stages.progress)  # to count this size's HiGHS seconds
-        rows = _stress_all(model, with_reserve_days(data, days), session, names, days, own, start)[2]
+        rows = _stress_all(model, with_reserve_days(data, days), own_session(session), names, days, own, start)[2]
         stages.add("highs", own.seconds.get("highs", 0.0))
         return rows, own.seconds.get("highs", 0.0)
 
@@ -192,7 +193,8 @@ def _sized_chunk(_state, job) -> list[tuple[int, tuple[list[tuple], float]]]:
     out = []
     for i, days in chunk:
         own = Stages()
-        rows = _stress_all(model, with_reserve_days(data, days), session, names, days, own, start)[2]
+        rows = _stress_all(model, with_reserve_days(data, days), own_session(session, threads=1), names, days, own,
+                           start)[2]
         out.append((i, (rows, own.seconds.get("highs", 0.0))))
     return out
 
