@@ -96,9 +96,9 @@ def choose_scope(data: PlannerInput, scope: str | None) -> str:
 def frontier_curve(model: Model, data: PlannerInput, session, stages: Stages, step: float = 0.05) -> Outcome:
     """Sweep the cap (on the scope the model was built with) of every (mineral, stage) it was built with.
 
-    Every step is solved on its own from the plan without limits (its basis, for a linear program; a
-    mixed-integer search starts afresh), here or on the run's workers (``solved_apart``): no step's
-    answer depends on another's, or on where it ran.
+    Every step is solved on its own: a linear one from the basis of the plan without limits, a
+    mixed-integer one on a HiGHS instance of its own; here or on the run's workers (``solved_apart``),
+    so no step's answer depends on another's, or on where it ran.
     """
     pairs, scope = tuple(model.frontier_cells), model.frontier_scope
     with stages.stage("solve"):

@@ -152,9 +152,9 @@ def _stress_all(model, data, session, names, days, stages: Stages, start: Start 
     if not solution.optimal:
         return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals], Start()
     basis = starting_basis(session)
-    here = starting_point(session, solution)
+    base_start = starting_point(session, solution)
     base_by_mineral = _by_mineral(model, base_numbers, solution.x, data)
-    # The next base solve (another reserve size) starts from this base plan.
+    # The session is left on this base plan, its numbers and basis.
     with restored(session, base_numbers, basis), _builds_committed(session):
         for i, name in enumerate(names, start=1):
             result, scenario_rows = _stress_one(name, model, data, session, basis, solution, base, base_by_mineral,
@@ -164,7 +164,7 @@ def _stress_all(model, data, session, names, days, stages: Stages, start: Start 
             rows += scenario_rows
             stages.progress("stress", f"{data.label}, scenario {i} of {len(names)} '{name}'{label} from "
                                       f"{result.measures['first_period']}: {result.status}")
-    return base, stressed, rows, here
+    return base, stressed, rows, base_start
 
 
 def _sizing_rows(model, data, session, names, reserve_days: list[float], start: Start, stages: Stages
