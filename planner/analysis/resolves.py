@@ -96,27 +96,24 @@ def own_session(session: Session, threads: int | None = None) -> Session:
 
 def solved_apart(tasks: Sequence, here: Callable[[object], R], worker: Callable, shared: tuple, stages: Stages,
                  pool, batch: str, stage: str, label: str, noun: str,
-                 seconds: Callable[[R], float] = lambda s: s.solve_seconds,
-                 cost: Callable[[R], float] | None = None) -> list[R]:
+                 seconds: Callable[[R], float] = lambda s: s.solve_seconds) -> list[R]:
     """``here(task)`` for each of ``tasks``, in order: in this process, or some on ``pool``'s workers.
 
     Every task must give the same answer wherever it runs: ``worker(None, (shared, chunk))`` does in a
     worker what ``here`` does here, for each (index, task) of ``chunk``, and returns (index, answer)
     pairs. The tasks go to the workers when the command line chose workers (all of them, two or
-    more), or when the ones left after the first (run here, and timed by ``cost``, else ``seconds``)
-    would take longer here than handing them over (starting the workers, unless they already run);
-    else they run here, one after another. ``pool`` None: here. Records batch ``batch`` on
-    ``stages``: how many ran where, and their ``seconds``; progress names the worker part
-    ``{label}: n {noun}``.
+    more), or when the ones left after the first (run here, and timed by ``seconds``) would take
+    longer here than handing them over (starting the workers, unless they already run); else they
+    run here, one after another. ``pool`` None: here. Records batch ``batch`` on ``stages``: how many
+    ran where, and their ``seconds``; progress names the worker part ``{label}: n {noun}``.
     """
-    cost = cost or seconds
     n = len(tasks)
     chosen = pool is not None and pool.chosen and n >= 2  # the command line chose workers: all of them there
     answers: list = []
     if n and not chosen:
         answers.append(here(tasks[0]))
         left = n - 1
-        if pool is None or left < 2 or left * cost(answers[0]) <= pool.overhead_seconds():
+        if pool is None or left < 2 or left * seconds(answers[0]) <= pool.overhead_seconds():
             answers += [here(task) for task in tasks[1:]]
     done = len(answers)
     stages.batch(batch, HERE, done, sum(seconds(a) for a in answers))

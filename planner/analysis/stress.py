@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import time
 
 import numpy as np
 import pandas as pd
@@ -175,19 +174,17 @@ def _sizing_rows(model, data, session, names, reserve_days: list[float], start: 
     mixed-integer, ``own_session``)."""
     pool = stages.pool if session.abilities.parallel else None  # a worker rebuilds a HiGHS session
 
-    def here(days: float) -> tuple[list[tuple], float, float]:
+    def here(days: float) -> tuple[list[tuple], float]:
         own = Stages(stages.progress)  # to count this size's HiGHS seconds
-        t0 = time.perf_counter()
         rows = _stress_all(model, with_reserve_days(data, days), own_session(session), names, days, own, start)[2]
         stages.add("highs", own.seconds.get("highs", 0.0))
-        return rows, own.seconds.get("highs", 0.0), time.perf_counter() - t0
+        return rows, own.seconds.get("highs", 0.0)
 
     shared = (model, data, names, session.time_limit, start.shipped())
-    # A worker makes the whole run (results and rows, not only the solves): its wall time here says what the
-    # others would cost here.
+    # Timed by its HiGHS seconds, as explain's re-solves: timed by its wall time (results too), the dataset's
+    # sizes went to workers and the run was no faster on two shared cores (benchmarks/README.md).
     sized = solved_apart(list(reserve_days), here, _sized_chunk, shared, stages, pool, "reserve_sizing_runs",
-                         "stress", data.label, "reserve sizes", seconds=lambda answer: answer[1],
-                         cost=lambda answer: answer[2])
+                         "stress", data.label, "reserve sizes", seconds=lambda answer: answer[1])
     return [row for answer in sized for row in answer[0]]
 
 
