@@ -81,8 +81,8 @@ class Command:
       empty. Unless the command spreads its own work, they are drawn here, once, before the blocks split,
       as the workbook's scenarios, so every block sees the same samples (``options.sampled`` says what
       each drew).
-    - ``worker_pool``: its re-solves (the explanation's, a decomposition's subproblems) may go to the
-      run's worker processes.
+    - ``worker_pool``: its independent solves (the explanation's re-solves, a decomposition's subproblems,
+      reserve sizes, frontier steps, budget amounts) may go to the run's worker processes.
     """
 
     name: str
@@ -157,14 +157,15 @@ def _one_block(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("solve", "plan", SolveOptions, _solve, merge=merge_plan, worker_pool=True),
-    Command("stress", "stress", StressOptions, _stress, merge=merge_stress, committed_plan=True),
+    Command("stress", "stress", StressOptions, _stress, merge=merge_stress, committed_plan=True, worker_pool=True),
     Command("sweep", "sweep", SweepOptions, _sweep, blocks=False, spreads_own_work=True, committed_plan=True,
             samples=True),
-    Command("frontier", "frontier", FrontierOptions, _frontier, build=_frontier_model, merge=merge_frontier),
+    Command("frontier", "frontier", FrontierOptions, _frontier, build=_frontier_model, merge=merge_frontier,
+            worker_pool=True),
     Command("hedge", "hedge", HedgeOptions, _hedge, merge=merge_hedge, samples=True, worker_pool=True),
     # planner frontier --budget: the hedge at each amount of one budget (its own block only)
     Command("budget_frontier", "budget-frontier", BudgetFrontierOptions, _budget_frontier, session=_no_session,
-            merge=_one_block),
+            merge=_one_block, worker_pool=True),
 )}
 
 

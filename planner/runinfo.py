@@ -23,7 +23,8 @@ Hook = Callable[..., None]
 
 @dataclass
 class Batch:
-    """Independent solves a stage ran (explain's re-solves): how many where, and the solver's seconds for them."""
+    """Independent solves a stage ran (explain's re-solves, reserve sizes, frontier steps, budget amounts): how many
+    where, and the solver's seconds for them."""
 
     solves: dict[str, int] = field(default_factory=dict)  # where -> how many ("on 2 local worker processes")
     seconds: float = 0.0  # HiGHS' own seconds, summed over every process

@@ -26,6 +26,15 @@ import pandas as pd
 from planner.analysis.compare import TRANSFERS
 from planner.analysis.hedge import probabilities
 from planner.analysis.outcome import Outcome
+from planner.analysis.resolves import (
+    HERE,
+    Start,
+    own_session,
+    solved_apart,
+    solved_from,
+    starting_point,
+    worker_session,
+)
 from planner.analysis.results import noise_free
 from planner.errors import UsageError
 from planner.input.data import PlannerInput
@@ -33,11 +42,13 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
 from planner.model.stack import stack
 from planner.runinfo import Stages
-from planner.solver import settings_solver
+from planner.solver import Solution, settings_solver
 
 COLUMNS = ["budget", "amount", "status", "expected_cost", "expected_saving", "expected_economic_cost",
            "expected_unmet_tonnes", "spent", "value_of_money", "saving_per_unit"]
 MIX_COLUMNS = ["budget", "amount", "mineral", "market", "bought", "spent"]
+BATCH = "budget_frontier_steps"  # Run info: how many amounts were solved, where, and their seconds
+
 
 
 def choose_budget(data: PlannerInput, name: str | None) -> str:
@@ -75,14 +86,9 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     prices = {(m, d, t): data.reserves[(m, d)].purchase_price for (m, d, t) in model.vars.bought if covered(m, d)}
     unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
     rows, mix, failures = [], [], []
-    counter = stages.progress.counter("budget", len(amounts), "amounts")
     with stages.stage("solve"):
-        for amount in amounts:
-            rhs = stacked.row_rhs.copy()
-            rhs[row] = amount
-            solution = solver.solve(dataclasses.replace(stacked, row_rhs=rhs))
-            stages.add("highs", solution.solve_seconds)
-            counter.update(1)
+        solutions = _solved_amounts(solver, lp, stacked, row, amounts, stages, data.label)
+        for amount, solution in zip(amounts, solutions):
             if not solution.optimal:
                 failures.append(f"budget {budget} at {amount:,.0f}: {solution.status}")
                 rows.append({"budget": budget, "amount": amount, "status": solution.status})
@@ -126,3 +132,44 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
         summary.append(("money_worth_nothing_from", float(worthless["amount"].iloc[0]) if len(worthless) else None))
         summary.append(("most_spent", float(optimal["spent"].max())))
     return Outcome({"budget_frontier": table, "budget_mix": mix_table}, summary, failures)
+
+
+def at_amount(stacked: Numbers, row: int, amount: float) -> Numbers:
+    """The stacked program with the budget's row at ``amount``: sum of purchase_price x bought <= amount."""
+    rhs = stacked.row_rhs.copy()
+    rhs[row] = amount
+    return dataclasses.replace(stacked, row_rhs=rhs)
+
+
+def _solved_amounts(solver, lp, stacked: Numbers, row: int, amounts: list[float], stages: Stages, label: str
+                    ) -> list[Solution]:
+    """The hedge at each of ``amounts`` (ascending), in order: the least money first, here; then every other
+    amount on its own from that plan (its basis; as incumbent where the program is mixed-integer: a plan
+    within less money is within more), here or on the run's workers (``solved_apart``; a mixed-integer one on
+    an instance of its own, ``own_session``)."""
+    counter = stages.progress.counter("budget", len(amounts), "amounts")
+
+    def here(amount: float, start: Start | None = None) -> Solution:
+        numbers = at_amount(stacked, row, amount)
+        solution = solver.solve(numbers) if start is None else solved_from(own_session(solver), numbers, start)
+        stages.add("highs", solution.solve_seconds)
+        counter.update(1)
+        return solution
+
+    first = here(amounts[0])
+    stages.batch(BATCH, HERE, 1, first.solve_seconds)
+    start = starting_point(solver, first)
+    pool = stages.pool if solver.abilities.parallel else None  # a worker rebuilds a HiGHS session
+    shared = (lp, stacked, row, solver.time_limit, start.shipped())
+    rest = solved_apart(amounts[1:], lambda amount: here(amount, start), _amounts_chunk, shared, stages, pool, BATCH,
+                        "budget", label, "amounts")
+    return [first, *rest]
+
+
+def _amounts_chunk(_state, job) -> list[tuple[int, Solution]]:
+    """In a worker: a fresh HiGHS session of the stacked program, and each of the chunk's amounts on it."""
+    (lp, stacked, row, time_limit, shipped), chunk = job
+    session, start = worker_session(lp, time_limit), Start.arrived(shipped)
+    return [(i, solved_from(own_session(session, threads=1), at_amount(stacked, row, amount), start))
+            for i, amount in chunk]
+

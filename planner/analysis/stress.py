@@ -8,7 +8,9 @@ below its target (shortfall) and demand free to go unmet, at their penalties.
 
 One model serves every run: it is built once with a spot column beside every flow; the base
 plan is solved with spot fixed at 0, and each stress test changes only bounds and costs and
-re-solves from the base plan's basis.
+re-solves from the base plan's basis. Each reserve size (``--reserve-days``) solves its own base
+plan from the workbook's base plan, not from another size's, so the sizes may run on the run's
+worker processes with the same answers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 from planner.analysis.compare import compare_scenarios, economic_cost, priced_out_tonnes
 from planner.analysis.measures import reserve_drawn
 from planner.analysis.outcome import Outcome
+from planner.analysis.resolves import Start, own_session, solved_apart, solved_from, starting_point, worker_session
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
 from planner.input.data import MarketKey, PlannerInput, Target
 from planner.input.scenarios import BASE, apply_scenario, first_affected_period, is_demand_shock
@@ -99,12 +102,8 @@ def stress_plan(model: Model, data: PlannerInput, session: Session, stages: Stag
     if reserve_days and not data.reserves:
         progress.warn("--reserve-days: the workbook has no rows on sheet 'reserve'; the sizing changes nothing")
     with stages.stage("solve"):
-        base, stressed, rows = _stress_all(model, data, session, names, None, stages)
-        sizing_rows = []
-        for days in reserve_days or ():
-            sized = with_reserve_days(data, days)
-            _b, _s, day_rows = _stress_all(model, sized, session, names, days, stages)
-            sizing_rows += day_rows
+        base, stressed, rows, start = _stress_all(model, data, session, names, None, stages)
+        sizing_rows = _sizing_rows(model, data, session, names, reserve_days or [], start, stages)
     with stages.stage("tables"):
         results = [base, *stressed]
         tables = {"stress": pd.DataFrame([_stress_row(r) for r in stressed], columns=STRESS_COLUMNS),
@@ -139,20 +138,22 @@ def stress_summary_rows(base_total: float | None, stress: pd.DataFrame, data: Pl
     return summary
 
 
-def _stress_all(model, data, session, names, days, stages: Stages):
-    """Solve the base plan of ``data``, then stress it against every scenario; return results and rows."""
+def _stress_all(model, data, session, names, days, stages: Stages, start: Start | None = None):
+    """Solve the base plan of ``data`` (from ``start``, else from where the session stands), then stress it
+    against every scenario; return results, rows, and the base plan as a ``Start`` for other solves."""
     label = "" if days is None else f" with {days:g}-day reserves"
     base_numbers = numbers_for(model, data)
-    solution = session.solve(base_numbers)
+    solution = session.solve(base_numbers) if start is None else solved_from(session, base_numbers, start)
     base = scenario_result(BASE, model, data, base_numbers, solution)
     stages.add("highs", solution.solve_seconds)
     stages.progress("stress", f"{data.label}, base plan{label}: {base.status}")
     stressed, rows = [], []
     if not solution.optimal:
-        return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals]
+        return base, stressed, [(days, BASE, m, base.status) + (np.nan,) * 9 for m in data.minerals], Start()
     basis = starting_basis(session)
+    base_start = starting_point(session, solution)
     base_by_mineral = _by_mineral(model, base_numbers, solution.x, data)
-    # The next base solve (another reserve size) starts from this base plan.
+    # The session is left on this base plan, its numbers and basis.
     with restored(session, base_numbers, basis), _builds_committed(session):
         for i, name in enumerate(names, start=1):
             result, scenario_rows = _stress_one(name, model, data, session, basis, solution, base, base_by_mineral,
@@ -162,7 +163,42 @@ def _stress_all(model, data, session, names, days, stages: Stages):
             rows += scenario_rows
             stages.progress("stress", f"{data.label}, scenario {i} of {len(names)} '{name}'{label} from "
                                       f"{result.measures['first_period']}: {result.status}")
-    return base, stressed, rows
+    return base, stressed, rows, base_start
+
+
+def _sizing_rows(model, data, session, names, reserve_days: list[float], start: Start, stages: Stages
+                 ) -> list[tuple]:
+    """The rows by mineral of every reserve size, in order: ``_stress_all`` on the inputs with that many days'
+    targets, each from the base plan (``start``) and not from another size's, so each may run here or on
+    the run's workers (``solved_apart``) with the same answer (on an instance of its own where the model is
+    mixed-integer, ``own_session``)."""
+    pool = stages.pool if session.abilities.parallel else None  # a worker rebuilds a HiGHS session
+
+    def here(days: float) -> tuple[list[tuple], float]:
+        own = Stages(stages.progress)  # to count this size's HiGHS seconds
+        rows = _stress_all(model, with_reserve_days(data, days), own_session(session), names, days, own, start)[2]
+        stages.add("highs", own.seconds.get("highs", 0.0))
+        return rows, own.seconds.get("highs", 0.0)
+
+    shared = (model, data, names, session.time_limit, start.shipped())
+    # Timed by its HiGHS seconds, as explain's re-solves: timed by its wall time (results too), the dataset's
+    # sizes went to workers and the run was no faster on two shared cores (benchmarks/README.md).
+    sized = solved_apart(list(reserve_days), here, _sized_chunk, shared, stages, pool, "reserve_sizing_runs",
+                         "stress", data.label, "reserve sizes", seconds=lambda answer: answer[1])
+    return [row for answer in sized for row in answer[0]]
+
+
+def _sized_chunk(_state, job) -> list[tuple[int, tuple[list[tuple], float]]]:
+    """In a worker: a fresh HiGHS session of the model, and each of the chunk's reserve sizes on it."""
+    (model, data, names, time_limit, shipped), chunk = job
+    session, start = worker_session(model, time_limit), Start.arrived(shipped)
+    out = []
+    for i, days in chunk:
+        own = Stages()
+        rows = _stress_all(model, with_reserve_days(data, days), own_session(session, threads=1), names, days, own,
+                           start)[2]
+        out.append((i, (rows, own.seconds.get("highs", 0.0))))
+    return out
 
 
 def _builds_committed(session: Session):
