@@ -444,13 +444,17 @@ _TABLES = [
     _table("sizing_chart_data", "scenario, reserve_days", "scenario, reserve_days", DERIVED, sources="sizing_runs",
            others=Col(_T, "Unmet demand of the mineral beyond the base plan.")),
     # planner hedge
-    _table("hedge_scenarios", "scenario, probability, total_cost, cost_with_base_builds, hedging_saves, risks drawn",
-           "scenario", SHARED,
+    _table("hedge_scenarios", "scenario, probability, total_cost, cost_with_base_builds, hedging_saves, "
+           "economic_cost, economic_cost_with_base_builds, risks drawn", "scenario", SHARED,
            # A sampled hedge's samples are drawn once, before the blocks split: every block lists the same risks.
-           combine={FIRST: "probability, risks drawn", SUM: "total_cost, cost_with_base_builds, hedging_saves"},
+           combine={FIRST: "probability, risks drawn", SUM: "total_cost, cost_with_base_builds, hedging_saves, "
+                                                             "economic_cost, economic_cost_with_base_builds"},
            own={"total_cost": Col(_M, "The scenario's optimum with the hedge's builds fixed, operations re-planned."),
                 "cost_with_base_builds": Col(_M, "Its optimum with the base plan's own builds fixed instead."),
                 "hedging_saves": Col(_M, "cost_with_base_builds minus total_cost.", change=True),
+                "economic_cost": Col(_M, "total_cost less tariffs (transfers to importing governments) and the "
+                                         "penalties of soft rules and reserve targets: what the world spends."),
+                "economic_cost_with_base_builds": Col(_M, "The same with the base plan's own builds."),
                 "risks drawn": Col(TEXT, "planner hedge --samples: the events the sample drew (sheet risks), as "
                                          "risk@start period, as the sweep's Samples sheet writes them; (none) = no "
                                          "event, the base scenario. Blank for base, which is no sample.", wrap=True)}),
@@ -483,8 +487,11 @@ _TABLES = [
                 "with_hedge": Col(_S, "Probability of a cost in the range with the hedge's builds (of a sampled "
                                       "hedge: the share of samples)."),
                 "with_base_builds": Col(_S, "The same with the base plan's own builds.")}),
-    _table("hedge_costs", "builds, expected_cost", "builds", SHARED, combine={SUM: "expected_cost"},
-           own={"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario.")}),
+    _table("hedge_costs", "builds, expected_cost, expected_economic_cost", "builds", SHARED,
+           combine={SUM: "expected_cost, expected_economic_cost"},
+           own={"expected_cost": Col(_M, "Probability-weighted cost over the base and every scenario."),
+                "expected_economic_cost": Col(_M, "Probability-weighted economic cost (less tariffs and the "
+                                                  "penalties of targets).")}),
     _table("decision_values", "decision, kind, mineral, period, built, bought_tonnes, base_plan_too, cost, "
            "expected_value, pays_off_in, of_scenarios, most_in, marginal_value, reading", "decision, mineral, period",
            own={

@@ -175,6 +175,27 @@ def test_the_95th_percentile_is_the_least_cost_95_percent_of_the_probability_sta
     assert weighted_quantile([10, 30, 20], [0.5, 0.3, 0.2], 0.5) == 10
 
 
+def test_the_expected_economic_cost_leaves_out_the_tariffs_paid(tmp_path):
+    # The coin flip with a tariff of 0.1 x the refined price (2/t) on AUS -> KOR: delivered li costs 14/t, below
+    # the stock's 15/t, so the base plan buys no stock and pays 200 of tariff in a sample that is not halted
+    # (1,400, economic 1,200); a halted one costs 100,000 unmet either way. The hedge's 100 t of stock: 1,500
+    # in every sample, nothing delivered, no tariff.
+    sheets = {**stock_book(0.5), "routes": table("stage, from, to, mineral, cost, tariff_rate",
+                                                 ("delivery", "AUS", "KOR", "li", 0, 0.1))}
+    hedge = run(tmp_path, "hedge", sheets, "--samples", "20", "--seed", "3")
+    samples = hedge["Scenarios"].set_index("scenario").drop("base")
+    halted = samples["risks drawn"] == "halt@2026"
+    q = halted.sum() / 20
+    assert 0 < q < 1
+    s = summary(hedge)
+    assert [float(s["expected_cost"]), float(s["expected_economic_cost"])] == pytest.approx([1500, 1500])
+    assert float(s["expected_cost_with_base_builds"]) == pytest.approx((1 - q) * 1400 + q * 100_000)
+    assert float(s["expected_economic_cost_with_base_builds"]) == pytest.approx((1 - q) * 1200 + q * 100_000)
+    assert samples.loc[~halted, "economic_cost_with_base_builds"].tolist() == pytest.approx([1200] * (~halted).sum())
+    costs = hedge["Expected costs"].set_index("builds")
+    assert costs.loc["base plan's own", "expected_economic_cost"] == pytest.approx((1 - q) * 1200 + q * 100_000)
+
+
 def listed(sheets: dict, path, n: int, seed: int) -> dict:
     """``sheets`` with the sweep's samples (``draw_samples``, ``sample_rows``) written on the scenarios sheet, 1/n each.
 

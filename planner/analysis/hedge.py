@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.analysis.compare import economic_cost
 from planner.analysis.lshaped import (
     DECOMPOSITION,
     EXTENSIVE,
@@ -530,11 +531,14 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
                 for r in results if not r.optimal]
     expected = sum(w * r.total_cost for w, r in zip(weights, priced) if r.optimal)
     expected_base = sum(w * r.total_cost for w, r in zip(weights, against) if r.optimal)
+    economic = [sum(w * economic_cost(r) for w, r in zip(weights, results) if r.optimal)
+                for results in (priced, against)]
     value = max(0.0, noise_free(expected_base - expected, expected))
     rows = []
     for name, w, r, b in zip(names, weights, priced, against):
         saves = noise_free(b.total_cost - r.total_cost, r.total_cost) if r.optimal and b.optimal else None
-        rows.append((name, w, r.total_cost, b.total_cost, saves))
+        rows.append((name, w, r.total_cost, b.total_cost, saves, economic_cost(r) if r.optimal else None,
+                     economic_cost(b) if b.optimal else None))
     hedge_builds = np.zeros(model.num_cols)
     hedge_builds[decision_columns(model)] = hedged
     only = np.zeros(model.num_cols)
@@ -543,8 +547,8 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
                              investments_table("base plan's own", model, data, only)], ignore_index=True)
     tables = {"scenarios": pd.DataFrame(rows, columns=SCENARIO_COLUMNS), "investments": investments,
               "scenario_unmet": _scenario_unmet(model, data, priced, against),
-              "hedge_costs": pd.DataFrame([("hedge", expected), ("base plan's own", expected_base)],
-                                          columns=COST_COLUMNS)}
+              "hedge_costs": pd.DataFrame([("hedge", expected, economic[0]),
+                                           ("base plan's own", expected_base, economic[1])], columns=COST_COLUMNS)}
     tables.update({k: v for k, v in plan_tables(priced).items() if k not in ("investments", "stockpiles")})
     if model.vars.bought:
         tables["stockpiles"] = pd.concat([stockpiles_table(label, model, data, r.numbers, r.solution.x)
@@ -553,6 +557,8 @@ def _tables(model, data, names, weights, priced, against, found: Hedge, hedged, 
     summary = [("expected_cost", expected if found.optimal else None),
                ("value_of_hedging", value),
                ("expected_cost_with_base_builds", expected_base),
+               ("expected_economic_cost", economic[0] if found.optimal else None),
+               ("expected_economic_cost_with_base_builds", economic[1]),
                ("base_probability", weights[0]),
                ("projects_backed", _backed(model, data, hedged)),
                *([("stock_bought", _stock(model, hedged))] if model.vars.bought else []),

@@ -163,13 +163,18 @@ def merge_hedge(data: PlannerInput, outcomes: list[Outcome]) -> Outcome:
                                                                                 for i in items) else None),
                ("value_of_hedging", sum(i.get("value_of_hedging") or 0.0 for i in items)),
                ("expected_cost_with_base_builds", sum(i.get("expected_cost_with_base_builds") or 0.0 for i in items)),
+               ("expected_economic_cost", sum(i["expected_economic_cost"] for i in items)
+                if all(i.get("expected_economic_cost") is not None for i in items) else None),
+               ("expected_economic_cost_with_base_builds",
+                sum(i.get("expected_economic_cost_with_base_builds") or 0.0 for i in items)),
                ("base_probability", items[0].get("base_probability")),
                ("projects_backed", backed), ("scenarios", items[0].get("scenarios")),
                *[(k, items[0][k]) for k in ("samples", "seed", "plans_written") if k in items[0]]]
     summary += merged_bounds(items)
     stock = [i["stock_bought"] for i in items if i.get("stock_bought") not in (None, "none")]
     if any("stock_bought" in i for i in items):
-        summary.insert(5, ("stock_bought", "; ".join(stock) or "none"))
+        after = next(k for k, (item, _v) in enumerate(summary) if item == "projects_backed") + 1
+        summary.insert(after, ("stock_bought", "; ".join(stock) or "none"))
     return Outcome(tables, summary, _failures(outcomes))
 
 

@@ -159,6 +159,9 @@ SUMMARY: dict[str, Col] = {
     "expected_cost_with_base_builds": Col(_M, "Expected cost when the base plan's own builds are fixed and each "
                                               "scenario re-plans its operations."),
     "base_probability": Col(_S, "Probability of the base scenario: 1 minus the scenarios' sum."),
+    "expected_economic_cost": Col(_M, "Probability-weighted economic cost with the hedge's builds: less tariffs "
+                                      "(transfers) and the penalties of soft rules and reserve targets."),
+    "expected_economic_cost_with_base_builds": Col(_M, "The same with the base plan's own builds."),
     "p95_cost": Col(_M, "95th percentile of the scenarios' cost with the hedge's builds: scenarios of at least 95% "
                         "of the probability cost no more (Cost distribution)."),
     "p95_cost_with_base_builds": Col(_M, "The same with the base plan's own builds."),
