@@ -155,7 +155,7 @@ def resolve_all(model: Model, session: Session, numbers: Numbers, base: Solution
 
     def here(task) -> Solution:
         text, rows = task
-        solution = resolve(session, model, numbers, rows, start)
+        solution = resolve(own_session(session), model, numbers, rows, start)
         stages.progress("explain", f"{text}: {solution.status}")
         return solution
 
@@ -165,7 +165,8 @@ def resolve_all(model: Model, session: Session, numbers: Numbers, base: Solution
 
 
 def _resolve_chunk(_state, job) -> list[tuple[int, Solution]]:
-    """In a worker: a fresh HiGHS session of the model, and each of the chunk's re-solves on it."""
+    """In a worker: a fresh HiGHS session of the model, and each of the chunk's re-solves on it (a mixed-integer
+    one on an instance of its own, as here: ``own_session``)."""
     (model, numbers, time_limit, shipped), chunk = job
     session, start = worker_session(model, time_limit), Start.arrived(shipped)
-    return [(i, resolve(session, model, numbers, rows, start)) for i, (_text, rows) in chunk]
+    return [(i, resolve(own_session(session, threads=1), model, numbers, rows, start)) for i, (_text, rows) in chunk]
