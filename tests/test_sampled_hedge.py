@@ -196,6 +196,36 @@ def test_the_expected_economic_cost_leaves_out_the_tariffs_paid(tmp_path):
     assert costs.loc["base plan's own", "expected_economic_cost"] == pytest.approx((1 - q) * 1200 + q * 100_000)
 
 
+def spread_scenarios(hedge_costs, base_costs, probabilities):
+    return pd.DataFrame({"scenario": [f"s{i}" for i in range(len(hedge_costs))], "probability": probabilities,
+                         "total_cost": hedge_costs, "cost_with_base_builds": base_costs})
+
+
+def test_a_cost_on_an_edge_counts_in_the_range_it_ends_and_base_at_probability_0_sets_no_range():
+    from planner.analysis.spread import cost_histogram
+
+    # Reference 100 (base, its own builds). Base weighs 0 and costs 1,000 with the hedge's builds: no range for it.
+    # The samples sit 10 and 20 above: ranges of 2 (the round width covering 20 in at most 12); 20 ends 18-20.
+    frame = spread_scenarios([1000, 110, 120], [100, 120, 110], [0, 0.5, 0.5])
+    histogram = cost_histogram(frame)
+    assert histogram["to_cost"].tolist() == pytest.approx([0] + [2 * i for i in range(1, 11)])
+    assert histogram.set_index("to_cost").loc[[10, 20], "with_hedge"].tolist() == pytest.approx([0.5, 0.5])
+    assert histogram.set_index("to_cost").loc[[10, 20], "with_base_builds"].tolist() == pytest.approx([0.5, 0.5])
+    # A cost above the reference by the solvers' noise is at the reference: no range of width 1e-8.
+    noise = cost_histogram(spread_scenarios([100 + 1e-7, 100], [100, 100], [0.5, 0.5]))
+    assert noise["with_hedge"].tolist() == pytest.approx([1.0])
+
+
+def test_a_scenario_that_did_not_solve_leaves_its_builds_without_a_spread():
+    from planner.analysis.spread import cost_distribution, cost_histogram
+
+    frame = spread_scenarios([110, None], [120, 130], [0.5, 0.5])
+    assert cost_distribution(frame)["builds"].tolist() == ["base plan's own"]
+    assert cost_histogram(frame).empty
+    # At probability 0 (a sampled hedge's base) a missing cost takes nothing away.
+    assert len(cost_distribution(spread_scenarios([None, 110], [120, 130], [0, 1.0]))) == 2
+
+
 def listed(sheets: dict, path, n: int, seed: int) -> dict:
     """``sheets`` with the sweep's samples (``draw_samples``, ``sample_rows``) written on the scenarios sheet, 1/n each.
 

@@ -184,7 +184,8 @@ def test_linear_re_solves_on_workers_start_from_the_base_basis(tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_scenario_that_changes_nothing_is_the_base_plan_solved_once(tmp_path, monkeypatch, workers):
     # li: AUS mines at 10/t, CHL at 30/t, EU needs 80 t. "AUS halt" takes AUS's supply away (the plan moves to
-    # CHL: 80 x 30 instead of 80 x 10); "no change" scales AUS's supply by 1. Only the halt is solved again.
+    # CHL: 80 x 30 instead of 80 x 10); the two "no change" scale a supply by 1. Only the three that change
+    # something are solved again, interleaved with the two that do not.
     path = write_workbook(tmp_path / "in.xlsx", {
         "minerals": table("mineral, unmet_penalty", ("li", 1000)),
         "periods": table("period", (2026,)),
@@ -193,8 +194,11 @@ def test_a_scenario_that_changes_nothing_is_the_base_plan_solved_once(tmp_path, 
         "refining": table("mineral, country, capacity, cost", ("li", "CHN", 1000, 0)),
         "demand": table("mineral, market, period, demand", ("li", "EU", 2026, 80)),
         "scenarios": table("scenario, kind, factor, mineral, country, period",
+                           ("AUS half", "supply_capacity", 0.5, "li", "AUS", 2026),
                            ("no change", "supply_capacity", 1, "li", "AUS", 2026),
-                           ("AUS halt", "supply_capacity", 0, "li", "AUS", 2026)),
+                           ("AUS halt", "supply_capacity", 0, "li", "AUS", 2026),
+                           ("no change either", "supply_capacity", 1, "li", "CHL", 2026),
+                           ("CHL halt", "supply_capacity", 0, "li", "CHL", 2026)),
     })
     solved = []
     real = HighsSession.solve
@@ -202,7 +206,10 @@ def test_a_scenario_that_changes_nothing_is_the_base_plan_solved_once(tmp_path, 
     data = validate(path)
     model = build_model(data)
     results = {r.scenario: r for r in solve_scenarios(model, data, HighsSession(model), Stages(), workers=workers)}
-    assert len(solved) == 2  # base and the halt
-    assert [results[s].total_cost for s in ("base", "no change", "AUS halt")] == pytest.approx([800, 800, 2400])
-    assert results["no change"].solution.solve_seconds == 0.0
-    np.testing.assert_array_equal(results["no change"].solution.x, results["base"].solution.x)
+    assert len(solved) == 4  # base, AUS half, the two halts: each paired with its own scenario below
+    # AUS half: 50 t at 10 and 30 t at 30 = 1,400; CHL halt: AUS alone, 800.
+    assert [results[s].total_cost for s in ("base", "AUS half", "no change", "AUS halt", "no change either",
+                                            "CHL halt")] == pytest.approx([800, 1400, 800, 2400, 800, 800])
+    for same in ("no change", "no change either"):
+        assert results[same].solution.solve_seconds == 0.0
+        np.testing.assert_array_equal(results[same].solution.x, results["base"].solution.x)

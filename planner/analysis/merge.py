@@ -69,8 +69,9 @@ def _worst(statuses) -> str:
 
 
 def _sum(values: pd.Series) -> float:
-    """The blocks' values added in block order, blanks skipped."""
-    return float(values.sum())
+    """The blocks' values added in block order; blank where a block's is blank (a part of the whole is missing:
+    a block that did not solve, in a table with no status of its own to say so)."""
+    return float(values.sum(min_count=len(values)))
 
 
 def _first(values: pd.Series):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.analysis.results import noise_free
 from planner.analysis.sweep.stats import nice_step
 from planner.tables import TABLES
 
@@ -40,14 +41,21 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 
 def _solved(scenarios: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """The scenarios' values of ``column``, their probabilities and names; none at all where a scenario of positive
+    probability has no value (it did not solve: the spread is not known, and a part of it would mislead)."""
     costs = pd.to_numeric(scenarios[column], errors="coerce")
+    weights = scenarios["probability"].to_numpy(dtype=np.float64)
+    if (costs.isna().to_numpy() & (weights > 0)).any():
+        return np.zeros(0), np.zeros(0), scenarios["scenario"][:0]
     ok = costs.notna().to_numpy()
-    return costs.to_numpy()[ok], scenarios["probability"].to_numpy(dtype=np.float64)[ok], scenarios["scenario"][ok]
+    return costs.to_numpy()[ok], weights[ok], scenarios["scenario"][ok]
 
 
 def cost_distribution(scenarios: pd.DataFrame) -> pd.DataFrame:
     """Per set of builds: the expected cost, the cost when nothing happens, the 95th percentile and the worst."""
     rows = []
+    if scenarios.empty:
+        return pd.DataFrame(rows, columns=list(TABLES["hedge_cost_distribution"].columns))
     base = scenarios.iloc[0]
     for label, cost, _unmet in BUILDS:
         values, weights, names = _solved(scenarios, cost)
@@ -72,7 +80,7 @@ def unmet_distribution(scenarios: pd.DataFrame, unmet: pd.DataFrame, minerals: l
             values = pd.to_numeric(of[column], errors="coerce").to_numpy()
             ok = ~np.isnan(values)
             v, w = values[ok], weights[ok]
-            if not len(v):
+            if not len(v) or (~ok & (weights > 0)).any():  # a scenario that counts did not solve
                 continue
             mass = w.sum()
             rows.append((m, label, float(w @ v / mass) if mass else float("nan"), weighted_quantile(v, w, TAIL),
@@ -86,19 +94,21 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
     set of builds; ranges of round width, the first holding every cost at or below the base plan's.
 
     ``money`` writes an amount for the range's label (short: the chart's axis names the currency)."""
-    reference = pd.to_numeric(pd.Series([scenarios.iloc[0]["cost_with_base_builds"]]), errors="coerce").iloc[0]
-    extra = {label: _solved(scenarios, cost) for label, cost, _unmet in BUILDS}
     columns = list(TABLES["hedge_cost_histogram"].columns)
-    if reference != reference or not all(len(v) for v, _w, _n in extra.values()):
+    if scenarios.empty:
         return pd.DataFrame(columns=columns)
-    top = max(float((v - reference).max()) for v, _w, _n in extra.values())
+    reference = pd.to_numeric(pd.Series([scenarios.iloc[0]["cost_with_base_builds"]]), errors="coerce").iloc[0]
+    extra = {label: _above(*_solved(scenarios, cost), reference) for label, cost, _unmet in BUILDS}
+    if reference != reference or not all(len(v) for v, _w in extra.values()):
+        return pd.DataFrame(columns=columns)
+    top = max((float(v[w > 0].max()) for v, w in extra.values() if (w > 0).any()), default=0.0)
     step = nice_step(top, HISTOGRAM_BINS) if top > 0 else 1.0
     edges = np.concatenate([[-np.inf, 0.0], np.arange(1, int(np.ceil(top / step)) + 1) * step])
     shares = {}
-    for label, (values, weights, _names) in extra.items():
+    for label, (values, weights) in extra.items():
         mass = weights.sum() or 1.0
         # Right-closed ranges: a cost exactly at an edge counts in the range it ends.
-        index = np.searchsorted(edges, values - reference, side="left") - 1
+        index = np.searchsorted(edges, values, side="left") - 1
         shares[label] = np.bincount(np.clip(index, 0, len(edges) - 2), weights=weights,
                                     minlength=len(edges) - 1) / mass
     rows = [("<= 0", None, 0.0, shares["hedge"][0], shares["base plan's own"][0])]
@@ -106,6 +116,11 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
         rows.append((f"{money(edges[k])}-{money(edges[k + 1])}", float(edges[k]), float(edges[k + 1]),
                      shares["hedge"][k], shares["base plan's own"][k]))
     return pd.DataFrame(rows, columns=columns)
+
+
+def _above(values: np.ndarray, weights: np.ndarray, _names, reference: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each cost less the reference, 0 where the difference is the solvers' noise; with its probability."""
+    return np.array([noise_free(v - reference, reference) for v in values]), weights
 
 
 def tail_summary(distribution: pd.DataFrame) -> list[tuple[str, float]]:

@@ -60,9 +60,11 @@ class Numbers:
 
 
 def numbers_digest(n: Numbers) -> bytes:
-    """A fingerprint of a scenario's numbers: equal for scenarios the model cannot tell apart (the same program)."""
+    """A fingerprint of a scenario's numbers: equal for scenarios the model cannot tell apart (the same program,
+    its costs split into the same components: a tariff and a supply cost of the same sum are not the same)."""
     h = hashlib.blake2b(digest_size=20)
-    for a in (n.col_cost, n.col_upper, n.row_rhs, n.col_lower, n.coefficients):
+    components = [n.components[k] for k in sorted(n.components)]
+    for a in (n.col_cost, n.col_upper, n.row_rhs, n.col_lower, n.coefficients, *components):
         h.update(b"-" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes())
         h.update(b"|")
     return h.digest()
