@@ -507,8 +507,10 @@ _TABLES = [
                                "stock's purchase."),
                "expected_value": Col(_M, "Probability-weighted value over the base and every scenario: what the "
                                          "hedge would cost more, in expectation, without it.", change=True),
-               "pays_off_in": Col(COUNT, "Scenarios (base included) in which the decision pays for itself."),
-               "of_scenarios": Col(COUNT, "Scenarios weighed, base included."),
+               "pays_off_in": Col(COUNT, "Scenarios that can happen (probability above 0, base included where it "
+                                         "has some) in which the decision pays for itself: of a sampled hedge, the "
+                                         "samples."),
+               "of_scenarios": Col(COUNT, "Scenarios weighed: those of probability above 0."),
                "most_in": Col(TEXT, "The scenario in which the decision is worth most."),
                "marginal_value": Col(_M, "What one more unit would save in expectation after its cost (per whole "
                                          "project, or per t of stock): 0 for a partial build, which stops where its "

@@ -486,12 +486,15 @@ def decision_values(model: Model, data: PlannerInput, session, names: list[str],
                         values[i, s] = noise_free(float(solution.objective) - with_it, with_it)
             stages.progress("hedge", f"{data.label}, value of decision {i + 1} of {len(taken)} in every scenario")
     w = np.asarray(weights)
+    # Where it pays off counts the scenarios that can happen: a sampled hedge's base (probability 0) is no sample.
+    possible = w > 0
     rows = []
     for i, j in enumerate(taken):
         kind, key = keys[j]
         col = int(cols[j])
         row = values[i]
-        paying = int((row > 0).sum()) if valued else None
+        paying = int(((row > 0) & possible).sum()) if valued else None
+        counted = np.where(possible, row, np.nan)
         m, name, t = key
         label = name if kind == "build" else f"stock for {name}"
         threshold = BUILT if kind == "build" else BOUGHT
@@ -499,8 +502,8 @@ def decision_values(model: Model, data: PlannerInput, session, names: list[str],
         rows.append([label, kind, m, t, hedged[j] if kind == "build" else None,
                      hedged[j] if kind == "stock" else None, bool(base_only[j] >= threshold),
                      float(numbers[0].col_cost[col] * hedged[j]),
-                     float(np.dot(w, row)) if valued else None, paying, len(names) if valued else None,
-                     names[int(np.nanargmax(row))] if valued and not np.isnan(row).all() else None,
+                     float(np.dot(w, row)) if valued else None, paying, int(possible.sum()) if valued else None,
+                     names[int(np.nanargmax(counted))] if valued and not np.isnan(counted).all() else None,
                      None if integer else noise_free(-float(reduced[j]), float(numbers[0].col_cost[col]) or 1.0),
                      _reading(kind, hedged[j], integer)]
                     + (list(row) if len(names) <= MAX_VALUE_COLUMNS else []))

@@ -205,6 +205,7 @@ def hedge_answer(run, style: Style) -> str | None:
     sentences = [f"The hedge takes {len(values)} decision{'s' if len(values) != 1 else ''}{too} for an expected cost "
                  f"of {money_text(expected, cur)}, {money_text(summary.get('value_of_hedging') or 0.0, cur)} less "
                  "than taking only the base plan's own."]
+    counted = "samples" if "samples" in summary else "scenarios"
     ranked = values.sort_values("expected_value", ascending=False, kind="stable", na_position="last")
     for _i, d in ranked.head(HEDGE_DECISIONS_NAMED).iterrows():
         what = (f"{d['decision']} ({d['mineral']}, {percent_text(d['built'])} built in {d['period']})"
@@ -215,7 +216,7 @@ def hedge_answer(run, style: Style) -> str | None:
         most = d["most_in"]
         there = d[most] if most in d.index else None
         where = f", most in {most}" + (f" ({money_text(there, cur, signed=True)})" if there is not None else "")
-        sentences.append(f"{what} pays off in {int(d['pays_off_in'])} of {int(d['of_scenarios'])} scenarios{where}, "
+        sentences.append(f"{what} pays off in {int(d['pays_off_in'])} of {int(d['of_scenarios'])} {counted}{where}, "
                          f"and is worth {money_text(d['expected_value'], cur)} in expectation after its cost of "
                          f"{money_text(d['cost'], cur)}.")
     if (values["kind"].eq("build") & (values["built"] < 1 - 1e-6)).any():
