@@ -171,7 +171,8 @@ def summary_sheet(run, question: str, note: str, style: Style, answer: str | Non
                           "meaning": [col.note for col in declared]})
     return SheetSpec("Summary", frame, notes={"item": "What the row reports.", "value": "Its value.",
                                               "unit": "Unit of the value.", "meaning": "What it means."},
-                     widths={"item": 30, "value": 70, "unit": 14, "meaning": 60}, wrap={"value", "meaning"},
+                     widths={"item": max(30, max(len(i) for i, _v in items) + 2), "value": 70, "unit": 14,
+                             "meaning": 60}, wrap={"value", "meaning"},
                      row_formats=[number_format(col, unit) if col.unit != TEXT else None
                                   for col, unit in zip(declared, units)], fit_width=True)
 
