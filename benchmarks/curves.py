@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.explain import DATASET, tree_of  # noqa: E402
+from benchmarks.explain import DATASET, best_of, tree_of  # noqa: E402
 
 BEFORE = "fe27d5a"  # the last commit whose reserve sizes, frontier steps and budget amounts ran one after another
 MODES = {"default": [], "1": ["--workers", "1"], "2": ["--workers", "2"]}
@@ -97,8 +97,7 @@ def measure(trees: dict[str, Path], workbook: Path, jobs: dict, modes: list[str]
                     runs.setdefault((case, name, mode), []).append(run)
                     print(f"  round {r + 1}: {case:15s} {name:6s} --workers {mode:7s} {run['wall']:6.1f} s wall, "
                           f"load {run['load']:.2f}", file=sys.stderr, flush=True)
-    return {key: min(found, key=lambda run: run["wall"]) | {"walls": [run["wall"] for run in found]}
-            for key, found in runs.items()}
+    return best_of(runs)
 
 
 def table(best: dict) -> str:

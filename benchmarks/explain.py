@@ -83,6 +83,11 @@ def measure(trees: dict[str, Path], workbook: Path, modes: list[str], rounds: in
                 runs.setdefault((name, mode), []).append(run)
                 print(f"  round {r + 1}: {name:6s} --workers {mode:7s} {run['wall']:6.1f} s wall, explain "
                       f"{run['explain']:5.1f} s, load {run['load']:.2f}", file=sys.stderr, flush=True)
+    return best_of(runs)
+
+
+def best_of(runs: dict[tuple, list[dict]]) -> dict:
+    """Per key, its fastest run, with every run's wall seconds beside it (``walls``)."""
     return {key: min(found, key=lambda run: run["wall"]) | {"walls": [run["wall"] for run in found]}
             for key, found in runs.items()}
 

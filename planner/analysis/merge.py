@@ -224,11 +224,16 @@ DERIVE: dict[str, dict[str, Callable[[PlannerInput, Tables], pd.DataFrame]]] = {
 }
 
 
+# Each command's Summary items read off its derived tables: (the table, what it gives).
+SUMMARIZE: dict[str, tuple[str, Callable[[pd.DataFrame], list]]] = {
+    "hedge": ("hedge_cost_distribution", spread.tail_summary),
+}
+
+
 def finished_summary(command: str, summary: list, tables: Tables) -> list:
-    """Summary's items with those read off the derived tables (a hedge's 95th-percentile costs)."""
-    if command == "hedge" and "hedge_cost_distribution" in tables:
-        return list(summary) + spread.tail_summary(tables["hedge_cost_distribution"])
-    return list(summary)
+    """Summary's items with those read off the derived tables (``SUMMARIZE``: a hedge's 95th-percentile costs)."""
+    table, items = SUMMARIZE.get(command, (None, None))
+    return list(summary) + (items(tables[table]) if table in tables else [])
 
 
 def finished(command: str, data: PlannerInput, tables: Tables) -> Tables:

@@ -24,7 +24,7 @@ from planner.analysis.prices import prices_table
 from planner.analysis.results import ScenarioResult, plan_tables, scenario_result
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
-from planner.model.build import Model, Numbers, numbers_digest, numbers_for
+from planner.model.build import Model, numbers_digest, numbers_for
 from planner.numbers import money_text
 from planner.runinfo import Stages
 from planner.solver import Session, Solution, restored, starting_basis
@@ -127,12 +127,13 @@ def solve_scenarios(model: Model, data: PlannerInput, session: Session, stages: 
     # A scenario that changes nothing in this block (its events hit other minerals) is the base's program:
     # the base plan is its optimum, taken as it is rather than found again, perhaps among ties.
     base_key = numbers_digest(base_numbers)
-    changed = [numbers for _data, numbers in scenario_inputs if numbers_digest(numbers) != base_key]
+    unchanged = [numbers_digest(numbers) == base_key for _data, numbers in scenario_inputs]
+    changed = [numbers for (_data, numbers), same in zip(scenario_inputs, unchanged) if not same]
     if pool is None or not base_solution.optimal:  # one session, or no basis to start from: one after another
         solved = (session.solve(numbers) for numbers in changed)
     else:
         solved = pool.solve_all(changed, basis)
-    solutions = _as_base_where_unchanged(scenario_inputs, changed, solved, base_solution)
+    solutions = _as_base_where_unchanged(unchanged, solved, base_solution)
     # The caller's session is left on the base numbers and basis for later solves (explanations), once the
     # scenarios' solves have ended (closing): the pool's threads solve on it too.
     with restored(session, base_numbers, basis), contextlib.closing(solutions):
@@ -142,14 +143,13 @@ def solve_scenarios(model: Model, data: PlannerInput, session: Session, stages: 
     return results
 
 
-def _as_base_where_unchanged(inputs, changed: list[Numbers], solved: Iterator[Solution], base: Solution
+def _as_base_where_unchanged(unchanged: list[bool], solved: Iterator[Solution], base: Solution
                              ) -> Iterator[Solution]:
-    """Each scenario's solution in order: the next of ``solved`` for a scenario whose numbers are in ``changed``,
-    the base plan (no solver time of its own) for the others."""
-    changed_ids = {id(n) for n in changed}
+    """Each scenario's solution in order: the base plan (no solver time of its own) where ``unchanged``, else the
+    next of ``solved``."""
     try:
-        for _data, numbers in inputs:
-            yield next(solved) if id(numbers) in changed_ids else dataclasses.replace(base, solve_seconds=0.0)
+        for same in unchanged:
+            yield dataclasses.replace(base, solve_seconds=0.0) if same else next(solved)
     finally:
         if hasattr(solved, "close"):
             solved.close()

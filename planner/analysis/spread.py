@@ -98,7 +98,7 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
     if scenarios.empty:
         return pd.DataFrame(columns=columns)
     reference = pd.to_numeric(pd.Series([scenarios.iloc[0]["cost_with_base_builds"]]), errors="coerce").iloc[0]
-    extra = {label: _above(*_solved(scenarios, cost), reference) for label, cost, _unmet in BUILDS}
+    extra = {label: _above(scenarios, cost, reference) for label, cost, _unmet in BUILDS}
     if reference != reference or not all(len(v) for v, _w in extra.values()):
         return pd.DataFrame(columns=columns)
     top = max((float(v[w > 0].max()) for v, w in extra.values() if (w > 0).any()), default=0.0)
@@ -118,8 +118,10 @@ def cost_histogram(scenarios: pd.DataFrame, money=lambda x: f"{x:,.0f}") -> pd.D
     return pd.DataFrame(rows, columns=columns)
 
 
-def _above(values: np.ndarray, weights: np.ndarray, _names, reference: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each cost less the reference, 0 where the difference is the solvers' noise; with its probability."""
+def _above(scenarios: pd.DataFrame, column: str, reference: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each scenario's cost (``column``) less the reference, 0 where the difference is the solvers' noise; with its
+    probability (``_solved``: none where a scenario that counts did not solve)."""
+    values, weights, _names = _solved(scenarios, column)
     return np.array([noise_free(v - reference, reference) for v in values]), weights
 
 

@@ -190,36 +190,36 @@ class Master:
             known.col_value = self._incumbent
             known.value_valid = True
             self.h.setSolution(known)
-        self.h.run()
-        status = self.h.modelStatusToString(self.h.getModelStatus())
-        if status != "Optimal" and not self.mip:
+        status = self._run()
+        if status != OPTIMAL and not self.mip:
             # The warm start after rows were added can fail where a fresh one does not (as priced.py's master).
-            self.h.clearSolver()
-            self.h.run()
-            status = self.h.modelStatusToString(self.h.getModelStatus())
-        if status != "Optimal":
-            self.last = MasterSolution(f"the master: {status}", seconds=time.perf_counter() - start)
-            return self.last
-        info = self.h.getInfo()
-        x = np.asarray(self.h.getSolution().col_value, dtype=np.float64)
-        objective = float(info.objective_function_value)
-        if self.mip and not self._consistent(x, objective):
+            status = self._run(afresh=True)
+        elif status == OPTIMAL and self.mip and not self._consistent(*self._values()):
             # HiGHS 1.16 can return the start it was given as the solution while reporting the better objective it
             # found (seen where presolve removes the thetas); without the start it returns what it found.
-            self.h.clearSolver()
-            self.h.run()
-            status = self.h.modelStatusToString(self.h.getModelStatus())
-            if status != "Optimal":
-                self.last = MasterSolution(f"the master: {status}", seconds=time.perf_counter() - start)
-                return self.last
-            info = self.h.getInfo()
-            x = np.asarray(self.h.getSolution().col_value, dtype=np.float64)
-            objective = float(info.objective_function_value)
+            status = self._run(afresh=True)
+        if status != OPTIMAL:
+            self.last = MasterSolution(f"the master: {status}", seconds=time.perf_counter() - start)
+            return self.last
+        x, objective = self._values()
+        info = self.h.getInfo()
         seconds = time.perf_counter() - start
         bound = float(info.mip_dual_bound) if self.mip else objective
         self.last = MasterSolution(OPTIMAL, x[:self.n].copy(), x[self.n:] * self.scale, objective * self.scale,
                                    min(bound, objective) * self.scale, seconds)
         return self.last
+
+    def _run(self, afresh: bool = False) -> str:
+        """Solve (``afresh``: with the start and basis it holds cleared first); the model status."""
+        if afresh:
+            self.h.clearSolver()
+        self.h.run()
+        return self.h.modelStatusToString(self.h.getModelStatus())
+
+    def _values(self) -> tuple[np.ndarray, float]:
+        """The last solve's values and the objective the solver reports for them (scaled units)."""
+        x = np.asarray(self.h.getSolution().col_value, dtype=np.float64)
+        return x, float(self.h.getInfo().objective_function_value)
 
     def _consistent(self, x: np.ndarray, objective: float) -> bool:
         """Whether the values ``x`` score the objective the solver reports (in the master's scaled units)."""
