@@ -332,6 +332,7 @@ DECLARED = {
     "cost_scale_slope": Assumption(),
     "unmet_penalty_price_multiple": Assumption(),
     "demand_elasticity": Assumption(),
+    "mineral_demand_elasticity": Assumption(("cobalt",)),
     "spot_premium": Assumption(),
     # reserves
     "holding_cost_rate": Assumption(),
@@ -597,6 +598,7 @@ class Data:
         self.stockpile_rows = read_csv(ref, "stockpiles.csv")
         self.laws = read_csv(ref, "laws.csv")
         self.secondary = read_csv(ref, "secondary_supply.csv")
+        self.elasticities = read_csv(ref, "elasticities.csv")
         self.graphite_yield = num(next(r for r in self.secondary if r["mineral"] == "graphite"
                                        and r["kind"].startswith("spheronisation yield"))["tonnes_or_share"])
         self.partners = read_csv(ref, "partners.csv")
@@ -1266,7 +1268,10 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
 
 
 def demand_sheet(d: Data, src: Sources) -> list[list]:
-    rows = [{"mineral": m, "market": mk, "period": t, "demand": d.dem[m, mk, t]}
+    """Demand per market and period; a mineral the literature gives an elasticity for carries it on its rows
+    (`mineral_demand_elasticity`), the others take the setting `elasticity`."""
+    own = d.assumptions.mineral_demand_elasticity
+    rows = [{"mineral": m, "market": mk, "period": t, "demand": d.dem[m, mk, t], "elasticity": own.get(m)}
             for m in MINERALS for mk in markets_of(m) for t in PERIODS]
     return table("demand", rows, sort_key=by("mineral", "market", "period"))
 
@@ -2127,11 +2132,15 @@ def settings_sheet(d: Data, src: Sources) -> list[list]:
             "tests", value=a.spot_premium)
     # Costs over five years of world supply run to 10^12 USD: shown in the unit that size calls for (billions),
     # the cells exact.
-    src.add("ASSUMPTION", "settings", f"elasticity {a.demand_elasticity}: a placeholder short-run "
-            "own-price elasticity of demand for every mineral (studies of metal demand report -0.1 "
-            "to -0.5 for the short run), until the 2026 dataset sources one per mineral; demand "
-            f"chokes at the unmet penalty ({a.unmet_penalty_price_multiple:g} x refined price)",
-            value=a.demand_elasticity)
+    src.add("ASSUMPTION", "settings", f"elasticity {a.demand_elasticity}: the short-run own-price elasticity "
+            "of demand of every mineral the literature gives no value for (all but cobalt; copper's long-run "
+            "elasticity is -0.5, so a one-year value is smaller); demand chokes at the unmet penalty "
+            f"({a.unmet_penalty_price_multiple:g} x refined price)", value=a.demand_elasticity,
+            source="elasticities.csv", confidence="low")
+    for m, e in a.mineral_demand_elasticity.items():
+        study = next(r for r in d.elasticities if r["mineral"] == m and r["elasticity"] and num(r["elasticity"]) == e)
+        src.add("SOURCED", "demand", f"elasticity {e} on every demand row of {m}: {study['horizon']}", m, value=e,
+                source=study["source_url"], confidence=study["confidence"], note=study["notes"][:160])
     rows = [{"key": "currency", "value": "USD"}, {"key": "routes_default", "value": "open"},
             {"key": "solver", "value": "highs"}, {"key": "spot_premium", "value": a.spot_premium},
             {"key": "money_unit", "value": "auto"},

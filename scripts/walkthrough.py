@@ -264,8 +264,9 @@ cannot export; Indonesia's ore quota, about its 2025 output, holds its nickel sh
 ({idn_observed} observed, {idn_plan} planned) while the others grow.
 
 **What the plan costs and what binds.** `planner solve inputs/critical-minerals-2026.xlsx` plans at
-{total} USD. Demand answers to price (an elasticity of -0.2 for every mineral: the literature's short-run
-range, with no per-mineral value read from it yet; demand chokes at the unmet penalty, 5x the price).
+{total} USD. Demand answers to price: cobalt's elasticity is -0.28, the literature's one per-mineral estimate
+found, and every other mineral's -0.2, an assumption below copper's long-run -0.5; demand chokes at the
+unmet penalty, 5x the price.
 Cobalt is the market the measures in force squeeze: under the DRC's quota supply falls about 30% short of
 demand, the price climbs to {cobalt_price_multiple} times its early-2026 level, and buyers forgo
 {cobalt_priced_out} ({cobalt_priced_out_share} of cobalt demand). Read it as the pressure of a quota held
