@@ -78,7 +78,20 @@ FIXED_DATE = dt.datetime(2026, 2, 4, 0, 0, 0)
 # Minerals in the default plan. Germanium is left out: USGS publishes no country production
 # for it and its only price is from 2019. Manganese is left out: its refining data is a single
 # low-confidence China share, and its units (ore, alloys) do not match the rest.
-MINERALS = ["lithium", "cobalt", "nickel", "graphite", "rare_earths", "copper", "gallium"]
+MINERALS = ["lithium", "cobalt", "nickel", "graphite", "ndpr", "dytb", "copper", "gallium"]
+
+# Rare earths are two minerals, each in physical tonnes of separated oxide: NdPr (neodymium and praseodymium, the
+# magnets' light rare earths) and Dy+Tb (dysprosium and terbium, the heavy ones a magnet needs to hold its
+# strength when hot). The reference files hold rare earths as one mineral, as USGS counts them (t REO):
+# `split_rare_earths` derives the two from it and rare_earth_split.csv. The cheap La and Ce, most of REO's
+# tonnes, are in neither.
+RARE_EARTHS = ("ndpr", "dytb")
+REO = "rare_earths"  # the reference files' name for the basket both are drawn from
+
+
+def reference_mineral(m: str) -> str:
+    """The mineral's name in the reference files (trade measures, laws, projects name rare earths as one)."""
+    return REO if m in RARE_EARTHS else m
 
 PERIODS = [2026, 2027, 2028, 2029, 2030]
 # The year of the latest data (USGS MCS 2026 gives 2025 estimates); growth compounds from it.
@@ -94,10 +107,10 @@ COALITION = ("USA", "EU", "JPN", "KOR", "IND")
 # does in reality: China's own industry (market CHN) first, and every other buyer (ROW).
 MARKETS = COALITION + ("CHN", "ROW")
 # US defence supply (DoD), a market of its own because a law governs it alone (DFARS 252.225-7052, below):
-# rare earths only, the one mineral the law covers that the dataset has (magnets are made from it). Its
+# the magnets' rare earths (NdPr and Dy+Tb), what the law covers that the dataset has. Its
 # demand is carved out of the US market's, so the world total is unchanged; its home is the USA.
 US_DEFENCE = "USA_DEF"
-US_DEFENCE_MINERALS = ("rare_earths",)
+US_DEFENCE_MINERALS = RARE_EARTHS
 TERRITORY = {US_DEFENCE: "USA"}
 
 
@@ -123,10 +136,11 @@ COPPER_DEMAND_2040_T = 34_000_000
 
 # Projections of refining shares for 2030, where the data has them (IEA, in the notes of
 # refining_share.csv): rare earths China 77%, Malaysia 12%, Australia 3% (rest of world the
-# residual); lithium China ~62%. Shares move linearly from the data year to 2030. Other
-# minerals keep their data-year shares (no projection in the data).
+# residual), taken for NdPr, most of what the new separation plants make; lithium China ~62%.
+# Shares move linearly from the data year to 2030. Other minerals keep their data-year shares
+# (no projection in the data).
 REFINING_SHARE_2030 = {
-    "rare_earths": {"CHN": 77.0, "MYS": 12.0, "AUS": 3.0},
+    "ndpr": {"CHN": 77.0, "MYS": 12.0, "AUS": 3.0},
     "lithium": {"CHN": 62.0},
 }
 # ASSUMPTION. Where a 2030 projection lowers China's share and does not say where the rest
@@ -185,10 +199,10 @@ EU_CRMA_PERIODS = [2030]
 EU_CRMA_RULE = "EU CRMA Art. 5 benchmark: 65% from one third country"
 KOREA_MAX_SHARE = 0.50
 KOREA_PERIODS = [2030]
-KOREA_MINERALS = ("lithium", "cobalt", "nickel", "graphite", "rare_earths")
+KOREA_MINERALS = ("lithium", "cobalt", "nickel", "graphite", *RARE_EARTHS)
 KOREA_RULE = "Korea 2030 target: 50% from specific countries"
 US_45X_THRESHOLD = {2026: 0.0, 2027: 0.10, 2028: 0.20, 2029: 0.30, 2030: 0.40}
-US_45X_MINERALS = ("lithium", "cobalt", "nickel", "graphite", "rare_earths", "gallium")
+US_45X_MINERALS = ("lithium", "cobalt", "nickel", "graphite", *RARE_EARTHS, "gallium")
 US_45X_CREDIT = 0.10  # of the cost of production (IRC 45X(b)(1)(M))
 US_45X_RULE = "US 45X: material assistance from prohibited foreign entities"
 # - DFARS 252.225-7052 (10 U.S.C. 4872): from 2027-01-01 DoD may not acquire NdFeB or SmCo magnets where any
@@ -279,7 +293,7 @@ DRC_QUOTA_RESERVE_T = 9_600
 # earths 3 (2023-12 technology ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2
 # (2023-08 licensing, 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk
 # hits exports only (factor as for the version 1 scenarios, at the first period's export share).
-RISK_EVENTS_2023_2025 = {"graphite": 3, "rare_earths": 3, "gallium": 2, "cobalt": 2}
+RISK_EVENTS_2023_2025 = {"graphite": 3, "ndpr": 3, "dytb": 3, "gallium": 2, "cobalt": 2}
 
 # FEOC ("foreign entity of concern") per US usage (10 USC 4872 / IRA guidance): China,
 # Russia, Iran, North Korea. Iran produces none of these minerals in the data, so it does
@@ -322,8 +336,7 @@ DECLARED = {
     "capacity_headroom": Assumption(),
     "refining_yield": Assumption(share=True),
     "graphite_refined_price_multiple": Assumption(),
-    "ndpr_share_of_reo": Assumption(share=True),
-    "raw_price_fraction": Assumption(("copper", "nickel", "cobalt", "rare_earths", "gallium"),
+    "raw_price_fraction": Assumption(("copper", "nickel", "cobalt", *RARE_EARTHS, "gallium"),
                                      share=True),
     "cobalt_payable_2026": Assumption(share=True),
     "supply_cost_to_raw_price": Assumption(),
@@ -606,6 +619,7 @@ class Data:
         self.bilateral = read_csv(ref, "bilateral_measures.csv")
         self.ownership = read_csv(ref, "ownership.csv")
         self.projects = read_csv(ref, "projects.csv")
+        self.re_split = read_csv(ref, "rare_earth_split.csv")
         self.projects_2026 = read_csv(ref, "projects_2026.csv")
         self.names: dict[str, str] = {}
         self.groups: dict[str, set[str]] = defaultdict(set)
@@ -637,6 +651,8 @@ class Data:
         self.piles: list = []  # the governments' stockpiles (`stockpiles`), set by `prepare`
         self.indonesia_quota_factor, self.indonesia_quota_source, self.indonesia_quota_note = indonesia_quota(ref)
         self.refine_cap: dict[tuple, float] = {}
+        # Dy and Tb's shares of Dy+Tb oxide (by China's output), which weigh their prices; set by split_rare_earths
+        self.dytb_weights: dict[str, float] = {}
         # gallium: world high-purity refining capacity and Japan's refined scrap (t/yr), set by gallium_refining
         self.ga_capacity = 0.0
         self.ga_scrap_jpn = 0.0
@@ -724,14 +740,15 @@ def read_groups(d: Data, src: Sources) -> None:
 def growth_rates(d: Data, src: Sources) -> None:
     rates: dict[str, tuple[float, str]] = {}
     for r in d.demand:
-        if r["year"] == "2040 vs 2024" and r["mineral"] in MINERALS:
+        if r["year"] == "2040 vs 2024" and r["mineral"] in map(reference_mineral, MINERALS):
             text = r["tonnes"].rstrip("x")
             if "-" in text:
                 lo, hi = (float(v) for v in text.split("-"))
                 mult = (lo + hi) / 2
             else:
                 mult = float(text)
-            rates[r["mineral"]] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
+            for m in (RARE_EARTHS if r["mineral"] == REO else (r["mineral"],)):  # the IEA's magnet rare earths
+                rates[m] = (mult ** (1 / 16) - 1, f"IEA STEPS x{r['tonnes']} 2024->2040")
     cu = next(r for r in d.demand if r["mineral"] == "copper" and r["year"] == "2024")
     rates["copper"] = ((COPPER_DEMAND_2040_T / num(cu["tonnes"])) ** (1 / 16) - 1,
                        "IEA STEPS 27 Mt (2024) -> 34 Mt (2040)")
@@ -749,7 +766,7 @@ def growth_rates(d: Data, src: Sources) -> None:
 def read_mine_production(d: Data, src: Sources) -> None:
     for r in d.mine:
         m = r["mineral"]
-        if m not in MINERALS or r["year"] != str(BASE_YEAR):
+        if (m not in MINERALS and m != REO) or r["year"] != str(BASE_YEAR):
             continue
         d.names.setdefault(r["iso3"], r["country"])
         if r["tonnes"] == "":
@@ -766,6 +783,115 @@ def read_mine_production(d: Data, src: Sources) -> None:
                     r["basis"], r["source_url"], "high" if r["status"] != "estimate" else "medium",
                     f"USGS {r['status']}; read in {r['seen_in'][:60]}")
     d.names["ROW"] = ROW_NAME
+
+
+def split_row(d: Data, kind: str, country: str, item_start: str = "") -> dict:
+    """The first row of rare_earth_split.csv of this kind and country with a value (its preferred source)."""
+    return next(r for r in d.re_split if r["kind"] == kind and r["country"] == country
+                and r["item"].startswith(item_start) and r["value"])
+
+
+def split_rare_earths(d: Data, src: Sources) -> None:
+    """NdPr and Dy+Tb from the REO basket (USGS t REO by country) and rare_earth_split.csv.
+
+    NdPr: mine supply[c] = REO[c] x s[c], s the ore's NdPr share where a source gives one, else the world
+    average. Separation shares from output: China's PrNd oxide (SMM, June 2024 x 12) less what it recovered from
+    magnet scrap (Argus), Malaysia's (Lynas, 2025) and the US's (USGS, 2024).
+
+    Dy+Tb: world primary output W = China's Dy and Tb oxide (SMM) less what it recovered from scrap + Malaysia's
+    (Lynas, Q3-Q4 2025, its first); mine supply[c] = W x c's share of world Dy production (JRC RMIS, 2021:
+    China 40%, Myanmar 31%, Australia 20%, the rest of the world 9%); separation shares from the same output.
+    Neither counts recycled oxide: the minerals are primary, as copper is."""
+    reo = d.prod.pop(REO)
+    d.world_prod.pop(REO)
+    default = split_row(d, "ore_ndpr_share", "WLD")
+    for c, tonnes in reo.items():
+        row = next((r for r in d.re_split if r["kind"] == "ore_ndpr_share" and r["country"] == c and r["value"]),
+                   None)
+        share = num((row or default)["value"])
+        d.prod["ndpr"][c] = tonnes * share
+        src.add("DERIVED" if row else "ASSUMPTION", "supply", f"NdPr mine output 2025 = REO x {share:g}, "
+                + (row["item"] if row else "the world average NdPr share of REO (no share for this country's ore)"),
+                "ndpr", c, rnd(d.prod["ndpr"][c]), "t NdPr oxide", (row or default)["source_url"],
+                (row or default)["confidence"], f"{rnd(tonnes)} t REO (USGS MCS 2026)")
+    d.world_prod["ndpr"] = sum(d.prod["ndpr"].values())
+
+    china_ndpr = split_row(d, "ndpr_world", "CHN", "China PrNd oxide output, annualised")
+    recycled_ndpr = split_row(d, "recycled_ndpr", "CHN")
+    separated = {"CHN": num(china_ndpr["value"]) - num(recycled_ndpr["value"]),
+                 "MYS": num(split_row(d, "ndpr_world", "MYS")["value"]),
+                 "USA": num(split_row(d, "separation_share_ndpr", "USA")["value"])}
+    d.shares["ndpr"] = {c: v / sum(separated.values()) * 100 for c, v in separated.items()}
+    d.share_year["ndpr"] = BASE_YEAR
+    src.add("DERIVED", "refining", "NdPr separation shares from output: China's PrNd oxide (June 2024 x 12) less "
+            "oxide recovered from scrap (2024); Lynas Malaysia 2025; US compounds and metals 2024",
+            "ndpr", "CHN, MYS, USA", "/".join(f"{v:.1f}" for v in d.shares["ndpr"].values()), "%",
+            china_ndpr["source_url"], "low",
+            f"{', '.join(f'{c} {rnd(v)} t' for c, v in separated.items())}; the IEA's 92% of all refined REE "
+            "(2023) is the share of every oxide, Lynas's output is mostly NdPr")
+
+    dy = split_row(d, "world_dy_production", "CHN", "China Dy oxide output, annualised")
+    tb = split_row(d, "world_tb_production", "CHN", "China Tb oxide output, annualised")
+    rec_dy = split_row(d, "recycled_dytb", "CHN", "Dy oxide")
+    rec_tb = split_row(d, "recycled_dytb", "CHN", "Tb oxide")
+    lynas = sum(num(r["value"]) for r in d.re_split if r["kind"] == "separation_dytb" and r["country"] == "MYS"
+                and r["value"])
+    china = num(dy["value"]) + num(tb["value"]) - num(rec_dy["value"]) - num(rec_tb["value"])
+    world = china + lynas
+    d.dytb_weights = {"dysprosium oxide": num(dy["value"]) / (num(dy["value"]) + num(tb["value"])),
+                      "terbium oxide": num(tb["value"]) / (num(dy["value"]) + num(tb["value"]))}
+    d.shares["dytb"] = {"CHN": china / world * 100, "MYS": lynas / world * 100}
+    d.share_year["dytb"] = BASE_YEAR
+    d.world_prod["dytb"] = world
+    src.add("DERIVED", "production", "world primary Dy+Tb oxide output = China's Dy and Tb oxide (June 2024 x 12) "
+            "less oxide recovered from magnet scrap (2024) + Lynas Malaysia's (Q3-Q4 2025)", "dytb", "WLD",
+            rnd(world), "t Dy+Tb oxide", dy["source_url"], "low",
+            f"China {num(dy['value']):g} + {num(tb['value']):g} - {num(rec_dy['value']):g} - {num(rec_tb['value']):g}"
+            f" = {rnd(china)} t; Lynas {lynas:g} t (first Dy May 2025)")
+    rare_earth_projects(d, src)
+    src.add("DERIVED", "refining", "Dy+Tb separation shares from that output", "dytb", "CHN, MYS",
+            "/".join(f"{v:.1f}" for v in d.shares["dytb"].values()), "%", dy["source_url"], "low",
+            "Benchmark puts China at 99% of Dy processing (rare_earth_split.csv)")
+    rmis = split_row(d, "world_dy_production", "WLD", "World Dy production (EU JRC RMIS")
+    mined = {"CHN": 0.40, "MMR": 0.31, "AUS": 0.20}  # the shares rmis's note quotes
+    mined["ROW"] = 1 - sum(mined.values())
+    for c, share in mined.items():
+        d.prod["dytb"][c] = world * share
+        src.add("DERIVED", "supply", f"Dy+Tb mine output 2025 = world primary output x {c}'s share of world Dy "
+                "production (JRC RMIS, 2021" + (": the rest of the world" if c == "ROW" else "") + ")", "dytb", c,
+                rnd(d.prod["dytb"][c]), "t Dy+Tb oxide", rmis["source_url"], rmis["confidence"],
+                "Dy shares stand for Dy+Tb; Australia's is the Dy in Mt Weld's concentrate, separated abroad")
+
+
+def rare_earth_projects(d: Data, src: Sources) -> None:
+    """The rare-earth rows of projects.csv as NdPr or Dy+Tb projects. A heavy circuit (Dy+Tb, SEGH feed) is Dy+Tb;
+    the rest are NdPr: in NdPr oxide as published, magnet oxides taken as NdPr, and TREO (total rare-earth oxide)
+    converted at the host's NdPr share of ore (`split_rare_earths`). What a TREO plant also makes of Dy and Tb is
+    not counted: no project publishes it."""
+    ore: dict[str, float] = {}
+    for r in d.re_split:  # a country's first row, as split_rare_earths reads it
+        if r["kind"] == "ore_ndpr_share" and r["value"]:
+            ore.setdefault(r["country"], num(r["value"]))
+    for r in d.projects:
+        if r["mineral"] != REO:
+            continue
+        basis = r["basis"]
+        if "Dy+Tb" in basis or "SEGH" in basis:
+            r["mineral"] = "dytb"
+            continue
+        r["mineral"] = "ndpr"
+        if not r["capacity_t_per_year"] or not ("TREO" in basis or "rare earth oxides" in basis):
+            continue  # NdPr oxide already, or a unit that converts to no oxide (a magnet plant's)
+        if "magnet rare earth oxides" in basis:
+            r["basis"] = f"t/yr NdPr oxide (published as {basis}: taken as NdPr)"
+            continue
+        share = ore.get(r["country"], ore["WLD"])
+        tonnes = num(r["capacity_t_per_year"])
+        r["capacity_t_per_year"] = str(tonnes * share)
+        r["basis"] = f"t/yr NdPr oxide ({tonnes:g} t TREO x {share:g}, the host's NdPr share of ore)"
+        src.add("DERIVED", "projects", f"{r['project']}: NdPr capacity = TREO x the host's NdPr share of ore",
+                "ndpr", r["country"], rnd(tonnes * share), "t/yr NdPr oxide", r["source_url"], "low",
+                f"{tonnes:g} t TREO x {share:g}; its Dy and Tb are not counted")
 
 
 def read_prices(d: Data, src: Sources) -> None:
@@ -811,15 +937,17 @@ def read_prices(d: Data, src: Sources) -> None:
             "graphite", value=refined_price["graphite"], unit="USD/t",
             note="no anode/spherical price in data; purification + spheronisation lose ~half "
                  "the flake and add processing")
-    ndpr = price_row("rare_earths", "NdPr oxide")
-    ndpr_share = d.assumptions.ndpr_share_of_reo
-    refined_price["rare_earths"] = num(ndpr["usd_per_tonne"]) * ndpr_share
-    src.add("SOURCED", "minerals", "NdPr oxide (2026 general level)", "rare_earths",
-            value=num(ndpr["usd_per_tonne"]), unit="USD/t", source=ndpr["source_url"],
-            confidence=ndpr["confidence"])
-    src.add("ASSUMPTION", "minerals", f"refined_price = {percent(ndpr_share)} x NdPr price (REO basket)",
-            "rare_earths", value=refined_price["rare_earths"], unit="USD/t REO",
-            note=f"NdPr taken as {percent(ndpr_share)} of REO content, other oxides at zero value")
+    ndpr = price_row(REO, "NdPr oxide")
+    refined_price["ndpr"] = num(ndpr["usd_per_tonne"])
+    src.add("SOURCED", "minerals", "NdPr oxide (2026 general level)", "ndpr",
+            value=refined_price["ndpr"], unit="USD/t", source=ndpr["source_url"], confidence=ndpr["confidence"])
+    heavy = {name: price_row(REO, name) for name in d.dytb_weights}
+    refined_price["dytb"] = sum(w * num(heavy[name]["usd_per_tonne"]) for name, w in d.dytb_weights.items())
+    src.add("DERIVED", "minerals", "Dy+Tb oxide = Dy and Tb oxide prices (2024 averages) weighted by China's "
+            "output of each", "dytb", value=rnd(refined_price["dytb"]), unit="USD/t",
+            source=heavy["dysprosium oxide"]["source_url"], confidence="medium",
+            note="; ".join(f"{name} {heavy[name]['value']} {heavy[name]['unit']} x {w:.3f}"
+                           for name, w in d.dytb_weights.items()))
     for m, f in d.assumptions.raw_price_fraction.items():
         raw_price[m] = refined_price[m] * f
         src.add("ASSUMPTION", "minerals", f"raw_price = {f} x refined price (payable share)", m,
@@ -832,9 +960,9 @@ CHINA_VAT = 0.13
 
 def read_prices_2026(ref: Path, d: Data, src: Sources) -> None:
     """Early-2026 prices (prices_2026.csv): lithium carbonate (the mean of three China benchmarks, VAT out),
-    cobalt metal, LME nickel and copper, NdPr oxide (VAT out), gallium outside China. Graphite has no 2025-26
-    price: its 2025 basis stays. A raw price moves with its refined price, but cobalt's, which payables of
-    about 100% tie to the metal (`cobalt_payable_2026`)."""
+    cobalt metal, LME nickel and copper, NdPr oxide and Dy and Tb oxide (VAT out), gallium outside China.
+    Graphite has no 2025-26 price: its 2025 basis stays. A raw price moves with its refined price, but cobalt's,
+    which payables of about 100% tie to the metal (`cobalt_payable_2026`)."""
     rows = read_csv(ref, "prices_2026.csv")
 
     def pick(m, product_start):
@@ -847,9 +975,11 @@ def read_prices_2026(ref: Path, d: Data, src: Sources) -> None:
         "cobalt": (num(pick("cobalt", "cobalt metal")[0]["usd_per_tonne"]), pick("cobalt", "cobalt metal"), ""),
         "nickel": (num(pick("nickel", "nickel, LME 3")[0]["usd_per_tonne"]), pick("nickel", "nickel, LME 3"), ""),
         "copper": (num(pick("copper", "copper, LME 3")[0]["usd_per_tonne"]), pick("copper", "copper, LME 3"), ""),
-        "rare_earths": (num(pick("rare_earths", "NdPr")[0]["usd_per_tonne"]) / (1 + CHINA_VAT)
-                        * d.assumptions.ndpr_share_of_reo, pick("rare_earths", "NdPr"),
-                        f"VAT out, x {d.assumptions.ndpr_share_of_reo} (NdPr share of the REO basket)"),
+        "ndpr": (num(pick(REO, "NdPr")[0]["usd_per_tonne"]) / (1 + CHINA_VAT), pick(REO, "NdPr"), "VAT out"),
+        "dytb": (sum(w * num(pick(REO, name)[0]["usd_per_tonne"]) for name, w in d.dytb_weights.items())
+                 / (1 + CHINA_VAT), [pick(REO, name)[0] for name in d.dytb_weights],
+                 "VAT out, Dy and Tb weighted by China's output of each "
+                 + "/".join(f"{w:.3f}" for w in d.dytb_weights.values())),
         "gallium": (num(pick("gallium", "gallium")[0]["usd_per_tonne"]), pick("gallium", "gallium"),
                     "outside China"),
     }
@@ -928,7 +1058,7 @@ def read_refining_shares(d: Data, src: Sources) -> None:
                 f"capacity {v:.0f} t; residual {rest:.0f}% = 100 - CHN - FIN - CAN")
     gallium_refining(d, src)
     # residual to ROW for lithium, nickel, graphite, rare earths
-    for m in ("lithium", "nickel", "graphite", "rare_earths"):
+    for m in ("lithium", "nickel", "graphite"):
         res = 100 - sum(shares[m].values())
         if res > 1e-9:
             shares[m]["ROW"] = res
@@ -936,7 +1066,7 @@ def read_refining_shares(d: Data, src: Sources) -> None:
                     "ROW", round(res, 2), "%", "refining_share.csv README: residual is ROW")
     # observed world refined volume for share-based minerals (the production sheet's refined
     # tonnes): world mine production 2025. Capacity uses the balance V instead (capacities()).
-    for m in ("lithium", "cobalt", "graphite", "rare_earths"):
+    for m in ("lithium", "cobalt", "graphite", *RARE_EARTHS):
         world_ref[m] = d.world_prod[m]
         src.add("ASSUMPTION", "production", "observed world refining volume 2025 = world mine "
                 "production 2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
@@ -1171,6 +1301,7 @@ def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     read_groups(d, src)
     growth_rates(d, src)
     read_mine_production(d, src)
+    split_rare_earths(d, src)
     read_prices(d, src)
     read_prices_2026(ref, d, src)
     read_refining_shares(d, src)
@@ -1328,7 +1459,7 @@ def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None
 
     s301_gr = d.measure("USA", "graphite", "Section 301")
     aam = d.bilateral_measure("USA", "graphite", "tariff", target="CHN")
-    s301_re = d.measure("USA", "rare_earths", "Section 301")
+    s301_re = d.measure("USA", REO, "Section 301")
     s301_var = d.measure("USA", "various (cobalt", "Section 301")
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
                  "cost": freight, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
@@ -1343,7 +1474,7 @@ def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None
             note="bilateral_measures.csv corrects the 'preliminary' rows of trade_measures.csv")
     src.add("SOURCED", "routes", "US Section 301 on Chinese permanent magnets NOT applied: the "
             "planner's rare-earth product is separated oxide (US MFN on RE oxides 0%)",
-            "rare_earths", "CHN", num(s301_re["rate_pct"]), "%", s301_re["source_url"], "medium",
+            ", ".join(RARE_EARTHS), "CHN", num(s301_re["rate_pct"]), "%", s301_re["source_url"], "medium",
             "magnets are downstream of the planner's refining stage")
     src.add("ASSUMPTION", "routes", "US Section 301 25% on 'various critical minerals' (data: "
             "cobalt ores/concentrates) applied to refined Chinese cobalt delivered to the USA",
@@ -1365,13 +1496,13 @@ def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None
     src.add("SOURCED", "routes", "US import ban on Russian copper and nickel (OFAC, EO 14068, "
             "from 2024-04-13): RUS -> USA closed", "copper, nickel", "RUS",
             source=rus["source_url"], confidence=rus["confidence"])
-    mys = d.bilateral_measure("MYS", "rare_earths", "export_ban")
-    for r in sorted(d.refiners["rare_earths"] - {"MYS"}):
-        if "MYS" in d.prod["rare_earths"]:
-            rows.append({"stage": "supply", "from": "MYS", "to": r, "mineral": "rare_earths",
-                         "allowed": False})
+    mys = d.bilateral_measure("MYS", REO, "export_ban")
+    for m in RARE_EARTHS:
+        for r in sorted(d.refiners[m] - {"MYS"}):
+            if "MYS" in d.prod[m]:
+                rows.append({"stage": "supply", "from": "MYS", "to": r, "mineral": m, "allowed": False})
     src.add("SOURCED", "routes", "Malaysian ban on raw rare-earth exports (2024): Malaysian "
-            "REE refined only in Malaysia", "rare_earths", "MYS", source=mys["source_url"],
+            "REE refined only in Malaysia", ", ".join(RARE_EARTHS), "MYS", source=mys["source_url"],
             confidence=mys["confidence"])
     ni_ban = d.bilateral_measure("IDN", "nickel", "export_ban")
     src.add("SOURCED", "routes", "Indonesian nickel-ore export ban (MEMR Reg. 11/2019, from "
@@ -1418,7 +1549,7 @@ def stockpiles(d: Data) -> list[Stockpile]:
     usa = rows["USA", "Project Vault"]
     japan = tuple(m for m in MINERALS if m not in ("copper", "graphite"))
     korea = tuple(m for m in MINERALS if m != "copper")
-    vault = ("lithium", "cobalt", "rare_earths", "gallium")
+    vault = ("lithium", "cobalt", *RARE_EARTHS, "gallium")
     korea_start = {m: num(kor["held_days"]) for m in korea} | {"lithium": KOREA_LITHIUM_HELD_DAYS}
     return [Stockpile("JPN", num(jpn["target_days"]), japan,
                       {m: d.assumptions.japan_initial_days for m in japan}, False, jpn),
@@ -1677,8 +1808,10 @@ def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
         else:
             chosen = cands[0]
         planner_stage = "supply" if stage == "mine" else stage
-        rows.append({"stage": planner_stage, "country": country, "owner": owner,
-                     "share": num(chosen["share"]), "mineral": m})
+        for part in RARE_EARTHS if m == REO else (m,):  # a rare-earth mine's owner owns both its NdPr and Dy+Tb
+            rows.append({"stage": planner_stage, "country": country, "owner": owner,
+                         "share": num(chosen["share"]), "mineral": part})
+        m = ", ".join(RARE_EARTHS) if m == REO else m
         owners.add(owner)
         src.add("SOURCED" if "Derived here" not in chosen["notes"] else "DERIVED", "ownership",
                 f"{owner}-owned share of {country}'s {stage} capacity ({chosen['year']}, "
@@ -1743,7 +1876,7 @@ def controlled_lithium_mines(d: Data, src: Sources) -> list[dict]:
 
 
 def contained_capacity(a: Assumptions, r: dict) -> tuple[float, str] | None:
-    """A projects.csv capacity in the dataset's units (t contained: Li, REO, ...), or None."""
+    """A projects.csv capacity in the dataset's units (t contained: Li, NdPr oxide, ...), or None."""
     if not r["capacity_t_per_year"]:
         return None
     cap = num(r["capacity_t_per_year"])
@@ -1755,10 +1888,9 @@ def contained_capacity(a: Assumptions, r: dict) -> tuple[float, str] | None:
     if "LiOH" in basis:
         return cap * LI_PER_LIOH_H2O, "t LiOH.H2O x 0.1654 (6.941 / 41.96)"
     if "NdPr oxide" in basis:
-        return cap / a.ndpr_share_of_reo, (f"t NdPr oxide / {a.ndpr_share_of_reo:.2f} (the "
-                                           "dataset's NdPr share of REO)")
-    if "rare earth oxides" in basis or "TREO" in basis:
-        return cap, "t REO"
+        return cap, basis.removeprefix("t/yr ")
+    if "Dy+Tb oxide" in basis:
+        return cap, "t Dy+Tb oxide"
     if r["mineral"] == "copper" and basis.startswith("t Cu"):
         return cap, "t Cu contained"
     if r["mineral"] in ("graphite", "cobalt", "nickel", "gallium") and \
@@ -1949,7 +2081,8 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
                 row(name, "supply_capacity", f, key, country, t)
     # China's export licensing escalated into a stop of exports to the coalition's markets for a year, as
     # April-May 2025 stopped magnet and heavy rare-earth exports (measures_2026.csv).
-    for name, m in (("china_graphite_export_stop", "graphite"), ("china_rare_earth_export_stop", "rare_earths")):
+    for name, m in (("china_graphite_export_stop", "graphite"), *(("china_rare_earth_export_stop", m)
+                                                                   for m in RARE_EARTHS)):
         t = a.china_export_stop_period
         if version_2:
             for mk in COALITION + ((US_DEFENCE,) if m in US_DEFENCE_MINERALS else ()):  # a stop to the US stops DoD's
@@ -1964,9 +2097,9 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
             row("china_gallium_export_ban", "refining_capacity",
                 export_factor(d, "gallium", "CHN", "refining", t), "gallium", "CHN", t)
     if version_2:
-        ban = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+        ban = d.bilateral_measure("CHN", REO, "export_ban", target="JPN")
         for m in MINERALS:
-            if m in ban["mineral"].split("; "):
+            if reference_mineral(m) in ban["mineral"].split("; "):
                 row("china_japan_dual_use_ban", "export_ban", None, m, "CHN", to="JPN")
     for t in [a.drc_ban_period]:
         if version_2:
@@ -2003,7 +2136,7 @@ def scenarios_sheet(d: Data, src: Sources, version_2: bool) -> list[list]:
             source="measures_2026.csv (a mid-year RKAB revision is possible)")
     src.add("ASSUMPTION", "scenarios", f"china_graphite_export_stop, china_rare_earth_export_stop: China's "
             f"exports of refined graphite or rare earths to the coalition's five markets stop for "
-            f"{a.china_export_stop_period}", "graphite, rare_earths", "CHN",
+            f"{a.china_export_stop_period}", "graphite, " + ", ".join(RARE_EARTHS), "CHN",
             source="measures_2026.csv (magnet exports -74% y/y in May 2025 under the April licensing; "
                    "graphite flake exports -94% m/m in Dec 2023)",
             note="version 1 writes a capacity cut of China's exports instead")
@@ -2023,16 +2156,16 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
     """Sources rows of the version 2 forms of the scenarios."""
     a = d.assumptions
     ga = d.bilateral_measure("CHN", "gallium", "export_ban", target="USA")
-    jp = d.bilateral_measure("CHN", "rare_earths", "export_ban", target="JPN")
+    jp = d.bilateral_measure("CHN", REO, "export_ban", target="JPN")
     cu = d.bilateral_measure("USA", "copper", "tariff")
-    ind = d.bilateral_measure("IND", "rare_earths", "export_ban", target="JPN")
+    ind = d.bilateral_measure("IND", REO, "export_ban", target="JPN")
     src.add("SOURCED", "scenarios", "china_gallium_export_ban (version 2): export_ban CHN -> USA, "
             f"gallium, both stages, {a.gallium_ban_from}-{PERIODS[-1]}: " + ga["status"], "gallium", "CHN",
             source=ga["source_url"], confidence=ga["confidence"],
             note="ASSUMPTION: resumes after the suspension; germanium is not in the dataset")
     src.add("ASSUMPTION", "scenarios", "china_japan_dual_use_ban (version 2): export_ban CHN -> "
             "JPN, " + jp["mineral"].replace("; ", ", ") + " (those in the dataset), both stages, "
-            "every period", "rare_earths, gallium, graphite", "CHN", source=jp["source_url"],
+            "every period", ", ".join((*RARE_EARTHS, "gallium", "graphite")), "CHN", source=jp["source_url"],
             confidence=jp["confidence"],
             note="the measure (in force from " + jp["effective_date"] + ") bars military users "
                  "and uses; the scenario reads it as applied to every buyer in Japan, since "
@@ -2044,7 +2177,7 @@ def v2_scenario_sources(d: Data, src: Sources) -> None:
                  "not enacted")
     src.add("SOURCED", "scenarios", "India's reported suspension of IREL rare-earth supplies to "
             "Japan NOT written: India has no rare-earth refining in the data (IREL's output is "
-            "inside ROW)", "rare_earths", "IND", source=ind["source_url"],
+            "inside ROW)", ", ".join(RARE_EARTHS), "IND", source=ind["source_url"],
             confidence=ind["confidence"])
     src.add("ASSUMPTION", "scenarios", "probability of each scenario (version 2, for planner "
             "hedge): " + ", ".join(f"{k} {v}" for k, v in a.scenario_probability.items()),
@@ -2067,10 +2200,10 @@ def risks_sheet(d: Data, src: Sources) -> list[list]:
          "probability": p("graphite"), "mineral": "graphite",
          "factor": export_factor(d, "graphite", "CHN", "refining", t0, hit),
          "duration": 1},
-        {"risk": "china_rare_earth_licensing", "country": "CHN", "stage": "refining",
-         "probability": p("rare_earths"), "mineral": "rare_earths",
-         "factor": export_factor(d, "rare_earths", "CHN", "refining", t0, hit),
-         "duration": 1},
+        # heavy and light rare earths are licensed apart (April 2025's controls were on the heavy ones)
+        *({"risk": name, "country": "CHN", "stage": "refining", "probability": p(m), "mineral": m,
+           "factor": export_factor(d, m, "CHN", "refining", t0, hit), "duration": 1}
+          for name, m in (("china_rare_earth_licensing", "ndpr"), ("china_heavy_rare_earth_licensing", "dytb"))),
         {"risk": "china_gallium_export_ban", "country": "CHN", "stage": "refining",
          "probability": p("gallium"), "mineral": "gallium",
          "factor": export_factor(d, "gallium", "CHN", "refining", t0), "duration": 1},

@@ -104,7 +104,8 @@ def defence_supply(plan, builder) -> dict[str, str]:
     names = pd.read_excel(WORKBOOK, sheet_name="countries").set_index("country")["name"]
     refiners = sorted(names.get(c, c) for c in ruled[ruled["tonnes"] > 1e-6]["refiner"].unique())
     return {"dfars_tonnes": f"{yearly.min():,.0f}-{_tonnes(yearly.max())}",
-            "dfars_refiners": " and ".join(refiners) or "nowhere"}
+            "dfars_refiners": " and ".join(filter(None, (", ".join(refiners[:-1]), refiners[-1]))) if refiners
+            else "nowhere"}
 
 
 def figures(workdir: Path) -> dict[str, str]:
@@ -231,10 +232,11 @@ def figures(workdir: Path) -> dict[str, str]:
 
 
 TEXT = """\
-The shipped workbook, `inputs/critical-minerals-2026.xlsx`, is the market for seven minerals in
-2026-2030 as it stood at the February 2026 Critical Minerals Ministerial: the coalition's markets (USA,
+The shipped workbook, `inputs/critical-minerals-2026.xlsx`, is the market for eight minerals in
+2026-2030 (rare earths as two, in tonnes of separated oxide: NdPr, the magnets' light rare earths, and
+Dy+Tb, their heavy ones) as it stood at the February 2026 Critical Minerals Ministerial: the coalition's markets (USA,
 EU, JPN, KOR, IND) beside China's own industry (CHN) and the rest of the world (ROW), at prices of early
-2026. US defence supply (USA_DEF) is a market of its own for rare earths, since a law governs it alone: its
+2026. US defence supply (USA_DEF) is a market of its own for both rare earths, since a law governs it alone: its
 demand is GAO's bound, 0.1% of the world's (an upper bound), taken out of the US market's. Demand comes
 from consumption where the sources give it (world lithium, cobalt, nickel, copper and gallium; US cobalt,
 gallium and copper; copper for the EU, Japan, India and China), and from stated shares elsewhere. The
@@ -282,7 +284,7 @@ the plan pays {excess_cost} in penalties (sheet `Excess`).
 **Who pays for each rule.** `Policy costs` and `Market bills` price each named rule. The EU's benchmark
 costs the plan {eu_rule_cost} and adds {eu_bill} to what the EU pays for its demand; Korea's target costs
 {korea_cost}; the 45X condition on US supply costs {us_45x_cost} (minerals where it binds: {us_45x_minerals}).
-The DFARS bar costs {dfars_cost}: from 2027 US defence's {dfars_tonnes} of rare earths a year are separated
+The DFARS bar costs {dfars_cost}: from 2027 US defence's {dfars_tonnes} of NdPr and Dy+Tb oxide a year are separated
 in {dfars_refiners} from ore mined outside China and Russia. Even at GAO's bound that is a small part of what
 is mined and refined outside them, so the bar only reassigns tonnes between buyers at equal cost: Chinese
 oxide serves other markets instead. What it costs in practice, a premium for segregated supply, needs

@@ -76,8 +76,8 @@ def test_workbook_has_expected_content():
                  "sources"):
         assert name in sheets, name
     minerals = {r[0] for r in sheets["minerals"][1:]}
-    assert {"lithium", "cobalt", "nickel", "graphite", "rare_earths", "copper",
-            "gallium"} <= minerals
+    # rare earths as two minerals in t of separated oxide: NdPr (light) and Dy+Tb (heavy)
+    assert {"lithium", "cobalt", "nickel", "graphite", "ndpr", "dytb", "copper", "gallium"} == minerals
     assert [str(r[0]) for r in sheets["periods"][1:]] == ["2026", "2027", "2028", "2029", "2030"]
     groups = {r[0]: (r[2] or "") for r in sheets["countries"][1:]}
     assert "FEOC" in groups["CHN"] and "FEOC" in groups["RUS"]
@@ -86,11 +86,12 @@ def test_workbook_has_expected_content():
     # the coalition's five markets, China's own industry, the rest of the world, and US defence (DFARS's market)
     assert markets == {"USA", "EU", "JPN", "KOR", "IND", "CHN", "ROW", "USA_DEF"}
     demand = {(r[0], r[1], r[2]): r[3] for r in sheets["demand"][1:]}
-    assert {m for m, mk, _ in demand if mk == "USA_DEF"} == {"rare_earths"}  # the magnets' mineral alone
-    for t in (2026, 2030):  # carved out of the US market's assumed 8%: 0.1% of the world, the world unchanged
-        world = sum(v for (m, _, period), v in demand.items() if m == "rare_earths" and period == t)
-        assert demand["rare_earths", "USA_DEF", t] == pytest.approx(0.001 * world, abs=1)
-        assert demand["rare_earths", "USA", t] + demand["rare_earths", "USA_DEF", t] == pytest.approx(0.08 * world, abs=1)
+    assert {m for m, mk, _ in demand if mk == "USA_DEF"} == {"ndpr", "dytb"}  # the magnets' minerals alone
+    for m in ("ndpr", "dytb"):
+        for t in (2026, 2030):  # carved out of the US market's assumed 8%: 0.1% of the world, the world unchanged
+            world = sum(v for (m_, _, period), v in demand.items() if m_ == m and period == t)
+            assert demand[m, "USA_DEF", t] == pytest.approx(0.001 * world, abs=1)
+            assert demand[m, "USA", t] + demand[m, "USA_DEF", t] == pytest.approx(0.08 * world, abs=1)
     kinds = {r[0] for r in sheets["sources"][1:]}
     assert {"SOURCED", "ASSUMPTION"} <= kinds
 
@@ -145,9 +146,9 @@ def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     cheapest, take most of the cobalt the quota leaves."""
     script = _build_script()
     rows = script.calibration(WORKBOOK, plan_without_limits)
-    assert len(rows) == 14
+    assert len(rows) == 2 * len(script.MINERALS)
     free = [r for r in rows if not r["measure"]]
-    assert len(free) == 14 - len(script.MEASURED_PAIRS)
+    assert len(free) == len(rows) - len(script.MEASURED_PAIRS)
     off = [r for r in free if abs(r["difference"]) > script.CALIBRATION_TOLERANCE]
     assert not off, script.calibration_markdown(off)
     for r in free:
@@ -183,7 +184,7 @@ def test_rules_sit_on_the_markets_they_govern_and_hold(dataset_plan, plan_withou
     assert {r["rule"] for r in shares} == {script.EU_CRMA_RULE, script.KOREA_RULE, script.US_45X_RULE,
                                            script.DFARS_RULE}
     eu_law = [r for r in shares if r["rule"] == script.EU_CRMA_RULE]
-    assert {r["stage"] for r in eu_law} == {"supply", "refining"} and len(eu_law) == 2 * 7
+    assert {r["stage"] for r in eu_law} == {"supply", "refining"} and len(eu_law) == 2 * len(script.MINERALS)
     assert all(r["scope"] == "* except EU" and r["max_share"] == 0.65 and r["period"] == 2030 and r["market"] == "EU"
                for r in eu_law)  # a benchmark for 2030, at each stage of processing
     korea = [r for r in shares if r["rule"] == script.KOREA_RULE]
@@ -194,12 +195,13 @@ def test_rules_sit_on_the_markets_they_govern_and_hold(dataset_plan, plan_withou
     assert {r["period"]: r["max_share"] for r in us} == {2027: 0.9, 2028: 0.8, 2029: 0.7, 2030: 0.6}
     # the whole US market: US defence's rare earths earn the credit on the same condition as the rest
     assert {(r["market"], r["mineral"], r["stage"], r["period"]) for r in us if r["market"] != "USA"} == {
-        ("USA_DEF", "rare_earths", stage, t) for stage in ("supply", "refining") for t in (2027, 2028, 2029, 2030)}
+        ("USA_DEF", m, stage, t) for m in ("ndpr", "dytb") for stage in ("supply", "refining")
+        for t in (2027, 2028, 2029, 2030)}
     # DFARS bars DoD from covered-nation tonnes from 2027, from the mine on: hard, zero, by location
     dfars = [r for r in shares if r["rule"] == script.DFARS_RULE]
-    assert {(r["stage"], r["period"]) for r in dfars} == {
-        (stage, t) for stage in ("supply", "refining") for t in (2027, 2028, 2029, 2030)}
-    assert all(r["market"] == "USA_DEF" and r["scope"] == "FEOC" and r["mineral"] == "rare_earths"
+    assert {(r["mineral"], r["stage"], r["period"]) for r in dfars} == {
+        (m, stage, t) for m in ("ndpr", "dytb") for stage in ("supply", "refining") for t in (2027, 2028, 2029, 2030)}
+    assert all(r["market"] == "USA_DEF" and r["scope"] == "FEOC"
                and r["max_share"] == 0 and r["penalty"] is None and r["basis"] in (None, "location") for r in dfars)
     # the benchmark, the policy target and the credit condition bind no buyer outright: soft
     assert all(r["penalty"] > 0 for r in shares if r["rule"] != script.DFARS_RULE)
