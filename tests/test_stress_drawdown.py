@@ -87,10 +87,22 @@ def test_the_copper_tariff_draws_no_graphite(dataset_stress):
 
 
 @pytest.mark.skipif(not DATASET.exists(), reason="the shipped dataset is not there")
-@pytest.mark.xfail(strict=True, reason="known defect: a stress re-solves every mineral from the first affected "
-                   "period, and where the base plan's reserve path is one of several optima (nickel in the copper "
-                   "tariff's block, NdPr in a block the tariff does not touch) it reports another path's draws, "
-                   "at no extra cost, as the disruption's")
+def test_a_scenario_leaves_the_blocks_it_does_not_touch_as_the_base_plan_has_them(dataset_stress):
+    # China's graphite stop touches graphite alone, which no other mineral shares a program with: every other
+    # block takes the base plan as it is. Solved again, the nickel and NdPr blocks came back on other optima
+    # whose reserve paths read as 136 kt and 275 t drawn by the graphite stop.
+    by_mineral = pd.read_excel(dataset_stress.path, sheet_name="Stress by mineral")
+    stop = by_mineral[(by_mineral["scenario"] == "china_graphite_export_stop") & (by_mineral["mineral"] != "graphite")]
+    assert len(stop) == 7
+    assert (stop["reserve_drawn_tonnes"] == 0).all() and (stop["extra_cost"] == 0).all()
+    assert (stop["spot_tonnes"] == 0).all()
+
+
+@pytest.mark.skipif(not DATASET.exists(), reason="the shipped dataset is not there")
+@pytest.mark.xfail(strict=True, reason="known defect: inside a block a disruption touches (the copper tariff's: "
+                   "cobalt, nickel and copper), where the base plan's reserve path is one of several optima the "
+                   "stress test may return another, and its draws, at no extra cost, read as the disruption's "
+                   "(nickel, about 110 kt)")
 def test_a_tariff_draws_no_reserve_of_any_mineral(dataset_stress):
     tariff = _copper_tariff_rows(dataset_stress)
     assert (tariff["reserve_drawn_tonnes"].abs() <= 1e-6).all()
