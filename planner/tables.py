@@ -253,8 +253,8 @@ _SHARED: dict[str, Col] = {
     "first_period": Col(TEXT, "The scenario's first affected period; before it the base plan stands."),
     "shortfall_tonnes": Col(_T, "Reserve shortfall below target, over every reserve and period."),
     "reserve_drawn_tonnes": Col(_T, "Tonnes the disruption takes out of reserves beyond what the base plan itself "
-                                    "takes out: per reserve, the sum of every period's fall in stock less the base "
-                                    "plan's (at least 0), summed over the reserves."),
+                                    "takes out: per mineral, the sum of every period's fall in its stock over all "
+                                    "markets' reserves less the base plan's (at least 0), summed over the minerals."),
     "unmet_above_base_tonnes": Col(_T, "Unmet demand beyond what the base plan itself leaves unmet.", change=True),
     "base_cost": Col(_M, "The mineral's cost in the committed base plan."),
     "stress_cost": Col(_M, "The mineral's cost when the disruption hits the committed plan."),

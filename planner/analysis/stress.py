@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from planner.analysis.compare import compare_scenarios, economic_cost, priced_out_tonnes
-from planner.analysis.measures import reserve_drawn
 from planner.analysis.outcome import Outcome
 from planner.analysis.resolves import Start, own_session, solved_apart, solved_from, starting_point, worker_session
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
@@ -234,14 +233,13 @@ def _stress_one(name: str, model, data, session, basis, solution, base, base_by_
     result.measures["economic_extra_cost"] = noise_free(economic_cost(result) - economic_cost(base), result.total_cost)
     result.measures["priced_out_tonnes"] = priced_out_tonnes(model, sol.x)
     stress_by_mineral = _by_mineral(model, numbers, sol.x, data)
-    drawn_by_mineral = drawn.groupby(level="mineral").sum()
     rows = []
     for m in data.minerals:
         b, s = base_by_mineral[m], stress_by_mineral[m]
         extra = noise_free(s["cost"] - b["cost"], s["cost"])
         rows.append((days, name, m, sol.status, b["cost"], s["cost"], extra, b["holding"], s["unmet"],
                      max(0.0, s["unmet"] - b["unmet"]), s["shortfall"], s["spot"],
-                     float(drawn_by_mineral.get(m, 0.0))))
+                     float(drawn.get(m, 0.0))))
     return result, rows
 
 
@@ -254,17 +252,33 @@ def _stress_measures(model, x, base_x) -> dict:
 
 
 def drawn_above_base(model: Model, data: PlannerInput, x: np.ndarray, base_x: np.ndarray) -> pd.Series:
-    """Per reserve (m, d), the tonnes a disruption takes out beyond what the base plan itself takes out:
+    """Per mineral, the tonnes a disruption takes out of its reserves beyond what the base plan itself takes out:
 
-        max(0, drawn[m,d](x) - drawn[m,d](base_x)),  drawn as in ``reserve_drawn``.
+        max(0, drawn[m](x) - drawn[m](base_x)),  drawn[m] = sum_t max(0, S[m,t-1] - S[m,t]),
+        S[m,t] = sum_d stock[m,d,t]  (S[m,t0-1]: the initial stocks).
 
     A base plan that runs a reserve down (stock above target, cheaper than buying) draws it in every
-    stress test too; that drawdown is the plan's, not the disruption's. Differences at the solver's
-    noise are 0.
+    stress test too; that drawdown is the plan's, not the disruption's. The markets' stocks are summed
+    first: which market's reserve carries the tonnes a plan moves from one year to the next is often a tie
+    (the same holding cost, the same freight), and another optimum's choice is not the disruption's draw.
+    Differences at the solver's noise are 0.
     """
-    stressed, base = reserve_drawn(model, data, x), reserve_drawn(model, data, base_x)
+    stressed, base = (_mineral_stock(model, data, y).pipe(_falls) for y in (x, base_x))
     extra = [max(0.0, noise_free(s - b, s)) for s, b in zip(stressed.to_numpy(), base.to_numpy())]
     return pd.Series(extra, index=stressed.index, dtype=float)
+
+
+def _mineral_stock(model: Model, data: PlannerInput, x: np.ndarray) -> pd.DataFrame:
+    """Each mineral's stock over its markets' reserves: the initial stocks, then every period's end."""
+    stock = {m: np.zeros(len(data.periods) + 1) for m, _d in data.reserves}
+    for (m, d), reserve in data.reserves.items():
+        stock[m] += [reserve.initial_stock, *(x[model.vars.stock[(m, d, t)]] for t in data.periods)]
+    return pd.DataFrame(stock)
+
+
+def _falls(stock: pd.DataFrame) -> pd.Series:
+    """Per column, the sum of every step's fall."""
+    return stock.diff().clip(upper=0.0).sum().abs().rename_axis("mineral")
 
 
 def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
