@@ -293,7 +293,7 @@ DRC_QUOTA_RESERVE_T = 9_600
 # earths 3 (2023-12 technology ban, 2025-04 heavy REE licensing, 2025-11 expansion), gallium 2
 # (2023-08 licensing, 2024-12 ban to US), DRC cobalt 2 (2025-02 ban, 2025-10 quota). A risk
 # hits exports only (factor as for the version 1 scenarios, at the first period's export share).
-RISK_EVENTS_2023_2025 = {"graphite": 3, "ndpr": 3, "dytb": 3, "gallium": 2, "cobalt": 2}
+RISK_EVENTS_2023_2025 = {"graphite": 3, "ndpr": 1, "dytb": 3, "gallium": 2, "cobalt": 2}
 
 # FEOC ("foreign entity of concern") per US usage (10 USC 4872 / IRA guidance): China,
 # Russia, Iran, North Korea. Iran produces none of these minerals in the data, so it does
@@ -329,6 +329,7 @@ DECLARED = {
     # markets and demand
     "market_share_of_world_demand": Assumption(COALITION, share=True),
     "china_share_of_world_demand": Assumption(share=True),
+    "china_share_of_magnet_demand": Assumption(RARE_EARTHS, share=True),
     "us_defence_share_of_world_demand": Assumption(share=True),
     "freight_usd_per_t": Assumption(),
     "gallium_demand_growth": Assumption(),
@@ -680,7 +681,15 @@ class Data:
 
     @property
     def refiners(self) -> dict[str, set[str]]:
-        return {m: {c for c, s in self.shares[m].items() if s > 0} for m in MINERALS}
+        """Where each mineral is refined in the data year or by 2030: the projection's countries too, and ROW
+        where a projection leaves it a residual (`share_at`)."""
+        out = {}
+        for m in MINERALS:
+            codes = {c for c, s in self.shares[m].items() if s > 0} | set(REFINING_SHARE_2030.get(m) or {})
+            if m in REFINING_SHARE_2030 and self.share_at(m, "ROW", PERIODS[-1]) > 0:
+                codes.add("ROW")
+            out[m] = codes
+        return out
 
     def bilateral_measure(self, imposing, mineral, mtype, target="") -> dict:
         for r in self.bilateral:
@@ -799,9 +808,8 @@ def split_rare_earths(d: Data, src: Sources) -> None:
     magnet scrap (Argus), Malaysia's (Lynas, 2025) and the US's (USGS, 2024).
 
     Dy+Tb: world primary output W = China's Dy and Tb oxide (SMM) less what it recovered from scrap + Malaysia's
-    (Lynas, Q3-Q4 2025, its first); mine supply[c] = W x c's share of world Dy production (JRC RMIS, 2021:
-    China 40%, Myanmar 31%, Australia 20%, the rest of the world 9%); separation shares from the same output.
-    Neither counts recycled oxide: the minerals are primary, as copper is."""
+    (Lynas, Q3-Q4 2025, its first); separation shares from the same output; the ore's Dy+Tb, W / yield, by
+    country as `dytb_mines` finds it. Neither counts recycled oxide: the minerals are primary, as copper is."""
     reo = d.prod.pop(REO)
     d.world_prod.pop(REO)
     default = split_row(d, "ore_ndpr_share", "WLD")
@@ -810,7 +818,8 @@ def split_rare_earths(d: Data, src: Sources) -> None:
                    None)
         share = num((row or default)["value"])
         d.prod["ndpr"][c] = tonnes * share
-        src.add("DERIVED" if row else "ASSUMPTION", "supply", f"NdPr mine output 2025 = REO x {share:g}, "
+        sourced = row is not None and row["source_url"] != "unverified"
+        src.add("DERIVED" if sourced else "ASSUMPTION", "supply", f"NdPr mine output 2025 = REO x {share:g}, "
                 + (row["item"] if row else "the world average NdPr share of REO (no share for this country's ore)"),
                 "ndpr", c, rnd(d.prod["ndpr"][c]), "t NdPr oxide", (row or default)["source_url"],
                 (row or default)["confidence"], f"{rnd(tonnes)} t REO (USGS MCS 2026)")
@@ -834,15 +843,16 @@ def split_rare_earths(d: Data, src: Sources) -> None:
     tb = split_row(d, "world_tb_production", "CHN", "China Tb oxide output, annualised")
     rec_dy = split_row(d, "recycled_dytb", "CHN", "Dy oxide")
     rec_tb = split_row(d, "recycled_dytb", "CHN", "Tb oxide")
-    lynas = sum(num(r["value"]) for r in d.re_split if r["kind"] == "separation_dytb" and r["country"] == "MYS"
-                and r["value"])
+    quarters = [r for r in d.re_split if r["kind"] == "separation_dytb" and r["country"] == "MYS"
+                and r["year"] in ("2025 Q3 (Jul-Sep)", "2025 Q4 (Oct-Dec)")]
+    assert len(quarters) == 2, quarters
+    lynas = sum(num(r["value"]) for r in quarters)
     china = num(dy["value"]) + num(tb["value"]) - num(rec_dy["value"]) - num(rec_tb["value"])
     world = china + lynas
     d.dytb_weights = {"dysprosium oxide": num(dy["value"]) / (num(dy["value"]) + num(tb["value"])),
                       "terbium oxide": num(tb["value"]) / (num(dy["value"]) + num(tb["value"]))}
     d.shares["dytb"] = {"CHN": china / world * 100, "MYS": lynas / world * 100}
     d.share_year["dytb"] = BASE_YEAR
-    d.world_prod["dytb"] = world
     src.add("DERIVED", "production", "world primary Dy+Tb oxide output = China's Dy and Tb oxide (June 2024 x 12) "
             "less oxide recovered from magnet scrap (2024) + Lynas Malaysia's (Q3-Q4 2025)", "dytb", "WLD",
             rnd(world), "t Dy+Tb oxide", dy["source_url"], "low",
@@ -852,22 +862,48 @@ def split_rare_earths(d: Data, src: Sources) -> None:
     src.add("DERIVED", "refining", "Dy+Tb separation shares from that output", "dytb", "CHN, MYS",
             "/".join(f"{v:.1f}" for v in d.shares["dytb"].values()), "%", dy["source_url"], "low",
             "Benchmark puts China at 99% of Dy processing (rare_earth_split.csv)")
-    rmis = split_row(d, "world_dy_production", "WLD", "World Dy production (EU JRC RMIS")
-    mined = {"CHN": 0.40, "MMR": 0.31, "AUS": 0.20}  # the shares rmis's note quotes
-    mined["ROW"] = 1 - sum(mined.values())
-    for c, share in mined.items():
-        d.prod["dytb"][c] = world * share
-        src.add("DERIVED", "supply", f"Dy+Tb mine output 2025 = world primary output x {c}'s share of world Dy "
-                "production (JRC RMIS, 2021" + (": the rest of the world" if c == "ROW" else "") + ")", "dytb", c,
-                rnd(d.prod["dytb"][c]), "t Dy+Tb oxide", rmis["source_url"], rmis["confidence"],
-                "Dy shares stand for Dy+Tb; Australia's is the Dy in Mt Weld's concentrate, separated abroad")
+    dytb_mines(d, src, world / d.yield_of("dytb"), reo["USA"], dy)
+
+
+# Dy and Tb in Lynas's mixed heavy (SEGH) feed: about 5% Dy and 1% Tb (rare_earth_split.csv, rawmaterials.net).
+DYTB_IN_SEGH_FEED = 0.06
+
+
+def dytb_mines(d: Data, src: Sources, mined: float, usa_reo: float, china_row: dict) -> None:
+    """Dy+Tb in the ore mined, by country, for world output ``mined`` (t of oxide before separation losses):
+
+        Myanmar: h x mined, h its share of world heavy rare-earth supply (Project Blue);
+        Australia: Lynas's heavy feed F x its Dy and Tb yields (the SEGH circuit: 1,500 t a year, ~5% Dy, ~1% Tb);
+        US: Mountain Pass's REO x its Dy+Tb share of TREO (SEG+ 1.8% of TREO x 4% Dy+Tb in SEG+);
+        China: the rest (its ionic clays and Bayan Obo)."""
+    mmr = split_row(d, "heavy_feed_share", "MMR", "Myanmar share of world heavy RE supply")
+    segh = next(r for r in d.projects if r["project"].startswith("Lynas Malaysia heavy rare earth separation"))
+    usa = split_row(d, "dy_grade", "USA")
+    seg = split_row(d, "ore_dytb_share", "USA")
+    tonnes = {"MMR": (num(mmr["value"]) * mined, mmr, f"{num(mmr['value']):g} x {rnd(mined)} t"),
+              "AUS": (num(segh["capacity_t_per_year"]) * DYTB_IN_SEGH_FEED, segh,
+                      f"{segh['capacity_t_per_year']} t feed x {DYTB_IN_SEGH_FEED:g} (5% Dy + 1% Tb)"),
+              "USA": (usa_reo * num(seg["value"]) * num(usa["value"]), usa,
+                      f"{rnd(usa_reo)} t REO x {seg['value']} x {usa['value']}")}
+    tonnes["CHN"] = (mined - sum(t for t, _r, _how in tonnes.values()), china_row,
+                     f"{rnd(mined)} t less the others: China's ionic clays and Bayan Obo")
+    for c, (t, row, how) in tonnes.items():
+        d.prod["dytb"][c] = t
+        src.add("DERIVED", "supply", "Dy+Tb mine output 2025 (t of oxide in the ore): "
+                + {"MMR": "Myanmar's share of world heavy rare-earth supply", "AUS": "Lynas's heavy feed from Mt Weld",
+                   "USA": "Mountain Pass's SEG+ concentrate", "CHN": "the rest (ionic clays and Bayan Obo)"}[c],
+                "dytb", c, rnd(t), "t Dy+Tb oxide", row["source_url"], "low" if c != "MMR" else row["confidence"],
+                how)
+    assert tonnes["CHN"][0] > 0, tonnes
+    d.world_prod["dytb"] = mined
 
 
 def rare_earth_projects(d: Data, src: Sources) -> None:
     """The rare-earth rows of projects.csv as NdPr or Dy+Tb projects. A heavy circuit (Dy+Tb, SEGH feed) is Dy+Tb;
     the rest are NdPr: in NdPr oxide as published, magnet oxides taken as NdPr, and TREO (total rare-earth oxide)
-    converted at the host's NdPr share of ore (`split_rare_earths`). What a TREO plant also makes of Dy and Tb is
-    not counted: no project publishes it."""
+    converted at the host's NdPr share of ore (`split_rare_earths`). What a plant also makes of Dy and Tb is not
+    counted: Eneabba publishes no split, and White Mesa's ~306 t a year would need a second project sharing the
+    circuit's capital, which a project row cannot say."""
     ore: dict[str, float] = {}
     for r in d.re_split:  # a country's first row, as split_rare_earths reads it
         if r["kind"] == "ore_ndpr_share" and r["value"]:
@@ -937,10 +973,13 @@ def read_prices(d: Data, src: Sources) -> None:
             "graphite", value=refined_price["graphite"], unit="USD/t",
             note="no anode/spherical price in data; purification + spheronisation lose ~half "
                  "the flake and add processing")
-    ndpr = price_row(REO, "NdPr oxide")
-    refined_price["ndpr"] = num(ndpr["usd_per_tonne"])
-    src.add("SOURCED", "minerals", "NdPr oxide (2026 general level)", "ndpr",
-            value=refined_price["ndpr"], unit="USD/t", source=ndpr["source_url"], confidence=ndpr["confidence"])
+    # NdPr's 2025 cost basis is USGS's Nd oxide average of 2024, NdPr's market level, like Dy's and Tb's below;
+    # prices.csv's 110 USD/kg NdPr is the US Defense Department's price floor for one producer, not a market price.
+    nd = price_row(REO, "neodymium oxide")
+    refined_price["ndpr"] = num(nd["usd_per_tonne"])
+    src.add("SOURCED", "minerals", f"refined_price (2025 cost basis): {nd['product']} ({nd['period']}), for NdPr",
+            "ndpr", value=refined_price["ndpr"], unit="USD/t", source=nd["source_url"], confidence=nd["confidence"],
+            note="Nd oxide and NdPr oxide trade at about one price; the 110 USD/kg NdPr row is a price floor")
     heavy = {name: price_row(REO, name) for name in d.dytb_weights}
     refined_price["dytb"] = sum(w * num(heavy[name]["usd_per_tonne"]) for name, w in d.dytb_weights.items())
     src.add("DERIVED", "minerals", "Dy+Tb oxide = Dy and Tb oxide prices (2024 averages) weighted by China's "
@@ -994,7 +1033,8 @@ def read_prices_2026(ref: Path, d: Data, src: Sources) -> None:
         fraction = d.assumptions.cobalt_payable_2026
         d.raw_price_2026[m] = price * fraction if m == "cobalt" else d.raw_price[m] * price / d.refined_price[m]
         products = "; ".join(f"{r['product']} {r['value']} {r['unit']} ({r['date']})" for r in used)
-        src.add("SOURCED", "minerals", f"refined_price, early 2026: {products}", m, value=rnd(price), unit="USD/t",
+        src.add("SOURCED" if len(used) == 1 else "DERIVED", "minerals", f"refined_price, early 2026: {products}", m,
+                value=rnd(price), unit="USD/t",
                 source=used[0]["source_url"], confidence=used[0]["confidence"],
                 note=(how + "; " if how else "") + f"2025 basis of costs {rnd(d.refined_price[m])} USD/t")
         src.add("DERIVED", "minerals", "raw_price, early 2026 = " + (
@@ -1069,8 +1109,9 @@ def read_refining_shares(d: Data, src: Sources) -> None:
     for m in ("lithium", "cobalt", "graphite", *RARE_EARTHS):
         world_ref[m] = d.world_prod[m]
         src.add("ASSUMPTION", "production", "observed world refining volume 2025 = world mine "
-                "production 2025 (refiners process what is mined)", m, "WLD", world_ref[m], "t",
-                "mine_production.csv (USGS MCS 2026)", "medium")
+                "production 2025 (refiners process what is mined)", m, "WLD", rnd(world_ref[m]), "t",
+                *(("rare_earth_split.csv (split_rare_earths)", "low") if m in RARE_EARTHS
+                  else ("mine_production.csv (USGS MCS 2026)", "medium")))
     for m, proj in REFINING_SHARE_2030.items():
         for c, v in proj.items():
             src.add("SOURCED", "refining", f"projected refining share 2030 (IEA; linear from "
@@ -1169,13 +1210,18 @@ def world_balance(d: Data, src: Sources) -> None:
 def market_shares(d: Data, src: Sources) -> None:
     """Each market's share of world demand: its consumption where the data has it, else an assumed share
     (`market_share_of_world_demand`, `china_share_of_world_demand`); the rest of the world takes the rest."""
-    coalition = d.assumptions.market_share_of_world_demand
+    a = d.assumptions
     for m in MINERALS:
         shares = {}
+        # the magnets' rare earths are used where the magnets are made, in China for the most part: China takes
+        # its share, and the others the rest in the proportions of the assumed shares (ROW's the remainder)
+        china = a.china_share_of_magnet_demand.get(m, a.china_share_of_world_demand)
+        scale = (1 - china) / (1 - a.china_share_of_world_demand)
+        coalition = {mk: v * scale for mk, v in a.market_share_of_world_demand.items()}
         for mk in COALITION + ("CHN",):
             used = consumption(d, m, mk)
             if used is None:
-                shares[mk] = coalition[mk] if mk in coalition else d.assumptions.china_share_of_world_demand
+                shares[mk] = coalition[mk] if mk in coalition else china
                 continue
             tonnes, row = used
             shares[mk] = tonnes / d.world_dem[m]
@@ -1197,6 +1243,11 @@ def market_shares(d: Data, src: Sources) -> None:
             for mk in markets_of(m):
                 d.dem[m, mk, t] = rnd(d.world_demand(m, t) * shares[mk])
     src.add("DERIVED", "demand", "rest of world (ROW) = world demand - the named markets' demand", country="ROW")
+    for m, china in a.china_share_of_magnet_demand.items():
+        src.add("DERIVED", "demand", f"China {percent(china)} of world demand (china_share_of_magnet_demand); the "
+                "other markets' assumed shares scaled to the rest", m, "USA, EU, JPN, KOR, IND, ROW",
+                " / ".join(percent(round(d.market_share[m][mk], 4)) for mk in (*COALITION, "ROW")), "share",
+                "data/assumptions.csv", "low")
     defence = d.assumptions.us_defence_share_of_world_demand
     for m in US_DEFENCE_MINERALS:
         src.add("DERIVED", "demand", f"US defence (DoD) demand = {percent(defence)} of world demand, GAO's bound "
@@ -1227,7 +1278,7 @@ def capacities(d: Data, src: Sources) -> None:
                 d.supply_cap[m, c, t] = rnd(d.prod[m][c] * d.gfac(m, t) * headroom)
         # gallium's basis is USGS's capacity figure, which already holds its spare
         basis = d.ga_capacity if m == "gallium" else d.world_out[m] * headroom
-        for c in d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {}):
+        for c in d.refiners[m]:
             for t in PERIODS:
                 cap = basis * d.share_at(m, c, t) / 100 * d.gfac(m, t)
                 if cap > 0:
@@ -1377,7 +1428,7 @@ def refining_sheet(d: Data, src: Sources) -> list[list]:
     a = d.assumptions
     rows = []
     for m in MINERALS:
-        for c in sorted(d.refiners[m] | set(REFINING_SHARE_2030.get(m) or {})):
+        for c in sorted(d.refiners[m]):
             cost = unit_cost(d, m, "refining", c)
             for t in PERIODS:
                 if (m, c, t) in d.refine_cap:

@@ -87,11 +87,15 @@ def test_workbook_has_expected_content():
     assert markets == {"USA", "EU", "JPN", "KOR", "IND", "CHN", "ROW", "USA_DEF"}
     demand = {(r[0], r[1], r[2]): r[3] for r in sheets["demand"][1:]}
     assert {m for m, mk, _ in demand if mk == "USA_DEF"} == {"ndpr", "dytb"}  # the magnets' minerals alone
-    for m in ("ndpr", "dytb"):
-        for t in (2026, 2030):  # carved out of the US market's assumed 8%: 0.1% of the world, the world unchanged
+    # the magnets' rare earths are used where magnets are made: China's 89% and 90%, the others the assumed shares
+    # (US 8% of world demand where China takes 60%) scaled to the rest
+    for m, china in (("ndpr", 0.89), ("dytb", 0.90)):
+        for t in (2026, 2030):  # US defence carved out of the US market's: 0.1% of the world, the world unchanged
             world = sum(v for (m_, _, period), v in demand.items() if m_ == m and period == t)
+            assert demand[m, "CHN", t] == pytest.approx(china * world, abs=1)
             assert demand[m, "USA_DEF", t] == pytest.approx(0.001 * world, abs=1)
-            assert demand[m, "USA", t] + demand[m, "USA_DEF", t] == pytest.approx(0.08 * world, abs=1)
+            us = 0.08 * (1 - china) / (1 - 0.60)
+            assert demand[m, "USA", t] + demand[m, "USA_DEF", t] == pytest.approx(us * world, abs=1)
     kinds = {r[0] for r in sheets["sources"][1:]}
     assert {"SOURCED", "ASSUMPTION"} <= kinds
 
