@@ -226,6 +226,11 @@ CAPEX_FROM_NOTES = {
     "Keliber": (783e6, "EUR", "capex to complete construction (revised), in the notes"),
     "Ontario cobalt refinery": (100e6, "CAD", "~C$100m more needed to complete the partly "
                                               "built plant, in the notes"),
+    # No capex is published; the US Defense Department's money for heavy rare-earth separation at Mountain Pass
+    # (a US$35m award and a US$150m loan, projects.csv's public_support) stands for it: a proxy, the public part.
+    "MP Materials heavy rare earth separation": (185e6, "USD", "DoD's US$35m award + US$150m loan for heavy "
+                                                               "rare-earth separation at Mountain Pass, taken as "
+                                                               "its capital (no capex published)"),
 }
 # Integrated projects bring their own raw material: modelled as a supply project and a
 # refining project in the same country, capital split evenly (ASSUMPTION; the planner does not
@@ -1980,7 +1985,7 @@ def project_capex(a: Assumptions, r: dict) -> tuple[float | None, str]:
         lo, _, hi = r["capex_usd"].partition("-")
         value = (num(lo) + num(hi or lo)) / 2
         return value, "capex_usd" + (" (midpoint of the range)" if hi else "")
-    usd_per = {"EUR": USD_PER_EUR, "CAD": a.usd_per_cad}
+    usd_per = {"EUR": USD_PER_EUR, "CAD": a.usd_per_cad, "USD": 1.0}
     for name, (amount, cur, how) in CAPEX_FROM_NOTES.items():
         if name in r["project"]:
             return amount * usd_per[cur], f"{cur} {amount / 1e6:.0f}m x {usd_per[cur]:.3f}: {how}"

@@ -95,6 +95,11 @@ def _rule(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return table[table["rule"].str.startswith(f"rule {name}:")]
 
 
+def _in_prose(name: str) -> str:
+    """A country's name as a sentence has it: "the United States", "Malaysia"."""
+    return f"the {name}" if name.startswith(("United ", "Republic ")) or name.endswith(("lands", "Islands")) else name
+
+
 def defence_supply(plan, builder) -> dict[str, str]:
     """US defence's rare earths under DFARS (2027 on): its yearly tonnes and the countries that separate them."""
     deliveries = plan.tables["deliveries"]
@@ -102,7 +107,7 @@ def defence_supply(plan, builder) -> dict[str, str]:
                        & (deliveries["period"].astype(int) >= builder.DFARS_PERIODS[0])]
     yearly = ruled.groupby("period")["tonnes"].sum()
     names = pd.read_excel(WORKBOOK, sheet_name="countries").set_index("country")["name"]
-    refiners = sorted(names.get(c, c) for c in ruled[ruled["tonnes"] > 1e-6]["refiner"].unique())
+    refiners = sorted(_in_prose(names.get(c, c)) for c in ruled[ruled["tonnes"] > 1e-6]["refiner"].unique())
     return {"dfars_tonnes": f"{yearly.min():,.0f}-{_tonnes(yearly.max())}",
             "dfars_refiners": " and ".join(filter(None, (", ".join(refiners[:-1]), refiners[-1]))) if refiners
             else "nowhere"}
