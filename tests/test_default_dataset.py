@@ -118,6 +118,44 @@ def plan_without_limits(tmp_path_factory) -> Path:
     return _build_script().solve_without_limits(WORKBOOK, tmp_path_factory.mktemp("default-dataset"))
 
 
+def test_rare_earths_are_split_from_the_reference_rows_as_the_data_readme_says():
+    """NdPr and Dy+Tb recomputed from rare_earth_split.csv and mine_production.csv by hand: the ore's Dy+Tb by
+    who mines it, the separation shares from output less recycled oxide, and the 2026 capacities that follow."""
+    split = list(csv.DictReader(open(REFERENCE / "rare_earth_split.csv", encoding="utf-8")))
+
+    def value(kind, country, item=""):
+        return next(float(r["value"]) for r in split
+                    if r["kind"] == kind and r["country"] == country and r["item"].startswith(item) and r["value"])
+
+    china = (value("world_dy_production", "CHN", "China Dy oxide output, annualised")
+             + value("world_tb_production", "CHN", "China Tb oxide output, annualised")
+             - value("recycled_dytb", "CHN", "Dy") - value("recycled_dytb", "CHN", "Tb"))
+    assert china == 2570 + 490 - 710 - 160
+    world = china + 9 + 26  # Lynas's first two quarters
+    mined = world / 0.95
+    usa_reo = next(float(r["tonnes"]) for r in csv.DictReader(open(REFERENCE / "mine_production.csv"))
+                   if r["mineral"] == "rare_earths" and r["iso3"] == "USA" and r["year"] == "2025")
+    ore = {"MMR": 0.5 * mined, "AUS": 1500 * 0.06, "USA": usa_reo * 0.018 * 0.04}
+    ore["CHN"] = mined - sum(ore.values())
+    sheets = _sheets(WORKBOOK)
+    supply = {(r[0], r[1], r[2]): r[3] for r in sheets["supply"][1:]}
+    growth = 1.55 ** (1 / 16)  # a year at the IEA's STEPS rate: 1.5-1.6x (its midpoint) over 2024-2040
+    for c, tonnes in ore.items():  # 2026 capacity: 2025's x a year's growth x 5% headroom
+        assert supply["dytb", c, 2026] == pytest.approx(tonnes * growth * 1.05, rel=1e-3), c
+    refining = {(r[0], r[1], r[2]): r[3] for r in sheets["refining"][1:]}
+    dytb_2026 = {c: refining["dytb", c, 2026] for c in ("CHN", "MYS")}
+    assert dytb_2026["MYS"] / sum(dytb_2026.values()) == pytest.approx(35 / world, rel=1e-3)  # 1.6%
+    ndpr = {"CHN": 87_900 - 26_504, "MYS": 6_996, "USA": 1_300}  # PrNd oxide less recycled; Lynas 2025; USGS
+    ndpr_2026 = {c: refining["ndpr", c, 2026] for c in ndpr}
+    share = {c: v / sum(ndpr.values()) for c, v in ndpr.items()}
+    assert share["CHN"] == pytest.approx(0.881, abs=5e-4) and share["MYS"] == pytest.approx(0.100, abs=5e-4)
+    # 2026 lies a fifth of the way from 2025's shares to the IEA's 2030 projection (CHN 77%, MYS 12%, AUS 3%)
+    for c, target in (("CHN", 0.77), ("MYS", 0.12)):
+        moved = share[c] + (target - share[c]) / 5
+        assert ndpr_2026[c] / sum(refining["ndpr", k, 2026] for k in ("CHN", "MYS", "USA", "AUS", "ROW")
+                                  if ("ndpr", k, 2026) in refining) == pytest.approx(moved, rel=1e-3), c
+
+
 def test_validates():
     assert main(["validate", str(WORKBOOK)]) == 0
 
