@@ -93,6 +93,7 @@ def reference_mineral(m: str) -> str:
     """The mineral's name in the reference files (trade measures, laws, projects name rare earths as one)."""
     return REO if m in RARE_EARTHS else m
 
+
 PERIODS = [2026, 2027, 2028, 2029, 2030]
 # The year of the latest data (USGS MCS 2026 gives 2025 estimates); growth compounds from it.
 BASE_YEAR = 2025
@@ -863,7 +864,6 @@ def split_rare_earths(d: Data, src: Sources) -> None:
             rnd(world), "t Dy+Tb oxide", dy["source_url"], "low",
             f"China {num(dy['value']):g} + {num(tb['value']):g} - {num(rec_dy['value']):g} - {num(rec_tb['value']):g}"
             f" = {rnd(china)} t; Lynas {lynas:g} t (first Dy May 2025)")
-    rare_earth_projects(d, src)
     src.add("DERIVED", "refining", "Dy+Tb separation shares from that output", "dytb", "CHN, MYS",
             "/".join(f"{v:.1f}" for v in d.shares["dytb"].values()), "%", dy["source_url"], "low",
             "Benchmark puts China at 99% of Dy processing (rare_earth_split.csv)")
@@ -1358,6 +1358,7 @@ def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     growth_rates(d, src)
     read_mine_production(d, src)
     split_rare_earths(d, src)
+    rare_earth_projects(d, src)
     read_prices(d, src)
     read_prices_2026(ref, d, src)
     read_refining_shares(d, src)
