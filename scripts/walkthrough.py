@@ -100,6 +100,28 @@ def _in_prose(name: str) -> str:
     return f"the {name}" if name.startswith(("United ", "Republic ")) or name.endswith(("lands", "Islands")) else name
 
 
+def heavy_rare_earths(plan, scenarios: pd.DataFrame) -> dict[str, str]:
+    """China's rare-earth export stop: what it costs, the Dy+Tb it leaves unmet, and the highest Dy+Tb price it
+    brings against the base plan's, with the market and year."""
+    stop = "china_rare_earth_export_stop"
+    unmet = plan.tables["unmet"]
+    short = {(name, m): unmet[(unmet["scenario"] == name) & (unmet["mineral"] == m)]["tonnes"].sum()
+             for name in ("base", stop) for m in ("ndpr", "dytb")}
+    prices = plan.tables["prices"]
+    keys = ["market", "period"]
+    dytb = prices[prices["mineral"] == "dytb"]
+    both = dytb[dytb["scenario"] == stop].merge(dytb[dytb["scenario"] == "base"], on=keys, suffixes=("", "_base"))
+    top = both.assign(ratio=both["price"] / both["price_base"]).sort_values(["ratio", *keys], ascending=False).iloc[0]
+    separated = plan.tables["refining"]
+    separated = separated[(separated["scenario"] == "base") & (separated["mineral"] == "dytb")]
+    china = separated[separated["refiner"] == "CHN"]["output_tonnes"].sum() / separated["output_tonnes"].sum()
+    return {"ree_stop_cost": _money(scenarios.at[stop, "economic_cost_change"]),
+            "dytb_stop_unmet": _tonnes(short[stop, "dytb"] - short["base", "dytb"]),
+            "ndpr_stop_unmet": _tonnes(short[stop, "ndpr"] - short["base", "ndpr"]),
+            "dytb_stop_ratio": f"{top['ratio']:.1f}", "dytb_stop_where": f"{top['market']} in {top['period']}",
+            "dytb_china_share": f"{china:.0%}"}
+
+
 def defence_supply(plan, builder) -> dict[str, str]:
     """US defence's rare earths under DFARS (2027 on): its yearly tonnes and the countries that separate them."""
     deliveries = plan.tables["deliveries"]
@@ -178,6 +200,7 @@ def figures(workdir: Path) -> dict[str, str]:
     f["quota_lifted_saving"] = _money(-scenarios.at["drc_cobalt_quota_lifted", "economic_cost_change"])
     f["rkab_raised_saving"] = _money(-scenarios.at["indonesia_quota_raised", "economic_cost_change"])
     f["gallium_ban_cost"] = gallium_ban_reading(plan.tables["scenarios"].set_index("scenario"))
+    f.update(heavy_rare_earths(plan, scenarios))
     tariff = scenarios.loc["us_refined_copper_tariff"]
     f["tariff_change"] = _money(tariff["cost_change"])
     f["tariff_economic"] = _money(tariff["economic_cost_change"])
@@ -319,6 +342,12 @@ disruption adds to the cost of supply and the gallium buyers' own willingness to
 A ban on the US alone barely binds here: the gallium refined outside China (in Japan and Russia, and a
 candidate plant in Canada) covers US demand of about 20 t a year, and the planner, with no contracts or
 rules of origin, diverts it to the US while China supplies everyone else.
+
+China's rare-earth export stop shows what splitting rare earths into NdPr and Dy+Tb brings out. In the base
+plan {dytb_china_share} of the world's Dy+Tb is separated in China; a stop of China's exports to the coalition in
+2027 leaves {dytb_stop_unmet} of it unmet and its price {dytb_stop_ratio} times the base plan's ({dytb_stop_where}),
+for {ree_stop_cost} in all. NdPr loses {ndpr_stop_unmet}: China's own industry uses most of the NdPr it
+separates, so little of the coalition's comes from China to begin with.
 
 A tariff shows why the two readings differ: the US tariff on refined copper raises the plan's cost by
 {tariff_change}, of which {tariff_paid} is duty the US government receives; it costs the world
