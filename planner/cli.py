@@ -343,6 +343,8 @@ def _hedge(args) -> int:
               f"{money_text(summary.get('value_of_hedging', 0), currency)}; "
               f"backed: {summary.get('projects_backed', '-')}; results written to {run.report.output_path}",
               file=sys.stdout if run.ok else sys.stderr)
+        for failure in run.outcome.failures:
+            print(f"  {failure}", file=sys.stderr)
     return EXIT_OK if run.ok else EXIT_NOT_OPTIMAL
 
 

@@ -22,8 +22,9 @@ from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import build_model, numbers_for
 from planner.model.stack import decision_columns
 from planner.progress import Progress
-from planner.solver.benders import Master, Recourse, SharedRows, l_shaped
+from planner.solver.benders import STALL_WINDOW, Master, MasterSolution, Recourse, SharedRows, l_shaped
 from planner.solver.highs import new_highs
+from planner.solver.solution import OPTIMAL
 from tests import test_budget_pricing, test_stockpiles, test_version2
 from tests.workbooks import table, write_workbook
 
@@ -68,6 +69,47 @@ def test_a_scenario_that_is_not_optimal_stops_the_method_naming_it():
     master = Master(np.array([1.0]), np.array([0.0]), np.array([10.0]), np.array([False]), [0.5, 0.5])
     found = l_shaped(master, evaluate, np.array([0.0]))
     assert found.status == "Infeasible" and found.failed == 1 and not found.optimal
+
+
+class _Rising:
+    """A master whose bound rises by ``step`` an iteration from 99 towards the one scenario's cost of 100."""
+
+    weights, cost = np.array([1.0]), np.array([0.0])
+
+    def __init__(self, step: float):
+        self.step, self.k = step, 0
+
+    def within_caps(self, decisions, recourse):
+        return True
+
+    def add_cuts(self, decisions, recourse, theta):
+        return 1
+
+    def remember(self, decisions, recourse):
+        pass
+
+    def solve(self):
+        self.k += 1
+        bound = min(100.0, 99.0 + self.k * self.step)
+        return MasterSolution(OPTIMAL, np.array([float(self.k % 2)]), np.array([bound]), bound, bound)
+
+
+def _flat_cost(_decisions):
+    return [Recourse(OPTIMAL, 100.0, np.array([0.0]))]
+
+
+def test_a_bound_that_tails_off_stops_the_method_with_the_gap_it_reached():
+    # 1e-10 an iteration: 480 more iterations would close 5e-8 of a gap of 1e-2. It stops after its window.
+    found = l_shaped(_Rising(1e-10), _flat_cost, np.array([0.0]))
+    assert found.iterations == STALL_WINDOW + 1 and not found.optimal
+    assert found.status.startswith("Not solved: the lower bound stalled at gap 1.00e-02")
+    assert "--extensive" in found.status and found.upper == pytest.approx(100.0)
+
+
+def test_a_bound_rising_fast_enough_is_left_to_close_the_gap():
+    # 0.04 an iteration: slow, but at that pace the gap closes at iteration 25, inside the limit.
+    found = l_shaped(_Rising(0.04), _flat_cost, np.array([0.0]))
+    assert found.optimal and found.iterations == 25
 
 
 def test_the_master_returns_its_optimum_not_the_start_it_was_given():
@@ -256,6 +298,15 @@ def test_a_scenario_that_is_not_optimal_fails_the_hedge_naming_it(tmp_path, monk
     run = api.hedge(inp, tmp_path / "out.xlsx", method="decompose", workers=1)
     assert not run.ok
     assert run.status.startswith("Not optimal: the hedge: scenario 'halt' with the decisions fixed: Infeasible")
+
+
+def test_the_command_line_says_why_a_hedge_is_not_optimal(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(lshaped, "solve_scenario", lambda *args: (Recourse("Infeasible"), None, 0.0))
+    inp = write_workbook(tmp_path / "in.xlsx", test_stockpiles.hedge_book(0.1))
+    assert main(["hedge", str(inp), "-o", str(tmp_path / "out.xlsx"), "--decompose", "--workers", "1", "-q"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("NOT OPTIMAL: ")
+    assert "with the decisions fixed: Infeasible" in err.split("\n", 1)[1]
 
 
 def test_the_example_with_samples_has_nothing_to_decide_either_way(tmp_path):

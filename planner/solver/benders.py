@@ -18,7 +18,9 @@ The master replaces each Q_s by theta_s above the cuts found so far:
               theta_s - g_sk^T b >= Q_s(b_k) - g_sk^T b_k     for every iterate k and scenario s
 Its optimum is a lower bound of the program's (a mixed-integer master: its dual bound); every b_k
 evaluated gives an upper bound f^T b_k + sum_s w_s Q_s(b_k). The method stops when the two are within
-``GAP`` of each other, relative to the upper bound, or after ``MAX_ITERATIONS`` master solves.
+``GAP`` of each other, relative to the upper bound, or after ``MAX_ITERATIONS`` master solves, or as soon as
+the lower bound, rising at its pace over the last ``STALL_WINDOW`` iterations, could not close the gap in the
+iterations left (a tailing-off the limit would only prolong).
 
 No feasibility cuts: the caller's recourse is complete (every b the master can choose leaves every
 scenario a feasible plan). ``evaluate`` reports a scenario that is not optimal, and the method stops
@@ -44,6 +46,8 @@ from planner.solver.solution import OPTIMAL
 GAP = 1e-6
 # Master solves before the method gives up (and reports the gap it reached).
 MAX_ITERATIONS = 500
+# Iterations over which the lower bound's pace is measured, to stop a tailing-off early (``l_shaped``).
+STALL_WINDOW = 20
 # A cut the master's theta already meets to this relative distance adds nothing.
 VIOLATED = 1e-9
 # A capped scenario may exceed its limit by this relative distance (the evaluation's own noise).
@@ -294,6 +298,27 @@ def relative_gap(lower: float, upper: float) -> float:
     return max(0.0, upper - lower) / max(1.0, abs(upper))
 
 
+def too_slow(history: list[Iterate], gap: float, left: int) -> str | None:
+    """Why the method should stop now, or None: over the last ``STALL_WINDOW`` iterations the lower bound rose
+    at a pace (relative to the upper bound) that, kept up for the ``left`` iterations, would not close the gap.
+
+        pace = (L_k - L_{k-W}) / max(1, |U_k|) / W;  stop when pace x left < gap_k - gap
+
+    Cutting planes gain less and less as they near the optimum, so the pace kept up is the most the method
+    could gain: it would fail at the iteration limit all the same, only later."""
+    if len(history) <= STALL_WINDOW:
+        return None
+    now, before = history[-1], history[-1 - STALL_WINDOW]
+    if not np.isfinite(before.lower):
+        return None
+    pace = (now.lower - before.lower) / max(1.0, abs(now.upper)) / STALL_WINDOW
+    if pace * left >= now.gap - gap:
+        return None
+    return (f"Not solved: the lower bound stalled at gap {now.gap:.2e} (it rose {pace:.1e} of the cost an iteration "
+            f"over the last {STALL_WINDOW}, too slowly to reach {gap:.0e} in the {left} iterations left); "
+            "--extensive solves the hedge whole")
+
+
 def l_shaped(master: Master, evaluate: Callable[[np.ndarray], list[Recourse]], start: np.ndarray,
              report: Callable[[Iterate], None] | None = None, gap: float = GAP,
              max_iterations: int = MAX_ITERATIONS) -> LShaped:
@@ -344,6 +369,9 @@ def l_shaped(master: Master, evaluate: Callable[[np.ndarray], list[Recourse]], s
             return stopped(OPTIMAL, k)
         if not cuts:  # every theta_s is exact at b_k, yet the bounds stay apart: numerical noise, not progress
             return stopped(f"Not solved: the master stalled at gap {step.gap:.2e}", k)
+        slow = too_slow(history, gap, max_iterations - k)
+        if slow:
+            return stopped(slow, k)
     return stopped(f"Iteration limit reached: {max_iterations} iterations, gap {relative_gap(lower, upper):.2e}",
                    max_iterations)
 
