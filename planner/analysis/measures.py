@@ -88,19 +88,27 @@ def mineral_totals(model: Model, numbers: Numbers, x: np.ndarray) -> pd.DataFram
     return frame
 
 
+def reserve_stock(model: Model, data: PlannerInput, x: np.ndarray) -> pd.DataFrame:
+    """Each reserve's stock, a column per (mineral, market): its initial stock, then every period's end."""
+    keys = list(data.reserves)
+    values = np.array([[data.reserves[(m, d)].initial_stock, *(x[model.vars.stock[(m, d, t)]] for t in data.periods)]
+                       for (m, d) in keys], dtype=float).reshape(len(keys), len(data.periods) + 1)
+    columns = pd.MultiIndex.from_arrays([[m for m, _d in keys], [d for _m, d in keys]], names=["mineral", "market"])
+    return pd.DataFrame(values.T, columns=columns)
+
+
+def stock_falls(stock: pd.DataFrame) -> pd.Series:
+    """Per column of stocks, the sum of every period's fall: sum_t max(0, S[t-1] - S[t])."""
+    falls = np.clip(-np.diff(stock.to_numpy(dtype=float), axis=0), 0.0, None).sum(axis=0)
+    return pd.Series(falls, index=stock.columns, dtype=float)
+
+
 def reserve_drawn(model: Model, data: PlannerInput, x: np.ndarray) -> pd.Series:
     """Tonnes taken out of each reserve (m, d) over the horizon: the sum of every period's fall in stock,
 
         drawn[m,d] = sum_t max(0, stock[m,d,t-1] - stock[m,d,t]),  stock[m,d,t0-1] = initial_stock[m,d].
     """
-    keys = list(data.reserves)
-    drawn = []
-    for (m, d) in keys:
-        stock = np.array([data.reserves[(m, d)].initial_stock,
-                          *(x[model.vars.stock[(m, d, t)]] for t in data.periods)], dtype=float)
-        drawn.append(float(np.clip(-np.diff(stock), 0.0, None).sum()))
-    index = pd.MultiIndex.from_arrays([[m for m, _d in keys], [d for _m, d in keys]], names=["mineral", "market"])
-    return pd.Series(drawn, index=index, dtype=float)
+    return stock_falls(reserve_stock(model, data, x))
 
 
 def top_shares(model: Model, x: np.ndarray) -> pd.DataFrame:

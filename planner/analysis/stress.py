@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.analysis.compare import compare_scenarios, economic_cost, priced_out_tonnes
+from planner.analysis.measures import reserve_stock, stock_falls
 from planner.analysis.outcome import Outcome
 from planner.analysis.resolves import Start, own_session, solved_apart, solved_from, starting_point, worker_session
 from planner.analysis.results import ScenarioResult, noise_free, plan_tables, scenario_result
@@ -263,22 +264,10 @@ def drawn_above_base(model: Model, data: PlannerInput, x: np.ndarray, base_x: np
     (the same holding cost, the same freight), and another optimum's choice is not the disruption's draw.
     Differences at the solver's noise are 0.
     """
-    stressed, base = (_mineral_stock(model, data, y).pipe(_falls) for y in (x, base_x))
+    stressed, base = (stock_falls(reserve_stock(model, data, y).T.groupby(level="mineral", sort=False).sum().T)
+                      for y in (x, base_x))
     extra = [max(0.0, noise_free(s - b, s)) for s, b in zip(stressed.to_numpy(), base.to_numpy())]
     return pd.Series(extra, index=stressed.index, dtype=float)
-
-
-def _mineral_stock(model: Model, data: PlannerInput, x: np.ndarray) -> pd.DataFrame:
-    """Each mineral's stock over its markets' reserves: the initial stocks, then every period's end."""
-    stock = {m: np.zeros(len(data.periods) + 1) for m, _d in data.reserves}
-    for (m, d), reserve in data.reserves.items():
-        stock[m] += [reserve.initial_stock, *(x[model.vars.stock[(m, d, t)]] for t in data.periods)]
-    return pd.DataFrame(stock)
-
-
-def _falls(stock: pd.DataFrame) -> pd.Series:
-    """Per column, the sum of every step's fall."""
-    return stock.diff().clip(upper=0.0).sum().abs().rename_axis("mineral")
 
 
 def _by_mineral(model, numbers, x, data) -> dict[str, dict[str, float]]:
