@@ -20,20 +20,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.explain import DATASET, best_of, tree_of  # noqa: E402
+from benchmarks.explain import DATASET, best_of, timed_planner, tree_of  # noqa: E402
 
 BEFORE = "fe27d5a"  # the last commit whose reserve sizes, frontier steps and budget amounts ran one after another
-MODES = {"default": [], "1": ["--workers", "1"], "2": ["--workers", "2"]}
 DAYS = "0,30,60,90,120"
 
 
@@ -64,24 +60,8 @@ RATIOS = {"solve": ["solve"], "stress": ["stress"], "hedge": ["hedge"]}
 
 def run_once(tree: Path, workbook: Path, args: list[str], mode: str, batch: str | None) -> dict:
     """One command in a child process: wall and CPU seconds, load before it, and what Run info says."""
-    import pandas as pd
-
-    command, *rest = args
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out.xlsx"
-        env = {**os.environ, "PYTHONPATH": str(tree)}
-        load = os.getloadavg()[0]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "planner", command, str(workbook), *rest, "-o", str(out), "-q",
-                               *MODES[mode]], env=env, cwd=tmp, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"planner {command} failed ({tree}, {mode}):\n{done.stderr}")
-        info = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    run = {"wall": wall, "cpu": cpu, "load": load, "highs": float(info.get("highs_seconds", float("nan")))}
+    run, info = timed_planner(tree, workbook, args, mode, exit_codes=(0, 1))
+    run["highs"] = float(info.get("highs_seconds", float("nan")))
     if batch:
         run.update(solves=info.get(batch), where=info.get(f"{batch}_solved_by"), seconds=info.get(f"{batch}_seconds"))
     return run

@@ -50,28 +50,36 @@ def tree_of(ref: str) -> Path:
     return target
 
 
-def run_once(tree: Path, workbook: Path, mode: str) -> dict:
-    """One `planner solve` in a child process: wall and CPU seconds, load before it, and its Run info."""
+def timed_planner(tree: Path, workbook: Path, args: list[str], mode: str, exit_codes=(0,)) -> tuple[dict, object]:
+    """``planner ARGS[0] WORKBOOK ARGS[1:]`` with ``tree``'s code in a child process: its wall and CPU seconds and
+    the load before it, and its Run info (item -> value). An exit code outside ``exit_codes`` stops the benchmark."""
     import pandas as pd
 
+    command, *rest = args
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "plan.xlsx"
+        out = Path(tmp) / "out.xlsx"
         env = {**os.environ, "PYTHONPATH": str(tree)}
         load = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "planner", "solve", str(workbook), "-o", str(out), "-q",
+        done = subprocess.run([sys.executable, "-m", "planner", command, str(workbook), *rest, "-o", str(out), "-q",
                                *MODES[mode]], env=env, cwd=tmp, capture_output=True, text=True)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode != 0:
-            raise SystemExit(f"planner solve failed ({tree}, {mode}):\n{done.stderr}")
+        if done.returncode not in exit_codes:
+            raise SystemExit(f"planner {command} failed ({tree}, {mode}):\n{done.stderr}")
         info = pd.read_excel(out, sheet_name="Run info").set_index("item")["value"]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "load": load, "explain": float(info["explain_seconds"]),
-            "resolves": info.get("explain_resolves"), "where": info.get("explain_resolves_solved_by"),
-            "resolve_seconds": info.get("explain_resolves_seconds"), "blocks": info["blocks_solved_by"],
-            "version": info["version_planner"]}
+    return {"wall": wall, "cpu": cpu, "load": load}, info
+
+
+def run_once(tree: Path, workbook: Path, mode: str) -> dict:
+    """One `planner solve` in a child process: wall and CPU seconds, load before it, and its Run info."""
+    run, info = timed_planner(tree, workbook, ["solve"], mode)
+    return run | {"explain": float(info["explain_seconds"]), "resolves": info.get("explain_resolves"),
+                  "where": info.get("explain_resolves_solved_by"),
+                  "resolve_seconds": info.get("explain_resolves_seconds"), "blocks": info["blocks_solved_by"],
+                  "version": info["version_planner"]}
 
 
 def measure(trees: dict[str, Path], workbook: Path, modes: list[str], rounds: int) -> dict:
