@@ -1177,10 +1177,10 @@ def primary_copper_share(d: Data) -> float:
 def consumption(d: Data, m: str, market: str) -> tuple[float, dict] | None:
     """A market's 2025 consumption of m in the planner's units (market_demand.csv), or None where the data has
     none: the latest figure up to 2025, grown to 2025 at m's growth rate; copper's is the primary part (the
-    planner's copper is refined from mined copper)."""
+    planner's copper is refined from mined copper). The rare-earth rows (REO and magnet rare earths) are no
+    figure for NdPr or Dy+Tb alone: their markets' shares come from `china_share_of_magnet_demand`."""
     rows = [r for r in d.consumption if r["mineral"] == m and r["market"] == market and r["tonnes"]
-            and re.fullmatch(r"\d{4}", r["year"]) and int(r["year"]) <= BASE_YEAR
-            and "magnet" not in r["basis"]]  # magnet rare earths are a part of the REO basket, not all of it
+            and re.fullmatch(r"\d{4}", r["year"]) and int(r["year"]) <= BASE_YEAR]
     if not rows:
         return None
     latest = max(int(r["year"]) for r in rows)
