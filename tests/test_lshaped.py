@@ -71,6 +71,22 @@ def test_a_scenario_that_is_not_optimal_stops_the_method_naming_it():
     assert found.status == "Infeasible" and found.failed == 1 and not found.optimal
 
 
+def test_a_slope_per_tonne_far_below_the_cost_still_cuts_where_the_tonnes_are_many():
+    # A reserve's worth, at the scale of a national plan: each tonne bought (0 <= b <= 1e6) costs 100 and saves
+    # 500 of a scenario costing 1e12: Q(b) = 1e12 + 500 max(0, 5e5 - b). Optimum b = 5e5, cost 1e12 + 5e7.
+    # In the master's units (money / the first scenario's cost) the slope is 2.5e-10 a tonne, which HiGHS drops
+    # as a matrix entry (|a| <= 1e-9): the cut lost its slope and the method stopped at b = 0, 2e8 too dear.
+    def reserve(b):
+        return [Recourse("Optimal", 1e12 + 500 * max(0.0, 5e5 - b[0]), np.array([-500.0 if b[0] < 5e5 else 0.0]))]
+
+    master = Master(np.array([100.0]), np.array([0.0]), np.array([1e6]), np.array([False]), [1.0])
+    found = l_shaped(master, reserve, np.array([0.0]))
+    assert found.optimal
+    assert found.decisions == pytest.approx([5e5])
+    assert found.upper == pytest.approx(1e12 + 5e7, rel=1e-12)
+    assert master.prices()[0] == pytest.approx([0.0], abs=1e-6)  # bought to where the slope turns: 100 - 500 + 400
+
+
 class _Rising:
     """A master whose bound rises by ``step`` an iteration from 99 towards the one scenario's cost of 100."""
 

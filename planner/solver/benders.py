@@ -93,6 +93,12 @@ class Master:
 
     ``cost`` is f, ``weights`` the w_s; ``lower``/``upper`` bound b and must be finite (a cut is a
     plane: with an unbounded b the first masters could run off along it).
+
+    HiGHS holds money in units of the first scenario's cost (``_set_scale``) and each continuous decision in
+    units of its widest bound (``unit``), so that a cut's slope is the money one whole range of the decision
+    moves, relative to the cost. In tonnes it would not be: 500 USD a tonne over a 1.7e12 USD plan is 3e-10, an
+    entry HiGHS drops (|a| <= ``small_matrix_value``, 1e-9), and a cut without its slope claims an optimum it
+    has not found. Integer decisions keep unit 1, so that they stay whole.
     """
 
     def __init__(self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, integer: np.ndarray,
@@ -108,10 +114,12 @@ class Master:
         self.lower, self.upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
         self.weights = np.asarray(weights, dtype=np.float64)
         self.cost = np.asarray(cost, dtype=np.float64)
+        self.unit = np.where(np.asarray(integer, dtype=bool), 1.0,
+                             np.maximum(1.0, np.maximum(np.abs(self.lower), np.abs(self.upper))))
         inf = hs.kHighsInf
         s = len(self.weights)
-        self.h.addVars(self.n + s, np.concatenate([lower, np.full(s, -inf)]),
-                       np.concatenate([upper, np.full(s, inf)]))
+        self.h.addVars(self.n + s, np.concatenate([self.lower / self.unit, np.full(s, -inf)]),
+                       np.concatenate([self.upper / self.unit, np.full(s, inf)]))
         self.scale = 1.0  # money per unit of theta and of the objective (``_set_scale``)
         self.integer = np.flatnonzero(integer).astype(np.int32)
         self.mip = bool(self.integer.size)
@@ -121,9 +129,10 @@ class Master:
             self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
         self.shared_rows = 0
         if shared is not None and len(shared.lower):
+            index = np.asarray(shared.index, dtype=np.int32)
             self.h.addRows(len(shared.lower), _finite(shared.lower, inf), _finite(shared.upper, inf),
-                           len(shared.index), np.asarray(shared.starts[:-1], dtype=np.int32),
-                           np.asarray(shared.index, dtype=np.int32), np.asarray(shared.value, dtype=np.float64))
+                           len(shared.index), np.asarray(shared.starts[:-1], dtype=np.int32), index,
+                           np.asarray(shared.value, dtype=np.float64) * self.unit[index])
             self.shared_rows = len(shared.lower)
         self.caps: list[tuple[int, np.ndarray, float]] = []  # (scenario, f_s, limit)
         self.cuts = 0
@@ -143,7 +152,7 @@ class Master:
                 continue
             nonzero = np.flatnonzero(r.gradient)
             index += [nonzero, [self.n + s]]
-            value += [-r.gradient[nonzero] / scale, [1.0]]
+            value += [-r.gradient[nonzero] * self.unit[nonzero] / scale, [1.0]]
             starts.append(starts[-1] + len(nonzero) + 1)
             lower.append((r.cost - float(r.gradient @ decisions)) / scale)
         if len(lower):
@@ -157,16 +166,16 @@ class Master:
     def _set_scale(self, scale: float) -> None:
         """Hold theta and the objective in units of ``scale`` (the first scenario costs): rows with costs of 1e10
         beside builds of 0 to 1 leave HiGHS' absolute tolerances nothing to hold on to. A row theta_s - g^T b >= r
-        becomes theta'_s - (g / scale)^T b >= r / scale, with theta = scale x theta'."""
+        becomes theta'_s - (g / scale)^T b >= r / scale, with theta = scale x theta' (and b = unit x b')."""
         self.scale = scale
         columns = np.arange(self.n + len(self.weights), dtype=np.int32)
-        self.h.changeColsCost(len(columns), columns, np.concatenate([self.cost / scale, self.weights]))
+        self.h.changeColsCost(len(columns), columns, np.concatenate([self.cost * self.unit / scale, self.weights]))
 
     def cap(self, s: int, cost: np.ndarray, limit: float) -> None:
         """f_s^T b + theta_s <= limit: scenario s's whole cost (its decisions' ``cost`` f_s and its operations)."""
         nonzero = np.flatnonzero(cost)
         index = np.concatenate([nonzero, [self.n + s]]).astype(np.int32)
-        value = np.concatenate([cost[nonzero] / self.scale, [1.0]]).astype(np.float64)
+        value = np.concatenate([cost[nonzero] * self.unit[nonzero] / self.scale, [1.0]]).astype(np.float64)
         self.h.addRow(-self.hs.kHighsInf, float(limit) / self.scale, len(index), index, value)
         self.caps.append((s, np.asarray(cost, dtype=np.float64), float(limit)))
         self._incumbent = None
@@ -181,7 +190,7 @@ class Master:
         theta_s at its scenario's cost there (above every cut, which lies below Q_s)."""
         if not self.mip or not self.within_caps(decisions, recourse):
             return
-        point = np.concatenate([decisions, [r.cost / self.scale for r in recourse]])
+        point = np.concatenate([decisions / self.unit, [r.cost / self.scale for r in recourse]])
         value = float(self.cost @ decisions) / self.scale + float(self.weights @ point[self.n:])
         if self._incumbent is None or value < self._incumbent_value:
             self._incumbent, self._incumbent_value = point, value
@@ -209,7 +218,7 @@ class Master:
         info = self.h.getInfo()
         seconds = time.perf_counter() - start
         bound = float(info.mip_dual_bound) if self.mip else objective
-        self.last = MasterSolution(OPTIMAL, x[:self.n].copy(), x[self.n:] * self.scale, objective * self.scale,
+        self.last = MasterSolution(OPTIMAL, x[:self.n] * self.unit, x[self.n:] * self.scale, objective * self.scale,
                                    min(bound, objective) * self.scale, seconds)
         return self.last
 
@@ -227,7 +236,7 @@ class Master:
 
     def _consistent(self, x: np.ndarray, objective: float) -> bool:
         """Whether the values ``x`` score the objective the solver reports (in the master's scaled units)."""
-        scored = float(self.cost @ x[:self.n]) / self.scale + float(self.weights @ x[self.n:])
+        scored = float(self.cost @ (x[:self.n] * self.unit)) / self.scale + float(self.weights @ x[self.n:])
         return abs(scored - objective) <= 1e-7 * max(1.0, abs(objective))
 
     def prices(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -250,7 +259,7 @@ class Master:
         ok = self.h.getModelStatus() == hs.HighsModelStatus.kOptimal and solution.dual_valid
         out = None
         if ok:
-            out = (np.asarray(solution.col_dual, dtype=np.float64)[:self.n] * self.scale,
+            out = (np.asarray(solution.col_dual, dtype=np.float64)[:self.n] * self.scale / self.unit,
                    np.asarray(solution.row_dual, dtype=np.float64)[:self.shared_rows] * self.scale)
         if self.mip:
             self.h.changeColsBounds(n, self.integer, self.lower[self.integer], self.upper[self.integer])
