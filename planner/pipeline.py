@@ -83,6 +83,8 @@ class Command:
       each drew).
     - ``worker_pool``: its independent solves (the explanation's re-solves, a decomposition's subproblems,
       reserve sizes, frontier steps, budget amounts) may go to the run's worker processes.
+    - ``moves_budgets``: it solves at other amounts than the sheet's, so every budget ties its minerals into
+      one block, even one that cannot bind at its own amount (``planner.input.blocks.can_bind``).
     """
 
     name: str
@@ -97,6 +99,7 @@ class Command:
     committed_plan: bool = False
     samples: bool = False
     worker_pool: bool = False
+    moves_budgets: bool = False
 
     def __post_init__(self):
         if self.blocks and self.merge is None:
@@ -165,7 +168,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("hedge", "hedge", HedgeOptions, _hedge, merge=merge_hedge, samples=True, worker_pool=True),
     # planner frontier --budget: the hedge at each amount of one budget (its own block only)
     Command("budget_frontier", "budget-frontier", BudgetFrontierOptions, _budget_frontier, session=_no_session,
-            merge=_one_block, worker_pool=True),
+            merge=_one_block, worker_pool=True, moves_budgets=True),
 )}
 
 
@@ -270,7 +273,8 @@ def run_in_blocks(command: Command, data: PlannerInput, options: Options, stages
     Returns the outcome, the model (where one model was solved), its size (summed over the blocks), the
     solver's name and (how many blocks, how they were solved) for the run report.
     """
-    groups = [tuple(data.minerals)] if joint or not command.blocks else independent_blocks(data)
+    groups = ([tuple(data.minerals)] if joint or not command.blocks
+              else independent_blocks(data, every_budget=command.moves_budgets))
     groups = [g for g in groups if options.covers(data, g)]
     if len(groups) != 1:
         outcome, size, solver, how = run_blocks(command, data, groups, options, stages, workers, scheduler)

@@ -393,7 +393,9 @@ _TABLES = [
            own={"tonnes": Col(_T, "Tonnes of the step left unserved.")}),
     _table("stockpiles", "scenario, mineral, market, bought, spent, end_stock, salvage_value",
            "scenario, mineral, market"),
-    _table("budgets", "scenario, budget, amount, spent, value_of_money", "scenario, budget"),
+    # A budget that cannot bind is split over the blocks of its minerals (planner.input.blocks): its spending adds.
+    _table("budgets", "scenario, budget, amount, spent, value_of_money", "scenario, budget", SHARED,
+           combine={SUM: "spent", FIRST: "amount, value_of_money"}),
     _table("prices", "scenario, mineral, market, period, price, reference_price, price_change",
            "scenario, mineral, market, period"),
     _table("mix", "mineral, stage, period", "mineral, stage, period", DERIVED, sources="flows, refining",

@@ -24,8 +24,10 @@ from planner.input.read import read_workbook
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.input.validate import validate
 from planner.model.build import build_model, numbers_for
+from planner.model.constraints.budget import budget_units
 from planner.model.core import GE, LE
 from planner.model.stack import stack
+from planner.pipeline import run_command
 from planner.solver import HighsSession, PricedBudgetSession, make_solver
 from planner.solver.priced import tied_blocks
 from tests.checks import check_plan
@@ -107,7 +109,8 @@ def test_the_example_with_a_budget_across_its_minerals_has_the_joint_optimum():
     model, solved = both_ways(data)
     base = solved[0][1]
     budget = model.rows["budget"].rows[0]
-    assert model.row_activity(base.x)[budget] == pytest.approx(2_000.0)  # the budget binds
+    unit = budget_units(model, data)[0]  # the row counts money in units of the dearest purchase price
+    assert model.row_activity(base.x)[budget] * unit == pytest.approx(2_000.0)  # the budget binds
     assert -base.row_dual[budget] > 0  # and one more unit of money is worth something
     assert base.iterations > 1  # the price of money was found, not given
 
@@ -250,6 +253,66 @@ def test_the_budget_frontier_walks_down_the_value_of_money(tmp_path):
     assert float(summary["money_worth_nothing_from"]) == pytest.approx(2000)
     assert float(summary["most_spent"]) == pytest.approx(1400)  # at 2,000 only 1,400 is worth spending
     assert "Charts" in book and "Budget mix" in book
+
+
+def test_a_budget_that_cannot_bind_ties_no_minerals_and_adds_up_over_them(tmp_path):
+    # komir with stock capped at each need: li 100 t x 8 + co 50 t x 12 = 1,400 buys everything there is to
+    # buy. At 2,000 the budget is implied by the caps: each mineral is its own block, each buys its whole need
+    # (cost 1,400), and Budgets adds what the blocks spent, 1,400, with money worth 0. At exactly 1,400 it
+    # could bind: one block.
+    from planner.input.blocks import can_bind, most_spent
+
+    sheets = komir(2_000)
+    sheets["reserve"] = table("mineral, market, purchase_price, max_stock", ("li", "KOR", 8, 100),
+                              ("co", "KOR", 12, 50))
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    data = load(inp)
+    assert most_spent(data, data.budgets[0]) == pytest.approx(1_400) and not can_bind(data, data.budgets[0])
+    assert independent_blocks(data) == [("li",), ("co",)]
+    assert independent_blocks(data, every_budget=True) == [("li", "co")]
+    assert can_bind(data, dataclasses.replace(data.budgets[0], amount=1_400.0))
+
+    blocks = run_command("solve", inp, block_workers=1)
+    joint = run_command("solve", inp, joint=True)
+    for run in (blocks, joint):
+        assert run.report.blocks[0] == (2 if run is blocks else 1)
+        assert float(run.tables["scenarios"]["total_cost"][0]) == pytest.approx(1_400)
+        budgets = run.tables["budgets"]
+        assert len(budgets) == 1
+        assert budgets["spent"][0] == pytest.approx(1_400) and budgets["amount"][0] == 2_000
+        assert budgets["value_of_money"][0] == 0.0
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(inp), "-o", str(out), "-q"]) == 0
+    check_plan(inp, out)
+
+    # The budget frontier moves the amount below what the caps allow: there the budget ties li and co again.
+    curve = run_command("budget_frontier", inp, budget="komir", amounts=(300.0, 1_000.0))
+    assert list(curve.tables["budget_frontier"]["expected_cost"]) == pytest.approx([2_000, 1_600])
+
+
+def test_a_budget_in_real_money_is_counted_in_tonnes_of_its_dearest_stock(tmp_path, capsys):
+    # komir at world prices (x 10,000) with a fund of USD 12 bn: written in dollars its row's right-hand side
+    # would sit 1.2e10 above the model's smallest bound, past what HiGHS scales well. In units of co's price
+    # (1.2e5) the row is 1/1.5 li + co <= 100,000, and Budgets still reads dollars: li 100 t x 8e4 + co 50 t x
+    # 1.2e5 = 1.4e7 spent of 1.2e10, money worth nothing.
+    sheets = komir(12e9)
+    sheets["minerals"] = table("mineral, refined_price, unmet_penalty", ("li", 2e5, 1e7), ("co", 4e5, 1e7))
+    sheets["supply"] = table("mineral, country, capacity, cost", ("li", "AUS", 10_000, 1e5), ("co", "AUS", 10_000, 1.5e5))
+    sheets["refining"] = table("mineral, country, capacity, cost", ("li", "AUS", 10_000, 2e4), ("co", "AUS", 10_000, 5e4))
+    sheets["reserve"] = table("mineral, market, purchase_price", ("li", "KOR", 8e4), ("co", "KOR", 1.2e5))
+    inp = write_workbook(tmp_path / "in.xlsx", sheets)
+    data = load(inp)
+    model = build_model(data)
+    assert budget_units(model, data).tolist() == [1.2e5]
+    assert numbers_for(model, data).row_rhs[model.rows["budget"].rows[0]] == pytest.approx(1e5)
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(inp), "-o", str(out)]) == 0
+    assert "badly scaled" not in capsys.readouterr().err
+    check_plan(inp, out)
+    budgets = pd.read_excel(out, sheet_name="Budgets").set_index("budget")
+    assert budgets.loc["komir", "amount"] == pytest.approx(12e9)
+    assert budgets.loc["komir", "spent"] == pytest.approx(1.4e7)
+    assert budgets.loc["komir", "value_of_money"] == 0
 
 
 @pytest.mark.parametrize("args, message", [

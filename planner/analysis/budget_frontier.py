@@ -40,6 +40,7 @@ from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
+from planner.model.constraints.budget import budget_units
 from planner.model.stack import stack
 from planner.runinfo import Stages
 from planner.solver import Solution, settings_solver
@@ -78,6 +79,7 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     keys = model.rows["budget"].keys
     position = next(i for i, key in enumerate(keys) if key.name == budget)
     row = int(st.budget_rows[position])
+    unit = float(budget_units(model, data)[position])  # the row counts money in this unit
     lp = st.lp
     solver = settings_solver(lp, data.settings, blocks=st.blocks, coupling_rows=st.budget_rows)
     stacked = Numbers(np.asarray(lp.col_cost, dtype=float), np.asarray(lp.col_upper, dtype=float),
@@ -87,7 +89,7 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
     unmet_cols = np.fromiter(model.vars.unmet.values(), dtype=np.int64, count=len(model.vars.unmet))
     rows, mix, failures = [], [], []
     with stages.stage("solve"):
-        solutions = _solved_amounts(solver, lp, stacked, row, amounts, stages, data.label)
+        solutions = _solved_amounts(solver, lp, stacked, row, [a / unit for a in amounts], stages, data.label)
         for amount, solution in zip(amounts, solutions):
             if not solution.optimal:
                 failures.append(f"budget {budget} at {amount:,.0f}: {solution.status}")
@@ -107,7 +109,7 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
             rows.append({"budget": budget, "amount": amount, "status": solution.status,
                          "expected_cost": float(solution.objective), "expected_economic_cost": economic,
                          "expected_unmet_tonnes": unmet, "spent": spent,
-                         "value_of_money": max(0.0, -float(solution.row_dual[row]))
+                         "value_of_money": max(0.0, -float(solution.row_dual[row]) / unit)
                          if solution.row_dual is not None else None})
     stages.progress.end()
     table = pd.DataFrame(rows, columns=COLUMNS)
@@ -143,10 +145,10 @@ def at_amount(stacked: Numbers, row: int, amount: float) -> Numbers:
 
 def _solved_amounts(solver, lp, stacked: Numbers, row: int, amounts: list[float], stages: Stages, label: str
                     ) -> list[Solution]:
-    """The hedge at each of ``amounts`` (ascending), in order: the least money first, here; then every other
-    amount on its own from that plan (its basis; as incumbent where the program is mixed-integer: a plan
-    within less money is within more), here or on the run's workers (``solved_apart``; a mixed-integer one on
-    an instance of its own, ``own_session``)."""
+    """The hedge at each of ``amounts`` (ascending, in the row's unit), in order: the least money first, here;
+    then every other amount on its own from that plan (its basis; as incumbent where the program is
+    mixed-integer: a plan within less money is within more), here or on the run's workers (``solved_apart``;
+    a mixed-integer one on an instance of its own, ``own_session``)."""
     counter = stages.progress.counter("budget", len(amounts), "amounts")
 
     def here(amount: float, start: Start | None = None) -> Solution:

@@ -45,6 +45,7 @@ from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_digest, numbers_for, with_columns_fixed
+from planner.model.constraints.budget import budget_units
 from planner.model.core import LE
 from planner.model.stack import Stack, decision_columns, stack
 from planner.runinfo import Stages
@@ -224,7 +225,8 @@ def _extensive(model: Model, data: PlannerInput, numbers: list[Numbers], weights
         return Hedge(EXTENSIVE, joint.status, np.zeros(len(build_cols)), np.zeros(0), np.zeros(0)), st
     budget = np.full(len(st.budget_rows), np.nan)
     if joint.row_dual is not None and len(st.budget_rows):
-        budget = np.maximum(0.0, -np.asarray(joint.row_dual, dtype=np.float64)[st.budget_rows])
+        budget = np.maximum(0.0, -np.asarray(joint.row_dual, dtype=np.float64)[st.budget_rows]
+                            / budget_units(model, data))
     return Hedge(EXTENSIVE, OPTIMAL, _in_build_order(st, joint.x[:len(st.shared)], build_cols),
                  _expected_reduced_costs(st, joint, build_cols), budget), st
 
@@ -600,16 +602,17 @@ def _hedge_budgets(model: Model, hedge_base: ScenarioResult, own_base: ScenarioR
     the value of money is read where the purchases are decided.
     """
     family = model.rows["budget"]
+    units = budget_units(model, model.data)
     rows = []
     for label, result in (("hedge", hedge_base), ("base plan's own", own_base)):
         if not result.optimal:
             continue
         activity = model.row_activity(result.solution.x)
-        for k, ((_sheet_row, name), row) in enumerate(zip(family.keys, family.rows)):
+        for k, ((_sheet_row, name), row, unit) in enumerate(zip(family.keys, family.rows, units)):
             value = np.nan
             if label == "hedge" and k < len(found.budget_values):
                 value = float(found.budget_values[k])
-            rows.append((label, name, result.numbers.row_rhs[row], activity[row], value))
+            rows.append((label, name, result.numbers.row_rhs[row] * unit, activity[row] * unit, value))
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 

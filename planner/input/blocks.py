@@ -3,20 +3,39 @@
 Every constraint of the model (capacities, balances, shares, reserves, market rules, ownership,
 projects) involves a single mineral, so the linear program falls apart into one block per
 mineral, and a scenario of one block does not move another. A rule that coupled minerals (a
-shared reserve budget) merges the blocks it touches: ``COUPLINGS`` lists what does.
+shared reserve budget) merges the blocks it touches: ``COUPLINGS`` lists what does. A budget that
+cannot bind (its reserves' max_stock all bought costs less than its amount) couples nothing: each block
+holds the part of its row over its own minerals, and the parts' spending adds up to the whole's.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
-from planner.input.data import PlannerInput
+from planner.input.data import Budget, PlannerInput
 
 
-def _budgets(data: PlannerInput) -> list[tuple[str, ...]]:
-    """A budget's money is shared by every mineral whose reserves it pays for: one program."""
+def most_spent(data: PlannerInput, budget: Budget) -> float:
+    """The most the budget's reserves could ever cost: sum of purchase_price x (max_stock - initial_stock) over
+    the reserve rows it pays for (inf where one has no max_stock)."""
+    return math.fsum(r.purchase_price * max(0.0, r.max_stock - r.initial_stock)
+                     for (m, d), r in data.reserves.items() if budget.covers(m, d) and r.purchase_price is not None)
+
+
+def can_bind(data: PlannerInput, budget: Budget) -> bool:
+    """Whether the budget could ever hold a plan back: not where buying every reserve it pays for up to its
+    max_stock costs less than the amount (``most_spent``). Such a budget is implied by the bounds: it holds in
+    every block that lists its minerals, whatever each buys, so it need not tie them into one program."""
+    return not most_spent(data, budget) < budget.amount
+
+
+def _budgets(data: PlannerInput, every: bool = False) -> list[tuple[str, ...]]:
+    """A budget's money is shared by every mineral whose reserves it pays for: one program. Not a budget that
+    cannot bind (``can_bind``) unless ``every`` (a budget frontier moves the amount)."""
     return [tuple(dict.fromkeys(m for (m, d), r in data.reserves.items()
-                                if b.covers(m, d) and r.purchase_price is not None)) for b in data.budgets]
+                                if b.covers(m, d) and r.purchase_price is not None))
+            for b in data.budgets if every or can_bind(data, b)]
 
 
 def _requirements(data: PlannerInput) -> list[tuple[str, ...]]:
@@ -30,12 +49,14 @@ def _byproducts(data: PlannerInput) -> list[tuple[str, ...]]:
     return [(b.mineral, b.host) for b in data.byproducts]
 
 
-# Functions data -> groups of minerals that one rule ties together; their blocks are merged.
-COUPLINGS: tuple = (_budgets, _requirements, _byproducts)
+# Functions data -> groups of minerals that one rule ties together; their blocks are merged (as are the
+# budgets', ``_budgets``).
+COUPLINGS: tuple = (_requirements, _byproducts)
 
 
-def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:
-    """Groups of minerals, in the minerals sheet's order, that no rule ties to another group."""
+def independent_blocks(data: PlannerInput, every_budget: bool = False) -> list[tuple[str, ...]]:
+    """Groups of minerals, in the minerals sheet's order, that no rule ties to another group (``every_budget``:
+    budgets that cannot bind too, for a command that moves their amounts)."""
     parent = {m: m for m in data.minerals}
 
     def root(m: str) -> str:
@@ -44,11 +65,10 @@ def independent_blocks(data: PlannerInput) -> list[tuple[str, ...]]:
             m = parent[m]
         return m
 
-    for coupling in COUPLINGS:
-        for group in coupling(data):
-            first, *rest = list(group)
-            for m in rest:
-                parent[root(m)] = root(first)
+    for group in _budgets(data, every_budget) + [g for coupling in COUPLINGS for g in coupling(data)]:
+        first, *rest = list(group)
+        for m in rest:
+            parent[root(m)] = root(first)
     blocks: dict[str, list[str]] = {}
     for m in data.minerals:
         blocks.setdefault(root(m), []).append(m)

@@ -1,12 +1,39 @@
 """Budgets: the money a reserve may spend on stock bought before the first period."""
 
+import numpy as np
+
 from planner.model.core import LE
 from planner.model.keys import BudgetKey
 
 
+def budget_unit(data, budget) -> float:
+    """The money a budget's row counts in: the dearest purchase_price among the reserves it pays for (1 where
+    none has one).
+
+    In that unit the row's coefficients are at most 1 and its right-hand side is tonnes of the dearest stock: a
+    budget of 1.2e10 USD written in dollars spans ten orders of magnitude beside the model's tonnes, more than
+    HiGHS scales well (``planner.model.numerics``)."""
+    prices = [r.purchase_price for (m, d), r in data.reserves.items()
+              if budget.covers(m, d) and r.purchase_price]
+    return max(prices, default=1.0)
+
+
+def _budget(data, key: BudgetKey):
+    return next(b for b in data.budgets if b.row == key.row)
+
+
 def budget_rhs(data, key: BudgetKey) -> float:
-    """The budget's amount."""
-    return next(b.amount for b in data.budgets if b.row == key.row)
+    """The budget's amount, in its unit (``budget_unit``)."""
+    budget = _budget(data, key)
+    return budget.amount / budget_unit(data, budget)
+
+
+def budget_units(model, data) -> np.ndarray:
+    """The unit of each budget row (``model.rows["budget"]`` order): money = unit x the row's activity, and the
+    value of one more unit of money = -dual / unit."""
+    family = model.rows.get("budget")
+    keys = family.keys if family is not None else []
+    return np.array([budget_unit(data, _budget(data, key)) for key in keys], dtype=np.float64)
 
 
 def add_budget(model, data, v) -> None:
@@ -14,15 +41,16 @@ def add_budget(model, data, v) -> None:
 
     Formulation
     -----------
-    for each budgets row b:
-        sum over reserves (m, d) b covers of purchase_price[m,d] x bought[m,d] <= amount[b]
-    A budget over several minerals ties them into one program (``planner.input.blocks``).
+    for each budgets row b, in units of u_b (``budget_unit``):
+        sum over reserves (m, d) b covers of (purchase_price[m,d] / u_b) x bought[m,d] <= amount[b] / u_b
+    A budget over several minerals ties them into one program (``planner.input.blocks``), unless it cannot bind.
     """
     if not data.budgets or not v.bought:
         return
     family = model.row_family("budget", LE, budget_rhs)
     for budget in data.budgets:
-        terms = [(col, data.reserves[(m, d)].purchase_price) for (m, d, _t), col in v.bought.items()
+        unit = budget_unit(data, budget)
+        terms = [(col, data.reserves[(m, d)].purchase_price / unit) for (m, d, _t), col in v.bought.items()
                  if budget.covers(m, d)]
         if terms:
-            model.add_row(family, BudgetKey(budget.row, budget.name), terms, budget.amount)
+            model.add_row(family, BudgetKey(budget.row, budget.name), terms, budget.amount / unit)
