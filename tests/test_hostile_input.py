@@ -39,7 +39,7 @@ from tests.bad_workbooks import (
 )
 from tests.mutations import Mutated, check_mutated, mutated_workbooks
 from tests.mutations import base_sheets as mutation_base
-from tests.workbooks import write_workbook
+from tests.workbooks import table, write_workbook
 
 
 def refused(path, capsys, *texts, argv=None) -> list[str]:
@@ -517,6 +517,18 @@ def test_overlong_names_are_refused(tmp_path, capsys):
 def test_absurd_magnitudes(tmp_path, capsys, value, why):
     path = write_workbook(tmp_path / "big.xlsx", set_cell(base_sheets(), "supply", 2, "capacity", value))
     refused(path, capsys, "supply!D2  column 'capacity': got ", why)
+
+
+def test_a_budget_may_hold_a_fund_in_any_currency_but_not_an_absurd_one(tmp_path, capsys):
+    # Project Vault's USD 11.67 bn is 1.6e13 KRW: above the 1e12 a per-tonne number may hold, within the 1e15 a
+    # sum of money may.
+    sheets = base_sheets()
+    sheets["reserve"] = table("mineral, market, purchase_price", ("Li", "USA", 8))
+    sheets["budgets"] = table("budget, amount", ("vault", 1.6e13))
+    assert main(["validate", str(write_workbook(tmp_path / "krw.xlsx", sheets))]) == 0
+    sheets["budgets"] = table("budget, amount", ("vault", 1.6e16))
+    refused(write_workbook(tmp_path / "absurd.xlsx", sheets), capsys, "budgets!B2  column 'amount': got ",
+            "magnitude above 1e+15")
 
 
 @pytest.mark.parametrize("raw", ["NaN", "INF", "-INF", "1E+309"])

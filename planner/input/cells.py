@@ -35,7 +35,7 @@ def convert_cell(col: S.Column, value):
     if isinstance(value, str) and value.strip().startswith("#") and value.strip().upper() in _EXCEL_ERRORS:
         return None, f"{got} (an Excel error value); expected {col.expected()}."
     if col.kind == S.NUMBER:
-        number, problem = parse_number(value, percent=col.unit in _PERCENT_UNITS)
+        number, problem = parse_number(value, percent=col.unit in _PERCENT_UNITS, largest=col.largest)
         if number is None:
             return None, f"{got}; expected {col.expected()}{problem}."
         if (col.minimum is not None and (number < col.minimum or (col.minimum_exclusive and number == col.minimum))) \
@@ -96,13 +96,14 @@ _SEPARATORS = " \u00a0\u202f\u2009\u2007,_'\u2019"
 _SEPARATOR_HINT = " (write numbers without thousands separators or decimal commas, e.g. 1000 or 0.5)"
 
 
-def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
+def parse_number(value, percent: bool = False, largest: float = S.MAX_MAGNITUDE) -> tuple[float | None, str]:
     """A cell as a number, or (None, a hint why not).
 
     Number cells are numbers. Text is a number only as digits with an optional sign, one decimal
     point and an exponent (``1000``, ``-2.5``, ``1e3``), or with a trailing ``%`` in a share or rate
     column (``65%`` = 0.65); surrounding spaces are ignored. Text with a thousands separator (space,
-    no-break space, comma, underscore, apostrophe) is refused with the same hint.
+    no-break space, comma, underscore, apostrophe) is refused with the same hint, as is a magnitude above
+    ``largest`` (the column's).
     """
     if isinstance(value, bool):
         return None, " (a TRUE/FALSE cell is not a number)"
@@ -130,8 +131,8 @@ def parse_number(value, percent: bool = False) -> tuple[float | None, str]:
             return None, ""
     if math.isnan(number) or math.isinf(number):
         return None, " (not a finite number)"
-    if abs(number) > S.MAX_MAGNITUDE:
-        return None, f" (magnitude above {S.MAX_MAGNITUDE:g}; check the units)"
+    if abs(number) > largest:
+        return None, f" (magnitude above {largest:g}; check the units)"
     if number != 0 and abs(number) < MIN_MAGNITUDE:
         return None, f" (non-zero magnitude below {MIN_MAGNITUDE:g}; check the units, or write 0)"
     return number, ""

@@ -26,6 +26,9 @@ BASES = ("location", "owner")
 # Largest magnitude accepted in a numeric cell: larger values are typos or unit errors
 # (the whole world mines about 1e10 t of everything a year), and they wreck LP scaling.
 MAX_MAGNITUDE = 1e12
+# A sum of money (a budget) may be larger: Project Vault's USD 11.67 bn is 1.6e13 in KRW. Its row reaches the
+# solver in units of its dearest stock (planner.model.constraints.budget), not as it is written.
+MAX_TOTAL_MONEY = 1e15
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Column:
     choices: tuple[str, ...] = ()
     refers_to: str | None = None  # "mineral", "country", "period", "market"
     integer: bool = False
+    largest: float = MAX_MAGNITUDE  # the largest magnitude a cell may hold (above it: a typo or a unit error)
 
     def expected(self) -> str:
         """What a valid cell holds, worded for an error message."""
@@ -262,6 +266,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("budget", NAME, True, "Name of the budget (e.g. Project Vault)."),
             Column("amount", NUMBER, True, "Money for stock bought before the first period.", unit="currency",
+                   largest=MAX_TOTAL_MONEY,
                    minimum=0),
             Column("market", CODE, doc="The reserves of this market; blank = every market.", refers_to="market"),
             Column("mineral", NAME, doc="The reserves of this mineral; blank = every mineral.", refers_to="mineral"),
