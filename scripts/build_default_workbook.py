@@ -338,6 +338,7 @@ DECLARED = {
     "china_share_of_magnet_demand": Assumption(RARE_EARTHS, share=True),
     "us_defence_share_of_world_demand": Assumption(share=True),
     "freight_usd_per_t": Assumption(),
+    "ore_freight_usd_per_t": Assumption(),
     "gallium_demand_growth": Assumption(),
     # calibration, refining, prices and costs
     "capacity_headroom": Assumption(),
@@ -514,7 +515,7 @@ def rnd(x: float) -> float | int:
 # Sheets in the order they are written. Sheets the schema does not know are written only when
 # they have a column list below (`sources`, and the version 2 sheets when VERSION_2 is on).
 SHEET_ORDER = ("minerals", "countries", "periods", "supply", "refining", "demand", "routes",
-               "shares", "ownership", "reserve", "reserve_targets", "projects", "byproducts", "scenarios",
+               "shares", "ownership", "reserve", "reserve_targets", "budgets", "projects", "byproducts", "scenarios",
                "risks", "production", "settings", "sources")
 
 # The `sources` sheet is ours, not the planner's: it skips it with a warning (intended).
@@ -1481,24 +1482,26 @@ def home(refiner: str, market: str) -> bool:
     return refiner == TERRITORY.get(market, market) or (market == "EU" and refiner in EU_MEMBERS)
 
 
-def project_refiners(projects: list[list] | None) -> dict[str, set[str]]:
-    """mineral -> the countries that host a candidate refinery of it (sheet projects, header first)."""
+def project_hosts(projects: list[list] | None, at: str) -> dict[str, set[str]]:
+    """mineral -> the countries that host a candidate project of it at stage ``at`` (sheet projects, header
+    first)."""
     if not projects:
         return {}
     header, *rows = projects
     mineral, stage, country = (header.index(c) for c in ("mineral", "stage", "country"))
     out: dict[str, set[str]] = {}
     for r in rows:
-        if r[stage] == "refining":
+        if r[stage] == at:
             out.setdefault(r[mineral], set()).add(r[country])
     return out
 
 
-def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None) -> list[list]:
-    """Delivery freight from every refiner, candidate refineries' hosts included (a pair not listed is open at
-    zero cost: a host with no row would deliver abroad for free), then the measures on routes."""
+def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> list[list]:
+    """Delivery freight from every refiner and ore freight to every refiner abroad, candidate projects' hosts
+    included (a pair not listed is open at zero cost: a host with no row would ship abroad for free), then the
+    measures on routes."""
     freight = d.assumptions.freight_usd_per_t
-    hosts = hosts or {}
+    hosts, mines = project_hosts(projects, "refining"), project_hosts(projects, "supply")
     refiners_of = {m: set(d.refiners.get(m, ())) | hosts.get(m, set()) for m in MINERALS}
     rows = []
     for r in sorted(set().union(*refiners_of.values())):
@@ -1582,7 +1585,28 @@ def routes_sheet(d: Data, src: Sources, hosts: dict[str, set[str]] | None = None
     src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
             "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
             note="Namibia mines none of these minerals in the data (small volumes)")
+    rows += ore_freight(d, src, rows, {m: set(d.prod[m]) | mines.get(m, set()) for m in MINERALS}, refiners_of)
     return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
+
+
+def ore_freight(d: Data, src: Sources, measures: list[dict], origins: dict[str, set[str]],
+                refiners: dict[str, set[str]]) -> list[dict]:
+    """A supply route for every mineral from each country that mines it to each refiner abroad, at the ore
+    freight (a route a measure already lists keeps the measure's row).
+
+    Ore refined at home costs nothing to ship, so a refiner takes its own country's ore first. Without it every
+    mine-to-refinery pairing costs the same, the base plan picks one among equals, and a stress test, whose
+    contracts are the base plan's flows, answered with that pick: Indonesia's ore export ban cost the committed
+    plan 88.7 bn in one pick and 43.4 bn in another of the same optimum."""
+    cost = d.assumptions.ore_freight_usd_per_t
+    listed = {(r["stage"], r["from"], r["to"], r.get("mineral")) for r in measures}
+    rows = [{"stage": "supply", "from": c, "to": r, "mineral": m, "cost": cost}
+            for m in MINERALS for c in sorted(origins[m]) for r in sorted(refiners[m])
+            if c != r and ("supply", c, r, m) not in listed]
+    src.add("ASSUMPTION", "routes", f"cross-border ore shipment {cost:g} USD/t of mined content, at home 0",
+            value=cost, unit="USD/t", note="refiners take their own country's ore first at equal cost; no "
+                                            "freight data; small next to mineral values")
+    return rows
 
 
 class Stockpile(NamedTuple):
@@ -1629,14 +1653,34 @@ def target_days(pile: Stockpile, t: int) -> float:
     return pile.target_days * (t - BASE_YEAR) / (PERIODS[-1] - BASE_YEAR)
 
 
-def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
+def cheapest_delivery(d: Data, m: str) -> float:
+    """The mineral's cheapest supply cost plus its cheapest refining cost, as the sheets write them (the
+    planner's own measure of what a tonne costs to deliver, against which it checks a salvage)."""
+    return (min(rnd(unit_cost(d, m, "supply", c)) for c in d.prod[m])
+            + min(rnd(unit_cost(d, m, "refining", c)) for c in d.refiners[m]
+                  if any((m, c, t) in d.refine_cap for t in PERIODS)))
+
+
+def vault_terms(d: Data, m: str, pile: Stockpile) -> dict:
+    """Project Vault's stock is bought, not built: up front at the early-2026 price (purchase_price), up to
+    its aim (max_stock: its days of the last period's US demand), and worth its replacement at the end
+    (salvage: the cheapest delivery, ``cheapest_delivery``)."""
+    return {"purchase_price": rnd(d.price[m]),
+            "max_stock": math.ceil(d.dem[m, pile.market, PERIODS[-1]] * pile.target_days / 365 * 10) / 10,
+            "salvage": cheapest_delivery(d, m)}
+
+
+def reserve_sheets(d: Data, src: Sources, version_2: bool = True) -> tuple[list[list], list[list], list[list]]:
+    """The reserve and reserve_targets sheets, and (version 2 content) the budgets sheet: Project Vault's
+    money, on the US reserve rows it buys up front (``vault_terms``)."""
     a = d.assumptions
     reserve, targets = [], []
     for pile in d.piles:
         for m in pile.minerals:
             reserve.append({"mineral": m, "market": pile.market,
                             "initial_stock": rnd(demand_2025(d, m, pile.market) * pile.start_days[m] / 365),
-                            "holding_cost": rnd(a.holding_cost_rate * d.price[m])})
+                            "holding_cost": rnd(a.holding_cost_rate * d.price[m])}
+                           | (vault_terms(d, m, pile) if pile.market == "USA" and version_2 else {}))
             if pile.ramp:
                 targets += [{"mineral": m, "market": pile.market, "period": t,
                              "min_days": round(target_days(pile, t), 1)} for t in PERIODS]
@@ -1660,6 +1704,22 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
             "cost this at early-2026 prices, against its USD " + f"{num(vault.row['budget_usd']) / 1e9:.2f} bn",
             ", ".join(vault.minerals), "USA", rnd(cost), "USD", vault.row["source_url"], "medium",
             "the fund's list of minerals is not published: those it names")
+    budgets = [{"budget": "project_vault", "amount": num(vault.row["budget_usd"]), "market": "USA"}]
+    if version_2:
+        src.add("SOURCED", "budgets", "Project Vault's money for stock bought up front (USD 10 bn EXIM loan + "
+                "USD 1.67 bn private capital)", ", ".join(vault.minerals), "USA", num(vault.row["budget_usd"]),
+                "USD", vault.row["source_url"], vault.row["confidence"],
+                "it cannot bind: its reserves' max_stock all bought costs the DERIVED figure above")
+        src.add("ASSUMPTION", "reserve", "Project Vault buys at the market: purchase_price = the mineral's "
+                "early-2026 refined price", ", ".join(vault.minerals), "USA",
+                note="manufacturers buy from the fund at fixed prices (stockpiles.csv); those prices are not published")
+        src.add("ASSUMPTION", "reserve", f"Project Vault buys to its aim: max_stock = {vault.target_days:g} days of "
+                f"US {PERIODS[-1]} demand", ", ".join(vault.minerals), "USA", vault.target_days, "days",
+                note="stock bought up front comes from the market before the first period, which the model does "
+                     "not hold: without a cap it would be a source without limit at the 2026 price")
+        src.add("ASSUMPTION", "reserve", "Project Vault's stock left in the last period is worth its replacement: "
+                "salvage = the mineral's cheapest supply plus refining cost", ", ".join(vault.minerals), "USA",
+                note="any higher and the plan would fill the reserve to sell it at the end")
     src.add("ASSUMPTION", "reserve", "no reserve for EU and IND markets",
             note="no EU or Indian stockpile programme in the data")
     src.add("ASSUMPTION", "reserve", f"no reserve for US defence ({US_DEFENCE}); Project Vault's days are of the US "
@@ -1671,7 +1731,8 @@ def reserve_sheets(d: Data, src: Sources) -> tuple[list[list], list[list]]:
                                           "(half the unmet penalty)")
     return (table("reserve", reserve, sort_key=by("mineral", "market")),
             table("reserve_targets", targets, sort_key=by("mineral", "market", "period",
-                                                          blank=0)))
+                                                          blank=0)),
+            table("budgets", budgets))
 
 
 def reserve_target(d: Data, m: str, mk: str, t: int) -> float:
@@ -2376,9 +2437,11 @@ def build(ref: Path, version_2: bool | None = None,
     sheets["supply"] = supply_sheet(d, src)
     sheets["refining"] = refining_sheet(d, src)
     sheets["demand"] = demand_sheet(d, src)
-    sheets["routes"] = routes_sheet(d, src, project_refiners(sheets.get("projects")))
+    sheets["routes"] = routes_sheet(d, src, sheets.get("projects"))
     sheets["shares"] = shares_sheet(d, src, version_2)
-    sheets["reserve"], sheets["reserve_targets"] = reserve_sheets(d, src)
+    sheets["reserve"], sheets["reserve_targets"], budgets = reserve_sheets(d, src, version_2)
+    if version_2:
+        sheets["budgets"] = budgets
     sheets["scenarios"] = scenarios_sheet(d, src, version_2)
     sheets["risks"] = risks_sheet(d, src)
     sheets["production"] = production_sheet(d, src)

@@ -1,7 +1,8 @@
 """What should Project Vault's money buy? The shipped dataset with a 12 bn USD budget for the US reserve.
 
 Writes ``outputs/project-vault.xlsx``: the shipped workbook with the US reserve rows buyable up
-front and one budget, ``project_vault``, for the US market. Then:
+front without the fund's 60-day aim as their cap, and its one budget, ``project_vault``, for the US
+market, at USD 12 bn. Then:
 
 1. ``planner hedge`` on it: the stockpile one budget buys before anything is known, drawn by each
    scenario as it needs, weighed by the scenarios' probabilities;
@@ -14,7 +15,8 @@ Assumptions (the shipped dataset's issue will replace them with sourced figures)
   at the market price;
 - stock left at the end is worth half the mineral's cheapest supply plus refining cost (a reserve
   sold off at a discount; above the cheapest cost the plan would fill the reserve to sell it);
-- the US reserve's days-of-demand targets are dropped: the budget replaces the rule.
+- the US reserve's days-of-demand targets and its cap at the fund's aim (max_stock) are dropped: the
+  budget replaces the rule.
 
     python scripts/project_vault.py [--amounts 0,3e9,6e9,9e9,12e9,18e9] [--skip-frontier]
 """
@@ -51,7 +53,7 @@ def vault_workbook(path: Path, amount: float = VAULT) -> Path:
     wb = openpyxl.load_workbook(SHIPPED)
     ws = wb["reserve"]
     header = [c.value for c in ws[1]]
-    for name in ("purchase_price", "salvage"):
+    for name in ("purchase_price", "salvage", "max_stock"):
         if name not in header:
             ws.cell(1, len(header) + 1, name)
             header.append(name)
@@ -64,6 +66,7 @@ def vault_workbook(path: Path, amount: float = VAULT) -> Path:
                     + min(row[1] for (m, _c, _t), row in data.refining.items() if m == mineral))
         ws.cell(r, col["purchase_price"], data.minerals[mineral].refined_price)
         ws.cell(r, col["salvage"], round(0.5 * cheapest, 2))
+        ws.cell(r, col["max_stock"]).value = None  # cell(row, col, None) would leave the value
     targets = wb["reserve_targets"]
     header = [c.value for c in targets[1]]
     market_col = header.index("market") + 1

@@ -211,8 +211,15 @@ def figures(workdir: Path) -> dict[str, str]:
         f"| {name} | {_money(scenarios.at[name, 'cost_change'])} | {_money(stress.at[name, 'extra_cost'])} | "
         f"{_money(stress.at[name, 'economic_extra_cost'])} | {_tonnes(stress.at[name, 'unmet_above_base_tonnes'])} |"
         for name in rows.index)
-    nickel = "indonesia_nickel_export_ban"
-    f["nickel_spot"] = _tonnes(stress.at[nickel, "spot_tonnes"])
+    gap = {name: stress.at[name, "extra_cost"] - scenarios.at[name, "cost_change"] for name in rows.index}
+    surge = "demand_high_growth"
+    worst = max((name for name in gap if name != surge), key=gap.get)
+    f["surge_gap"] = _money(gap[surge])
+    f["worst_absorbed"] = worst
+    f["worst_gap"] = _money(gap[worst])
+    spot, unmet = stress.at[worst, "spot_tonnes"], _tonnes(stress.at[worst, "unmet_above_base_tonnes"])
+    f["worst_reading"] = (f"it buys {_tonnes(spot)} on the spot market there and leaves {unmet}" if spot >= 0.5 else
+                          f"it finds nothing to buy on the spot market there and leaves {unmet}")
 
     rows = _calibration(workdir)
     free = [r for r in rows if not r["measure"]]
@@ -275,7 +282,8 @@ benchmark, so soft), Korea's 2030 target (50%, soft), the condition of the US 45
 prohibited foreign entities (soft, at the credit's worth), and DFARS 252.225-7052, which from 2027 bars rare
 earths mined or separated in China or Russia from US defence supply (a bar on a buyer, so hard). Japan's,
 Korea's and Project Vault's stockpiles are sized in days as their programmes state, and start from what
-is held. It also lists {projects} candidate projects outside China ({integrated} of them a mine and the refinery
+is held; Project Vault buys its stock up front on its USD 11.67 bn budget (sheet `budgets`).
+It also lists {projects} candidate projects outside China ({integrated} of them a mine and the refinery
 it feeds, built together) and {scenario_count} scenarios of what could come next:
 quotas lifted or raised, bans replayed or widened, China's licensing turned into a stop. Sources and
 assumptions: [`data/README.md`](data/README.md), the workbook's `sources` sheet, and
@@ -362,8 +370,9 @@ for the committed plan):
 |---|---:|---:|---:|---:|
 {stress_table}
 
-Beyond a surge in demand, Indonesia's ore export ban is the disruption the committed plan absorbs worst:
-it buys {nickel_spot} of nickel on the spot market and still leaves demand unmet.
+A surge in demand costs the committed plan {surge_gap} more than foresight does. Of the others, it absorbs
+`{worst_absorbed}` worst, {worst_gap} above foresight:
+{worst_reading} more demand unmet than the base plan.
 
 **Investing against disruptions.** `planner hedge` picks one set of builds for the base plan and every
 scenario, weighted by their probabilities: an expected cost of {expected_cost}, {value_of_hedging} less
