@@ -2576,13 +2576,10 @@ def calibration_markdown(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def us_imports(plan: Path, ref: Path = DEFAULT_REFERENCE, period=None) -> list[dict]:
-    """Where the plan's US supply of each mineral is refined, against where the US imported it from (USGS import
-    sources, us_import_reliance.csv): one row per mineral with both, top sources first. A check that can fail,
-    and does: see data/README.md."""
-    import pandas as pd
-
-    deliveries = pd.read_excel(plan, sheet_name="Deliveries")
+def us_imports(deliveries, ref: Path = DEFAULT_REFERENCE, period=None) -> list[dict]:
+    """Where the plan's US supply of each mineral is refined (its ``deliveries`` table), against where the US
+    imported it from (USGS import sources, us_import_reliance.csv): one row per mineral with both, top sources
+    first. A check that can fail, and does: see data/README.md."""
     period = str(period or PERIODS[0])
     base = deliveries[(deliveries["scenario"] == "base") & (deliveries["market"] == "USA")
                       & (deliveries["period"].astype(str) == period)]
@@ -2643,7 +2640,10 @@ def main(argv: list[str] | None = None) -> int:
 
             if planner_main(["solve", str(args.output), "-o", str(with_rules), "-q", "--no-explain"]) == 0:
                 print("\nThe base plan's US supply against US import sources:\n")
-                print(us_imports_markdown(us_imports(with_rules, args.reference)), end="")
+                import pandas as pd
+
+                deliveries = pd.read_excel(with_rules, sheet_name="Deliveries")
+                print(us_imports_markdown(us_imports(deliveries, args.reference)), end="")
     return 0
 
 

@@ -11,6 +11,8 @@ The generated blocks, each between ``<!-- NAME:start -->`` and ``<!-- NAME:end -
     docs/model.md   formulation      the Formulation section of each docstring: every constraint family of
                                      planner/model/constraints/, the objective, stress tests, the hedge, budgets
     README.md       walkthrough      scripts/walkthrough.py (runs the commands it quotes; only with --walkthrough)
+    data/README.md  calibration      the same run: the plan without share limits against 2025's producers
+    data/README.md  us-imports       the same run: the base plan's US supply against USGS's import sources
 
 tests/test_docs.py and tests/test_walkthrough.py run the same comparisons.
 """
@@ -164,13 +166,17 @@ BLOCKS = (
 )
 
 
-def walkthrough_block(workdir: Path) -> Block:
-    """The README's walkthrough, figures from the commands it quotes (solving the shipped dataset)."""
+def walkthrough_blocks(workdir: Path) -> list[Block]:
+    """The README's walkthrough, figures from the commands it quotes (solving the shipped dataset), and the data
+    README's two checks from the same run."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import walkthrough
 
-    text = walkthrough.render(walkthrough.figures(workdir))
-    return Block("README.md", "walkthrough", lambda: text)
+    figures = walkthrough.figures(workdir)
+    text = walkthrough.render(figures)
+    return [Block("README.md", "walkthrough", lambda: text),
+            Block("data/README.md", "calibration", lambda: figures["calibration_table"]),
+            Block("data/README.md", "us-imports", lambda: figures["us_imports_table"])]
 
 
 def main() -> int:
@@ -183,7 +189,7 @@ def main() -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            blocks.append(walkthrough_block(Path(tmp)))
+            blocks += walkthrough_blocks(Path(tmp))
     stale = []
     for block in blocks:
         path = ROOT / block.page

@@ -49,5 +49,12 @@ def test_readme_walkthrough_is_the_tools_output(tmp_path, monkeypatch, dataset_p
     # `planner solve` and `planner stress` of the shipped dataset are the session's runs (the same calls,
     # which also wrote their workbooks); hedge, frontier and sweep run here.
     monkeypatch.setattr(walkthrough, "planner", _Reusing(dataset_plan.run, dataset_stress.run))
-    expected = walkthrough.render(walkthrough.figures(tmp_path))
+    figures = walkthrough.figures(tmp_path)
+    expected = walkthrough.render(figures)
     assert block.group(1) == expected, "README's walkthrough differs: run python scripts/update_docs.py --walkthrough"
+    # data/README.md's two checks against what was observed come from the same run
+    data_readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    for name, table in (("calibration", "calibration_table"), ("us-imports", "us_imports_table")):
+        quoted = re.search(rf"<!-- {name}:start -->\n(.*)<!-- {name}:end -->", data_readme, re.S)
+        assert quoted, f"data/README.md lacks the {name} markers"
+        assert quoted.group(1) == figures[table], f"data/README.md's {name} table differs: run update_docs.py --walkthrough"
