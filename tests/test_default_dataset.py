@@ -180,6 +180,29 @@ def test_solves_to_optimality(dataset_plan):
     assert unmet[unmet["scenario"] != "base"].groupby("scenario")["tonnes"].sum().max() > base_unmet.sum()
 
 
+def test_project_vault_buys_as_the_data_readme_says(dataset_plan):
+    # data/README.md, "Notes on the stockpiles": the budget cannot bind (its 60-day caps cost USD 0.74 bn of
+    # 11.67 bn), so it ties no minerals; the base plan buys lithium, cobalt and Dy+Tb up front, USD 0.71 bn.
+    from planner.input.blocks import can_bind, independent_blocks, most_spent
+
+    data = dataset_plan.run.data
+    vault = next(b for b in data.budgets if b.name == "project_vault")
+    assert vault.amount == 11.67e9 and vault.market == "USA"
+    assert most_spent(data, vault) == pytest.approx(0.74e9, rel=0.01) and not can_bind(data, vault)
+    assert len(independent_blocks(data)) == dataset_plan.run.report.blocks[0] == 6
+    book = pd.read_excel(dataset_plan.path, sheet_name=None)
+    budget = book["Budgets"].set_index("scenario").loc["base"]
+    assert budget["spent"] == pytest.approx(0.71e9, rel=0.01) and budget["value_of_money"] == 0
+    stock = book["Stockpiles"]
+    bought = stock[stock["scenario"] == "base"].set_index("mineral")["bought"]
+    assert bought.round(1).to_dict() == {"lithium": 5719.3, "cobalt": 1550.0, "ndpr": 0.0, "dytb": 8.0,
+                                         "gallium": 0.0}
+    for m, r in data.reserves.items():  # bought up to the cap at most, at the 2026 refined price
+        if m[1] == "USA":
+            assert r.purchase_price == pytest.approx(data.minerals[m[0]].refined_price, abs=1)
+            assert bought[m[0]] <= r.max_stock + 1e-6
+
+
 def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     """Calibration: the plan without share rules against 2025's observed output, pair by pair. Where no measure in
     force reshapes a (mineral, stage), the top producer is the observed one and the largest producers' shares are
