@@ -26,6 +26,7 @@ import planner  # noqa: E402
 WORKBOOK = ROOT / "inputs" / "critical-minerals-2026.xlsx"
 SAMPLES, SEED = 200, 1
 TOP = 5  # the costliest scenarios the walkthrough tabulates
+MINERAL_NAMES = {"ndpr": "NdPr", "dytb": "Dy+Tb"}  # as prose names them; the others by their own names
 WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
          10: "ten"}
 
@@ -99,6 +100,18 @@ def _in_prose(name: str) -> str:
     return f"the {name}" if name.startswith(("United ", "Republic ")) or name.endswith(("lands", "Islands")) else name
 
 
+def vault_purchases(plan) -> dict[str, str]:
+    """Project Vault in the base plan: what it buys up front, for how much of its budget, and which minerals."""
+    budgets = plan.tables["budgets"]
+    vault = budgets[(budgets["scenario"] == "base") & (budgets["budget"] == "project_vault")].iloc[0]
+    stock = plan.tables["stockpiles"]
+    bought = stock[(stock["scenario"] == "base") & (stock["market"] == "USA") & (stock["bought"] > 0.05)]
+    names = [MINERAL_NAMES.get(m, m) for m in bought.sort_values("spent", ascending=False)["mineral"]]
+    return {"vault_amount": _money(vault["amount"]), "vault_spent": _money(vault["spent"]),
+            "vault_minerals": ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names),
+            "vault_value": f"{vault['value_of_money']:g}"}
+
+
 def heavy_rare_earths(plan, scenarios: pd.DataFrame) -> dict[str, str]:
     """China's rare-earth export stop: what it costs, the Dy+Tb it leaves unmet, and the highest Dy+Tb price it
     brings against the base plan's, with the market and year."""
@@ -155,6 +168,7 @@ def figures(workdir: Path) -> dict[str, str]:
     policy = plan.tables["policy_costs"]
     reserve = policy[policy["rule"] == "all reserve targets"].set_index("mineral")["rule_cost"]
     f["reserve_top"] = reserve.idxmax()
+    f.update(vault_purchases(plan))
     f["reserve_top_cost"] = _money(reserve.max())
     excess = plan.tables["excess"]
     excess = excess[excess["scenario"] == "base"].groupby("mineral")["tonnes_beyond"].sum().sort_values()
@@ -318,7 +332,10 @@ governments, a transfer, not a cost to the world: the economic cost, which also 
 of soft rules and reserve shortfalls, is {economic}. The reserve targets cost {reserve_cost}
 ({reserve_top} alone {reserve_top_cost}); the share rules {share_cost}. Soft rules are missed where
 keeping them would cost more than their penalty: {excess_mineral} goes {excess_tonnes} beyond them, and
-the plan pays {excess_cost} in penalties (sheet `Excess`).
+the plan pays {excess_cost} in penalties (sheet `Excess`). Of Project Vault's {vault_amount} the plan
+spends {vault_spent}, buying {vault_minerals} up front (sheets `Stockpiles` and `Budgets`). Capped at the
+fund's 60-day aim, the stock costs less than the budget, so one more dollar is worth {vault_value}; the rest of
+the US reserve is built through the years.
 
 **Who pays for each rule.** `Policy costs` and `Market bills` price each named rule. The EU's benchmark
 costs the plan {eu_rule_cost} and adds {eu_bill} to what the EU pays for its demand; Korea's target costs
