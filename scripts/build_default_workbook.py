@@ -908,8 +908,8 @@ def rare_earth_projects(d: Data, src: Sources) -> None:
     """The rare-earth rows of projects.csv as NdPr or Dy+Tb projects. A heavy circuit (Dy+Tb, SEGH feed) is Dy+Tb;
     the rest are NdPr: in NdPr oxide as published, magnet oxides taken as NdPr, and TREO (total rare-earth oxide)
     converted at the host's NdPr share of ore (`split_rare_earths`). What a plant also makes of Dy and Tb is not
-    counted: Eneabba publishes no split, and White Mesa's ~306 t a year would need a second project sharing the
-    circuit's capital, which a project row cannot say."""
+    counted here: Eneabba publishes no split; White Mesa's ~306 t a year is a project of its own that requires the
+    NdPr circuit (``heavy_circuit``)."""
     ore: dict[str, float] = {}
     for r in d.re_split:  # a country's first row, as split_rare_earths reads it
         if r["kind"] == "ore_ndpr_share" and r["value"]:
@@ -2139,6 +2139,8 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                          "fixed_cost": rnd(pcapex / pcap * crf),
                          "yield": yield_ if stage == "refining" else None,
                          "first_period": first, "integer": integer, "requires": requires})
+        if m == "ndpr" and (heavy := heavy_coproduct(r)):
+            rows.append(heavy_circuit(d, src, r, name, heavy, first, integer))
         kind = ("SOURCED" if capex_how.startswith("capex_usd") else
                 "ASSUMPTION" if capex_how.startswith("ASSUMPTION") else "DERIVED")
         src.add(kind, "projects",
@@ -2166,6 +2168,24 @@ def projects_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                  "country's supply")
     return table("projects", rows, version_2=True, sort_key=by("project")), {
         r["country"] for r in rows}
+
+
+def heavy_coproduct(r: dict) -> float:
+    """The t/yr of Dy and Tb oxide an NdPr separation project's basis says it also makes ("+ ~66 t Tb and ~240 t
+    Dy"), 0 where it names none."""
+    found = re.findall(r"~?([\d,.]+) t (Dy|Tb)\b", r["basis"])
+    return sum(float(t.replace(",", "")) for t, _element in found)
+
+
+def heavy_circuit(d: Data, src: Sources, r: dict, name: str, tonnes: float, first: int, integer: bool) -> dict:
+    """The Dy+Tb an NdPr project's plant also separates, as a project of its own: built only as far as the NdPr
+    circuit is (``requires``), its capital inside the circuit's (no fixed cost of its own)."""
+    src.add("DERIVED", "projects", f"{name}_heavy: {r['project']}'s Dy and Tb as a project requiring {name}",
+            "dytb", r["country"], rnd(tonnes), "t/yr Dy+Tb oxide", r["source_url"], r["confidence"],
+            f"from its basis ({r['basis']}); no fixed cost: the capital is the NdPr circuit's")
+    return {"project": f"{name}_heavy", "stage": "refining", "mineral": "dytb", "country": r["country"],
+            "capacity": rnd(tonnes), "cost": rnd(unit_cost(d, "dytb", "refining", r["country"])), "fixed_cost": 0,
+            "yield": d.yield_of("dytb"), "first_period": first, "integer": integer, "requires": name}
 
 
 def export_factor(d: Data, m: str, c: str, stage: str, t: int, hit: float = 1.0) -> float:

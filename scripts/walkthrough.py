@@ -154,7 +154,7 @@ def figures(workdir: Path) -> dict[str, str]:
     summary = dict(plan.outcome.summary)
     projects = plan.data.projects
     feeds = sum(1 for name in projects if name.endswith("_feed"))
-    f["projects"] = str(len(projects) - feeds)
+    f["projects"] = str(sum(1 for p in projects.values() if p.requires is None))  # a feed or a co-product: a part
     f["integrated"] = WORDS.get(feeds, str(feeds))
     f["scenario_count"] = WORDS.get(len(plan.data.scenarios), str(len(plan.data.scenarios)))
     f["total"] = _money(summary["total_cost"])

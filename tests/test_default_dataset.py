@@ -182,14 +182,15 @@ def test_solves_to_optimality(dataset_plan):
 
 def test_project_vault_buys_as_the_data_readme_says(dataset_plan):
     # data/README.md, "Notes on the stockpiles": the budget cannot bind (its 60-day caps cost USD 0.74 bn of
-    # 11.67 bn), so it ties no minerals; the base plan buys lithium, cobalt and Dy+Tb up front, USD 0.71 bn.
+    # 11.67 bn), so it ties no minerals (five blocks, as by-products and requirements make them); the base plan
+    # buys lithium, cobalt and Dy+Tb up front, USD 0.71 bn.
     from planner.input.blocks import can_bind, independent_blocks, most_spent
 
     data = dataset_plan.run.data
     vault = next(b for b in data.budgets if b.name == "project_vault")
     assert vault.amount == 11.67e9 and vault.market == "USA"
     assert most_spent(data, vault) == pytest.approx(0.74e9, rel=0.01) and not can_bind(data, vault)
-    assert len(independent_blocks(data)) == dataset_plan.run.report.blocks[0] == 6
+    assert len(independent_blocks(data)) == dataset_plan.run.report.blocks[0] == 5
     book = pd.read_excel(dataset_plan.path, sheet_name=None)
     budget = book["Budgets"].set_index("scenario").loc["base"]
     assert budget["spent"] == pytest.approx(0.71e9, rel=0.01) and budget["value_of_money"] == 0
@@ -325,15 +326,19 @@ def test_ownership_projects_and_bilateral_measures_come_from_the_reference_data(
 
     projects = _rows(v2, "projects")
     periods = {r["period"] for r in _rows(v2, "periods")}
+    heavy = [p for p in projects if p["project"].endswith("_heavy")]
     for p in projects:
         assert p["stage"] in ("supply", "refining") and p["country"] in countries
-        assert p["capacity"] > 0 and p["cost"] > 0 and p["fixed_cost"] > 0
-        assert p["first_period"] in periods
+        assert p["capacity"] > 0 and p["cost"] > 0 and p["first_period"] in periods
+        assert p["fixed_cost"] > 0 or p in heavy  # a co-product circuit's capital is its host circuit's
     # an integrated project's feed is built only as far as its refinery: the hedge cannot back one alone
     names = {p["project"] for p in projects}
     feeds = [p for p in projects if p["project"].endswith("_feed")]
     assert feeds and all(p["requires"] == p["project"].removesuffix("_feed") in names for p in feeds)
-    assert all(p["requires"] is None for p in projects if not p["project"].endswith("_feed"))
+    # White Mesa's Dy and Tb (BFS: ~240 t Dy + ~66 t Tb) come only with its NdPr circuit
+    assert [(p["project"], p["mineral"], p["capacity"], p["fixed_cost"], p["requires"]) for p in heavy] == [
+        ("white_mesa_mill_phase_2_ree_circuit_heavy", "dytb", 306, 0, "white_mesa_mill_phase_2_ree_circuit")]
+    assert all(p["requires"] is None for p in projects if not p["project"].endswith(("_feed", "_heavy")))
     assert "reko_diq_phase_1" in names  # a copper mining candidate: demand above the baseline has somewhere to go
 
     # Chinese control counted as the US law counts it (a 25% stake counts the whole mine)
