@@ -40,7 +40,7 @@ from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_for
-from planner.model.constraints.budget import budget_units
+from planner.model.constraints.budget import budget_units, value_of_money
 from planner.model.stack import stack
 from planner.runinfo import Stages
 from planner.solver import Solution, settings_solver
@@ -65,8 +65,7 @@ def choose_budget(data: PlannerInput, name: str | None) -> str:
 def budget_minerals(data: PlannerInput, name: str) -> tuple[str, ...]:
     """The minerals whose reserves the budget pays for."""
     budget = next(b for b in data.budgets if b.name == name)
-    return tuple(dict.fromkeys(m for (m, d), r in data.reserves.items()
-                               if budget.covers(m, d) and r.purchase_price is not None))
+    return tuple(dict.fromkeys(m for m, _d in data.paid_by(budget)))
 
 
 def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budget: str,
@@ -109,7 +108,7 @@ def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budg
             rows.append({"budget": budget, "amount": amount, "status": solution.status,
                          "expected_cost": float(solution.objective), "expected_economic_cost": economic,
                          "expected_unmet_tonnes": unmet, "spent": spent,
-                         "value_of_money": max(0.0, -float(solution.row_dual[row]) / unit)
+                         "value_of_money": float(value_of_money(solution.row_dual[row], unit))
                          if solution.row_dual is not None else None})
     stages.progress.end()
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -45,7 +45,7 @@ from planner.analysis.sweep.sampling import describe, draw_samples, sample_rows
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario, scenario_names
 from planner.model.build import Model, Numbers, numbers_digest, numbers_for, with_columns_fixed
-from planner.model.constraints.budget import budget_units
+from planner.model.constraints.budget import budget_units, value_of_money
 from planner.model.core import LE
 from planner.model.stack import Stack, decision_columns, stack
 from planner.runinfo import Stages
@@ -225,8 +225,7 @@ def _extensive(model: Model, data: PlannerInput, numbers: list[Numbers], weights
         return Hedge(EXTENSIVE, joint.status, np.zeros(len(build_cols)), np.zeros(0), np.zeros(0)), st
     budget = np.full(len(st.budget_rows), np.nan)
     if joint.row_dual is not None and len(st.budget_rows):
-        budget = np.maximum(0.0, -np.asarray(joint.row_dual, dtype=np.float64)[st.budget_rows]
-                            / budget_units(model, data))
+        budget = value_of_money(np.asarray(joint.row_dual)[st.budget_rows], budget_units(model, data))
     return Hedge(EXTENSIVE, OPTIMAL, _in_build_order(st, joint.x[:len(st.shared)], build_cols),
                  _expected_reduced_costs(st, joint, build_cols), budget), st
 

@@ -31,7 +31,7 @@ from planner.errors import UsageError
 from planner.input.data import PlannerInput
 from planner.input.scenarios import apply_scenario
 from planner.model.build import Model, Numbers, numbers_digest, numbers_for, with_columns_fixed
-from planner.model.constraints.budget import budget_units
+from planner.model.constraints.budget import budget_units, value_of_money
 from planner.model.stack import SHARED_ROWS, decision_columns
 from planner.runinfo import Stages
 from planner.solver import HighsSession, solve_from
@@ -235,7 +235,7 @@ class Decomposition:
                 # one more tonne there would only wait to be salvaged, saving nothing (the extensive form prices it 0).
                 reduced = np.where(self.reached(decisions), 0.0, prices[0])
                 if "budget" in self.families:
-                    budget = np.maximum(0.0, -prices[1][self.families["budget"]] / budget_units(self.model, self.data))
+                    budget = value_of_money(prices[1][self.families["budget"]], budget_units(self.model, self.data))
         return Decided(status, decisions, reduced, budget, found.lower, found.upper, found.iterations,
                        len(self.groups))
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from planner.input.data import PlannerInput
 from planner.model.build import Model, Numbers
-from planner.model.constraints.budget import budget_units
+from planner.model.constraints.budget import budget_units, value_of_money
 from planner.model.constraints.paths import ruled_markets
 from planner.solver import Solution
 
@@ -203,7 +203,7 @@ def budgets_table(scenario, model: Model, data: PlannerInput, numbers: Numbers, 
     rows = []
     for (_sheet_row, name), row, unit in zip(family.keys, family.rows, budget_units(model, data)):
         dual = solution.row_dual[row] if solution.row_dual is not None else np.nan
-        value = max(0.0, -float(dual) / unit) if dual == dual else np.nan
+        value = float(value_of_money(dual, unit)) if dual == dual else np.nan
         rows.append((scenario, name, numbers.row_rhs[row] * unit, activity[row] * unit,
                      value if abs(value) > 1e-12 else 0.0))
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)

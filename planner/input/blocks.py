@@ -19,8 +19,7 @@ from planner.input.data import Budget, PlannerInput
 def most_spent(data: PlannerInput, budget: Budget) -> float:
     """The most the budget's reserves could ever cost: sum of purchase_price x (max_stock - initial_stock) over
     the reserve rows it pays for (inf where one has no max_stock)."""
-    return math.fsum(r.purchase_price * max(0.0, r.max_stock - r.initial_stock)
-                     for (m, d), r in data.reserves.items() if budget.covers(m, d) and r.purchase_price is not None)
+    return math.fsum(r.purchase_price * max(0.0, r.max_stock - r.initial_stock) for r in data.paid_by(budget).values())
 
 
 def can_bind(data: PlannerInput, budget: Budget) -> bool:
@@ -33,9 +32,7 @@ def can_bind(data: PlannerInput, budget: Budget) -> bool:
 def _budgets(data: PlannerInput, every: bool = False) -> list[tuple[str, ...]]:
     """A budget's money is shared by every mineral whose reserves it pays for: one program. Not a budget that
     cannot bind (``can_bind``) unless ``every`` (a budget frontier moves the amount)."""
-    return [tuple(dict.fromkeys(m for (m, d), r in data.reserves.items()
-                                if b.covers(m, d) and r.purchase_price is not None))
-            for b in data.budgets if every or can_bind(data, b)]
+    return [tuple(dict.fromkeys(m for m, _d in data.paid_by(b))) for b in data.budgets if every or can_bind(data, b)]
 
 
 def _requirements(data: PlannerInput) -> list[tuple[str, ...]]:

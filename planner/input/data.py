@@ -282,6 +282,10 @@ class PlannerInput:
         shares[country] = shares.get(country, 0.0) + max(0.0, 1.0 - sum(shares.values()))
         return shares
 
+    def paid_by(self, budget: Budget) -> dict[tuple[str, str], Reserve]:
+        """The reserves (mineral, market) a budget pays for: those it covers that may buy stock up front."""
+        return {k: r for k, r in self.reserves.items() if budget.covers(*k) and r.purchase_price is not None}
+
     def target(self, mineral: str, market: str, period: str) -> float:
         """Reserve target: max(min_stock, min_days x demand / (365 x years))."""
         target = self.targets.get((mineral, market, period), NO_TARGET)

@@ -13,9 +13,7 @@ def budget_unit(data, budget) -> float:
     In that unit the row's coefficients are at most 1 and its right-hand side is tonnes of the dearest stock: a
     budget of 1.2e10 USD written in dollars spans ten orders of magnitude beside the model's tonnes, more than
     HiGHS scales well (``planner.model.numerics``)."""
-    prices = [r.purchase_price for (m, d), r in data.reserves.items()
-              if budget.covers(m, d) and r.purchase_price]
-    return max(prices, default=1.0)
+    return max((r.purchase_price for r in data.paid_by(budget).values() if r.purchase_price > 0), default=1.0)
 
 
 def _budget(data, key: BudgetKey):
@@ -34,6 +32,12 @@ def budget_units(model, data) -> np.ndarray:
     family = model.rows.get("budget")
     keys = family.keys if family is not None else []
     return np.array([budget_unit(data, _budget(data, key)) for key in keys], dtype=np.float64)
+
+
+def value_of_money(duals, units):
+    """What one more unit of money would save, from budget rows' duals (a <= row of a minimisation has a dual
+    <= 0) in their units (``budget_units``): max(0, -dual / unit)."""
+    return np.maximum(0.0, -np.asarray(duals, dtype=np.float64) / units)
 
 
 def add_budget(model, data, v) -> None:
