@@ -1137,10 +1137,8 @@ def gallium_refining(d: Data, src: Sources) -> None:
     capacity[c] = share[c] x C, C = 340 t/yr. Japan refines its own new scrap, R = consumption - imports - primary
     (JOGMEC 2021, 67 t), plus its primary output; Russia its primary output; China the rest, C - sum of those.
 
-    The scrap itself is not supply: Japan's refiners draw primary gallium in the plan. As feed it would leave
-    more of China's low-purity surplus (900 t mined, 340 t refinable) idle, and the supply stage would no longer
-    reproduce 2025's observed output. The world refined volume observed (`world_ref`) is USGS's high-purity
-    output."""
+    The scrap is Japan's refiners' feed, as an origin of its own (`scrap_supply`): they draw primary gallium for
+    the rest. The world refined volume observed (`world_ref`) is USGS's high-purity output."""
     cap = gallium_row(d, "WLD", "high-purity refined gallium production capacity")
     out = next(r for r in d.consumption if r["mineral"] == "gallium" and r["market"] == "WLD")
     scrap = gallium_row(d, "JPN", "secondary (recycled")
@@ -1158,14 +1156,47 @@ def gallium_refining(d: Data, src: Sources) -> None:
     src.add("DERIVED", "refining", "gallium: Japan's high-purity refining = its refining of domestic scrap "
             "(JOGMEC 2021: 167 t consumed - 97 t imported - 3 t primary) + its primary output", "gallium", "JPN",
             rnd(tonnes["JPN"]), "t/yr", scrap["source_url"], scrap["confidence"],
-            "a lower bound: Japan also refines imported low-purity gallium (no figure); in the plan its refiners "
-            "draw primary gallium, the scrap feed is not modelled")
+            "a lower bound: Japan also refines imported low-purity gallium (no figure); the scrap is the feed of "
+            "origin JPN_SCRAP, primary gallium the rest")
     src.add("ASSUMPTION", "refining", "gallium: Russia refines its own primary output to high purity; China the "
             "rest of world capacity; Canada, Slovakia, the US, Germany and the UK have no tonnage "
             "(secondary_supply.csv rows left blank)", "gallium", "CHN", rnd(tonnes["CHN"]), "t/yr",
             note="USGS names Canada, China, Japan, Slovakia and the US as the principal high-purity refiners")
     src.add("SOURCED", "production", "observed world refining volume = high-purity output", "gallium", "WLD",
             d.world_ref["gallium"], "t", out["source_url"], out["confidence"], f"{out['year']}, USGS")
+
+
+SCRAP_ORIGINS = {"gallium": ("JPN", "JPN_SCRAP")}  # mineral -> (refiner, origin of the scrap it refines)
+
+
+def scrap_supply(d: Data, src: Sources) -> list[dict]:
+    """Japan's new gallium scrap as supply of an origin of its own, refined only in Japan:
+    capacity[t] = R x g(t) / yield, R = the scrap part of Japan's refining (`gallium_refining`, 67 t), at the cost
+    of the cheapest mined gallium.
+
+    Its own origin, not Japan's supply row, because it is not mined: the calibration compares mine output, and
+    a rule on where minerals are mined reads scrap as supply from outside every mining country. Priced as the
+    low-purity gallium it stands in for: scrap is feed a refiner could sell or buy. Cheaper, it would lower the
+    replacement cost a reserve's salvage is set at; dearer, the refiner would buy Chinese feed instead."""
+    m = "gallium"
+    refiner, origin = SCRAP_ORIGINS[m]
+    scrap = gallium_row(d, refiner, "secondary (recycled")
+    cost = rnd(min(unit_cost(d, m, "supply", c) for c in d.prod[m]))
+    rows = [{"mineral": m, "country": origin, "period": t,
+             "capacity": rnd(d.ga_scrap_jpn * d.gfac(m, t) / d.yield_of(m)), "cost": cost} for t in PERIODS]
+    src.add("DERIVED", "supply", "gallium: Japan's new scrap, refined in Japan, as supply of its own origin "
+            f"{origin} (refined output / yield, grown from {BASE_YEAR})", m, origin,
+            rows[0]["capacity"], "t/yr", scrap["source_url"], scrap["confidence"],
+            "JOGMEC 2021: 167 t consumed - 97 t imported - 3 t primary; routes to refiners abroad closed")
+    src.add("ASSUMPTION", "supply", "gallium: Japan's scrap costs what the cheapest mined (low-purity) gallium "
+            "costs", m, origin, cost, "USD/t", note="scrap is feed a refiner could sell or buy instead")
+    return rows
+
+
+def scrap_routes(d: Data, refiners: dict[str, set[str]]) -> list[dict]:
+    """Scrap is refined where it arises: its origin's route to every other refiner of the mineral is closed."""
+    return [{"stage": "supply", "from": origin, "to": r, "mineral": m, "allowed": False}
+            for m, (home_refiner, origin) in SCRAP_ORIGINS.items() for r in sorted(refiners[m] - {home_refiner})]
 
 
 def primary_copper_share(d: Data) -> float:
@@ -1390,6 +1421,9 @@ def countries_sheet(d: Data, src: Sources, extra: set[str] = frozenset()) -> lis
     codes = sorted(codes | set(added))
     rows = [{"country": c, "name": d.names.get(c) or OWNER_NAMES.get(c, c),
              "groups": ", ".join(sorted(d.groups.get(c, set())))} for c in codes]
+    for m, (refiner, origin) in SCRAP_ORIGINS.items():
+        rows.append({"country": origin, "name": f"{d.names.get(refiner, refiner)}: recycled {m} scrap",
+                     "groups": ", ".join(sorted(d.groups.get(refiner, set())))})
     return table("countries", rows, sort_key=as_text)
 
 
@@ -1419,6 +1453,7 @@ def supply_sheet(d: Data, src: Sources) -> list[list]:
             for t in PERIODS:
                 rows.append({"mineral": m, "country": c, "period": t,
                              "capacity": d.supply_cap[m, c, t], "cost": rnd(cost)})
+    rows += scrap_supply(d, src)
     a = d.assumptions
     src.add("ASSUMPTION", "supply", f"cost = {a.supply_cost_to_raw_price:g} x raw_price x scale "
             "multiplier", value=a.supply_cost_to_raw_price,
@@ -1585,6 +1620,7 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
     src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
             "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
             note="Namibia mines none of these minerals in the data (small volumes)")
+    rows += scrap_routes(d, refiners_of)
     rows += ore_freight(d, src, rows, {m: set(d.prod[m]) | mines.get(m, set()) for m in MINERALS}, refiners_of)
     return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
 
@@ -2551,8 +2587,9 @@ def calibration(workbook: Path, plan: Path, period=None):
     flows = pd.read_excel(plan, sheet_name="Flows")
     deliv = pd.read_excel(plan, sheet_name="Deliveries")
     period = str(period or PERIODS[0])
+    mined = ~flows["origin"].isin([origin for _, origin in SCRAP_ORIGINS.values()])
     planned = {
-        "supply": flows[(flows["scenario"] == "base") & (flows["period"].astype(str) == period)]
+        "supply": flows[(flows["scenario"] == "base") & (flows["period"].astype(str) == period) & mined]
         .groupby(["mineral", "origin"])["tonnes"].sum(),
         "refining": deliv[(deliv["scenario"] == "base") & (deliv["period"].astype(str) == period)]
         .groupby(["mineral", "refiner"])["tonnes"].sum(),

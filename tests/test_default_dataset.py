@@ -204,6 +204,41 @@ def test_project_vault_buys_as_the_data_readme_says(dataset_plan):
             assert bought[m[0]] <= r.max_stock + 1e-6
 
 
+def test_japans_gallium_scrap_feeds_japans_refiners_and_only_them(dataset_plan):
+    """data/README.md, "gallium scrap": Japan's ~67 t of refined scrap is the supply of origin JPN_SCRAP, 67 / 0.95
+    t of feed grown at 3% a year, closed to every refiner abroad. Japan's refiners run on it in the base plan and
+    keep running on it when China stops exporting gallium to Japan (both stages), so that ban leaves Japan's
+    refining at least the scrap's output."""
+    book = pd.read_excel(dataset_plan.path, sheet_name=None)
+    inputs = pd.read_excel(WORKBOOK, sheet_name=None)
+    supply = inputs["supply"]
+    scrap = supply[supply["country"] == "JPN_SCRAP"].set_index("period")["capacity"]
+    assert list(supply[supply["country"] == "JPN_SCRAP"]["mineral"].unique()) == ["gallium"]
+    assert scrap.loc[2026] == pytest.approx(67 * 1.03 ** (2026 - 2025) / 0.95, abs=0.1)
+    routes = inputs["routes"]
+    out = routes[routes["from"] == "JPN_SCRAP"]
+    refiners = set(inputs["refining"].query("mineral == 'gallium'")["country"]) | set(
+        inputs["projects"].query("mineral == 'gallium' and stage == 'refining'")["country"])
+    assert set(out["to"]) == refiners - {"JPN"} and not out["allowed"].any()
+    flows = book["Flows"]
+    fed = flows[(flows["origin"] == "JPN_SCRAP") & (flows["tonnes"] > 1e-9)]
+    assert set(fed["refiner"]) == {"JPN"}
+    base = fed[fed["scenario"] == "base"].set_index("period")["tonnes"]
+    bought = flows[(flows["scenario"] == "base") & (flows["mineral"] == "gallium") & (flows["refiner"] == "JPN")
+                   & (flows["origin"] != "JPN_SCRAP")].groupby("period")["tonnes"].sum()
+    assert bought.sum() > 0  # Japan's refiners run beyond their scrap in some year
+    for t, cap in scrap.items():  # their cheapest feed (no freight): used in full before any other
+        assert base.loc[t] == pytest.approx(cap, rel=1e-6) or bought.get(t, 0.0) < 1e-6, t
+        assert base.loc[t] > 0.9 * cap, t
+    deliveries = book["Deliveries"]
+    ban = deliveries[(deliveries["scenario"] == "china_japan_dual_use_ban") & (deliveries["mineral"] == "gallium")]
+    japan = ban[ban["refiner"] == "JPN"].groupby("period")["tonnes"].sum()
+    from_china = flows[(flows["scenario"] == "china_japan_dual_use_ban") & (flows["origin"] == "CHN")
+                       & (flows["refiner"] == "JPN") & (flows["mineral"] == "gallium")]["tonnes"].sum()
+    assert from_china == pytest.approx(0.0, abs=1e-6)
+    assert (japan >= 60).all(), japan  # 67 t of scrap a year, less what the ban's prices leave unbought
+
+
 def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     """Calibration: the plan without share rules against 2025's observed output, pair by pair. Where no measure in
     force reshapes a (mineral, stage), the top producer is the observed one and the largest producers' shares are
