@@ -629,6 +629,8 @@ class Data:
         self.projects = read_csv(ref, "projects.csv")
         self.re_split = read_csv(ref, "rare_earth_split.csv")
         self.projects_2026 = read_csv(ref, "projects_2026.csv")
+        self.centroids = {r["iso3"]: (num(r["latitude"]), num(r["longitude"])) for r in
+                          read_csv(ref, "country_centroids.csv")}
         self.names: dict[str, str] = {}
         self.groups: dict[str, set[str]] = defaultdict(set)
         self.growth: dict[str, tuple[float, str]] = {}
@@ -1517,6 +1519,36 @@ def home(refiner: str, market: str) -> bool:
     return refiner == TERRITORY.get(market, market) or (market == "EU" and refiner in EU_MEMBERS)
 
 
+CENTROIDS_SOURCE = "country_centroids.csv (Google DSPL canonical countries.csv)"
+FREIGHT_REFERENCE_KM = 10_000  # `freight_usd_per_t` is the freight of a delivery this far
+EARTH_RADIUS_KM = 6371.0
+# Where a market that is not one country takes delivery: the EU at Germany, its largest consumer. ROW has no place.
+MARKET_PLACE = {"EU": "DEU", US_DEFENCE: "USA"}
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The haversine distance between two (latitude, longitude) points in degrees."""
+    (la1, lo1), (la2, lo2) = (tuple(math.radians(x) for x in p) for p in (a, b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def delivery_freight(d: Data, refiner: str, market: str) -> float:
+    """Freight per t of a delivery abroad: F x km / 10,000 km, the great-circle distance between the two countries'
+    centroids (country_centroids.csv); F (`freight_usd_per_t`) alone where either end is ROW, which has no place.
+
+    The distance decides which refiner serves which market where costs would otherwise tie: at a flat freight
+    every foreign refiner was as near as any other, and the solver's pick sent US lithium from China."""
+    f = d.assumptions.freight_usd_per_t
+    places = (refiner, MARKET_PLACE.get(market, market))
+    if "ROW" in places:
+        return f
+    missing = [c for c in places if c not in d.centroids]
+    if missing:
+        raise KeyError(f"country_centroids.csv has no row for {', '.join(missing)}")
+    return rnd(f * great_circle_km(*(d.centroids[c] for c in places)) / FREIGHT_REFERENCE_KM)
+
+
 def project_hosts(projects: list[list] | None, at: str) -> dict[str, set[str]]:
     """mineral -> the countries that host a candidate project of it at stage ``at`` (sheet projects, header
     first)."""
@@ -1535,7 +1567,7 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
     """Delivery freight from every refiner and ore freight to every refiner abroad, candidate projects' hosts
     included (a pair not listed is open at zero cost: a host with no row would ship abroad for free), then the
     measures on routes."""
-    freight = d.assumptions.freight_usd_per_t
+    f = d.assumptions.freight_usd_per_t
     hosts, mines = project_hosts(projects, "refining"), project_hosts(projects, "supply")
     refiners_of = {m: set(d.refiners.get(m, ())) | hosts.get(m, set()) for m in MINERALS}
     rows = []
@@ -1543,23 +1575,31 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
         for mk in MARKETS:
             if not home(r, mk):
                 rows.append({"stage": "delivery", "from": r, "to": mk,
-                             "cost": freight})
+                             "cost": delivery_freight(d, r, mk)})
     for m in US_DEFENCE_MINERALS:  # US defence buys only these: a row per refiner of them
-        rows += [{"stage": "delivery", "from": r, "to": US_DEFENCE, "mineral": m, "cost": freight}
+        rows += [{"stage": "delivery", "from": r, "to": US_DEFENCE, "mineral": m,
+                  "cost": delivery_freight(d, r, US_DEFENCE)}
                  for r in sorted(refiners_of[m]) if not home(r, US_DEFENCE)]
-    src.add("ASSUMPTION", "routes", f"cross-border delivery cost {freight:g} USD/t (freight and "
-            "handling), home deliveries 0", value=freight, unit="USD/t",
-            note="markets buy from their own refiners first at equal cost; no freight data; "
-                 "small next to mineral values")
+    src.add("ASSUMPTION", "routes", f"cross-border delivery cost {f:g} USD/t per {FREIGHT_REFERENCE_KM:,} km "
+            "(freight and handling) over the great-circle distance between the countries' centroids; "
+            f"{f:g} USD/t from or to ROW; home deliveries 0", value=f, unit="USD/t",
+            note="markets buy from their own refiners first, then the nearest; no freight data; small next to "
+                 "mineral values")
+    src.add("SOURCED", "routes", "country centroids (latitude, longitude) for delivery distances",
+            value=len(d.centroids), unit="countries", source=CENTROIDS_SOURCE, confidence="high",
+            note="a centroid is not a port: distances are a proxy for sea routes")
+    src.add("ASSUMPTION", "routes", "the EU market takes delivery at Germany's centroid, US defence at the "
+            "USA's; ROW, which has no place, pays the reference freight", "EU", "DEU",
+            note="Germany is the EU's largest consumer; Rotterdam and Antwerp are about 400 km from its centroid")
 
     s301_gr = d.measure("USA", "graphite", "Section 301")
     aam = d.bilateral_measure("USA", "graphite", "tariff", target="CHN")
     s301_re = d.measure("USA", REO, "Section 301")
     s301_var = d.measure("USA", "various (cobalt", "Section 301")
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "graphite",
-                 "cost": freight, "tariff_rate": num(s301_gr["rate_pct"]) / 100})
+                 "cost": delivery_freight(d, "CHN", "USA"), "tariff_rate": num(s301_gr["rate_pct"]) / 100})
     rows.append({"stage": "delivery", "from": "CHN", "to": "USA", "mineral": "cobalt",
-                 "cost": freight, "tariff_rate": num(s301_var["rate_pct"]) / 100})
+                 "cost": delivery_freight(d, "CHN", "USA"), "tariff_rate": num(s301_var["rate_pct"]) / 100})
     src.add("SOURCED", "routes", "US Section 301 tariff on Chinese natural graphite (from "
             "2026-01-01)", "graphite", "CHN", num(s301_gr["rate_pct"]), "%",
             s301_gr["source_url"], "medium")
@@ -1587,7 +1627,7 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
     rus = d.bilateral_measure("USA", "copper", "import_ban", target="RUS")
     for m in ("copper", "nickel"):
         rows.append({"stage": "delivery", "from": "RUS", "to": "USA", "mineral": m,
-                     "cost": freight, "allowed": False})
+                     "cost": delivery_freight(d, "RUS", "USA"), "allowed": False})
     src.add("SOURCED", "routes", "US import ban on Russian copper and nickel (OFAC, EO 14068, "
             "from 2024-04-13): RUS -> USA closed", "copper, nickel", "RUS",
             source=rus["source_url"], confidence=rus["confidence"])
@@ -2633,33 +2673,43 @@ def calibration_markdown(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def us_imports(deliveries, ref: Path = DEFAULT_REFERENCE, period=None) -> list[dict]:
+def us_imports(deliveries, ref: Path = DEFAULT_REFERENCE, period=None, workbook: Path = DEFAULT_OUTPUT) -> list[dict]:
     """Where the plan's US supply of each mineral is refined (its ``deliveries`` table), against where the US
     imported it from (USGS import sources, us_import_reliance.csv): one row per mineral with both, top sources
-    first. A check that can fail, and does: see data/README.md."""
+    first. Two measures: the plan's share from the USGS's top source, and from any source it names, a source that
+    refines none of the mineral in ``workbook`` standing as ROW, which holds it. See data/README.md."""
+    import pandas as pd
+
     period = str(period or PERIODS[0])
     base = deliveries[(deliveries["scenario"] == "base") & (deliveries["market"] == "USA")
                       & (deliveries["period"].astype(str) == period)]
+    refining = pd.read_excel(workbook, sheet_name="refining")
     rows = []
     for m in MINERALS:
         usgs = [(r["iso3"], num(r["share_of_us_imports_pct"]) / 100) for r in read_csv(ref, "us_import_reliance.csv")
                 if r["mineral"] == m]
         if not usgs:
             continue
+        refiners = set(refining.loc[refining["mineral"] == m, "country"])
+        named = {c if c in refiners else "ROW" for c, _ in usgs} & refiners
         planned = base[base["mineral"] == m].groupby("refiner")["tonnes"].sum()
         planned = (planned / planned.sum()).sort_values(ascending=False)
         rows.append({"mineral": m, "usgs": usgs, "plan": [(c, float(v)) for c, v in planned.items()],
-                     "usgs_top_in_plan": float(planned.get(usgs[0][0], 0.0))})
+                     "usgs_top_in_plan": float(planned.get(usgs[0][0], 0.0)),
+                     "usgs_named": sorted(named),
+                     "usgs_named_in_plan": float(sum(planned.get(c, 0.0) for c in named))})
     return rows
 
 
 def us_imports_markdown(rows) -> str:
-    lines = ["| mineral | US imports (USGS) | plan's US supply, by refiner | plan's share from USGS's top source |",
-             "|---|---|---|---:|"]
+    lines = ["| mineral | US imports (USGS) | plan's US supply, by refiner | plan's share from USGS's top source | "
+             "from any source USGS names (refiners in the data) |",
+             "|---|---|---|---:|---:|"]
     for r in rows:
         usgs = "; ".join(f"{c} {v:.0%}" for c, v in r["usgs"])
         plan = "; ".join(f"{c} {v:.0%}" for c, v in r["plan"][:4])
-        lines.append(f"| {r['mineral']} | {usgs} | {plan} | {r['usgs_top_in_plan']:.0%} |")
+        lines.append(f"| {r['mineral']} | {usgs} | {plan} | {r['usgs_top_in_plan']:.0%} | "
+                     f"{r['usgs_named_in_plan']:.0%} ({', '.join(r['usgs_named']) or 'none'}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -2700,7 +2750,7 @@ def main(argv: list[str] | None = None) -> int:
                 import pandas as pd
 
                 deliveries = pd.read_excel(with_rules, sheet_name="Deliveries")
-                print(us_imports_markdown(us_imports(deliveries, args.reference)), end="")
+                print(us_imports_markdown(us_imports(deliveries, args.reference, workbook=args.output)), end="")
     return 0
 
 

@@ -239,6 +239,47 @@ def test_japans_gallium_scrap_feeds_japans_refiners_and_only_them(dataset_plan):
     assert (japan >= 60).all(), japan  # 67 t of scrap a year, less what the ban's prices leave unbought
 
 
+def test_delivery_freight_is_the_distance_between_centroids_as_the_data_readme_says():
+    """data/README.md, "freight_usd_per_t": a delivery abroad costs 100 USD/t per 10,000 km of great-circle distance
+    between the countries' centroids (the EU at Germany's, US defence at the USA's), 100 USD/t from or to ROW, and is
+    not listed (free) at home. Recomputed here from country_centroids.csv with the spherical law of cosines, not
+    the builder's haversine."""
+    import math
+
+    with open(REFERENCE / "country_centroids.csv", newline="", encoding="utf-8") as fh:
+        where = {r["iso3"]: (math.radians(float(r["latitude"])), math.radians(float(r["longitude"])))
+                 for r in csv.DictReader(fh)}
+    where["EU"], where["USA_DEF"] = where["DEU"], where["USA"]
+
+    def km(a, b):
+        (la1, lo1), (la2, lo2) = where[a], where[b]
+        c = math.sin(la1) * math.sin(la2) + math.cos(la1) * math.cos(la2) * math.cos(lo1 - lo2)
+        return 6371.0 * math.acos(max(-1.0, min(1.0, c)))
+
+    routes = pd.read_excel(WORKBOOK, sheet_name="routes")
+    deliveries = routes[routes["stage"] == "delivery"]
+    assert len(deliveries) > 150
+    for r in deliveries.itertuples():
+        expected = 100.0 if "ROW" in (r[2], r.to) else 100.0 * km(r[2], r.to) / 10_000
+        assert r.cost == pytest.approx(expected, rel=5e-3, abs=0.06), (r[2], r.to, r.mineral)
+    to_usa = deliveries[(deliveries["to"] == "USA") & deliveries["mineral"].isna()].set_index("from")["cost"]
+    assert (to_usa["CHL"], to_usa["CHN"], to_usa["IDN"]) == (84.7, 116, 150)  # the figures data/README.md quotes
+    assert deliveries["cost"].max() == 196 and deliveries.loc[deliveries["cost"].idxmax(), ["from", "to"]].tolist() \
+        == ["CHL", "CHN"]
+
+
+def test_us_imports_check_passes_and_fails_where_the_data_readme_says(dataset_plan):
+    """data/README.md, "A check that fails": lithium passes both measures (the plan's US lithium from Chile, the
+    USGS's top source), cobalt and graphite the second (from sources the USGS names), nickel neither."""
+    script = _build_script()
+    rows = {r["mineral"]: r for r in script.us_imports(pd.read_excel(dataset_plan.path, sheet_name="Deliveries"))}
+    assert set(rows) == {"lithium", "cobalt", "nickel", "graphite"}
+    assert rows["lithium"]["usgs_top_in_plan"] > 0.99
+    for m in ("cobalt", "graphite"):
+        assert rows[m]["usgs_top_in_plan"] < 0.5 < rows[m]["usgs_named_in_plan"], rows[m]
+    assert rows["nickel"]["usgs_named_in_plan"] < 0.01 and rows["nickel"]["plan"][0][0] == "IDN"
+
+
 def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     """Calibration: the plan without share rules against 2025's observed output, pair by pair. Where no measure in
     force reshapes a (mineral, stage), the top producer is the observed one and the largest producers' shares are
@@ -428,9 +469,8 @@ def _table(sheet: list[list]) -> list[dict]:
 
 
 def test_an_assumption_changed_in_a_copy_of_the_csv_changes_the_workbook(tmp_path):
-    """Freight 100 -> 250 USD/t and the DRC quota's lifting's probability 0.15 -> 0.20: the
-    routes' costs and that scenario's rows change, the sources sheet says so, nothing else
-    moves."""
+    """Freight 100 -> 250 USD/t per 10,000 km and the DRC quota's lifting's probability 0.15 -> 0.20: every
+    delivery's cost and that scenario's rows change, the sources sheet says so, nothing else moves."""
     script = _build_script()
     changed, _ = _assumptions_copy(tmp_path, {("freight_usd_per_t", ""): "250",
                                               ("scenario_probability", "drc_cobalt_quota_lifted"): "0.20"})
@@ -442,9 +482,13 @@ def test_an_assumption_changed_in_a_copy_of_the_csv_changes_the_workbook(tmp_pat
 
     routes_before, routes_after = _table(before["routes"]), _table(after["routes"])
     assert len(routes_after) == len(routes_before)
-    assert sum(r["cost"] == 100 and r["stage"] == "delivery" for r in routes_before) > 100  # every lane abroad
-    for b, a in zip(routes_before, routes_after):  # the ore's freight is an assumption of its own
-        assert a == {**b, "cost": 250 if b["cost"] == 100 and b["stage"] == "delivery" else b["cost"]}
+    assert sum(r["stage"] == "delivery" for r in routes_before) > 150  # every lane abroad
+    for b, a in zip(routes_before, routes_after):  # every delivery's freight scales; the ore's is its own
+        if b["stage"] == "delivery":
+            assert {**a, "cost": None} == {**b, "cost": None}
+            assert a["cost"] == pytest.approx(2.5 * b["cost"], rel=6e-3, abs=0.2)  # both rounded (`rnd`)
+        else:
+            assert a == b
     assert sum(r["cost"] == 100 and r["stage"] == "supply" for r in routes_after) > 600
 
     scen_before, scen_after = _table(before["scenarios"]), _table(after["scenarios"])
@@ -458,7 +502,7 @@ def test_an_assumption_changed_in_a_copy_of_the_csv_changes_the_workbook(tmp_pat
     row = next(r for r in sources if r["item"] == "freight_usd_per_t")
     assert (row["kind"], row["sheet"], row["value"], row["unit"]) == ("ASSUMPTION", "routes", 250, "USD/t")
     assert row["source"].startswith("data/assumptions.csv")
-    assert any(r["item"].startswith("cross-border delivery cost 250 USD/t") for r in sources)
+    assert any(r["item"].startswith("cross-border delivery cost 250 USD/t per 10,000 km") for r in sources)
     total = next(r for r in sources if r["item"].startswith("probability of each scenario"))
     assert total["value"] == 0.77  # the shipped ten sum to 0.72; this one gains 0.05
     assert "base takes 0.23" in total["note"]
