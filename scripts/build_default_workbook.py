@@ -666,6 +666,9 @@ class Data:
         # gallium: world high-purity refining capacity and Japan's refined scrap (t/yr), set by gallium_refining
         self.ga_capacity = 0.0
         self.ga_scrap_jpn = 0.0
+        # plants[m][country] = (capacity in t a year, their projects_2026.csv rows): refining that began after the
+        # data year, so has no share in it (`plants`)
+        self.plants: dict[str, dict[str, tuple[float, list[dict]]]] = defaultdict(dict)
 
     def yield_of(self, m: str) -> float:
         """t refined per t mined: graphite's is spheronising's (secondary_supply.csv), the rest `refining_yield`."""
@@ -694,7 +697,8 @@ class Data:
         where a projection leaves it a residual (`share_at`)."""
         out = {}
         for m in MINERALS:
-            codes = {c for c, s in self.shares[m].items() if s > 0} | set(REFINING_SHARE_2030.get(m) or {})
+            codes = {c for c, s in self.shares[m].items() if s > 0} | set(REFINING_SHARE_2030.get(m) or {}) | set(
+                self.plants.get(m, ()))
             if m in REFINING_SHARE_2030 and self.share_at(m, "ROW", PERIODS[-1]) > 0:
                 codes.add("ROW")
             out[m] = codes
@@ -1333,6 +1337,32 @@ def capacities(d: Data, src: Sources) -> None:
                  "country can sell in a year, not nameplate")
 
 
+LI_IN_SULPHATE = 2 * 6.941 / (2 * 6.941 + 32.06 + 4 * 15.999)  # t Li per t Li2SO4, by its formula
+
+
+def plants(d: Data, src: Sources) -> None:
+    """Refining plants that started after the data year (projects_2026.csv, stage refining, first year within the
+    periods), at their nameplate from their first year, held flat: Zimbabwe's lithium sulphate (Arcadia), the only
+    place its lithium can go under the concentrate ban. capacity[t] = L x S, S = t of lithium sulphate a year,
+    L = Li's share of Li2SO4 (0.126)."""
+    for r in d.projects_2026:
+        if r["mineral"] != "lithium" or r["stage"] != "refining" or "sulphate" not in r["unit"]:
+            continue
+        c, first = r["country"], int(r["first_year"])
+        tonnes = num(r["capacity"]) * LI_IN_SULPHATE
+        rows = [*d.plants["lithium"].get(c, (0.0, []))[1], r]
+        d.plants["lithium"][c] = (d.plants["lithium"].get(c, (0.0, []))[0] + tonnes, rows)
+        for t in PERIODS:
+            if t >= first:
+                d.refine_cap["lithium", c, t] = d.refine_cap.get(("lithium", c, t), 0.0) + rnd(tonnes)
+        src.add("SOURCED", "refining", f"lithium: {r['project']}, {rnd(num(r['capacity']))} t of lithium sulphate a "
+                f"year from {first} (Li content x {LI_IN_SULPHATE:.3f}), held flat", "lithium", c, rnd(tonnes),
+                "t Li/yr", r["source_url"], r["confidence"], r["notes"][:200])
+    src.add("ASSUMPTION", "refining", "lithium sulphate counts as refined lithium: its conversion to carbonate or "
+            "hydroxide, abroad, is not modelled", "lithium", "ZWE",
+            note="sulphate is exportable under Zimbabwe's concentrate ban; the plant's first year at its nameplate")
+
+
 def midpoint(text: str) -> float:
     """'260000000-270000000' -> 265000000.0; a single number as itself."""
     low, _, high = text.partition("-")
@@ -1399,6 +1429,7 @@ def prepare(ref: Path, assumptions: Assumptions, src: Sources) -> Data:
     world_balance(d, src)
     market_shares(d, src)
     capacities(d, src)
+    plants(d, src)
     measures_in_force(d, src)
     d.piles = stockpiles(d)  # read once: reserve_target asks for them per mineral, market and period
     return d
@@ -2013,6 +2044,7 @@ def ownership_sheet(d: Data, src: Sources) -> tuple[list[list], set[str]]:
                 chosen["source_url"], chosen["confidence"],
                 (why + "; " if why else "") + chosen["notes"][:200])
     rows += controlled_lithium_mines(d, src)
+    rows += plant_owners(d, src)
     owners.update(r["owner"] for r in rows)
     src.add("ASSUMPTION", "ownership", "owners' shares as published, bounds taken at face value; "
             "the rest of each country's capacity is its own", note="ownership.csv: control and "
@@ -2066,6 +2098,22 @@ def controlled_lithium_mines(d: Data, src: Sources) -> list[dict]:
                 "projects_2026.csv", "medium",
                 "by capacity of concentrate; a lower bound" + (f": Chinese-owned with no share given: {unknown}"
                                                                if unknown else ""))
+    return rows
+
+
+def plant_owners(d: Data, src: Sources) -> list[dict]:
+    """Chinese control of the refining plants `plants` adds: the Chinese-controlled share of their capacity in each
+    country, where a Chinese owner holds 25% or more."""
+    rows = []
+    for m, by_country in sorted(d.plants.items()):
+        for c, (total, listed) in sorted(by_country.items()):
+            controlled = sum(num(r["capacity"]) * LI_IN_SULPHATE for r in listed if chinese_control(r["owner_share"]))
+            if controlled:
+                rows.append({"stage": "refining", "country": c, "owner": "CHN", "share": round(controlled / total, 3),
+                             "mineral": m})
+                src.add("SOURCED", "ownership", f"CHN-controlled share of {c}'s {m} refining: "
+                        + ", ".join(r["project"].split(" (")[0] for r in listed), m, c, round(controlled / total, 3),
+                        "share", "projects_2026.csv", listed[0]["confidence"], listed[0]["owner_share"])
     return rows
 
 

@@ -249,6 +249,8 @@ def figures(workdir: Path) -> dict[str, str]:
     f["drc_observed"] = f"{measured['cobalt', 'supply']['measured_observed']:.0%}"
     f["drc_plan"] = f"{measured['cobalt', 'supply']['measured_plan']:.0%}"
     f["cobalt_refining_china"] = f"{measured['cobalt', 'refining']['measured_plan']:.0%}"
+    f["zwe_plan"] = f"{measured['lithium', 'supply']['measured_plan']:.1%}"
+    f["zwe_observed"] = f"{measured['lithium', 'supply']['measured_observed']:.1%}"
     f["idn_observed"] = f"{measured['nickel', 'supply']['measured_observed']:.0%}"
     f["idn_plan"] = f"{measured['nickel', 'supply']['measured_plan']:.0%}"
 
@@ -259,9 +261,11 @@ def figures(workdir: Path) -> dict[str, str]:
     inv = hedge.tables["investments"]
     hedged = inv[(inv["scenario"] == "hedge") & (inv["fraction_built"] >= 0.5)]["project"].unique()
     own = inv[(inv["scenario"] != "hedge") & (inv["fraction_built"] >= 0.5)]["project"].unique()
-    f["hedge_projects"] = ", ".join(f"`{p}`" for p in hedged)
-    f["hedge_count"] = str(len(hedged))
-    f["base_projects"] = ", ".join(f"`{p}`" for p in own) or "none"
+    names = ", ".join(f"`{p}`" for p in hedged)
+    f["hedge_backing"] = (f"It backs {len(hedged)} projects at least half: {names}" if len(hedged) > 1 else
+                          f"It backs one project at least half: {names}" if hedged else
+                          "It backs no project at least half")
+    f["base_projects"] = ", ".join(f"`{p}`" for p in own) or "it builds none"
 
     frontier = planner.frontier(WORKBOOK, stages=["refining"]).tables["frontier"]
     at65 = frontier[(frontier["max_share"] - 0.65).abs() < 1e-9].set_index("mineral")
@@ -314,8 +318,9 @@ each of the {calibration_pairs} such mineral-stage pairs is the observed one in 
 {calibration_pairs}, within {calibration_worst} points of its observed share (the widest gap:
 {calibration_worst_pair}). Where a measure does, the plan follows the measure, not 2025: the DRC's share of
 cobalt mining falls from {drc_observed} to {drc_plan} under its quota, and China's refiners, the cheapest,
-take {cobalt_refining_china} of the cobalt left to refine (76% in 2025); Zimbabwe mines no lithium it
-cannot export; Indonesia's ore quota, about its 2025 output, holds its nickel share near 2025's
+take {cobalt_refining_china} of the cobalt left to refine (76% in 2025); Zimbabwe, barred from exporting
+concentrate, mines only what its one sulphate plant refines ({zwe_plan} of world lithium, {zwe_observed} in 2025);
+Indonesia's ore quota, about its 2025 output, holds its nickel share near 2025's
 ({idn_observed} observed, {idn_plan} planned) while the others grow.
 
 **What the plan costs and what binds.** `planner solve inputs/critical-minerals-2026.xlsx` plans at
@@ -396,8 +401,7 @@ A surge in demand costs the committed plan {surge_gap} more than foresight does.
 
 **Investing against disruptions.** `planner hedge` picks one set of builds for the base plan and every
 scenario, weighted by their probabilities: an expected cost of {expected_cost}, {value_of_hedging} less
-than building what the base plan alone would build ({base_projects}). It backs {hedge_count} projects at
-least half: {hedge_projects}.
+than building what the base plan alone would build ({base_projects}). {hedge_backing}.
 
 **The price of a tighter cap.** `planner frontier inputs/critical-minerals-2026.xlsx --stage refining`
 caps any single country's share of each mineral's refining, for the whole market, from no limit down in

@@ -183,7 +183,7 @@ def test_solves_to_optimality(dataset_plan):
 def test_project_vault_buys_as_the_data_readme_says(dataset_plan):
     # data/README.md, "Notes on the stockpiles": the budget cannot bind (its 60-day caps cost USD 0.74 bn of
     # 11.67 bn), so it ties no minerals (five blocks, as by-products and requirements make them); the base plan
-    # buys lithium, cobalt and Dy+Tb up front, USD 0.71 bn.
+    # buys lithium, cobalt and Dy+Tb up front, USD 0.20 bn.
     from planner.input.blocks import can_bind, independent_blocks, most_spent
 
     data = dataset_plan.run.data
@@ -193,10 +193,10 @@ def test_project_vault_buys_as_the_data_readme_says(dataset_plan):
     assert len(independent_blocks(data)) == dataset_plan.run.report.blocks[0] == 5
     book = pd.read_excel(dataset_plan.path, sheet_name=None)
     budget = book["Budgets"].set_index("scenario").loc["base"]
-    assert budget["spent"] == pytest.approx(0.71e9, rel=0.01) and budget["value_of_money"] == 0
+    assert budget["spent"] == pytest.approx(0.196e9, rel=0.01) and budget["value_of_money"] == 0
     stock = book["Stockpiles"]
     bought = stock[stock["scenario"] == "base"].set_index("mineral")["bought"]
-    assert bought.round(1).to_dict() == {"lithium": 5719.3, "cobalt": 1550.0, "ndpr": 0.0, "dytb": 8.0,
+    assert bought.round(1).to_dict() == {"lithium": 1032.1, "cobalt": 1550.0, "ndpr": 0.0, "dytb": 8.0,
                                          "gallium": 0.0}
     for m, r in data.reserves.items():  # bought up to the cap at most, at the 2026 refined price
         if m[1] == "USA":
@@ -301,7 +301,14 @@ def test_plan_without_limits_reproduces_observed_output(plan_without_limits):
     measured = {(r["mineral"], r["stage"]): r for r in rows if r["measure"]}
     drc = measured["cobalt", "supply"]
     assert drc["measured_observed"] > 0.7 and 0.35 < drc["measured_plan"] < 0.6, drc  # 87 kt of ~180 kt
-    assert measured["lithium", "supply"]["measured_plan"] == pytest.approx(0.0, abs=1e-9)
+    # Zimbabwe mines only what its sulphate plant takes: 50,000 t of Li2SO4 a year, 12.6% Li, at 0.95 t per t
+    flows = pd.read_excel(plan_without_limits, sheet_name="Flows")
+    zimbabwe = flows[(flows["scenario"] == "base") & (flows["origin"] == "ZWE") & (flows["mineral"] == "lithium")
+                     & (flows["tonnes"] > 1e-9)]
+    assert set(zimbabwe["refiner"]) == {"ZWE"}
+    li = 50_000 * 2 * 6.941 / (2 * 6.941 + 32.06 + 4 * 15.999)
+    assert zimbabwe.groupby("period")["tonnes"].sum().max() <= round(li) / 0.95 + 1e-6
+    assert 0.0 < measured["lithium", "supply"]["measured_plan"] < 0.25 * measured["lithium", "supply"]["measured_observed"]
     assert measured["cobalt", "refining"]["measured_plan"] > measured["cobalt", "refining"]["measured_observed"]
     indonesia = measured["nickel", "supply"]
     assert abs(indonesia["measured_plan"] - indonesia["measured_observed"]) <= script.CALIBRATION_TOLERANCE
@@ -420,6 +427,7 @@ def test_ownership_projects_and_bilateral_measures_come_from_the_reference_data(
     # Chinese control counted as the US law counts it (a 25% stake counts the whole mine)
     assert by_key["supply", "MLI", "lithium", "CHN"] == 1.0  # Goulamina 65%, Bougouni 33%
     assert 0.5 < by_key["supply", "ZWE", "lithium", "CHN"] < 1.0  # two of four mines with a stated stake
+    assert by_key["refining", "ZWE", "lithium", "CHN"] == 1.0  # Arcadia's sulphate plant, Huayou's
     assert ("supply", "CHL", "lithium", "CHN") not in by_key  # Tianqi's 22% of SQM is below 25%
 
     # cobalt comes with its host, at the 2025 ratio of mine_production.csv
