@@ -263,9 +263,9 @@ def figures(workdir: Path) -> dict[str, str]:
     own = inv[(inv["scenario"] != "hedge") & (inv["fraction_built"] >= 0.5)]["project"].unique()
     names = ", ".join(f"`{p}`" for p in hedged)
     f["hedge_backing"] = (f"It backs {len(hedged)} projects at least half: {names}" if len(hedged) > 1 else
-                          f"It backs one project at least half: {names}" if hedged else
+                          f"It backs one project at least half: {names}" if len(hedged) else
                           "It backs no project at least half")
-    f["base_projects"] = ", ".join(f"`{p}`" for p in own) or "it builds none"
+    f["base_projects"] = ", ".join(f"`{p}`" for p in own) or "none at half or more"
 
     frontier = planner.frontier(WORKBOOK, stages=["refining"]).tables["frontier"]
     at65 = frontier[(frontier["max_share"] - 0.65).abs() < 1e-9].set_index("mineral")
