@@ -666,9 +666,9 @@ class Data:
         # gallium: world high-purity refining capacity and Japan's refined scrap (t/yr), set by gallium_refining
         self.ga_capacity = 0.0
         self.ga_scrap_jpn = 0.0
-        # plants[m][country] = (capacity in t a year, their projects_2026.csv rows): refining that began after the
-        # data year, so has no share in it (`plants`)
-        self.plants: dict[str, dict[str, tuple[float, list[dict]]]] = defaultdict(dict)
+        # plants[m][country] = the projects_2026.csv rows of refining that began after the data year, so has no
+        # share in it (`plants`)
+        self.plants: dict[str, dict[str, list[dict]]] = defaultdict(dict)
 
     def yield_of(self, m: str) -> float:
         """t refined per t mined: graphite's is spheronising's (secondary_supply.csv), the rest `refining_yield`."""
@@ -1340,6 +1340,11 @@ def capacities(d: Data, src: Sources) -> None:
 LI_IN_SULPHATE = 2 * 6.941 / (2 * 6.941 + 32.06 + 4 * 15.999)  # t Li per t Li2SO4, by its formula
 
 
+def plant_tonnes(r: dict) -> float:
+    """A lithium sulphate plant's capacity (projects_2026.csv row) in t of Li a year."""
+    return num(r["capacity"]) * LI_IN_SULPHATE
+
+
 def plants(d: Data, src: Sources) -> None:
     """Refining plants that started after the data year (projects_2026.csv, stage refining, first year within the
     periods), at their nameplate from their first year, held flat: Zimbabwe's lithium sulphate (Arcadia), the only
@@ -1348,10 +1353,8 @@ def plants(d: Data, src: Sources) -> None:
     for r in d.projects_2026:
         if r["mineral"] != "lithium" or r["stage"] != "refining" or "sulphate" not in r["unit"]:
             continue
-        c, first = r["country"], int(r["first_year"])
-        tonnes = num(r["capacity"]) * LI_IN_SULPHATE
-        rows = [*d.plants["lithium"].get(c, (0.0, []))[1], r]
-        d.plants["lithium"][c] = (d.plants["lithium"].get(c, (0.0, []))[0] + tonnes, rows)
+        c, first, tonnes = r["country"], int(r["first_year"]), plant_tonnes(r)
+        d.plants["lithium"].setdefault(c, []).append(r)
         for t in PERIODS:
             if t >= first:
                 d.refine_cap["lithium", c, t] = d.refine_cap.get(("lithium", c, t), 0.0) + rnd(tonnes)
@@ -2106,8 +2109,9 @@ def plant_owners(d: Data, src: Sources) -> list[dict]:
     country, where a Chinese owner holds 25% or more."""
     rows = []
     for m, by_country in sorted(d.plants.items()):
-        for c, (total, listed) in sorted(by_country.items()):
-            controlled = sum(num(r["capacity"]) * LI_IN_SULPHATE for r in listed if chinese_control(r["owner_share"]))
+        for c, listed in sorted(by_country.items()):
+            total = sum(plant_tonnes(r) for r in listed)
+            controlled = sum(plant_tonnes(r) for r in listed if chinese_control(r["owner_share"]))
             if controlled:
                 rows.append({"stage": "refining", "country": c, "owner": "CHN", "share": round(controlled / total, 3),
                              "mineral": m})
