@@ -1199,10 +1199,10 @@ def scrap_supply(d: Data, src: Sources) -> list[dict]:
     return rows
 
 
-def scrap_routes(d: Data, refiners: dict[str, set[str]]) -> list[dict]:
+def scrap_routes(refiners: dict[str, set[str]]) -> list[dict]:
     """Scrap is refined where it arises: its origin's route to every other refiner of the mineral is closed."""
-    return [{"stage": "supply", "from": origin, "to": r, "mineral": m, "allowed": False}
-            for m, (home_refiner, origin) in SCRAP_ORIGINS.items() for r in sorted(refiners[m] - {home_refiner})]
+    return [row for m, (home_refiner, origin) in SCRAP_ORIGINS.items()
+            for row in closed_abroad(origin, m, refiners[m], home_refiner)]
 
 
 def primary_copper_share(d: Data) -> float:
@@ -1583,6 +1583,14 @@ def delivery_freight(d: Data, refiner: str, market: str) -> float:
     return rnd(f * great_circle_km(*(d.centroids[c] for c in places)) / FREIGHT_REFERENCE_KM)
 
 
+def closed_abroad(origin: str, m: str, refiners: set[str], home_refiner: str | None = None) -> list[dict]:
+    """A closed supply route from ``origin`` to every refiner of m but its home one (``origin`` itself by default):
+    its m is refined at home or not at all (an export ban on ore, scrap that is refined where it arises)."""
+    home_refiner = home_refiner or origin
+    return [{"stage": "supply", "from": origin, "to": r, "mineral": m, "allowed": False}
+            for r in sorted(set(refiners) - {home_refiner})]
+
+
 def project_hosts(projects: list[list] | None, at: str) -> dict[str, set[str]]:
     """mineral -> the countries that host a candidate project of it at stage ``at`` (sheet projects, header
     first)."""
@@ -1667,9 +1675,8 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
             source=rus["source_url"], confidence=rus["confidence"])
     mys = d.bilateral_measure("MYS", REO, "export_ban")
     for m in RARE_EARTHS:
-        for r in sorted(d.refiners[m] - {"MYS"}):
-            if "MYS" in d.prod[m]:
-                rows.append({"stage": "supply", "from": "MYS", "to": r, "mineral": m, "allowed": False})
+        if "MYS" in d.prod[m]:
+            rows += closed_abroad("MYS", m, d.refiners[m])
     src.add("SOURCED", "routes", "Malaysian ban on raw rare-earth exports (2024): Malaysian "
             "REE refined only in Malaysia", ", ".join(RARE_EARTHS), "MYS", source=mys["source_url"],
             confidence=mys["confidence"])
@@ -1682,19 +1689,18 @@ def routes_sheet(d: Data, src: Sources, projects: list[list] | None = None) -> l
                  "47%. Scenario indonesia_nickel_export_ban closes the lane")
     zwe = d.bilateral_measure("ZWE", "lithium", "export_ban")
     project_refiners = {r["country"] for r in d.projects if r["mineral"] == "lithium"}  # candidate refineries too
-    for r in sorted((d.refiners["lithium"] | project_refiners) - {"ZWE"}):
-        rows.append({"stage": "supply", "from": "ZWE", "to": r, "mineral": "lithium", "allowed": False})
+    rows += closed_abroad("ZWE", "lithium", d.refiners["lithium"] | project_refiners)
     src.add("SOURCED", "routes", "Zimbabwe's ban on lithium concentrate exports (from 2026-02-25): ZWE -> "
             "every refiner abroad closed, so Zimbabwe's lithium is refined at home or not at all", "lithium",
             "ZWE", source=zwe["source_url"], confidence=zwe["confidence"],
-            note="in force until further notice; Zimbabwe has no lithium refinery in the data (its sulphate plants "
-                 "are not in the reference files), so its lithium stays idle; a route cannot reopen in a scenario, so "
+            note="in force until further notice; Zimbabwe refines only what Arcadia's sulphate plant takes "
+                 "(projects_2026.csv), the rest of its lithium stays idle; a route cannot reopen in a scenario, so "
                  "the ban's lifting is not one")
     nam = d.bilateral_measure("NAM", "lithium", "export_ban")
     src.add("SOURCED", "routes", "Namibian ban on unprocessed critical-mineral exports: not "
             "modelled", country="NAM", source=nam["source_url"], confidence=nam["confidence"],
             note="Namibia mines none of these minerals in the data (small volumes)")
-    rows += scrap_routes(d, refiners_of)
+    rows += scrap_routes(refiners_of)
     rows += ore_freight(d, src, rows, {m: set(d.prod[m]) | mines.get(m, set()) for m in MINERALS}, refiners_of)
     return table("routes", rows, sort_key=by("stage", "from", "to", "mineral", blank=""))
 
@@ -2736,10 +2742,10 @@ def us_imports(deliveries, ref: Path = DEFAULT_REFERENCE, period=None, workbook:
     base = deliveries[(deliveries["scenario"] == "base") & (deliveries["market"] == "USA")
                       & (deliveries["period"].astype(str) == period)]
     refining = pd.read_excel(workbook, sheet_name="refining")
+    sources = read_csv(ref, "us_import_reliance.csv")
     rows = []
     for m in MINERALS:
-        usgs = [(r["iso3"], num(r["share_of_us_imports_pct"]) / 100) for r in read_csv(ref, "us_import_reliance.csv")
-                if r["mineral"] == m]
+        usgs = [(r["iso3"], num(r["share_of_us_imports_pct"]) / 100) for r in sources if r["mineral"] == m]
         if not usgs:
             continue
         refiners = set(refining.loc[refining["mineral"] == m, "country"])

@@ -65,7 +65,7 @@ def choose_budget(data: PlannerInput, name: str | None) -> str:
 def budget_minerals(data: PlannerInput, name: str) -> tuple[str, ...]:
     """The minerals whose reserves the budget pays for."""
     budget = next(b for b in data.budgets if b.name == name)
-    return tuple(dict.fromkeys(m for m, _d in data.paid_by(budget)))
+    return data.minerals_paid_by(budget)
 
 
 def budget_curve(model: Model, data: PlannerInput, session, stages: Stages, budget: str,

@@ -32,7 +32,7 @@ def can_bind(data: PlannerInput, budget: Budget) -> bool:
 def _budgets(data: PlannerInput, every: bool = False) -> list[tuple[str, ...]]:
     """A budget's money is shared by every mineral whose reserves it pays for: one program. Not a budget that
     cannot bind (``can_bind``) unless ``every`` (a budget frontier moves the amount)."""
-    return [tuple(dict.fromkeys(m for m, _d in data.paid_by(b))) for b in data.budgets if every or can_bind(data, b)]
+    return [data.minerals_paid_by(b) for b in data.budgets if every or can_bind(data, b)]
 
 
 def _requirements(data: PlannerInput) -> list[tuple[str, ...]]:

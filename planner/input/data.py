@@ -286,6 +286,10 @@ class PlannerInput:
         """The reserves (mineral, market) a budget pays for: those it covers that may buy stock up front."""
         return {k: r for k, r in self.reserves.items() if budget.covers(*k) and r.purchase_price is not None}
 
+    def minerals_paid_by(self, budget: Budget) -> tuple[str, ...]:
+        """The minerals whose reserves a budget pays for (``paid_by``), in order, once each."""
+        return tuple(dict.fromkeys(m for m, _d in self.paid_by(budget)))
+
     def target(self, mineral: str, market: str, period: str) -> float:
         """Reserve target: max(min_stock, min_days x demand / (365 x years))."""
         target = self.targets.get((mineral, market, period), NO_TARGET)
